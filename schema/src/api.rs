@@ -1,0 +1,262 @@
+//! JSON bodies of the REST API, contract v1 (DESIGN.md §4; the full reference is `docs/api.md`).
+//!
+//! Secrets (passwords, tokens) travel in [`Secret`], whose `Debug` never prints them, so a request logged by
+//! mistake leaks nothing. Times are RFC 3339 strings in UTC.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AreaCode, Role, SessionId, UserId, Username};
+
+/// A string that must never reach a log: its `Debug` and `Display` print `[redacted]`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself: call this only where it is used, never to print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+/// Every error answer: a stable snake_case code for programs and a safe message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// Stable code, e.g. `unauthenticated`, `forbidden`, `password_change_required`.
+    pub error: String,
+    /// Human-readable explanation; never contains personal data or secrets.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Taken as typed: a name that is not a valid username simply fails to log in.
+    pub username: String,
+    pub password: Secret,
+    /// A label for the session list ("Tablet 3"), at most 64 characters.
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: Secret,
+    pub new_password: Secret,
+}
+
+/// The signed-in user as the user sees themself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserSummary {
+    pub id: UserId,
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub areas: Vec<AreaCode>,
+    /// True until a generated one-time password has been replaced; until then only `/me`, `/me/password` and
+    /// `/auth/*` answer.
+    pub must_change_password: bool,
+}
+
+/// Answer to login, refresh and password change: a fresh token pair for one session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionTokens {
+    pub access_token: Secret,
+    /// Opaque, single use: presenting it twice ends the session.
+    pub refresh_token: Secret,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// When the session ends whatever happens (absolute lifetime), RFC 3339.
+    pub session_expires_at: String,
+    pub user: UserSummary,
+    /// `automerge:` URL of the user's index document; null until the sync service provides one.
+    pub index_doc: Option<String>,
+}
+
+/// `GET /api/v1/me`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub user: UserSummary,
+    pub session_id: SessionId,
+    pub session_expires_at: String,
+}
+
+/// An account as admins see it (no password hash, ever).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserAccount {
+    pub id: UserId,
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub areas: Vec<AreaCode>,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    /// Set while the account is locked after repeated failed logins.
+    pub locked_until: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    pub username: Username,
+    /// Defaults to the username; at most 100 characters.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub role: Role,
+    /// Required (at least one) for social workers, refused for other roles.
+    #[serde(default)]
+    pub areas: Vec<AreaCode>,
+}
+
+/// A new account and its one-time password, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedUser {
+    pub user: UserAccount,
+    pub one_time_password: Secret,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub areas: Option<Vec<AreaCode>>,
+    /// Disabling ends every session of the user at once.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OneTimePassword {
+    pub one_time_password: Secret,
+}
+
+/// A live session, for admins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub username: Username,
+    pub device_name: Option<String>,
+    pub created_at: String,
+    pub last_refreshed_at: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionsKilled {
+    pub sessions_ended: u64,
+}
+
+/// One row of the audit log. Never personal data: ids, codes and outcomes only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor_id: Option<UserId>,
+    /// `operator`, `social_worker`, `admin`, or `system` for the server and the command line.
+    pub actor_role: Option<String>,
+    pub session_id: Option<SessionId>,
+    pub action: String,
+    pub target: Option<String>,
+    /// `success`, `failure` or `denied`.
+    pub outcome: String,
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    /// Newest first.
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` to get the next (older) page; absent on the last page.
+    pub next_before: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    /// `ok` when the database answers.
+    pub status: String,
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let request = LoginRequest {
+            username: "mario.rossi".into(),
+            password: Secret::new("correct horse battery staple"),
+            device_name: None,
+        };
+        let printed = format!("{request:?}");
+        assert!(printed.contains("mario.rossi"));
+        assert!(!printed.contains("horse"));
+        assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn secrets_serialise_as_plain_strings() {
+        let body: RefreshRequest = serde_json::from_str(r#"{"refresh_token":"abc"}"#).unwrap();
+        assert_eq!(body.refresh_token.expose(), "abc");
+        assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"refresh_token":"abc"}"#);
+    }
+
+    #[test]
+    fn unknown_fields_in_requests_are_refused() {
+        let patched = serde_json::from_str::<UpdateUserRequest>(r#"{"password_hash":"x"}"#);
+        assert!(patched.is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! The catalogue of service areas and need codes, with Italian labels (DESIGN.md §3).
+//!
+//! Codes are stable identifiers stored in documents and accounts; labels are what people read. Admins will be
+//! able to extend the catalogue (the `directory` document carries it to tablets), so an [`AreaCode`] is any
+//! well-formed code, and whether it exists is a question for the catalogue in force, not for the type.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A catalogue code: 2 to 40 characters of lowercase ASCII letters, digits and `_`, starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, example = "minors_families"))]
+#[serde(try_from = "String", into = "String")]
+pub struct AreaCode(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid code {0:?}: use 2 to 40 lowercase letters, digits or '_', starting with a letter"
+)]
+pub struct InvalidCode(pub String);
+
+fn is_well_formed_code(raw: &str) -> bool {
+    (2..=40).contains(&raw.len())
+        && raw.starts_with(|c: char| c.is_ascii_lowercase())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl AreaCode {
+    pub fn parse(raw: &str) -> Result<Self, InvalidCode> {
+        if is_well_formed_code(raw) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(InvalidCode(raw.chars().take(48).collect()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AreaCode {
+    type Error = InvalidCode;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<AreaCode> for String {
+    fn from(value: AreaCode) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for AreaCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One service area a case can be referred to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AreaEntry {
+    pub code: &'static str,
+    pub label_it: &'static str,
+    /// False for areas with no user accounts behind them (the territorial network): referrals there are
+    /// recorded and closed by the desk, and no social worker can be assigned to them.
+    pub has_staff: bool,
+}
+
+/// One need code for the first needs analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeedEntry {
+    pub code: &'static str,
+    pub label_it: &'static str,
+}
+
+pub const DEFAULT_AREAS: &[AreaEntry] = &[
+    AreaEntry { code: "minors_families", label_it: "Minori e famiglie", has_staff: true },
+    AreaEntry { code: "elderly", label_it: "Anziani", has_staff: true },
+    AreaEntry { code: "disability", label_it: "Disabilità", has_staff: true },
+    AreaEntry { code: "adults_inclusion", label_it: "Adulti e inclusione sociale", has_staff: true },
+    AreaEntry { code: "housing", label_it: "Casa e politiche abitative", has_staff: true },
+    AreaEntry {
+        code: "migrants",
+        label_it: "Sportello Migranti e Interculturalità",
+        has_staff: true,
+    },
+    AreaEntry {
+        code: "services_company",
+        label_it: "Azienda speciale dei servizi alla persona",
+        has_staff: true,
+    },
+    AreaEntry {
+        code: "territorial_network",
+        label_it: "Rete territoriale (ATS/ASST, consultorio, centro per l'impiego, terzo settore)",
+        has_staff: false,
+    },
+];
+
+pub const DEFAULT_NEEDS: &[NeedEntry] = &[
+    NeedEntry { code: "economic", label_it: "Difficoltà economiche" },
+    NeedEntry { code: "housing", label_it: "Casa e abitazione" },
+    NeedEntry { code: "employment", label_it: "Lavoro e occupazione" },
+    NeedEntry { code: "family_minors", label_it: "Famiglia e minori" },
+    NeedEntry { code: "elderly_care", label_it: "Assistenza agli anziani" },
+    NeedEntry { code: "disability", label_it: "Disabilità" },
+    NeedEntry { code: "health", label_it: "Salute" },
+    NeedEntry { code: "migration_documents", label_it: "Migrazione e documenti" },
+    NeedEntry { code: "language", label_it: "Lingua e mediazione linguistica" },
+    NeedEntry { code: "violence_abuse", label_it: "Violenza e maltrattamento" },
+    NeedEntry { code: "addiction", label_it: "Dipendenze" },
+    NeedEntry { code: "legal", label_it: "Questioni legali" },
+    NeedEntry { code: "other", label_it: "Altro" },
+];
+
+/// The default area with this code, if any.
+pub fn default_area(code: &AreaCode) -> Option<&'static AreaEntry> {
+    DEFAULT_AREAS.iter().find(|area| area.code == code.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_default_code_is_well_formed_and_unique() {
+        let areas: HashSet<_> = DEFAULT_AREAS.iter().map(|a| a.code).collect();
+        let needs: HashSet<_> = DEFAULT_NEEDS.iter().map(|n| n.code).collect();
+        assert_eq!(areas.len(), DEFAULT_AREAS.len());
+        assert_eq!(needs.len(), DEFAULT_NEEDS.len());
+        for code in areas.iter().chain(needs.iter()) {
+            assert!(AreaCode::parse(code).is_ok(), "{code}");
+        }
+    }
+
+    #[test]
+    fn the_defaults_are_the_ones_design_names() {
+        assert_eq!(DEFAULT_AREAS.len(), 8);
+        assert_eq!(DEFAULT_NEEDS.len(), 13);
+        let network = default_area(&AreaCode::parse("territorial_network").unwrap()).unwrap();
+        assert!(!network.has_staff);
+        assert!(default_area(&AreaCode::parse("migrants").unwrap()).unwrap().has_staff);
+    }
+
+    #[test]
+    fn malformed_codes_are_refused() {
+        for raw in ["", "a", "Minors", "minors families", "9lives", "x-y", &"a".repeat(41)] {
+            assert!(AreaCode::parse(raw).is_err(), "{raw:?}");
+        }
+    }
+}

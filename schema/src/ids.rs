@@ -1,0 +1,82 @@
+//! Typed identifiers. Each wraps a random UUID (v4): ids are not guessable and leak no order or time.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(transparent)]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+        pub struct $name(Uuid);
+
+        impl $name {
+            pub fn new_random() -> Self {
+                Self(Uuid::new_v4())
+            }
+
+            pub fn as_uuid(&self) -> &Uuid {
+                &self.0
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A user account.
+    UserId
+);
+typed_id!(
+    /// A login session: one per login, shared by every access and refresh token it issues.
+    SessionId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_print_and_parse_as_hyphenated_uuids() {
+        let id = UserId::new_random();
+        let text = id.to_string();
+        assert_eq!(text.len(), 36);
+        assert_eq!(text.parse::<UserId>().unwrap(), id);
+        assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{text}\""));
+    }
+
+    #[test]
+    fn random_ids_differ() {
+        assert_ne!(SessionId::new_random(), SessionId::new_random());
+    }
+
+    #[test]
+    fn malformed_ids_are_refused() {
+        assert!("42".parse::<UserId>().is_err());
+        assert!("../../etc/passwd".parse::<SessionId>().is_err());
+    }
+}
