@@ -63,6 +63,48 @@ impl fmt::Display for AreaCode {
     }
 }
 
+/// A need code from the catalogue (`economic`, `housing`, …): the same well-formedness rule as [`AreaCode`],
+/// a separate type so that a need can never be passed where an area is meant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, example = "economic"))]
+#[serde(try_from = "String", into = "String")]
+pub struct NeedCode(String);
+
+impl NeedCode {
+    pub fn parse(raw: &str) -> Result<Self, InvalidCode> {
+        if is_well_formed_code(raw) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(InvalidCode(raw.chars().take(48).collect()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for NeedCode {
+    type Error = InvalidCode;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<NeedCode> for String {
+    fn from(value: NeedCode) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for NeedCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// One service area a case can be referred to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AreaEntry {
@@ -124,6 +166,73 @@ pub fn default_area(code: &AreaCode) -> Option<&'static AreaEntry> {
     DEFAULT_AREAS.iter().find(|area| area.code == code.as_str())
 }
 
+/// An area of the catalogue in force, as validation and the referral rules need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogueArea {
+    pub code: AreaCode,
+    pub has_staff: bool,
+    /// Inactive areas are offered for no new referral, but existing referrals to them stay valid.
+    pub active: bool,
+}
+
+/// A need of the catalogue in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogueNeed {
+    pub code: NeedCode,
+    /// Inactive needs are offered for no new case, but cases that carry them stay valid.
+    pub active: bool,
+}
+
+/// The catalogue in force: the areas and needs that documents may name. Built from the defaults or from
+/// the `directory` document (`DirectoryDoc::catalogue`).
+///
+/// A code that is in the catalogue, active or not, is accepted in a document: deactivating a code must not
+/// make every case that already carries it impossible to edit. Offering only active codes for new entries
+/// is the forms' job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalogue {
+    areas: Vec<CatalogueArea>,
+    needs: Vec<CatalogueNeed>,
+}
+
+impl Catalogue {
+    pub fn new(areas: Vec<CatalogueArea>, needs: Vec<CatalogueNeed>) -> Self {
+        Self { areas, needs }
+    }
+
+    /// [`DEFAULT_AREAS`] and [`DEFAULT_NEEDS`], all active.
+    pub fn defaults() -> Self {
+        let areas = DEFAULT_AREAS
+            .iter()
+            .filter_map(|a| {
+                let code = AreaCode::parse(a.code).ok()?;
+                Some(CatalogueArea { code, has_staff: a.has_staff, active: true })
+            })
+            .collect();
+        let needs = DEFAULT_NEEDS
+            .iter()
+            .filter_map(|n| Some(CatalogueNeed { code: NeedCode::parse(n.code).ok()?, active: true }))
+            .collect();
+        Self { areas, needs }
+    }
+
+    pub fn area(&self, code: &AreaCode) -> Option<&CatalogueArea> {
+        self.areas.iter().find(|a| &a.code == code)
+    }
+
+    pub fn need(&self, code: &NeedCode) -> Option<&CatalogueNeed> {
+        self.needs.iter().find(|n| &n.code == code)
+    }
+
+    pub fn areas(&self) -> &[CatalogueArea] {
+        &self.areas
+    }
+
+    pub fn needs(&self) -> &[CatalogueNeed] {
+        &self.needs
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -155,5 +264,26 @@ mod tests {
         for raw in ["", "a", "Minors", "minors families", "9lives", "x-y", &"a".repeat(41)] {
             assert!(AreaCode::parse(raw).is_err(), "{raw:?}");
         }
+    }
+
+    #[test]
+    fn need_codes_follow_the_same_rule_as_area_codes() {
+        assert_eq!(NeedCode::parse("violence_abuse").unwrap().as_str(), "violence_abuse");
+        for raw in ["", "x", "Economic", "two words", &"n".repeat(41)] {
+            assert!(NeedCode::parse(raw).is_err(), "{raw:?}");
+        }
+        assert!(serde_json::from_str::<NeedCode>("\"Other\"").is_err());
+    }
+
+    #[test]
+    fn the_default_catalogue_holds_every_default_code_as_active() {
+        let catalogue = Catalogue::defaults();
+        assert_eq!(catalogue.areas().len(), DEFAULT_AREAS.len());
+        assert_eq!(catalogue.needs().len(), DEFAULT_NEEDS.len());
+        let network = catalogue.area(&AreaCode::parse("territorial_network").unwrap()).unwrap();
+        assert!(!network.has_staff && network.active);
+        assert!(catalogue.need(&NeedCode::parse("language").unwrap()).unwrap().active);
+        assert!(catalogue.area(&AreaCode::parse("language").unwrap()).is_none());
+        assert!(catalogue.need(&NeedCode::parse("migrants").unwrap()).is_none());
     }
 }

@@ -1,0 +1,385 @@
+//! What admins do: manage accounts and sessions, and read the audit log. Admins never reach case contents;
+//! nothing here reads documents.
+//!
+//! Each action is one write with its audit record (reads are audited too: who looked at the user list or
+//! the audit log is itself security-relevant). Guarded rules: the last enabled admin cannot be disabled or
+//! demoted; disabling, a role change and a password reset end the user's sessions at once.
+
+use sportello_schema::api::{
+    AuditPage, CreateUserRequest, CreatedUser, OneTimePassword, SessionInfo, SessionsKilled,
+    UpdateUserRequest, UserAccount,
+};
+use sportello_schema::catalogue::default_area;
+use sportello_schema::{AreaCode, Role, SessionId, UserId};
+
+use crate::audit::{Action, AuditRecord, Outcome};
+use crate::auth::extract::Actor;
+use crate::auth::password::generate_one_time_password;
+use crate::auth::service::record;
+use crate::clock::{rfc3339, rfc3339_from_unix};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::storage::audit::{self, AuditFilter};
+use crate::storage::sessions::{self, RevokeReason};
+use crate::storage::users::{self, NewUser, UserRow};
+
+const MAX_DISPLAY_NAME_CHARS: usize = 100;
+pub const MAX_AUDIT_PAGE: u32 = 500;
+
+pub fn account_view(user: &UserRow, now: i64) -> UserAccount {
+    UserAccount {
+        id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role,
+        areas: user.areas.clone(),
+        disabled: user.disabled,
+        must_change_password: user.must_change_password,
+        locked_until: user
+            .failures
+            .locked_until
+            .filter(|until| *until > now)
+            .map(rfc3339_from_unix),
+        created_at: rfc3339_from_unix(user.created_at),
+        updated_at: rfc3339_from_unix(user.updated_at),
+    }
+}
+
+fn clean_display_name(raw: &str) -> ApiResult<String> {
+    let name = raw.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_DISPLAY_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(ApiError::Validation(format!(
+            "display_name must be 1 to {MAX_DISPLAY_NAME_CHARS} printable characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// Social workers need at least one staffed area of the catalogue; other roles take none.
+pub fn check_areas(role: Role, areas: &[AreaCode]) -> ApiResult<Vec<AreaCode>> {
+    if !role.takes_areas() {
+        if !areas.is_empty() {
+            return Err(ApiError::Validation(format!(
+                "areas apply only to social workers, not to {role}"
+            )));
+        }
+        return Ok(Vec::new());
+    }
+    if areas.is_empty() {
+        return Err(ApiError::Validation(
+            "a social worker needs at least one area".into(),
+        ));
+    }
+    for area in areas {
+        match default_area(area) {
+            Some(entry) if entry.has_staff => {}
+            Some(_) => {
+                return Err(ApiError::Validation(format!(
+                    "area {area} has no staff accounts (referrals there are recorded by the desk)"
+                )));
+            }
+            None => return Err(ApiError::Validation(format!("unknown area {area}"))),
+        }
+    }
+    let mut areas = areas.to_vec();
+    areas.sort();
+    areas.dedup();
+    Ok(areas)
+}
+
+async fn audited_read(state: &AppState, actor: &Actor, action: Action, target: Option<String>, request_id: Option<&str>) -> ApiResult<()> {
+    let mut entry = AuditRecord::new(actor.audit_actor(), action, Outcome::Success).request(request_id);
+    entry.target = target;
+    record(state, entry).await
+}
+
+pub async fn list_users(state: &AppState, actor: &Actor, request_id: Option<String>) -> ApiResult<Vec<UserAccount>> {
+    let now = state.now();
+    let rows = state.storage.read(users::list).await?;
+    audited_read(state, actor, Action::UserList, None, request_id.as_deref()).await?;
+    Ok(rows.iter().map(|user| account_view(user, now)).collect())
+}
+
+pub async fn get_user(state: &AppState, actor: &Actor, id: UserId, request_id: Option<String>) -> ApiResult<UserAccount> {
+    let now = state.now();
+    let user = state
+        .storage
+        .read(move |conn| users::find_by_id(conn, id))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    audited_read(state, actor, Action::UserRead, Some(id.to_string()), request_id.as_deref()).await?;
+    Ok(account_view(&user, now))
+}
+
+pub async fn create_user(
+    state: &AppState,
+    actor: &Actor,
+    request: CreateUserRequest,
+    request_id: Option<String>,
+) -> ApiResult<CreatedUser> {
+    let display_name = clean_display_name(
+        request
+            .display_name
+            .as_deref()
+            .unwrap_or(request.username.as_str()),
+    )?;
+    let areas = check_areas(request.role, &request.areas)?;
+    let one_time_password = generate_one_time_password();
+    let password_hash = state.hasher.hash(one_time_password.clone()).await?;
+    let now = state.now();
+    let at = rfc3339(state.clock.now());
+    let new_user = NewUser {
+        id: UserId::new_random(),
+        username: request.username,
+        display_name,
+        role: request.role,
+        areas,
+        password_hash,
+        must_change_password: true,
+    };
+    let audit_actor = actor.audit_actor();
+    let created = state
+        .storage
+        .write(move |conn| {
+            let inserted = users::insert(conn, &new_user, now)?;
+            let (outcome, target) = if inserted {
+                (Outcome::Success, Some(new_user.id.to_string()))
+            } else {
+                (Outcome::Failure, None)
+            };
+            let mut entry = AuditRecord::new(audit_actor, Action::UserCreate, outcome)
+                .request(request_id.as_deref());
+            entry.target = target;
+            audit::append(conn, &entry, &at)?;
+            if inserted {
+                users::find_by_id(conn, new_user.id)
+            } else {
+                Ok(None)
+            }
+        })
+        .await?;
+    let user = created.ok_or(ApiError::UsernameTaken)?;
+    Ok(CreatedUser {
+        user: account_view(&user, now),
+        one_time_password,
+    })
+}
+
+pub async fn update_user(
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+    patch: UpdateUserRequest,
+    request_id: Option<String>,
+) -> ApiResult<UserAccount> {
+    if patch.display_name.is_none()
+        && patch.role.is_none()
+        && patch.areas.is_none()
+        && patch.disabled.is_none()
+    {
+        return Err(ApiError::Validation("nothing to change".into()));
+    }
+    let display_name = patch.display_name.as_deref().map(clean_display_name).transpose()?;
+    let now = state.now();
+    let at = rfc3339(state.clock.now());
+    let audit_actor = actor.audit_actor();
+    let updated = state
+        .storage
+        .write(move |conn| {
+            let Some(user) = users::find_by_id(conn, id)? else {
+                return Ok(Err(ApiError::NotFound));
+            };
+            let role = patch.role.unwrap_or(user.role);
+            let disabled = patch.disabled.unwrap_or(user.disabled);
+            let areas = match (&patch.areas, role.takes_areas(), user.role == role) {
+                (Some(areas), _, _) => areas.clone(),
+                (None, true, true) => user.areas.clone(),
+                // A role change without new areas: a new social worker must be given areas,
+                // anyone else loses them.
+                (None, _, _) => Vec::new(),
+            };
+            let areas = match check_areas(role, &areas) {
+                Ok(areas) => areas,
+                Err(error) => return Ok(Err(error)),
+            };
+            let stays_admin = role == Role::Admin && !disabled;
+            if user.role == Role::Admin
+                && !user.disabled
+                && !stays_admin
+                && users::count_enabled_admins_except(conn, id)? == 0
+            {
+                return Ok(Err(ApiError::Conflict(
+                    "last_admin",
+                    "the last enabled admin cannot be disabled or given another role".into(),
+                )));
+            }
+            let display_name = display_name.unwrap_or_else(|| user.display_name.clone());
+            users::update_profile(conn, id, &display_name, role, disabled, now)?;
+            users::replace_areas(conn, id, &areas)?;
+
+            let mut actions = vec![Action::UserUpdate];
+            let mut end_sessions = None;
+            if disabled && !user.disabled {
+                actions.push(Action::UserDisable);
+                end_sessions = Some(RevokeReason::UserDisabled);
+            } else if !disabled && user.disabled {
+                actions.push(Action::UserEnable);
+            }
+            if role != user.role && end_sessions.is_none() {
+                end_sessions = Some(RevokeReason::RoleChanged);
+            }
+            if let Some(reason) = end_sessions {
+                sessions::revoke_all_for_user(conn, id, reason, now)?;
+            }
+            for action in actions {
+                let entry = AuditRecord::new(audit_actor.clone(), action, Outcome::Success)
+                    .target(id)
+                    .request(request_id.as_deref());
+                audit::append(conn, &entry, &at)?;
+            }
+            Ok(users::find_by_id(conn, id)?.ok_or(ApiError::NotFound))
+        })
+        .await??;
+    Ok(account_view(&updated, now))
+}
+
+pub async fn reset_password(
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+    request_id: Option<String>,
+) -> ApiResult<OneTimePassword> {
+    let one_time_password = generate_one_time_password();
+    let password_hash = state.hasher.hash(one_time_password.clone()).await?;
+    let now = state.now();
+    let at = rfc3339(state.clock.now());
+    let audit_actor = actor.audit_actor();
+    let found = state
+        .storage
+        .write(move |conn| {
+            if users::find_by_id(conn, id)?.is_none() {
+                return Ok(false);
+            }
+            users::set_password(conn, id, &password_hash, true, now)?;
+            sessions::revoke_all_for_user(conn, id, RevokeReason::PasswordReset, now)?;
+            let entry = AuditRecord::new(audit_actor, Action::PasswordReset, Outcome::Success)
+                .target(id)
+                .request(request_id.as_deref());
+            audit::append(conn, &entry, &at)?;
+            Ok(true)
+        })
+        .await?;
+    if !found {
+        return Err(ApiError::NotFound);
+    }
+    Ok(OneTimePassword { one_time_password })
+}
+
+pub async fn end_user_sessions(
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+    request_id: Option<String>,
+) -> ApiResult<SessionsKilled> {
+    let now = state.now();
+    let at = rfc3339(state.clock.now());
+    let audit_actor = actor.audit_actor();
+    let ended = state
+        .storage
+        .write(move |conn| {
+            if users::find_by_id(conn, id)?.is_none() {
+                return Ok(None);
+            }
+            let ended = sessions::revoke_all_for_user(conn, id, RevokeReason::AdminKilled, now)?;
+            let entry = AuditRecord::new(audit_actor, Action::SessionsKill, Outcome::Success)
+                .target(id)
+                .request(request_id.as_deref());
+            audit::append(conn, &entry, &at)?;
+            Ok(Some(ended))
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(SessionsKilled {
+        sessions_ended: ended,
+    })
+}
+
+pub async fn end_session(
+    state: &AppState,
+    actor: &Actor,
+    id: SessionId,
+    request_id: Option<String>,
+) -> ApiResult<()> {
+    let now = state.now();
+    let at = rfc3339(state.clock.now());
+    let audit_actor = actor.audit_actor();
+    let ended = state
+        .storage
+        .write(move |conn| {
+            if !sessions::revoke(conn, id, RevokeReason::AdminKilled, now)? {
+                return Ok(false);
+            }
+            let entry = AuditRecord::new(audit_actor, Action::SessionKill, Outcome::Success)
+                .target(id)
+                .request(request_id.as_deref());
+            audit::append(conn, &entry, &at)?;
+            Ok(true)
+        })
+        .await?;
+    if ended { Ok(()) } else { Err(ApiError::NotFound) }
+}
+
+pub async fn list_sessions(
+    state: &AppState,
+    actor: &Actor,
+    user: Option<UserId>,
+    request_id: Option<String>,
+) -> ApiResult<Vec<SessionInfo>> {
+    let now = state.now();
+    let live = state
+        .storage
+        .read(move |conn| sessions::list_live(conn, user, now))
+        .await?;
+    audited_read(state, actor, Action::SessionsList, user.map(|id| id.to_string()), request_id.as_deref()).await?;
+    Ok(live
+        .into_iter()
+        .map(|live| SessionInfo {
+            id: live.session.id,
+            user_id: live.session.user_id,
+            username: live.username,
+            device_name: live.session.device_name,
+            created_at: rfc3339_from_unix(live.session.created_at),
+            last_refreshed_at: rfc3339_from_unix(live.session.last_refreshed_at),
+            expires_at: rfc3339_from_unix(live.session.expires_at),
+        })
+        .collect())
+}
+
+pub async fn audit_page(
+    state: &AppState,
+    actor: &Actor,
+    filter: AuditFilter,
+    limit: u32,
+    request_id: Option<String>,
+) -> ApiResult<AuditPage> {
+    let limit = limit.clamp(1, MAX_AUDIT_PAGE);
+    // Ask for one more row than the page to learn whether an older page exists.
+    let mut entries = state
+        .storage
+        .read(move |conn| audit::page(conn, &filter, limit + 1))
+        .await?;
+    let next_before = if entries.len() > limit as usize {
+        entries.truncate(limit as usize);
+        entries.last().map(|entry| entry.seq)
+    } else {
+        None
+    };
+    audited_read(state, actor, Action::AuditRead, None, request_id.as_deref()).await?;
+    Ok(AuditPage {
+        entries,
+        next_before,
+    })
+}

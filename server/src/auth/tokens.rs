@@ -1,0 +1,236 @@
+//! Access tokens (JWT) and refresh tokens (opaque).
+//!
+//! Access tokens: HS256 only (pinned: a token naming any other algorithm, `none` included, is refused),
+//! signed with a 256-bit random key kept in `<data-dir>/jwt-hs256.key` (mode 0600). Claims: `iss`, `aud`,
+//! `sub` (user id), `exp`, `nbf`, `iat`, `jti`, `typ = "access"`, `sid` (session id), `role`. Expiry and
+//! not-before are checked against the server's [`Clock`] with a small leeway, so tests can step time.
+//! A valid signature is not enough: every request also checks the session is live (see `extract`).
+//!
+//! Refresh tokens: `sprt_` + 256 random bits (base64url). Only their SHA-256 is stored.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sportello_schema::{Role, SessionId, UserId};
+
+pub const KEY_FILE: &str = "jwt-hs256.key";
+pub const ISSUER: &str = "sportello";
+pub const AUDIENCE: &str = "sportello-api";
+pub const ACCESS_TYPE: &str = "access";
+const REFRESH_PREFIX: &str = "sprt_";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub exp: i64,
+    pub nbf: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub typ: String,
+    pub sid: String,
+    pub role: Role,
+}
+
+/// Why a token was refused. Only `Expired` is told to the client (so it knows to refresh).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    Expired,
+    Invalid,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("could not read or create the token key {path}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the token key file {0} must hold exactly 32 bytes")]
+    BadLength(String),
+}
+
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    leeway_secs: i64,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKeys([redacted])")
+    }
+}
+
+impl TokenKeys {
+    /// Loads the signing key from the data dir, creating it on first start.
+    pub fn load_or_create(data_dir: &Path, leeway_secs: u64) -> Result<Self, KeyError> {
+        let path = data_dir.join(KEY_FILE);
+        let io = |source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let key = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = vec![0u8; 32];
+                getrandom::fill(&mut key).expect("the operating system provides randomness");
+                let mut file = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&path)
+                    .map_err(io)?;
+                file.write_all(&key).map_err(io)?;
+                file.sync_all().map_err(io)?;
+                key
+            }
+            Err(error) => return Err(io(error)),
+        };
+        if key.len() != 32 {
+            return Err(KeyError::BadLength(path.display().to_string()));
+        }
+        Ok(Self::from_secret(&key, leeway_secs))
+    }
+
+    pub fn from_secret(key: &[u8], leeway_secs: u64) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        // Time claims are checked against the server's clock in `verify_access`.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.leeway = 0;
+        Self {
+            encoding: EncodingKey::from_secret(key),
+            decoding: DecodingKey::from_secret(key),
+            validation,
+            leeway_secs: leeway_secs.min(30) as i64,
+        }
+    }
+
+    /// Signs an access token; returns it with its expiry (Unix seconds).
+    pub fn issue_access(
+        &self,
+        user: UserId,
+        session: SessionId,
+        role: Role,
+        now: i64,
+        expires_at: i64,
+    ) -> String {
+        let claims = AccessClaims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: user.to_string(),
+            exp: expires_at,
+            nbf: now,
+            iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+            typ: ACCESS_TYPE.into(),
+            sid: session.to_string(),
+            role,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing of plain claims cannot fail")
+    }
+
+    /// Checks signature, algorithm, issuer, audience, type and times. Does not check the session.
+    pub fn verify_access(&self, token: &str, now: i64) -> Result<AccessClaims, TokenError> {
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenError::Invalid)?;
+        let claims = data.claims;
+        if claims.typ != ACCESS_TYPE {
+            return Err(TokenError::Invalid);
+        }
+        if claims.nbf > now + self.leeway_secs || claims.iat > now + self.leeway_secs {
+            return Err(TokenError::Invalid);
+        }
+        if claims.exp + self.leeway_secs <= now {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+}
+
+/// A new refresh token and the hash to store.
+pub fn new_refresh_token() -> (String, [u8; 32]) {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    let token = format!("{REFRESH_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let hash = refresh_token_hash(&token);
+    (token, hash)
+}
+
+pub fn refresh_token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// A cheap shape check before touching the database: wrong-shaped tokens cannot be ours.
+pub fn looks_like_refresh_token(token: &str) -> bool {
+    token.len() == REFRESH_PREFIX.len() + 43 && token.starts_with(REFRESH_PREFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::from_secret(&[7u8; 32], 10)
+    }
+
+    #[test]
+    fn an_issued_token_verifies_until_it_expires() {
+        let keys = keys();
+        let (user, session) = (UserId::new_random(), SessionId::new_random());
+        let token = keys.issue_access(user, session, Role::Operator, 1_000, 1_900);
+        let claims = keys.verify_access(&token, 1_500).unwrap();
+        assert_eq!(claims.sub, user.to_string());
+        assert_eq!(claims.sid, session.to_string());
+        assert_eq!(claims.role, Role::Operator);
+        assert_eq!(keys.verify_access(&token, 1_905), Ok(claims.clone()), "within leeway");
+        assert_eq!(keys.verify_access(&token, 1_910), Err(TokenError::Expired));
+        assert_eq!(keys.verify_access(&token, 900), Err(TokenError::Invalid), "not yet valid");
+    }
+
+    #[test]
+    fn a_token_signed_with_another_key_is_invalid() {
+        let other = TokenKeys::from_secret(&[8u8; 32], 10);
+        let token = other.issue_access(UserId::new_random(), SessionId::new_random(), Role::Admin, 0, 100);
+        assert_eq!(keys().verify_access(&token, 50), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_hashed() {
+        let (a, hash_a) = new_refresh_token();
+        let (b, _) = new_refresh_token();
+        assert_ne!(a, b);
+        assert!(looks_like_refresh_token(&a));
+        assert_eq!(refresh_token_hash(&a), hash_a);
+        assert!(!looks_like_refresh_token("sprt_short"));
+    }
+
+    #[test]
+    fn the_key_file_is_created_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = TokenKeys::load_or_create(dir.path(), 10).unwrap();
+        let token = first.issue_access(UserId::new_random(), SessionId::new_random(), Role::Admin, 0, 100);
+        let second = TokenKeys::load_or_create(dir.path(), 10).unwrap();
+        assert!(second.verify_access(&token, 50).is_ok());
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

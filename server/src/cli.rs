@@ -1,0 +1,154 @@
+//! The command line of the `sportello` binary. Every option has an environment variable twin
+//! (`SPORTELLO_*`), so a service manager can configure the server without flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use sportello_schema::{AreaCode, Role, Username};
+
+use crate::auth::password::HashParams;
+use crate::config::{LogFormat, Settings};
+
+#[derive(Debug, Parser)]
+#[command(name = "sportello", version, about = "Sportello di Accoglienza Sociale: server and admin tools")]
+pub struct Cli {
+    /// Where the database and keys live.
+    #[arg(long, env = "SPORTELLO_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Log line format (filter with RUST_LOG, default `info`).
+    #[arg(long, env = "SPORTELLO_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage accounts directly on the data directory (provisioning, recovery).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Copy the live database to a file with SQLite's online backup API, then check the copy.
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account with a password read from standard input (usable at once).
+    Add {
+        #[arg(long, value_parser = parse_username)]
+        username: Username,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Service area of a social worker; repeat for several.
+        #[arg(long = "area", value_parser = parse_area)]
+        areas: Vec<AreaCode>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input. Required: passwords never go on
+        /// the command line, where other users can see them.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; exit 0 when intact, 1 naming the first bad row otherwise.
+    Verify,
+}
+
+fn parse_username(raw: &str) -> Result<Username, String> {
+    Username::parse(raw).map_err(|error| error.to_string())
+}
+
+fn parse_area(raw: &str) -> Result<AreaCode, String> {
+    AreaCode::parse(raw).map_err(|error| error.to_string())
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    raw.parse().map_err(|error: sportello_schema::role::UnknownRole| error.to_string())
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SPORTELLO_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "SPORTELLO_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Access token lifetime in seconds.
+    #[arg(long, env = "SPORTELLO_ACCESS_TOKEN_TTL_SECS", default_value_t = 15 * 60)]
+    pub access_token_ttl_secs: u64,
+
+    /// Absolute session lifetime in seconds (refreshing does not extend it).
+    #[arg(long, env = "SPORTELLO_SESSION_MAX_AGE_SECS", default_value_t = 12 * 60 * 60)]
+    pub session_max_age_secs: u64,
+
+    /// Argon2id memory in KiB (at least 19456).
+    #[arg(long, env = "SPORTELLO_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
+    pub argon2_memory_kib: u32,
+
+    /// Argon2id iterations (at least 2).
+    #[arg(long, env = "SPORTELLO_ARGON2_ITERATIONS", default_value_t = 2)]
+    pub argon2_iterations: u32,
+
+    /// Argon2id lanes (at least 1).
+    #[arg(long, env = "SPORTELLO_ARGON2_PARALLELISM", default_value_t = 1)]
+    pub argon2_parallelism: u32,
+
+    /// Password hashes computed at once (default: one per core); further logins wait.
+    #[arg(long, env = "SPORTELLO_MAX_CONCURRENT_HASHES")]
+    pub max_concurrent_hashes: Option<usize>,
+
+    /// Requests per minute per client address on /api/v1/auth/*.
+    #[arg(long, env = "SPORTELLO_AUTH_REQUESTS_PER_MINUTE", default_value_t = 60)]
+    pub auth_requests_per_minute: u32,
+
+    /// Take client addresses from X-Forwarded-For (only behind a trusted reverse proxy).
+    #[arg(long, env = "SPORTELLO_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// Bearer token for Prometheus on GET /metrics (default: generated into <data-dir>/metrics.token).
+    #[arg(long, env = "SPORTELLO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+}
+
+impl ServeArgs {
+    pub fn into_settings(self, data_dir: PathBuf) -> Settings {
+        let mut settings = Settings::for_data_dir(data_dir);
+        settings.addr = self.addr;
+        if let Some(workers) = self.workers {
+            settings.workers = workers;
+        }
+        settings.access_token_ttl = Duration::from_secs(self.access_token_ttl_secs.max(1));
+        settings.session_max_age = Duration::from_secs(self.session_max_age_secs.max(60));
+        settings.hash_params = HashParams {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+            parallelism: self.argon2_parallelism,
+        };
+        if let Some(hashes) = self.max_concurrent_hashes {
+            settings.max_concurrent_hashes = hashes;
+        }
+        settings.auth_requests_per_minute = self.auth_requests_per_minute;
+        settings.trust_forwarded_for = self.trust_forwarded_for;
+        settings.metrics_token = self.metrics_token.filter(|token| !token.is_empty());
+        settings
+    }
+}

@@ -1,0 +1,126 @@
+//! The command-line tools that work on a data directory directly: `user add`, `audit verify`, `backup`.
+//! They open the same database as the server (SQLite coordinates the two processes) and audit what they
+//! change as the `system` actor.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use sportello_schema::api::Secret;
+use sportello_schema::{AreaCode, Role, UserId, Username};
+
+use crate::admin::check_areas;
+use crate::audit::chain::to_hex;
+use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
+use crate::auth::password::{self, HashParams, PasswordHasher};
+use crate::clock::{Clock, SystemClock, rfc3339};
+use crate::metrics::DbMetrics;
+use crate::storage::audit::{self, Verification};
+use crate::storage::users::{self, NewUser};
+use crate::storage::{DATABASE_FILE, Storage, StorageOptions, backup};
+
+fn open_existing(data_dir: &Path) -> anyhow::Result<Storage> {
+    let path = data_dir.join(DATABASE_FILE);
+    if !path.exists() {
+        bail!(
+            "no database at {} (run `sportello serve` once, or pass --data-dir)",
+            path.display()
+        );
+    }
+    let options = StorageOptions {
+        read_connections: 1,
+        ..StorageOptions::default()
+    };
+    Ok(Storage::open(data_dir, options, DbMetrics::detached())?)
+}
+
+#[derive(Debug)]
+pub struct NewAccount {
+    pub username: Username,
+    pub role: Role,
+    pub areas: Vec<AreaCode>,
+    pub display_name: Option<String>,
+}
+
+/// `sportello user add`: creates an account whose password (read from `input`) is usable at once.
+pub async fn user_add(data_dir: &Path, account: NewAccount, input: impl BufRead) -> anyhow::Result<UserId> {
+    let mut line = String::new();
+    input
+        .take(4096)
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = Secret::new(line.trim_end_matches(['\r', '\n']));
+    let display_name = account
+        .display_name
+        .unwrap_or_else(|| account.username.to_string());
+    password::check_policy(password.expose(), &[account.username.as_str(), &display_name])
+        .map_err(|reason| anyhow::anyhow!("password refused: {reason}"))?;
+    let areas = check_areas(account.role, &account.areas).map_err(|error| anyhow::anyhow!("{error}"))?;
+
+    let storage = Storage::open(data_dir, StorageOptions { read_connections: 1, ..StorageOptions::default() }, DbMetrics::detached())?;
+    let hasher = PasswordHasher::new(HashParams::default(), 1, std::time::Duration::from_secs(60))?;
+    let password_hash = hasher.hash(password).await?;
+    let clock = SystemClock;
+    let now = clock.unix_seconds();
+    let at = rfc3339(clock.now());
+    let user = NewUser {
+        id: UserId::new_random(),
+        username: account.username.clone(),
+        display_name,
+        role: account.role,
+        areas,
+        password_hash,
+        must_change_password: false,
+    };
+    let id = user.id;
+    let inserted = storage
+        .write(move |conn| {
+            if !users::insert(conn, &user, now)? {
+                return Ok(false);
+            }
+            let record = AuditRecord::new(AuditActor::system(), Action::UserCreate, Outcome::Success).target(user.id);
+            audit::append(conn, &record, &at)?;
+            Ok(true)
+        })
+        .await?;
+    if !inserted {
+        bail!("the username {} is already taken", account.username);
+    }
+    Ok(id)
+}
+
+/// `sportello audit verify`: the verdict, as a line for people and a bool for the exit code.
+pub async fn audit_verify(data_dir: &Path) -> anyhow::Result<(bool, String)> {
+    let storage = open_existing(data_dir)?;
+    let verdict = storage.read(audit::verify).await?;
+    Ok(match verdict {
+        Verification::Intact { rows, head } => (
+            true,
+            format!("audit log intact: {rows} rows, head {}", to_hex(&head)),
+        ),
+        Verification::Broken { seq, reason } => {
+            (false, format!("audit log BROKEN at row {seq}: {reason}"))
+        }
+    })
+}
+
+/// `sportello backup --to FILE`: online copy plus integrity check of the copy.
+pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<String> {
+    let storage = open_existing(data_dir)?;
+    let target = to.to_owned();
+    let verdict = storage
+        .read(move |conn| backup::to_file(conn, &target))
+        .await
+        .with_context(|| format!("writing the backup to {}", to.display()))?;
+    if verdict != "ok" {
+        bail!("the backup at {} failed its integrity check: {verdict}", to.display());
+    }
+    let at = rfc3339(SystemClock.now());
+    storage
+        .write(move |conn| {
+            let record = AuditRecord::new(AuditActor::system(), Action::Backup, Outcome::Success);
+            audit::append(conn, &record, &at).map(|_| ())
+        })
+        .await?;
+    Ok(format!("backup written to {} (integrity_check: ok)", to.display()))
+}

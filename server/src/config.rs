@@ -1,0 +1,72 @@
+//! Settings of a running server. `cli` fills them from flags and `SPORTELLO_*` environment variables;
+//! tests build them directly with [`Settings::for_data_dir`] and adjust what they need.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::auth::lockout::LockoutPolicy;
+use crate::auth::password::HashParams;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    /// HTTP worker threads; defaults to the number of cores.
+    pub workers: usize,
+    pub access_token_ttl: Duration,
+    pub session_max_age: Duration,
+    /// Allowed clock skew when checking token times (at most 30 s).
+    pub token_leeway: Duration,
+    pub hash_params: HashParams,
+    /// Password hashes computed at once; the rest queue.
+    pub max_concurrent_hashes: usize,
+    /// How long a login waits for a hashing slot before being told the server is busy.
+    pub hash_queue_timeout: Duration,
+    pub lockout: LockoutPolicy,
+    /// Requests per minute per client address on `/api/v1/auth/*`.
+    pub auth_requests_per_minute: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// Bearer token that Prometheus presents to `GET /metrics`; when unset, one is generated into
+    /// `<data-dir>/metrics.token`.
+    pub metrics_token: Option<String>,
+    /// Largest JSON request body accepted.
+    pub max_json_body: usize,
+    pub read_connections: usize,
+}
+
+impl Settings {
+    /// Production defaults for a data directory.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            workers: std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            session_max_age: Duration::from_secs(12 * 60 * 60),
+            token_leeway: Duration::from_secs(10),
+            hash_params: HashParams::default(),
+            max_concurrent_hashes: std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2),
+            hash_queue_timeout: Duration::from_secs(10),
+            lockout: LockoutPolicy::default(),
+            auth_requests_per_minute: 60,
+            trust_forwarded_for: false,
+            metrics_token: None,
+            max_json_body: 64 * 1024,
+            read_connections: 4,
+        }
+    }
+}

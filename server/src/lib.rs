@@ -1,0 +1,23 @@
+//! The Sportello server: an actix-web application over SQLite. `docs/architecture.md` is the map; in short:
+//!
+//! - [`startup`] builds and runs the app; [`config`] and [`cli`] say how it is configured.
+//! - [`routes`] are thin HTTP handlers; the rules live in [`auth`] and [`admin`].
+//! - [`storage`] owns every SQL statement, the single group-committing writer and the read pool.
+//! - [`audit`] defines the hash-chained audit records written with each change.
+//! - [`telemetry`] and [`metrics`] observe requests without recording personal data.
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,55 @@
+//! The OpenAPI document. Paths are collected by `utoipa-actix-web` from the routes as they are mounted
+//! (`routes::register`), so the document cannot miss a route; this module adds the title, the bearer
+//! security scheme and the `GET /api/v1/openapi.json` route that serves it.
+
+use actix_web::{HttpResponse, get, web};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Sportello API",
+        description = "REST API of Sportello, the case and queue system of a municipal Sportello di Accoglienza Sociale. Errors are `{\"error\": code, \"message\": text}`.",
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "Login, token refresh, logout"),
+        (name = "me", description = "The signed-in user"),
+        (name = "admin", description = "Accounts, sessions and the audit log (admins only)"),
+        (name = "operations", description = "Health, metrics and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The rendered document, computed once per worker when the app is built.
+#[derive(Debug, Clone)]
+pub struct OpenApiJson(pub String);
+
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "This OpenAPI document", content_type = "application/json"))
+)]
+#[get("/api/v1/openapi.json")]
+pub async fn serve(document: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.0.clone())
+}

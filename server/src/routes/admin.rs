@@ -1,0 +1,272 @@
+//! `/api/v1/admin/*`: accounts, sessions and the audit log. Every handler takes [`AdminUser`].
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde::Deserialize;
+use sportello_schema::api::{
+    AuditPage, CreateUserRequest, CreatedUser, ErrorBody, OneTimePassword, SessionInfo,
+    SessionsKilled, UpdateUserRequest, UserAccount,
+};
+use sportello_schema::{SessionId, UserId};
+
+use crate::admin;
+use crate::auth::extract::AdminUser;
+use crate::clock::rfc3339;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::storage::audit::AuditFilter;
+use crate::telemetry::RequestId;
+
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<UserAccount>),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+) -> ApiResult<HttpResponse> {
+    let users = admin::list_users(&state, &actor, RequestId::of(&request)).await?;
+    Ok(HttpResponse::Ok().json(users))
+}
+
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created; the one-time password is shown only here", body = CreatedUser),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "`username_taken`", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (areas, display name)", body = ErrorBody),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    body: web::Json<CreateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    let created = admin::create_user(&state, &actor, body.into_inner(), RequestId::of(&request)).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, body = UserAccount),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn show_user(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    id: web::Path<UserId>,
+) -> ApiResult<HttpResponse> {
+    let user = admin::get_user(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, body = UserAccount),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`last_admin`", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    id: web::Path<UserId>,
+    body: web::Json<UpdateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    let user = admin::update_user(
+        &state,
+        &actor,
+        id.into_inner(),
+        body.into_inner(),
+        RequestId::of(&request),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "A one-time password; the user must change it at next login", body = OneTimePassword),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+#[post("/users/{id}/reset-password")]
+pub async fn reset_password(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    id: web::Path<UserId>,
+) -> ApiResult<HttpResponse> {
+    let password = admin::reset_password(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
+    Ok(HttpResponse::Ok().json(password))
+}
+
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, body = SessionsKilled),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+#[delete("/users/{id}/sessions")]
+pub async fn end_user_sessions(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    id: web::Path<UserId>,
+) -> ApiResult<HttpResponse> {
+    let ended = admin::end_user_sessions(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
+    Ok(HttpResponse::Ok().json(ended))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsQuery {
+    /// Only the sessions of this user.
+    pub user_id: Option<UserId>,
+}
+
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(SessionsQuery),
+    responses(
+        (status = 200, description = "Live sessions, newest first", body = Vec<SessionInfo>),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
+#[get("/sessions")]
+pub async fn list_sessions(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    query: web::Query<SessionsQuery>,
+) -> ApiResult<HttpResponse> {
+    let sessions = admin::list_sessions(&state, &actor, query.user_id, RequestId::of(&request)).await?;
+    Ok(HttpResponse::Ok().json(sessions))
+}
+
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "The session has ended"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such live session", body = ErrorBody),
+    )
+)]
+#[delete("/sessions/{id}")]
+pub async fn end_session(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    id: web::Path<SessionId>,
+) -> ApiResult<HttpResponse> {
+    admin::end_session(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Only rows of this actor (user id).
+    pub actor_id: Option<UserId>,
+    /// Only this action, e.g. `auth.login`.
+    pub action: Option<String>,
+    /// Only rows about this target id.
+    pub target: Option<String>,
+    /// `success`, `failure` or `denied`.
+    pub outcome: Option<String>,
+    /// From this time (inclusive), RFC 3339.
+    pub from: Option<String>,
+    /// Up to this time (exclusive), RFC 3339.
+    pub to: Option<String>,
+    /// Rows older than this `seq` (the previous page's `next_before`).
+    pub before: Option<i64>,
+    /// Page size, 1 to 500 (default 100).
+    pub limit: Option<u32>,
+}
+
+fn normalise_time(raw: Option<String>, name: &str) -> ApiResult<Option<String>> {
+    raw.map(|raw| {
+        raw.parse::<jiff::Timestamp>()
+            .map(rfc3339)
+            .map_err(|_| ApiError::InvalidRequest(format!("{name} must be an RFC 3339 time")))
+    })
+    .transpose()
+}
+
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Newest first", body = AuditPage),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
+#[get("/audit")]
+pub async fn read_audit(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    query: web::Query<AuditQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    if let Some(outcome) = &query.outcome
+        && !["success", "failure", "denied"].contains(&outcome.as_str())
+    {
+        return Err(ApiError::InvalidRequest(
+            "outcome must be success, failure or denied".into(),
+        ));
+    }
+    let filter = AuditFilter {
+        actor_id: query.actor_id.map(|id| id.to_string()),
+        action: query.action,
+        target: query.target,
+        outcome: query.outcome,
+        from: normalise_time(query.from, "from")?,
+        to: normalise_time(query.to, "to")?,
+        before: query.before,
+    };
+    let page = admin::audit_page(
+        &state,
+        &actor,
+        filter,
+        query.limit.unwrap_or(100),
+        RequestId::of(&request),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}

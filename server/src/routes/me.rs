@@ -1,0 +1,55 @@
+//! `/api/v1/me`: the signed-in user, and changing one's own password. Both answer while a forced password
+//! change is pending (that is how the user gets out of it).
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use sportello_schema::api::{ChangePasswordRequest, ErrorBody, Me, SessionTokens};
+
+use crate::auth::extract::Authenticated;
+use crate::auth::service;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::telemetry::RequestId;
+
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Me),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = ErrorBody),
+    )
+)]
+#[get("")]
+pub async fn show(Authenticated(actor): Authenticated) -> HttpResponse {
+    HttpResponse::Ok().json(service::me(&actor))
+}
+
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "Changed. Every session of the user ended; this is a new one", body = SessionTokens),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = ErrorBody),
+        (status = 403, description = "`wrong_password`: the current password is wrong", body = ErrorBody),
+        (status = 422, description = "`weak_password`, with the reason", body = ErrorBody),
+        (status = 429, description = "`account_locked`", body = ErrorBody),
+    )
+)]
+#[post("/password")]
+pub async fn change_password(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    body: web::Json<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let tokens = service::change_password(
+        &state,
+        &actor,
+        body.current_password,
+        body.new_password,
+        RequestId::of(&request),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}

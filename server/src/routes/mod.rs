@@ -1,0 +1,70 @@
+//! HTTP only: each handler parses the request into `schema` types, takes the actor from an extractor,
+//! calls one service function and maps the result. No SQL and no rules here.
+//!
+//! [`register`] is the single place where routes are mounted; it registers them through
+//! `utoipa-actix-web`, so every route appears in the OpenAPI document by construction.
+
+pub mod admin;
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod metrics;
+
+use actix_web::middleware::from_fn;
+use utoipa_actix_web::{UtoipaApp, scope};
+
+
+/// Mounts every route of the API on `app`.
+pub fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    app.service(health::check)
+        .service(metrics::export)
+        .service(
+            scope::scope("/api/v1/auth")
+                .wrap(from_fn(rate_limit_auth))
+                .service(auth::login)
+                .service(auth::refresh)
+                .service(auth::logout),
+        )
+        .service(
+            scope::scope("/api/v1/me")
+                .service(me::show)
+                .service(me::change_password),
+        )
+        .service(
+            scope::scope("/api/v1/admin")
+                .service(admin::list_users)
+                .service(admin::create_user)
+                .service(admin::show_user)
+                .service(admin::update_user)
+                .service(admin::reset_password)
+                .service(admin::end_user_sessions)
+                .service(admin::list_sessions)
+                .service(admin::end_session)
+                .service(admin::read_audit),
+        )
+}
+
+/// The per-address limit on `/api/v1/auth/*`, answering `429 rate_limited` with `Retry-After`.
+async fn rate_limit_auth(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let limiter = request
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|state| state.auth_rate_limiter.clone());
+    if let Some(limiter) = limiter
+        && let Err(retry_after) = limiter.check(&request)
+    {
+        let error = crate::error::ApiError::RateLimited { retry_after };
+        return Ok(request.error_response(error));
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
+}

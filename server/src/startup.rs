@@ -1,0 +1,264 @@
+//! Building and running the application: `Application::build` → `port()` → `run_until_stopped()`.
+//!
+//! `build` opens storage (applying migrations), loads or creates the token key and the metrics scrape
+//! token, creates the first `admin` on an empty database, and binds the listener — so by the time it
+//! returns the server is ready to accept connections. `run_until_stopped` serves until SIGINT/SIGTERM (or
+//! the handle's `stop`), finishing requests in flight (graceful shutdown), and runs housekeeping alongside.
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sportello_schema::api::Secret;
+use sportello_schema::{Role, UserId, Username};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
+use crate::auth::password::{PasswordHasher, generate_one_time_password};
+use crate::auth::rate_limit::AuthRateLimiter;
+use crate::auth::tokens::TokenKeys;
+use crate::clock::{SharedClock, rfc3339};
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::openapi::{ApiDoc, OpenApiJson};
+use crate::state::AppState;
+use crate::storage::users::{self, NewUser};
+use crate::storage::{Storage, StorageOptions, audit, sessions};
+use crate::{routes, telemetry};
+
+pub const METRICS_TOKEN_FILE: &str = "metrics.token";
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(10 * 60);
+/// Ended sessions are kept this long (for the admins' session history) before being pruned.
+const ENDED_SESSION_RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    bootstrap_password: Option<Secret>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    pub async fn build(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        let metrics = Metrics::new();
+        let storage = Storage::open(
+            &settings.data_dir,
+            StorageOptions {
+                read_connections: settings.read_connections,
+                ..StorageOptions::default()
+            },
+            metrics.db.clone(),
+        )
+        .with_context(|| format!("opening the database in {}", settings.data_dir.display()))?;
+        let keys = TokenKeys::load_or_create(&settings.data_dir, settings.token_leeway.as_secs())?;
+        let metrics_token = match &settings.metrics_token {
+            Some(token) => Arc::from(token.as_str()),
+            None => Arc::from(load_or_create_metrics_token(&settings.data_dir)?),
+        };
+        let hasher = PasswordHasher::new(
+            settings.hash_params,
+            settings.max_concurrent_hashes,
+            settings.hash_queue_timeout,
+        )?;
+        let state = AppState {
+            storage,
+            hasher,
+            keys,
+            clock,
+            metrics,
+            auth_rate_limiter: AuthRateLimiter::new(
+                settings.auth_requests_per_minute,
+                settings.trust_forwarded_for,
+            ),
+            settings: Arc::new(settings),
+            metrics_token,
+        };
+        let bootstrap_password = create_first_admin(&state).await?;
+
+        let listener = TcpListener::bind(state.settings.addr)
+            .with_context(|| format!("binding {}", state.settings.addr))?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+            bootstrap_password,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The first admin's one-time password, when this start created that account.
+    pub fn bootstrap_password(&self) -> Option<&Secret> {
+        self.bootstrap_password.as_ref()
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
+        let result = self.server.await;
+        housekeeping.abort();
+        result
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let workers = state.settings.workers.max(1);
+    let json_limit = state.settings.max_json_body;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let (app, api) = routes::register(
+            App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .app_data(data.clone())
+                .app_data(json_config(json_limit))
+                .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+                .app_data(web::QueryConfig::default().error_handler(query_error)),
+        )
+        .service(crate::openapi::serve)
+        .split_for_parts();
+        let document = api.to_json().unwrap_or_else(|_| "{}".into());
+        app.app_data(web::Data::new(OpenApiJson(document)))
+            .default_service(web::to(|| async {
+                actix_web::ResponseError::error_response(&ApiError::NotFound)
+            }))
+            .wrap(from_fn(telemetry::observe))
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|error, _| {
+            let api_error = match &error {
+                JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                    ApiError::PayloadTooLarge
+                }
+                JsonPayloadError::ContentType => {
+                    ApiError::InvalidRequest("expected Content-Type: application/json".into())
+                }
+                JsonPayloadError::Deserialize(cause) => {
+                    ApiError::InvalidRequest(format!("invalid JSON body: {cause}"))
+                }
+                _ => ApiError::InvalidRequest("unreadable request body".into()),
+            };
+            api_error.into()
+        })
+}
+
+fn query_error(error: QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    let QueryPayloadError::Deserialize(cause) = &error else {
+        return ApiError::InvalidRequest("invalid query string".into()).into();
+    };
+    ApiError::InvalidRequest(format!("invalid query string: {cause}")).into()
+}
+
+/// On an empty database, creates `admin` with a one-time password that must be changed at first login.
+async fn create_first_admin(state: &AppState) -> anyhow::Result<Option<Secret>> {
+    if state.storage.read(users::count).await? > 0 {
+        return Ok(None);
+    }
+    let password = generate_one_time_password();
+    let password_hash = state.hasher.hash(password.clone()).await?;
+    let now = state.now();
+    let at = rfc3339(state.clock.now());
+    let admin = NewUser {
+        id: UserId::new_random(),
+        username: Username::parse("admin").expect("a valid constant"),
+        display_name: "Amministratore".into(),
+        role: Role::Admin,
+        areas: Vec::new(),
+        password_hash,
+        must_change_password: true,
+    };
+    let created = state
+        .storage
+        .write(move |conn| {
+            // Another process may have raced us to it; only the first wins.
+            if users::count(conn)? > 0 || !users::insert(conn, &admin, now)? {
+                return Ok(false);
+            }
+            let record = AuditRecord::new(AuditActor::system(), Action::BootstrapAdmin, Outcome::Success)
+                .target(admin.id);
+            audit::append(conn, &record, &at)?;
+            Ok(true)
+        })
+        .await?;
+    Ok(created.then_some(password))
+}
+
+fn load_or_create_metrics_token(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join(METRICS_TOKEN_FILE);
+    match fs::read_to_string(&path) {
+        Ok(token) if !token.trim().is_empty() => return Ok(token.trim().to_owned()),
+        Ok(_) => anyhow::bail!("{} is empty", path.display()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(error).with_context(|| format!("reading {}", path.display())),
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    writeln!(file, "{token}")?;
+    Ok(token)
+}
+
+/// Periodic upkeep: forget recovered rate-limit entries, prune long-ended sessions.
+async fn housekeeping(state: AppState) {
+    let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
+    loop {
+        tick.tick().await;
+        state.auth_rate_limiter.prune();
+        let cutoff = state.now() - ENDED_SESSION_RETENTION_SECS;
+        match state
+            .storage
+            .write(move |conn| sessions::prune_ended(conn, cutoff))
+            .await
+        {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "pruned ended sessions"),
+            Err(error) => tracing::warn!(%error, "session pruning failed"),
+        }
+    }
+}
+

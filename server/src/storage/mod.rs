@@ -1,0 +1,195 @@
+//! All SQL lives here. The rest of the server calls intent-named functions (`users::find_by_username`,
+//! `sessions::revoke_all_for_user`) inside [`Storage::read`] or [`Storage::write`].
+//!
+//! Invariants:
+//! - One database file, `<data-dir>/sportello.db`: WAL, `synchronous=FULL` (a committed write survives power
+//!   loss), foreign keys on, a busy timeout for the other processes (`sportello user add`, `backup`).
+//! - Exactly one writer thread per process ([`writer`]): writes queue to it and are group-committed, so many
+//!   concurrent writes share one fsync; each write runs in its own savepoint, so one failing write never
+//!   undoes another.
+//! - Reads run on a small pool of read-only connections on tokio's blocking pool ([`readers`]).
+//! - No async worker ever blocks on SQLite.
+
+pub mod audit;
+pub mod backup;
+mod migrations;
+mod readers;
+pub mod sessions;
+pub mod users;
+mod writer;
+
+use std::fs::{self, OpenOptions};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::metrics::DbMetrics;
+
+pub use readers::ReadPool;
+pub use writer::Writer;
+
+pub const DATABASE_FILE: &str = "sportello.db";
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("could not prepare the data directory {path}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the commit of a batch of writes failed: {0}")]
+    CommitFailed(String),
+    #[error("the database writer has stopped")]
+    WriterStopped,
+    #[error("the database is overloaded")]
+    Overloaded,
+    #[error("a database task panicked")]
+    Panicked,
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// The handle the server passes around: cheap to clone, one writer thread and one read pool behind it.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    writer: Writer,
+    readers: ReadPool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StorageOptions {
+    pub read_connections: usize,
+    /// How many writes may wait for the writer before new ones are refused as overloaded.
+    pub write_queue: usize,
+}
+
+impl Default for StorageOptions {
+    fn default() -> Self {
+        Self {
+            read_connections: 4,
+            write_queue: 8_192,
+        }
+    }
+}
+
+impl Storage {
+    /// Opens (creating if needed) the database in `data_dir`, applies pending migrations and starts the
+    /// writer thread. The directory is created private to the server's user (0700), the file 0600.
+    pub fn open(data_dir: &Path, options: StorageOptions, metrics: DbMetrics) -> StorageResult<Self> {
+        prepare_data_dir(data_dir)?;
+        let path = data_dir.join(DATABASE_FILE);
+        create_private_file(&path)?;
+
+        let mut write_conn = open_connection(&path, false)?;
+        migrations::apply(&mut write_conn)?;
+        let writer = Writer::start(write_conn, options.write_queue, metrics.clone())?;
+
+        let read_conns = (0..options.read_connections.max(1))
+            .map(|_| open_connection(&path, true))
+            .collect::<StorageResult<Vec<_>>>()?;
+        let readers = ReadPool::new(read_conns, metrics);
+
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer,
+                readers,
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `work` inside the next group commit and resolves once that commit is durable. An error from
+    /// `work` rolls back only its own changes.
+    pub async fn write<R, F>(&self, work: F) -> StorageResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StorageResult<R> + Send + 'static,
+    {
+        self.inner.writer.submit(work).await
+    }
+
+    /// Runs `work` on a read-only connection on the blocking pool.
+    pub async fn read<R, F>(&self, work: F) -> StorageResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StorageResult<R> + Send + 'static,
+    {
+        self.inner.readers.run(work).await
+    }
+}
+
+fn prepare_data_dir(data_dir: &Path) -> StorageResult<()> {
+    let io = |source| StorageError::DataDir {
+        path: data_dir.to_owned(),
+        source,
+    };
+    if !data_dir.exists() {
+        fs::create_dir_all(data_dir).map_err(io)?;
+        fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Creates `path` readable by its owner only, if it does not exist yet; SQLite would otherwise create it
+/// with the process umask, and the database holds special-category personal data.
+pub(crate) fn create_private_file(path: &Path) -> StorageResult<()> {
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StorageError::DataDir {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+pub(crate) fn open_connection(path: &Path, read_only: bool) -> StorageResult<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+/// Turns a `rusqlite::Error::QueryReturnedNoRows` into `None`.
+pub(crate) fn optional<T>(result: rusqlite::Result<T>) -> StorageResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,219 @@
+//! Login sessions and their refresh tokens. A session is live while not revoked and before its absolute
+//! expiry; every authenticated request checks that (so revocation takes effect on the next request).
+
+use rusqlite::{Connection, params};
+use sportello_schema::{SessionId, UserId, Username};
+
+use super::users::{self, UserRow};
+use super::{StorageError, StorageResult, optional};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub device_name: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_refreshed_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl SessionRow {
+    pub fn is_live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// Why a session ended; stored for the admins' benefit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeReason {
+    Logout,
+    PasswordChanged,
+    PasswordReset,
+    UserDisabled,
+    RoleChanged,
+    AdminKilled,
+    RefreshReuse,
+}
+
+impl RevokeReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevokeReason::Logout => "logout",
+            RevokeReason::PasswordChanged => "password_changed",
+            RevokeReason::PasswordReset => "password_reset",
+            RevokeReason::UserDisabled => "user_disabled",
+            RevokeReason::RoleChanged => "role_changed",
+            RevokeReason::AdminKilled => "admin_killed",
+            RevokeReason::RefreshReuse => "refresh_reuse",
+        }
+    }
+}
+
+fn parse_id<T: std::str::FromStr>(text: String, what: &str) -> rusqlite::Result<T> {
+    text.parse().map_err(|_| {
+        rusqlite::Error::InvalidColumnType(0, what.to_owned(), rusqlite::types::Type::Text)
+    })
+}
+
+const SESSION_COLUMNS: &str =
+    "id, user_id, device_name, created_at, expires_at, last_refreshed_at, revoked_at";
+
+fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        id: parse_id(row.get(0)?, "sessions.id")?,
+        user_id: parse_id(row.get(1)?, "sessions.user_id")?,
+        device_name: row.get(2)?,
+        created_at: row.get(3)?,
+        expires_at: row.get(4)?,
+        last_refreshed_at: row.get(5)?,
+        revoked_at: row.get(6)?,
+    })
+}
+
+pub fn create(conn: &Connection, session: &SessionRow) -> StorageResult<()> {
+    conn.execute(
+        "INSERT INTO sessions (id, user_id, device_name, created_at, expires_at, last_refreshed_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
+        params![
+            session.id.to_string(),
+            session.user_id.to_string(),
+            session.device_name,
+            session.created_at,
+            session.expires_at
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn find(conn: &Connection, id: SessionId) -> StorageResult<Option<SessionRow>> {
+    let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1");
+    optional(
+        conn.prepare_cached(&sql)?
+            .query_row([id.to_string()], session_from_row),
+    )
+}
+
+/// The session and its user, for checking a request: one round trip on the read pool.
+pub fn find_with_user(
+    conn: &Connection,
+    id: SessionId,
+) -> StorageResult<Option<(SessionRow, UserRow)>> {
+    let Some(session) = find(conn, id)? else {
+        return Ok(None);
+    };
+    let user = users::find_by_id(conn, session.user_id)?
+        .ok_or_else(|| StorageError::Corrupt("session without its user".into()))?;
+    Ok(Some((session, user)))
+}
+
+/// Ends one session; false if it was already ended (nothing changes then).
+pub fn revoke(conn: &Connection, id: SessionId, reason: RevokeReason, now: i64) -> StorageResult<bool> {
+    let changed = conn.execute(
+        "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL",
+        params![id.to_string(), now, reason.as_str()],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Ends every live session of a user; returns how many.
+pub fn revoke_all_for_user(
+    conn: &Connection,
+    user: UserId,
+    reason: RevokeReason,
+    now: i64,
+) -> StorageResult<u64> {
+    let changed = conn.execute(
+        "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 \
+         WHERE user_id = ?1 AND revoked_at IS NULL",
+        params![user.to_string(), now, reason.as_str()],
+    )?;
+    Ok(changed as u64)
+}
+
+/// A live session with its user's name, for the admin list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub session: SessionRow,
+    pub username: Username,
+}
+
+/// Live sessions, newest first; of one user when `user` is given.
+pub fn list_live(conn: &Connection, user: Option<UserId>, now: i64) -> StorageResult<Vec<LiveSession>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT s.id, s.user_id, s.device_name, s.created_at, s.expires_at, s.last_refreshed_at, \
+         s.revoked_at, u.username FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.revoked_at IS NULL AND s.expires_at > ?1 AND (?2 IS NULL OR s.user_id = ?2) \
+         ORDER BY s.created_at DESC",
+    )?;
+    let rows = statement.query_map(params![now, user.map(|id| id.to_string())], |row| {
+        let username: String = row.get(7)?;
+        Ok(LiveSession {
+            session: session_from_row(row)?,
+            username: Username::parse(&username).map_err(|_| {
+                rusqlite::Error::InvalidColumnType(7, "users.username".into(), rusqlite::types::Type::Text)
+            })?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A stored refresh token: which session it belongs to and whether it was spent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshRow {
+    pub session_id: SessionId,
+    pub spent_at: Option<i64>,
+}
+
+pub fn insert_refresh_token(
+    conn: &Connection,
+    token_hash: &[u8],
+    session: SessionId,
+    now: i64,
+) -> StorageResult<()> {
+    conn.execute(
+        "INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (?1, ?2, ?3)",
+        params![token_hash, session.to_string(), now],
+    )?;
+    Ok(())
+}
+
+pub fn find_refresh_token(conn: &Connection, token_hash: &[u8]) -> StorageResult<Option<RefreshRow>> {
+    optional(conn.query_row(
+        "SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = ?1",
+        [token_hash],
+        |row| {
+            Ok(RefreshRow {
+                session_id: parse_id(row.get(0)?, "refresh_tokens.session_id")?,
+                spent_at: row.get(1)?,
+            })
+        },
+    ))
+}
+
+/// Marks the token spent; false if it already was (the caller then treats it as reuse).
+pub fn spend_refresh_token(conn: &Connection, token_hash: &[u8], now: i64) -> StorageResult<bool> {
+    let changed = conn.execute(
+        "UPDATE refresh_tokens SET spent_at = ?2 WHERE token_hash = ?1 AND spent_at IS NULL",
+        params![token_hash, now],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn mark_refreshed(conn: &Connection, id: SessionId, now: i64) -> StorageResult<()> {
+    conn.execute(
+        "UPDATE sessions SET last_refreshed_at = ?2 WHERE id = ?1",
+        params![id.to_string(), now],
+    )?;
+    Ok(())
+}
+
+/// Deletes sessions (and, by cascade, their refresh tokens) that ended before `cutoff`. Their audit rows
+/// stay: the audit log keeps session ids, not sessions.
+pub fn prune_ended(conn: &Connection, cutoff: i64) -> StorageResult<u64> {
+    let deleted = conn.execute(
+        "DELETE FROM sessions WHERE (revoked_at IS NOT NULL AND revoked_at < ?1) OR expires_at < ?1",
+        [cutoff],
+    )?;
+    Ok(deleted as u64)
+}

@@ -1,0 +1,92 @@
+//! Logging and per-request observation.
+//!
+//! - [`init`] installs the `tracing` subscriber (text or JSON lines; filter from `RUST_LOG`, default `info`).
+//! - [`observe`] gives every request an id (echoed as `x-request-id`, stored in audit rows), times it,
+//!   counts it in the metrics, and logs one line: method, route *pattern*, status, latency. Never the path
+//!   with its ids, the query string (it may carry an access token), headers or bodies.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, web};
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+use crate::state::AppState;
+
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second init (tests spawning several apps) is harmless: keep the first subscriber.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+/// The id of one request, random, safe to log and to return to the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    fn new() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
+
+    pub fn of(request: &HttpRequest) -> Option<String> {
+        request.extensions().get::<RequestId>().map(|id| id.0.clone())
+    }
+}
+
+pub async fn observe(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = RequestId::new();
+    request.extensions_mut().insert(request_id.clone());
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let span = tracing::info_span!("request", request_id = %request_id.0);
+
+    let mut response = next.call(request).instrument(span.clone()).await?;
+
+    let elapsed = started.elapsed();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".into());
+    let status = response.status();
+    if let Some(state) = state {
+        state
+            .metrics
+            .http_requests
+            .with_label_values(&[method.as_str(), route.as_str(), status.as_str()])
+            .inc();
+        state
+            .metrics
+            .http_duration
+            .with_label_values(&[method.as_str(), route.as_str()])
+            .observe(elapsed.as_secs_f64());
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id.0) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    tracing::info!(
+        parent: &span,
+        method,
+        route,
+        status = status.as_u16(),
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(response)
+}
