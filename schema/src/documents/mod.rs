@@ -25,7 +25,6 @@ pub mod directory;
 pub mod hydration;
 pub mod index;
 
-use std::fmt;
 use std::str::FromStr;
 
 use automerge::{ObjType, ROOT, ScalarValue, Value};
@@ -105,16 +104,6 @@ hydration::string_value!(UserId, "a user id (hyphenated UUID)", |s| UserId::from
 hydration::string_value!(AreaCode, "an area code", |s| AreaCode::parse(s).ok());
 hydration::string_value!(NeedCode, "a need code", |s| NeedCode::parse(s).ok());
 hydration::string_value!(Sex, "sex: one of female male", |s| s.parse().ok());
-
-impl fmt::Display for KindOf<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.as_str())
-    }
-}
-
-/// Displays a kind by name (for log fields and error messages).
-#[derive(Debug)]
-pub struct KindOf<'a>(pub &'a DocKind);
 
 #[cfg(test)]
 mod test_support;

@@ -1,0 +1,194 @@
+//! `spawn_app()` and friends: a running server per test, and short ways to log in and call it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use actix_web::dev::ServerHandle;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use sportello_server::clock::ManualClock;
+use sportello_server::config::Settings;
+use sportello_server::startup::Application;
+use sportello_server::state::AppState;
+use tempfile::TempDir;
+
+/// The password the tests give every account once its one-time password has been replaced.
+pub const STRONG_PASSWORD: &str = "cavallo-batteria-graffetta-77";
+pub const ADMIN_PASSWORD: &str = "tavolo-finestra-limone-2026";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub state: AppState,
+    /// The first admin's one-time password, when this start created it.
+    pub bootstrap_password: Option<String>,
+    handle: ServerHandle,
+    data_dir: PathBuf,
+    _temp: Option<Arc<TempDir>>,
+}
+
+/// Settings for tests: production values, except a generous per-address auth limit (every test client
+/// comes from 127.0.0.1) and fewer workers.
+pub fn test_settings(data_dir: &Path) -> Settings {
+    let mut settings = Settings::for_data_dir(data_dir);
+    settings.addr = "127.0.0.1:0".parse().unwrap();
+    settings.workers = 2;
+    settings.auth_requests_per_minute = 100_000;
+    settings
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let temp = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let mut app = spawn_app_in(temp.path(), ManualClock::starting_now(), configure).await;
+    app._temp = Some(temp);
+    app
+}
+
+/// Starts an app on an existing data directory (for restart tests); the caller keeps the directory.
+pub async fn spawn_app_in(
+    data_dir: &Path,
+    clock: ManualClock,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = test_settings(data_dir);
+    configure(&mut settings);
+    let application = Application::build(settings, Arc::new(clock.clone()))
+        .await
+        .expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let bootstrap_password = application
+        .bootstrap_password()
+        .map(|password| password.expose().to_owned());
+    let handle = application.handle();
+    let state = application.state().clone();
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        clock,
+        state,
+        bootstrap_password,
+        handle,
+        data_dir: data_dir.to_owned(),
+        _temp: None,
+    }
+}
+
+impl TestApp {
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Stops the server gracefully and waits until it has.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, format!("{}{path}", self.address));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token)).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": username, "password": password}),
+        )
+        .await
+    }
+
+    /// Logs in and returns the session tokens body, failing the test otherwise.
+    pub async fn login_ok(&self, username: &str, password: &str) -> Value {
+        let response = self.login(username, password).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        response.json().await.unwrap()
+    }
+
+    /// Replaces a one-time password; returns the new session's tokens.
+    pub async fn change_password(&self, access_token: &str, current: &str, new: &str) -> Value {
+        let response = self
+            .post_json(
+                "/api/v1/me/password",
+                Some(access_token),
+                &json!({"current_password": current, "new_password": new}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "password change");
+        response.json().await.unwrap()
+    }
+
+    /// Logs in as the first admin (changing the one-time password on the first call of this app) and
+    /// returns an access token.
+    pub async fn admin_token(&self) -> String {
+        let first = self.login("admin", ADMIN_PASSWORD).await;
+        if first.status() == StatusCode::OK {
+            let body: Value = first.json().await.unwrap();
+            return access(&body);
+        }
+        let one_time = self
+            .bootstrap_password
+            .as_deref()
+            .expect("a fresh app has a bootstrap password");
+        let session = self.login_ok("admin", one_time).await;
+        let changed = self
+            .change_password(&access(&session), one_time, ADMIN_PASSWORD)
+            .await;
+        access(&changed)
+    }
+
+    /// Creates an account through the admin API and completes its first login; returns the user's id and
+    /// a ready access token. Its password is then [`STRONG_PASSWORD`].
+    pub async fn create_user(&self, admin_token: &str, username: &str, role: &str, areas: &[&str]) -> (String, String) {
+        let response = self
+            .post_json(
+                "/api/v1/admin/users",
+                Some(admin_token),
+                &json!({"username": username, "role": role, "areas": areas}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "create {username}");
+        let created: Value = response.json().await.unwrap();
+        let id = created["user"]["id"].as_str().unwrap().to_owned();
+        let one_time = created["one_time_password"].as_str().unwrap().to_owned();
+        let session = self.login_ok(username, &one_time).await;
+        let changed = self
+            .change_password(&access(&session), &one_time, STRONG_PASSWORD)
+            .await;
+        (id, access(&changed))
+    }
+}
+
+pub fn access(tokens: &Value) -> String {
+    tokens["access_token"].as_str().expect("access_token").to_owned()
+}
+
+pub fn refresh(tokens: &Value) -> String {
+    tokens["refresh_token"].as_str().expect("refresh_token").to_owned()
+}
+
+/// The `error` code of an error body.
+pub async fn error_code(response: Response) -> String {
+    let body: Value = response.json().await.expect("a JSON error body");
+    body["error"].as_str().expect("an error code").to_owned()
+}

@@ -1,0 +1,14 @@
+//! Integration tests of the server: each test starts the real application on port 0 with a temporary data
+//! directory (a real SQLite database on disk) and drives it over HTTP with a real client.
+//! One test binary for the whole crate keeps the build fast.
+
+mod helpers;
+
+mod admin_users;
+mod audit_log;
+mod auth_flow;
+mod cli;
+mod lockout;
+mod operations;
+mod role_matrix;
+mod token_rejection;
