@@ -251,7 +251,10 @@ mod tests {
     fn secrets_serialise_as_plain_strings() {
         let body: RefreshRequest = serde_json::from_str(r#"{"refresh_token":"abc"}"#).unwrap();
         assert_eq!(body.refresh_token.expose(), "abc");
-        assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"refresh_token":"abc"}"#);
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"refresh_token":"abc"}"#
+        );
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //! Codes are stable identifiers stored in documents and accounts; labels are what people read. Admins will be
 //! able to extend the catalogue (the `directory` document carries it to tablets), so an [`AreaCode`] is any
 //! well-formed code, and whether it exists is a question for the catalogue in force, not for the type.
+//! [`NeedCode`] follows the same rule for needs. [`Catalogue`] is the catalogue in force (the defaults, or
+//! the `directory` document's), which validation checks document codes against; a code that is in it,
+//! active or not, is accepted, so that deactivating a code never locks the cases that already carry it.
 
 use std::fmt;
 
@@ -16,9 +19,7 @@ use serde::{Deserialize, Serialize};
 pub struct AreaCode(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "invalid code {0:?}: use 2 to 40 lowercase letters, digits or '_', starting with a letter"
-)]
+#[error("invalid code {0:?}: use 2 to 40 lowercase letters, digits or '_', starting with a letter")]
 pub struct InvalidCode(pub String);
 
 fn is_well_formed_code(raw: &str) -> bool {
@@ -123,11 +124,31 @@ pub struct NeedEntry {
 }
 
 pub const DEFAULT_AREAS: &[AreaEntry] = &[
-    AreaEntry { code: "minors_families", label_it: "Minori e famiglie", has_staff: true },
-    AreaEntry { code: "elderly", label_it: "Anziani", has_staff: true },
-    AreaEntry { code: "disability", label_it: "Disabilità", has_staff: true },
-    AreaEntry { code: "adults_inclusion", label_it: "Adulti e inclusione sociale", has_staff: true },
-    AreaEntry { code: "housing", label_it: "Casa e politiche abitative", has_staff: true },
+    AreaEntry {
+        code: "minors_families",
+        label_it: "Minori e famiglie",
+        has_staff: true,
+    },
+    AreaEntry {
+        code: "elderly",
+        label_it: "Anziani",
+        has_staff: true,
+    },
+    AreaEntry {
+        code: "disability",
+        label_it: "Disabilità",
+        has_staff: true,
+    },
+    AreaEntry {
+        code: "adults_inclusion",
+        label_it: "Adulti e inclusione sociale",
+        has_staff: true,
+    },
+    AreaEntry {
+        code: "housing",
+        label_it: "Casa e politiche abitative",
+        has_staff: true,
+    },
     AreaEntry {
         code: "migrants",
         label_it: "Sportello Migranti e Interculturalità",
@@ -146,19 +167,58 @@ pub const DEFAULT_AREAS: &[AreaEntry] = &[
 ];
 
 pub const DEFAULT_NEEDS: &[NeedEntry] = &[
-    NeedEntry { code: "economic", label_it: "Difficoltà economiche" },
-    NeedEntry { code: "housing", label_it: "Casa e abitazione" },
-    NeedEntry { code: "employment", label_it: "Lavoro e occupazione" },
-    NeedEntry { code: "family_minors", label_it: "Famiglia e minori" },
-    NeedEntry { code: "elderly_care", label_it: "Assistenza agli anziani" },
-    NeedEntry { code: "disability", label_it: "Disabilità" },
-    NeedEntry { code: "health", label_it: "Salute" },
-    NeedEntry { code: "migration_documents", label_it: "Migrazione e documenti" },
-    NeedEntry { code: "language", label_it: "Lingua e mediazione linguistica" },
-    NeedEntry { code: "violence_abuse", label_it: "Violenza e maltrattamento" },
-    NeedEntry { code: "addiction", label_it: "Dipendenze" },
-    NeedEntry { code: "legal", label_it: "Questioni legali" },
-    NeedEntry { code: "other", label_it: "Altro" },
+    NeedEntry {
+        code: "economic",
+        label_it: "Difficoltà economiche",
+    },
+    NeedEntry {
+        code: "housing",
+        label_it: "Casa e abitazione",
+    },
+    NeedEntry {
+        code: "employment",
+        label_it: "Lavoro e occupazione",
+    },
+    NeedEntry {
+        code: "family_minors",
+        label_it: "Famiglia e minori",
+    },
+    NeedEntry {
+        code: "elderly_care",
+        label_it: "Assistenza agli anziani",
+    },
+    NeedEntry {
+        code: "disability",
+        label_it: "Disabilità",
+    },
+    NeedEntry {
+        code: "health",
+        label_it: "Salute",
+    },
+    NeedEntry {
+        code: "migration_documents",
+        label_it: "Migrazione e documenti",
+    },
+    NeedEntry {
+        code: "language",
+        label_it: "Lingua e mediazione linguistica",
+    },
+    NeedEntry {
+        code: "violence_abuse",
+        label_it: "Violenza e maltrattamento",
+    },
+    NeedEntry {
+        code: "addiction",
+        label_it: "Dipendenze",
+    },
+    NeedEntry {
+        code: "legal",
+        label_it: "Questioni legali",
+    },
+    NeedEntry {
+        code: "other",
+        label_it: "Altro",
+    },
 ];
 
 /// The default area with this code, if any.
@@ -206,12 +266,21 @@ impl Catalogue {
             .iter()
             .filter_map(|a| {
                 let code = AreaCode::parse(a.code).ok()?;
-                Some(CatalogueArea { code, has_staff: a.has_staff, active: true })
+                Some(CatalogueArea {
+                    code,
+                    has_staff: a.has_staff,
+                    active: true,
+                })
             })
             .collect();
         let needs = DEFAULT_NEEDS
             .iter()
-            .filter_map(|n| Some(CatalogueNeed { code: NeedCode::parse(n.code).ok()?, active: true }))
+            .filter_map(|n| {
+                Some(CatalogueNeed {
+                    code: NeedCode::parse(n.code).ok()?,
+                    active: true,
+                })
+            })
             .collect();
         Self { areas, needs }
     }
@@ -256,19 +325,34 @@ mod tests {
         assert_eq!(DEFAULT_NEEDS.len(), 13);
         let network = default_area(&AreaCode::parse("territorial_network").unwrap()).unwrap();
         assert!(!network.has_staff);
-        assert!(default_area(&AreaCode::parse("migrants").unwrap()).unwrap().has_staff);
+        assert!(
+            default_area(&AreaCode::parse("migrants").unwrap())
+                .unwrap()
+                .has_staff
+        );
     }
 
     #[test]
     fn malformed_codes_are_refused() {
-        for raw in ["", "a", "Minors", "minors families", "9lives", "x-y", &"a".repeat(41)] {
+        for raw in [
+            "",
+            "a",
+            "Minors",
+            "minors families",
+            "9lives",
+            "x-y",
+            &"a".repeat(41),
+        ] {
             assert!(AreaCode::parse(raw).is_err(), "{raw:?}");
         }
     }
 
     #[test]
     fn need_codes_follow_the_same_rule_as_area_codes() {
-        assert_eq!(NeedCode::parse("violence_abuse").unwrap().as_str(), "violence_abuse");
+        assert_eq!(
+            NeedCode::parse("violence_abuse").unwrap().as_str(),
+            "violence_abuse"
+        );
         for raw in ["", "x", "Economic", "two words", &"n".repeat(41)] {
             assert!(NeedCode::parse(raw).is_err(), "{raw:?}");
         }
@@ -280,10 +364,25 @@ mod tests {
         let catalogue = Catalogue::defaults();
         assert_eq!(catalogue.areas().len(), DEFAULT_AREAS.len());
         assert_eq!(catalogue.needs().len(), DEFAULT_NEEDS.len());
-        let network = catalogue.area(&AreaCode::parse("territorial_network").unwrap()).unwrap();
+        let network = catalogue
+            .area(&AreaCode::parse("territorial_network").unwrap())
+            .unwrap();
         assert!(!network.has_staff && network.active);
-        assert!(catalogue.need(&NeedCode::parse("language").unwrap()).unwrap().active);
-        assert!(catalogue.area(&AreaCode::parse("language").unwrap()).is_none());
-        assert!(catalogue.need(&NeedCode::parse("migrants").unwrap()).is_none());
+        assert!(
+            catalogue
+                .need(&NeedCode::parse("language").unwrap())
+                .unwrap()
+                .active
+        );
+        assert!(
+            catalogue
+                .area(&AreaCode::parse("language").unwrap())
+                .is_none()
+        );
+        assert!(
+            catalogue
+                .need(&NeedCode::parse("migrants").unwrap())
+                .is_none()
+        );
     }
 }

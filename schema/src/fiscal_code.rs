@@ -93,18 +93,26 @@ const OMOCODIA_LETTERS: &[u8; 10] = b"LMNPQRSTUV";
 /// 0-based positions that hold digits (or omocodia letters).
 const DIGIT_POSITIONS: [usize; 7] = [6, 7, 9, 10, 12, 13, 14];
 /// Values of `0`–`9` (and of `A`–`Z` alike) in odd positions, from the official table.
-const ODD_VALUES: [u8; 26] =
-    [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+const ODD_VALUES: [u8; 26] = [
+    1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
+];
 
 fn expected_at(position: usize) -> Expected {
-    if DIGIT_POSITIONS.contains(&position) { Expected::Digit } else { Expected::Letter }
+    if DIGIT_POSITIONS.contains(&position) {
+        Expected::Digit
+    } else {
+        Expected::Letter
+    }
 }
 
 /// The digit a character in a digit position stands for, undoing omocodia.
 fn digit_value(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
-        _ => OMOCODIA_LETTERS.iter().position(|&l| l == c).map(|i| i as u8),
+        _ => OMOCODIA_LETTERS
+            .iter()
+            .position(|&l| l == c)
+            .map(|i| i as u8),
     }
 }
 
@@ -114,9 +122,17 @@ fn check_character(first15: &[u8]) -> char {
         .iter()
         .enumerate()
         .map(|(i, &c)| {
-            let index = if c.is_ascii_digit() { c - b'0' } else { c - b'A' };
+            let index = if c.is_ascii_digit() {
+                c - b'0'
+            } else {
+                c - b'A'
+            };
             // Positions counted from 1: odd positions are the even 0-based indices.
-            u32::from(if i % 2 == 0 { ODD_VALUES[usize::from(index)] } else { index })
+            u32::from(if i % 2 == 0 {
+                ODD_VALUES[usize::from(index)]
+            } else {
+                index
+            })
         })
         .sum();
     char::from(b'A' + (sum % 26) as u8)
@@ -161,12 +177,18 @@ impl FiscalCode {
                 Expected::Digit => c.is_ascii() && digit_value(c as u8).is_some(),
             };
             if !fits {
-                return Err(FiscalCodeError::Character { position: position + 1, expected });
+                return Err(FiscalCodeError::Character {
+                    position: position + 1,
+                    expected,
+                });
             }
         }
         // Every character is now ASCII, so one byte each.
         let code: Vec<u8> = code.iter().map(|&c| c as u8).collect();
-        let month = MONTH_LETTERS.iter().position(|&l| l == code[8]).ok_or(FiscalCodeError::Month)?;
+        let month = MONTH_LETTERS
+            .iter()
+            .position(|&l| l == code[8])
+            .ok_or(FiscalCodeError::Month)?;
         let day = two_digits(code[9], code[10]);
         let day_of_month = if day > 40 { day - 40 } else { day };
         // 2000 is a leap year: February 29 is allowed whatever the century.
@@ -193,10 +215,22 @@ impl FiscalCode {
     /// Birth year (two digits), month, day and sex as the code encodes them.
     pub fn birth(&self) -> BirthData {
         let b = self.0.as_bytes();
-        let month = MONTH_LETTERS.iter().position(|&l| l == b[8]).map_or(0, |i| i as u8 + 1);
+        let month = MONTH_LETTERS
+            .iter()
+            .position(|&l| l == b[8])
+            .map_or(0, |i| i as u8 + 1);
         let day = two_digits(b[9], b[10]);
-        let (day, sex) = if day > 40 { (day - 40, Sex::Female) } else { (day, Sex::Male) };
-        BirthData { year_two_digits: two_digits(b[6], b[7]), month, day, sex }
+        let (day, sex) = if day > 40 {
+            (day - 40, Sex::Female)
+        } else {
+            (day, Sex::Male)
+        };
+        BirthData {
+            year_two_digits: two_digits(b[6], b[7]),
+            month,
+            day,
+            sex,
+        }
     }
 
     pub fn sex(&self) -> Sex {
@@ -280,7 +314,12 @@ mod tests {
         assert_eq!(code.as_str(), "RSSMRA85T10A562S");
         assert_eq!(
             code.birth(),
-            BirthData { year_two_digits: 85, month: 12, day: 10, sex: Sex::Male }
+            BirthData {
+                year_two_digits: 85,
+                month: 12,
+                day: 10,
+                sex: Sex::Male
+            }
         );
         assert!(!code.is_omocode());
     }
@@ -295,13 +334,45 @@ mod tests {
     fn codes_computed_independently_are_accepted_and_decoded() {
         let cases = [
             // Laura Bianchi, female, 1 January 1990, Milan (F205): day 01 + 40.
-            ("BNCLRA90A41F205", BirthData { year_two_digits: 90, month: 1, day: 1, sex: Sex::Female }),
+            (
+                "BNCLRA90A41F205",
+                BirthData {
+                    year_two_digits: 90,
+                    month: 1,
+                    day: 1,
+                    sex: Sex::Female,
+                },
+            ),
             // Giuseppe Verdi, male, 10 October 1813, Busseto (B293).
-            ("VRDGPP13R10B293", BirthData { year_two_digits: 13, month: 10, day: 10, sex: Sex::Male }),
+            (
+                "VRDGPP13R10B293",
+                BirthData {
+                    year_two_digits: 13,
+                    month: 10,
+                    day: 10,
+                    sex: Sex::Male,
+                },
+            ),
             // Born abroad (Z404, United States), 29 February 2000, female: day 69.
-            ("XXXYYY00B69Z404", BirthData { year_two_digits: 0, month: 2, day: 29, sex: Sex::Female }),
+            (
+                "XXXYYY00B69Z404",
+                BirthData {
+                    year_two_digits: 0,
+                    month: 2,
+                    day: 29,
+                    sex: Sex::Female,
+                },
+            ),
             // 31 July, male.
-            ("ABCDEF01L31H501", BirthData { year_two_digits: 1, month: 7, day: 31, sex: Sex::Male }),
+            (
+                "ABCDEF01L31H501",
+                BirthData {
+                    year_two_digits: 1,
+                    month: 7,
+                    day: 31,
+                    sex: Sex::Male,
+                },
+            ),
         ];
         for (first15, birth) in cases {
             let code = FiscalCode::parse(&with_check(first15)).unwrap();
@@ -339,7 +410,11 @@ mod tests {
         let letters = ('A'..='Z').collect::<String>();
         let digits = "0123456789LMNPQRSTUV";
         for position in 0..15 {
-            let alphabet = if DIGIT_POSITIONS.contains(&position) { digits } else { &letters };
+            let alphabet = if DIGIT_POSITIONS.contains(&position) {
+                digits
+            } else {
+                &letters
+            };
             for replacement in alphabet.chars() {
                 let mut chars: Vec<char> = valid.chars().collect();
                 if chars[position] == replacement {
@@ -347,7 +422,10 @@ mod tests {
                 }
                 chars[position] = replacement;
                 let mutated: String = chars.into_iter().collect();
-                assert!(FiscalCode::parse(&mutated).is_err(), "{mutated} was accepted");
+                assert!(
+                    FiscalCode::parse(&mutated).is_err(),
+                    "{mutated} was accepted"
+                );
             }
         }
     }
@@ -359,7 +437,9 @@ mod tests {
             Err(FiscalCodeError::CheckCharacter { expected: 'S' })
         );
         assert_eq!(
-            FiscalCode::parse("RSSMRA85T10A562X").unwrap_err().to_string(),
+            FiscalCode::parse("RSSMRA85T10A562X")
+                .unwrap_err()
+                .to_string(),
             "wrong check character: expected S"
         );
     }
@@ -367,12 +447,21 @@ mod tests {
     #[test]
     fn a_wrong_length_is_reported_in_characters() {
         assert_eq!(FiscalCode::parse(""), Err(FiscalCodeError::Length(0)));
-        assert_eq!(FiscalCode::parse("RSSMRA85T10A562"), Err(FiscalCodeError::Length(15)));
-        assert_eq!(FiscalCode::parse("RSSMRA85T10A562SS"), Err(FiscalCodeError::Length(17)));
+        assert_eq!(
+            FiscalCode::parse("RSSMRA85T10A562"),
+            Err(FiscalCodeError::Length(15))
+        );
+        assert_eq!(
+            FiscalCode::parse("RSSMRA85T10A562SS"),
+            Err(FiscalCodeError::Length(17))
+        );
         // Length counts characters, not bytes: "È" is one character (and then a bad one).
         assert_eq!(
             FiscalCode::parse("RSSMRA85T10A56ÈS"),
-            Err(FiscalCodeError::Character { position: 15, expected: Expected::Digit })
+            Err(FiscalCodeError::Character {
+                position: 15,
+                expected: Expected::Digit
+            })
         );
     }
 
@@ -399,27 +488,60 @@ mod tests {
                 "{raw}"
             );
         }
-        let message = FiscalCode::parse("RSSMRAA5T10A562S").unwrap_err().to_string();
-        assert!(message.starts_with("bad character at position 7: expected a digit"), "{message}");
+        let message = FiscalCode::parse("RSSMRAA5T10A562S")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("bad character at position 7: expected a digit"),
+            "{message}"
+        );
     }
 
     #[test]
     fn a_letter_that_is_not_a_month_is_refused() {
         for month in ['F', 'G', 'I', 'N', 'O', 'Q', 'U', 'Z'] {
             let first15 = format!("RSSMRA85{month}10A562");
-            assert_eq!(FiscalCode::parse(&with_check(&first15)), Err(FiscalCodeError::Month));
+            assert_eq!(
+                FiscalCode::parse(&with_check(&first15)),
+                Err(FiscalCodeError::Month)
+            );
         }
     }
 
     #[test]
     fn days_outside_the_two_ranges_or_the_month_are_refused() {
-        for (month, day) in [('A', "00"), ('A', "32"), ('A', "40"), ('A', "72"), ('A', "99"), ('D', "31"), ('D', "71"), ('B', "30"), ('B', "70")] {
+        for (month, day) in [
+            ('A', "00"),
+            ('A', "32"),
+            ('A', "40"),
+            ('A', "72"),
+            ('A', "99"),
+            ('D', "31"),
+            ('D', "71"),
+            ('B', "30"),
+            ('B', "70"),
+        ] {
             let first15 = format!("RSSMRA85{month}{day}A562");
-            assert_eq!(FiscalCode::parse(&with_check(&first15)), Err(FiscalCodeError::Day), "{first15}");
+            assert_eq!(
+                FiscalCode::parse(&with_check(&first15)),
+                Err(FiscalCodeError::Day),
+                "{first15}"
+            );
         }
-        for (month, day) in [('A', "01"), ('A', "31"), ('A', "41"), ('A', "71"), ('B', "29"), ('B', "69"), ('D', "30")] {
+        for (month, day) in [
+            ('A', "01"),
+            ('A', "31"),
+            ('A', "41"),
+            ('A', "71"),
+            ('B', "29"),
+            ('B', "69"),
+            ('D', "30"),
+        ] {
             let first15 = format!("RSSMRA85{month}{day}A562");
-            assert!(FiscalCode::parse(&with_check(&first15)).is_ok(), "{first15}");
+            assert!(
+                FiscalCode::parse(&with_check(&first15)).is_ok(),
+                "{first15}"
+            );
         }
     }
 
@@ -427,7 +549,10 @@ mod tests {
     fn an_omocodic_day_is_checked_after_undoing_the_substitution() {
         // "7M" in the day positions is 71 (female, 31st): fine in January, not in April.
         assert!(FiscalCode::parse(&with_check("RSSMRA85A7MA562")).is_ok());
-        assert_eq!(FiscalCode::parse(&with_check("RSSMRA85D7MA562")), Err(FiscalCodeError::Day));
+        assert_eq!(
+            FiscalCode::parse(&with_check("RSSMRA85D7MA562")),
+            Err(FiscalCodeError::Day)
+        );
     }
 
     #[test]
@@ -445,23 +570,42 @@ mod tests {
             FiscalCode::parse("00743110158"),
             Err(FiscalCodeError::TemporaryCode { well_formed: false })
         );
-        assert!(FiscalCode::parse("00743110158").unwrap_err().to_string().contains("check digit is wrong"));
+        assert!(
+            FiscalCode::parse("00743110158")
+                .unwrap_err()
+                .to_string()
+                .contains("check digit is wrong")
+        );
         // Twelve digits is just the wrong length.
-        assert_eq!(FiscalCode::parse("007431101570"), Err(FiscalCodeError::Length(12)));
+        assert_eq!(
+            FiscalCode::parse("007431101570"),
+            Err(FiscalCodeError::Length(12))
+        );
     }
 
     #[test]
     fn errors_never_repeat_the_code() {
-        for raw in ["RSSMRA85T10A562X", "RSSMRAA5T10A562S", "RSSMRA85F10A562S", "XYZ"] {
+        for raw in [
+            "RSSMRA85T10A562X",
+            "RSSMRAA5T10A562S",
+            "RSSMRA85F10A562S",
+            "XYZ",
+        ] {
             let message = FiscalCode::parse(raw).unwrap_err().to_string();
-            assert!(!message.contains("RSS") && !message.contains("XYZ"), "{message}");
+            assert!(
+                !message.contains("RSS") && !message.contains("XYZ"),
+                "{message}"
+            );
         }
     }
 
     #[test]
     fn fiscal_codes_serialise_as_strings_and_deserialising_validates() {
         let code: FiscalCode = serde_json::from_str("\"rssmra85t10a562s\"").unwrap();
-        assert_eq!(serde_json::to_string(&code).unwrap(), "\"RSSMRA85T10A562S\"");
+        assert_eq!(
+            serde_json::to_string(&code).unwrap(),
+            "\"RSSMRA85T10A562S\""
+        );
         assert!(serde_json::from_str::<FiscalCode>("\"RSSMRA85T10A562X\"").is_err());
         assert!(serde_json::from_str::<FiscalCode>("\"00743110157\"").is_err());
     }

@@ -7,16 +7,33 @@
 //! - [`role`]: who someone is to the system (`operator`, `social_worker`, `admin`).
 //! - [`ids`]: typed identifiers, so a user id cannot be passed where a session id is meant.
 //! - [`username`]: the login name rule.
-//! - [`catalogue`]: the default service areas and need codes, with their Italian labels.
+//! - [`catalogue`]: the default service areas and need codes, with their Italian labels, and the catalogue
+//!   in force that validation checks codes against.
 //! - [`api`]: the JSON bodies of the REST API (contract v1, DESIGN.md §4).
+//! - [`fiscal_code`]: the Italian *codice fiscale* of a person.
+//! - [`values`]: phone numbers, e-mail addresses, dates, UTC timestamps, sex.
+//! - [`documents`]: the Automerge documents (case, case notes, index, directory) as Rust types.
+//! - [`validate`]: field rules for documents and the referral status machine.
+//! - [`policy`]: who may read, write and create which document.
+
+// Tests may unwrap: a panic is how they fail. Library code is still linted (the non-test build of this crate
+// has no such allowance), and `clippy --all-targets` checks both.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod api;
 pub mod catalogue;
+pub mod documents;
+pub mod fiscal_code;
 pub mod ids;
+pub mod policy;
 pub mod role;
 pub mod username;
+pub mod validate;
+pub mod values;
 
-pub use catalogue::AreaCode;
+pub use catalogue::{AreaCode, Catalogue, NeedCode};
+pub use documents::DocKind;
+pub use fiscal_code::FiscalCode;
 pub use ids::{SessionId, UserId};
 pub use role::Role;
 pub use username::Username;

@@ -82,9 +82,15 @@ mod tests {
     fn malformed_login_names_are_refused_with_the_reason() {
         assert_eq!(Username::parse("ab"), Err(UsernameError::Length));
         assert_eq!(Username::parse(&"a".repeat(65)), Err(UsernameError::Length));
-        assert_eq!(Username::parse("1admin"), Err(UsernameError::FirstCharacter));
+        assert_eq!(
+            Username::parse("1admin"),
+            Err(UsernameError::FirstCharacter)
+        );
         assert_eq!(Username::parse("Mario"), Err(UsernameError::FirstCharacter));
-        assert_eq!(Username::parse("mario rossi"), Err(UsernameError::Character));
+        assert_eq!(
+            Username::parse("mario rossi"),
+            Err(UsernameError::Character)
+        );
         assert_eq!(Username::parse("marìo"), Err(UsernameError::Character));
         assert_eq!(Username::parse("mario@x"), Err(UsernameError::Character));
     }

@@ -60,7 +60,10 @@ impl FromStr for Sex {
     type Err = UnknownSex;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Sex::ALL.into_iter().find(|sex| sex.as_str() == s).ok_or(UnknownSex)
+        Sex::ALL
+            .into_iter()
+            .find(|sex| sex.as_str() == s)
+            .ok_or(UnknownSex)
     }
 }
 
@@ -229,7 +232,7 @@ pub(crate) fn days_in_month(year: u16, month: u8) -> u8 {
     }
 }
 
-pub(crate) fn is_leap_year(year: u16) -> bool {
+fn is_leap_year(year: u16) -> bool {
     (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
@@ -258,9 +261,11 @@ impl Date {
         if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
             return Err(DateError::Format);
         }
-        let (Some(year), Some(month), Some(day)) =
-            (digits(&bytes[0..4]), digits(&bytes[5..7]), digits(&bytes[8..10]))
-        else {
+        let (Some(year), Some(month), Some(day)) = (
+            digits(&bytes[0..4]),
+            digits(&bytes[5..7]),
+            digits(&bytes[8..10]),
+        ) else {
             return Err(DateError::Format);
         };
         // The digit counts bound the values, so these conversions cannot truncate.
@@ -368,9 +373,11 @@ impl Rfc3339Utc {
             DateError::NoSuchDay => TimestampError::NoSuchDay,
             _ => TimestampError::Format,
         })?;
-        let (Some(hour), Some(minute), Some(second)) =
-            (digits(&bytes[11..13]), digits(&bytes[14..16]), digits(&bytes[17..19]))
-        else {
+        let (Some(hour), Some(minute), Some(second)) = (
+            digits(&bytes[11..13]),
+            digits(&bytes[14..16]),
+            digits(&bytes[17..19]),
+        ) else {
             return Err(TimestampError::Format);
         };
         let nanos = match &before_z.as_bytes()[19..] {
@@ -388,7 +395,12 @@ impl Rfc3339Utc {
             + i64::from(hour) * 3600
             + i64::from(minute) * 60
             + i64::from(second);
-        Ok(Self { text: raw.to_owned(), date, unix_seconds, nanos })
+        Ok(Self {
+            text: raw.to_owned(),
+            date,
+            unix_seconds,
+            nanos,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -468,10 +480,16 @@ mod tests {
 
     #[test]
     fn phone_numbers_lose_spaces_and_dashes_and_keep_a_leading_plus() {
-        assert_eq!(Phone::parse(" +39 333-123 4567 ").unwrap().as_str(), "+393331234567");
+        assert_eq!(
+            Phone::parse(" +39 333-123 4567 ").unwrap().as_str(),
+            "+393331234567"
+        );
         assert_eq!(Phone::parse("0302 123456").unwrap().as_str(), "0302123456");
         assert_eq!(Phone::parse("123456").unwrap().as_str(), "123456");
-        assert_eq!(Phone::parse("123456789012345").unwrap().as_str(), "123456789012345");
+        assert_eq!(
+            Phone::parse("123456789012345").unwrap().as_str(),
+            "123456789012345"
+        );
     }
 
     #[test]
@@ -489,7 +507,11 @@ mod tests {
 
     #[test]
     fn ordinary_email_addresses_are_accepted_and_trimmed() {
-        for raw in ["mario.rossi@comune.example.it", "a@b.co", "first+tag@sub.domain.org"] {
+        for raw in [
+            "mario.rossi@comune.example.it",
+            "a@b.co",
+            "first+tag@sub.domain.org",
+        ] {
             assert_eq!(Email::parse(raw).unwrap().as_str(), raw);
         }
         assert_eq!(Email::parse("  x@y.it\n").unwrap().as_str(), "x@y.it");
@@ -500,12 +522,18 @@ mod tests {
         assert_eq!(Email::parse("mario.rossi"), Err(EmailError::At));
         assert_eq!(Email::parse("a@b@c.it"), Err(EmailError::At));
         assert_eq!(Email::parse("@comune.it"), Err(EmailError::LocalPart));
-        assert_eq!(Email::parse(&format!("{}@x.it", "a".repeat(65))), Err(EmailError::LocalPart));
+        assert_eq!(
+            Email::parse(&format!("{}@x.it", "a".repeat(65))),
+            Err(EmailError::LocalPart)
+        );
         assert_eq!(Email::parse("mario@localhost"), Err(EmailError::Domain));
         assert_eq!(Email::parse("mario@comune..it"), Err(EmailError::Domain));
         assert_eq!(Email::parse("mario@.it"), Err(EmailError::Domain));
         assert_eq!(Email::parse("mario@comune."), Err(EmailError::Domain));
-        assert_eq!(Email::parse("mario rossi@x.it"), Err(EmailError::Whitespace));
+        assert_eq!(
+            Email::parse("mario rossi@x.it"),
+            Err(EmailError::Whitespace)
+        );
         assert_eq!(Email::parse("mario\u{7}@x.it"), Err(EmailError::Whitespace));
         let long = format!("{}@{}.it", "a".repeat(64), "b".repeat(200));
         assert_eq!(Email::parse(&long), Err(EmailError::TooLong));
@@ -526,7 +554,16 @@ mod tests {
 
     #[test]
     fn dates_must_be_written_exactly_yyyy_mm_dd() {
-        for raw in ["2025-1-01", "25-01-01", "2025/01/01", "2025-01-01T00:00:00Z", " 2025-01-01", "+025-01-01", "２０２５-01-01", ""] {
+        for raw in [
+            "2025-1-01",
+            "25-01-01",
+            "2025/01/01",
+            "2025-01-01T00:00:00Z",
+            " 2025-01-01",
+            "+025-01-01",
+            "２０２５-01-01",
+            "",
+        ] {
             assert_eq!(Date::parse(raw), Err(DateError::Format), "{raw:?}");
         }
     }
@@ -542,10 +579,19 @@ mod tests {
     fn birth_dates_cannot_be_after_today_or_before_1900() {
         let today = date("2026-11-27");
         assert_eq!(Date::parse_birth_date("2026-11-27", today), Ok(today));
-        assert_eq!(Date::parse_birth_date("2026-11-28", today), Err(DateError::InTheFuture));
-        assert_eq!(Date::parse_birth_date("1899-12-31", today), Err(DateError::TooEarly));
+        assert_eq!(
+            Date::parse_birth_date("2026-11-28", today),
+            Err(DateError::InTheFuture)
+        );
+        assert_eq!(
+            Date::parse_birth_date("1899-12-31", today),
+            Err(DateError::TooEarly)
+        );
         assert!(Date::parse_birth_date("1900-01-01", today).is_ok());
-        assert_eq!(Date::parse_birth_date("2026-02-30", today), Err(DateError::NoSuchDay));
+        assert_eq!(
+            Date::parse_birth_date("2026-02-30", today),
+            Err(DateError::NoSuchDay)
+        );
     }
 
     #[test]
@@ -566,7 +612,10 @@ mod tests {
         assert_eq!(fine.subsec_nanos(), 123_000_000);
         assert_eq!(fine.as_str(), "2026-11-27T12:00:00.123Z");
         let finest = Rfc3339Utc::parse("1969-12-31T23:59:59.999999999Z").unwrap();
-        assert_eq!((finest.unix_seconds(), finest.subsec_nanos()), (-1, 999_999_999));
+        assert_eq!(
+            (finest.unix_seconds(), finest.subsec_nanos()),
+            (-1, 999_999_999)
+        );
     }
 
     #[test]
@@ -607,7 +656,10 @@ mod tests {
         let phone: Phone = serde_json::from_str("\"+39 333 1234567\"").unwrap();
         assert_eq!(serde_json::to_string(&phone).unwrap(), "\"+393331234567\"");
         assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
-        assert_eq!(serde_json::to_string(&date("2025-03-04")).unwrap(), "\"2025-03-04\"");
+        assert_eq!(
+            serde_json::to_string(&date("2025-03-04")).unwrap(),
+            "\"2025-03-04\""
+        );
         assert!(serde_json::from_str::<Rfc3339Utc>("\"2025-03-04T00:00:00+02:00\"").is_err());
         assert_eq!(serde_json::to_string(&Sex::Female).unwrap(), "\"female\"");
     }

@@ -12,14 +12,29 @@ use crate::auth::password::HashParams;
 use crate::config::{LogFormat, Settings};
 
 #[derive(Debug, Parser)]
-#[command(name = "sportello", version, about = "Sportello di Accoglienza Sociale: server and admin tools")]
+#[command(
+    name = "sportello",
+    version,
+    about = "Sportello di Accoglienza Sociale: server and admin tools"
+)]
 pub struct Cli {
     /// Where the database and keys live.
-    #[arg(long, env = "SPORTELLO_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "SPORTELLO_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
 
     /// Log line format (filter with RUST_LOG, default `info`).
-    #[arg(long, env = "SPORTELLO_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    #[arg(
+        long,
+        env = "SPORTELLO_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
     pub log_format: LogFormat,
 
     #[command(subcommand)]
@@ -79,7 +94,8 @@ fn parse_area(raw: &str) -> Result<AreaCode, String> {
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
-    raw.parse().map_err(|error: sportello_schema::role::UnknownRole| error.to_string())
+    raw.parse()
+        .map_err(|error: sportello_schema::role::UnknownRole| error.to_string())
 }
 
 #[derive(Debug, Args)]

@@ -43,7 +43,11 @@ pub struct NewAccount {
 }
 
 /// `sportello user add`: creates an account whose password (read from `input`) is usable at once.
-pub async fn user_add(data_dir: &Path, account: NewAccount, input: impl BufRead) -> anyhow::Result<UserId> {
+pub async fn user_add(
+    data_dir: &Path,
+    account: NewAccount,
+    input: impl BufRead,
+) -> anyhow::Result<UserId> {
     let mut line = String::new();
     input
         .take(4096)
@@ -53,11 +57,22 @@ pub async fn user_add(data_dir: &Path, account: NewAccount, input: impl BufRead)
     let display_name = account
         .display_name
         .unwrap_or_else(|| account.username.to_string());
-    password::check_policy(password.expose(), &[account.username.as_str(), &display_name])
-        .map_err(|reason| anyhow::anyhow!("password refused: {reason}"))?;
-    let areas = check_areas(account.role, &account.areas).map_err(|error| anyhow::anyhow!("{error}"))?;
+    password::check_policy(
+        password.expose(),
+        &[account.username.as_str(), &display_name],
+    )
+    .map_err(|reason| anyhow::anyhow!("password refused: {reason}"))?;
+    let areas =
+        check_areas(account.role, &account.areas).map_err(|error| anyhow::anyhow!("{error}"))?;
 
-    let storage = Storage::open(data_dir, StorageOptions { read_connections: 1, ..StorageOptions::default() }, DbMetrics::detached())?;
+    let storage = Storage::open(
+        data_dir,
+        StorageOptions {
+            read_connections: 1,
+            ..StorageOptions::default()
+        },
+        DbMetrics::detached(),
+    )?;
     let hasher = PasswordHasher::new(HashParams::default(), 1, std::time::Duration::from_secs(60))?;
     let password_hash = hasher.hash(password).await?;
     let clock = SystemClock;
@@ -78,7 +93,9 @@ pub async fn user_add(data_dir: &Path, account: NewAccount, input: impl BufRead)
             if !users::insert(conn, &user, now)? {
                 return Ok(false);
             }
-            let record = AuditRecord::new(AuditActor::system(), Action::UserCreate, Outcome::Success).target(user.id);
+            let record =
+                AuditRecord::new(AuditActor::system(), Action::UserCreate, Outcome::Success)
+                    .target(user.id);
             audit::append(conn, &record, &at)?;
             Ok(true)
         })
@@ -113,7 +130,10 @@ pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<String> {
         .await
         .with_context(|| format!("writing the backup to {}", to.display()))?;
     if verdict != "ok" {
-        bail!("the backup at {} failed its integrity check: {verdict}", to.display());
+        bail!(
+            "the backup at {} failed its integrity check: {verdict}",
+            to.display()
+        );
     }
     let at = rfc3339(SystemClock.now());
     storage
@@ -122,5 +142,8 @@ pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<String> {
             audit::append(conn, &record, &at).map(|_| ())
         })
         .await?;
-    Ok(format!("backup written to {} (integrity_check: ok)", to.display()))
+    Ok(format!(
+        "backup written to {} (integrity_check: ok)",
+        to.display()
+    ))
 }

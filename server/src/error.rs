@@ -118,15 +118,11 @@ impl ResponseError for ApiError {
             ApiError::AccountDisabled
             | ApiError::PasswordChangeRequired
             | ApiError::Forbidden
-            | ApiError::WrongPassword => {
-                StatusCode::FORBIDDEN
-            }
+            | ApiError::WrongPassword => StatusCode::FORBIDDEN,
             ApiError::AccountLocked { .. } | ApiError::RateLimited { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            ApiError::WeakPassword(_) | ApiError::Validation(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::WeakPassword(_) | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::UsernameTaken | ApiError::Conflict(..) => StatusCode::CONFLICT,

@@ -62,7 +62,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => {
             let (intact, line) = commands::audit_verify(&cli.data_dir).await?;
             println!("{line}");
-            Ok(if intact { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if intact {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Backup { to } => {
             println!("{}", commands::backup(&cli.data_dir, &to).await?);

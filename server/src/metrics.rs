@@ -66,8 +66,11 @@ impl Metrics {
         )
         .expect("valid metric");
         let read_duration = Histogram::with_opts(
-            HistogramOpts::new("db_read_duration_seconds", "Time spent in one database read")
-                .buckets(LATENCY_BUCKETS.to_vec()),
+            HistogramOpts::new(
+                "db_read_duration_seconds",
+                "Time spent in one database read",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
         )
         .expect("valid metric");
         let write_batch_duration = Histogram::with_opts(
@@ -79,8 +82,9 @@ impl Metrics {
         )
         .expect("valid metric");
         let write_batch_size = Histogram::with_opts(
-            HistogramOpts::new("db_write_batch_size", "Writes sharing one commit")
-                .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0]),
+            HistogramOpts::new("db_write_batch_size", "Writes sharing one commit").buckets(vec![
+                1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0,
+            ]),
         )
         .expect("valid metric");
         for collector in [
@@ -91,7 +95,9 @@ impl Metrics {
             Box::new(write_batch_duration.clone()),
             Box::new(write_batch_size.clone()),
         ] {
-            registry.register(collector).expect("metric names are unique");
+            registry
+                .register(collector)
+                .expect("metric names are unique");
         }
         Self {
             registry,

@@ -53,7 +53,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -142,7 +144,9 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 .openapi(ApiDoc::openapi())
                 .app_data(data.clone())
                 .app_data(json_config(json_limit))
-                .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
+                )
                 .app_data(web::QueryConfig::default().error_handler(query_error)),
         )
         .service(crate::openapi::serve)
@@ -166,9 +170,8 @@ fn json_config(limit: usize) -> web::JsonConfig {
         .limit(limit)
         .error_handler(|error, _| {
             let api_error = match &error {
-                JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                    ApiError::PayloadTooLarge
-                }
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
                 JsonPayloadError::ContentType => {
                     ApiError::InvalidRequest("expected Content-Type: application/json".into())
                 }
@@ -213,8 +216,12 @@ async fn create_first_admin(state: &AppState) -> anyhow::Result<Option<Secret>> 
             if users::count(conn)? > 0 || !users::insert(conn, &admin, now)? {
                 return Ok(false);
             }
-            let record = AuditRecord::new(AuditActor::system(), Action::BootstrapAdmin, Outcome::Success)
-                .target(admin.id);
+            let record = AuditRecord::new(
+                AuditActor::system(),
+                Action::BootstrapAdmin,
+                Outcome::Success,
+            )
+            .target(admin.id);
             audit::append(conn, &record, &at)?;
             Ok(true)
         })
@@ -261,4 +268,3 @@ async fn housekeeping(state: AppState) {
         }
     }
 }
-

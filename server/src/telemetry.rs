@@ -20,8 +20,10 @@ use crate::state::AppState;
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colour codes only for a person at a terminal, never in files or collectors.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     // A second init (tests spawning several apps) is harmless: keep the first subscriber.
     let _ = match format {
@@ -40,7 +42,10 @@ impl RequestId {
     }
 
     pub fn of(request: &HttpRequest) -> Option<String> {
-        request.extensions().get::<RequestId>().map(|id| id.0.clone())
+        request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
     }
 }
 

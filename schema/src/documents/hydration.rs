@@ -13,8 +13,9 @@
 //!   their work.
 //!
 //! Absence: a required string key must exist (a scalar or a Text); an optional one may be absent or null;
-//! free text may be absent, which reads as empty. Errors name the key and never echo more than a short,
-//! truncated piece of a value that is not a string, so a hostile document cannot push large text into logs.
+//! free text may be absent, which reads as empty. Errors name the key and what was expected, and never
+//! echo the value found (it may be personal data written into the wrong field; errors reach logs and other
+//! peers): they say what kind of value it was and, for a string, how long.
 
 use automerge::{ObjId, ObjType, ScalarValue, Value};
 use autosurgeon::{HydrateError, Prop, ReadDoc, Reconciler, reconcile::TextReconciler};
@@ -34,7 +35,9 @@ fn read<D: ReadDoc>(doc: &D, obj: &ObjId, prop: &Prop<'_>) -> Result<Raw, Hydrat
             ScalarValue::Str(s) => Raw::Str(s.to_string()),
             ScalarValue::Null => Raw::Null,
             ScalarValue::Boolean(_) => Raw::Other("a boolean"),
-            ScalarValue::Int(_) | ScalarValue::Uint(_) | ScalarValue::F64(_) => Raw::Other("a number"),
+            ScalarValue::Int(_) | ScalarValue::Uint(_) | ScalarValue::F64(_) => {
+                Raw::Other("a number")
+            }
             ScalarValue::Counter(_) => Raw::Other("a counter"),
             ScalarValue::Timestamp(_) => Raw::Other("a timestamp"),
             ScalarValue::Bytes(_) => Raw::Other("bytes"),
@@ -59,13 +62,27 @@ pub(crate) fn quote_truncated(value: &str) -> String {
     format!("{shown:?}")
 }
 
+/// How an unexpected string is described in an error: by its length, never by its content.
+pub(crate) fn describe_unexpected(value: &str) -> String {
+    format!("another string ({} characters)", value.chars().count())
+}
+
 /// A required string: a scalar string or a Text object.
 pub fn string<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<String, HydrateError> {
     match read(doc, obj, &prop)? {
         Raw::Str(s) => Ok(s),
-        Raw::Absent => Err(HydrateError::unexpected(expected_string(&prop), "nothing".into())),
-        Raw::Null => Err(HydrateError::unexpected(expected_string(&prop), "null".into())),
-        Raw::Other(kind) => Err(HydrateError::unexpected(expected_string(&prop), kind.into())),
+        Raw::Absent => Err(HydrateError::unexpected(
+            expected_string(&prop),
+            "nothing".into(),
+        )),
+        Raw::Null => Err(HydrateError::unexpected(
+            expected_string(&prop),
+            "null".into(),
+        )),
+        Raw::Other(kind) => Err(HydrateError::unexpected(
+            expected_string(&prop),
+            kind.into(),
+        )),
     }
 }
 
@@ -78,12 +95,19 @@ pub fn optional_string<D: ReadDoc>(
     match read(doc, obj, &prop)? {
         Raw::Str(s) => Ok(Some(s)),
         Raw::Absent | Raw::Null => Ok(None),
-        Raw::Other(kind) => Err(HydrateError::unexpected(expected_string(&prop), kind.into())),
+        Raw::Other(kind) => Err(HydrateError::unexpected(
+            expected_string(&prop),
+            kind.into(),
+        )),
     }
 }
 
 /// A list of strings, each a scalar or a Text object; absent or null is the empty list.
-pub fn string_list<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<Vec<String>, HydrateError> {
+pub fn string_list<D: ReadDoc>(
+    doc: &D,
+    obj: &ObjId,
+    prop: Prop<'_>,
+) -> Result<Vec<String>, HydrateError> {
     let list = match doc.get(obj, &prop)? {
         None => return Ok(Vec::new()),
         Some((Value::Scalar(scalar), _)) if matches!(scalar.as_ref(), ScalarValue::Null) => {
@@ -91,17 +115,26 @@ pub fn string_list<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<V
         }
         Some((Value::Object(ObjType::List), id)) => id,
         Some(_) => {
-            return Err(HydrateError::unexpected(format!("a list of strings at `{prop}`"), "something else".into()));
+            return Err(HydrateError::unexpected(
+                format!("a list of strings at `{prop}`"),
+                "something else".into(),
+            ));
         }
     };
-    (0..doc.length(&list)).map(|index| string(doc, &list, Prop::Index(index as u32))).collect()
+    (0..doc.length(&list))
+        .map(|index| string(doc, &list, Prop::Index(index as u32)))
+        .collect()
 }
 
 /// Free text, stored as a Text object; hydrates from either form, and absent reads as empty.
 pub mod text {
     use super::*;
 
-    pub fn hydrate<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<String, HydrateError> {
+    pub fn hydrate<D: ReadDoc>(
+        doc: &D,
+        obj: &ObjId,
+        prop: Prop<'_>,
+    ) -> Result<String, HydrateError> {
         Ok(super::optional_string(doc, obj, prop)?.unwrap_or_default())
     }
 
@@ -115,11 +148,18 @@ pub mod text {
 pub mod optional_text {
     use super::*;
 
-    pub fn hydrate<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<Option<String>, HydrateError> {
+    pub fn hydrate<D: ReadDoc>(
+        doc: &D,
+        obj: &ObjId,
+        prop: Prop<'_>,
+    ) -> Result<Option<String>, HydrateError> {
         super::optional_string(doc, obj, prop)
     }
 
-    pub fn reconcile<R: Reconciler>(value: &Option<String>, mut reconciler: R) -> Result<(), R::Error> {
+    pub fn reconcile<R: Reconciler>(
+        value: &Option<String>,
+        mut reconciler: R,
+    ) -> Result<(), R::Error> {
         match value {
             Some(value) => reconciler.text()?.update(value),
             None => reconciler.none(),
@@ -143,7 +183,7 @@ macro_rules! string_value {
                 parse(&raw).ok_or_else(|| {
                     autosurgeon::HydrateError::unexpected(
                         format!("{} at `{}`", $expected, prop),
-                        $crate::documents::hydration::quote_truncated(&raw),
+                        $crate::documents::hydration::describe_unexpected(&raw),
                     )
                 })
             }
@@ -153,7 +193,7 @@ macro_rules! string_value {
                 parse(raw).ok_or_else(|| {
                     autosurgeon::HydrateError::unexpected(
                         $expected,
-                        $crate::documents::hydration::quote_truncated(raw),
+                        $crate::documents::hydration::describe_unexpected(raw),
                     )
                 })
             }
@@ -169,7 +209,10 @@ macro_rules! string_value {
         impl autosurgeon::Reconcile for $ty {
             type Key<'a> = autosurgeon::reconcile::NoKey;
 
-            fn reconcile<R: autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+            fn reconcile<R: autosurgeon::Reconciler>(
+                &self,
+                mut reconciler: R,
+            ) -> Result<(), R::Error> {
                 reconciler.str(self.to_string())
             }
         }
@@ -257,7 +300,10 @@ mod tests {
         let doc = doc_with_both_forms();
         assert_eq!(string(&doc, &ROOT, "scalar".into()).unwrap(), "plain");
         assert_eq!(string(&doc, &ROOT, "text".into()).unwrap(), "collaborative");
-        assert_eq!(string_list(&doc, &ROOT, "list".into()).unwrap(), ["it", "ar"]);
+        assert_eq!(
+            string_list(&doc, &ROOT, "list".into()).unwrap(),
+            ["it", "ar"]
+        );
     }
 
     #[test]
@@ -274,11 +320,22 @@ mod tests {
         let doc = doc_with_both_forms();
         assert_eq!(optional_string(&doc, &ROOT, "absent".into()).unwrap(), None);
         assert_eq!(optional_string(&doc, &ROOT, "null".into()).unwrap(), None);
-        assert_eq!(optional_string(&doc, &ROOT, "text".into()).unwrap().as_deref(), Some("collaborative"));
+        assert_eq!(
+            optional_string(&doc, &ROOT, "text".into())
+                .unwrap()
+                .as_deref(),
+            Some("collaborative")
+        );
         assert!(optional_string(&doc, &ROOT, "number".into()).is_err());
         assert_eq!(text::hydrate(&doc, &ROOT, "absent".into()).unwrap(), "");
-        assert_eq!(string_list(&doc, &ROOT, "absent".into()).unwrap(), Vec::<String>::new());
-        assert_eq!(string_list(&doc, &ROOT, "null".into()).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            string_list(&doc, &ROOT, "absent".into()).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            string_list(&doc, &ROOT, "null".into()).unwrap(),
+            Vec::<String>::new()
+        );
         assert!(string_list(&doc, &ROOT, "scalar".into()).is_err());
     }
 

@@ -69,7 +69,10 @@ impl DocKind {
 
     /// The kind whose `schema` string is exactly `schema` (no other version is known).
     pub fn from_schema(schema: &str) -> Option<DocKind> {
-        DocKind::ALL.iter().copied().find(|kind| kind.schema() == schema)
+        DocKind::ALL
+            .iter()
+            .copied()
+            .find(|kind| kind.schema() == schema)
     }
 }
 
@@ -100,7 +103,10 @@ pub fn kind_of(doc: &impl automerge::ReadDoc) -> Result<DocKind, KindError> {
         .ok_or_else(|| KindError::UnknownSchema(hydration::quote_truncated(&schema)))
 }
 
-hydration::string_value!(UserId, "a user id (hyphenated UUID)", |s| UserId::from_str(s).ok());
+hydration::string_value!(UserId, "a user id (hyphenated UUID)", |s| UserId::from_str(
+    s
+)
+.ok());
 hydration::string_value!(AreaCode, "an area code", |s| AreaCode::parse(s).ok());
 hydration::string_value!(NeedCode, "a need code", |s| NeedCode::parse(s).ok());
 hydration::string_value!(Sex, "sex: one of female male", |s| s.parse().ok());
@@ -128,7 +134,13 @@ mod tests {
 
     #[test]
     fn other_versions_and_names_are_not_kinds() {
-        for schema in ["sportello/case@2", "sportello/case", "case", "", "SPORTELLO/CASE@1"] {
+        for schema in [
+            "sportello/case@2",
+            "sportello/case",
+            "case",
+            "",
+            "SPORTELLO/CASE@1",
+        ] {
             assert_eq!(DocKind::from_schema(schema), None, "{schema}");
         }
         assert!("Case".parse::<DocKind>().is_err());
@@ -142,7 +154,8 @@ mod tests {
 
         let mut text = AutoCommit::new();
         let schema = text.put_object(ROOT, "schema", ObjType::Text).unwrap();
-        text.splice_text(&schema, 0, 0, "sportello/case-notes@1").unwrap();
+        text.splice_text(&schema, 0, 0, "sportello/case-notes@1")
+            .unwrap();
         assert_eq!(kind_of(&text).unwrap(), DocKind::CaseNotes);
         assert_eq!(kind_of(text.document()).unwrap(), DocKind::CaseNotes);
     }

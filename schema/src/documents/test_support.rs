@@ -1,6 +1,8 @@
 //! Test helpers: documents as the JS Automerge library writes them.
 
-use automerge::{AutoCommit, ObjId, ObjType, Prop, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable};
+use automerge::{
+    AutoCommit, ObjId, ObjType, Prop, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable,
+};
 
 /// A copy of `source` in which every scalar string has become a Text object, as JS Automerge v3 writes
 /// strings by default.
@@ -30,7 +32,13 @@ pub fn scalar_strings(doc: &AutoCommit) -> usize {
     count(doc, &ROOT)
 }
 
-fn copy_children(source: &AutoCommit, from: &ObjId, kind: ObjType, target: &mut AutoCommit, to: &ObjId) {
+fn copy_children(
+    source: &AutoCommit,
+    from: &ObjId,
+    kind: ObjType,
+    target: &mut AutoCommit,
+    to: &ObjId,
+) {
     match kind {
         ObjType::Map | ObjType::Table => {
             for key in source.keys(from).collect::<Vec<_>>() {

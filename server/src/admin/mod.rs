@@ -90,27 +90,50 @@ pub fn check_areas(role: Role, areas: &[AreaCode]) -> ApiResult<Vec<AreaCode>> {
     Ok(areas)
 }
 
-async fn audited_read(state: &AppState, actor: &Actor, action: Action, target: Option<String>, request_id: Option<&str>) -> ApiResult<()> {
-    let mut entry = AuditRecord::new(actor.audit_actor(), action, Outcome::Success).request(request_id);
+async fn audited_read(
+    state: &AppState,
+    actor: &Actor,
+    action: Action,
+    target: Option<String>,
+    request_id: Option<&str>,
+) -> ApiResult<()> {
+    let mut entry =
+        AuditRecord::new(actor.audit_actor(), action, Outcome::Success).request(request_id);
     entry.target = target;
     record(state, entry).await
 }
 
-pub async fn list_users(state: &AppState, actor: &Actor, request_id: Option<String>) -> ApiResult<Vec<UserAccount>> {
+pub async fn list_users(
+    state: &AppState,
+    actor: &Actor,
+    request_id: Option<String>,
+) -> ApiResult<Vec<UserAccount>> {
     let now = state.now();
     let rows = state.storage.read(users::list).await?;
     audited_read(state, actor, Action::UserList, None, request_id.as_deref()).await?;
     Ok(rows.iter().map(|user| account_view(user, now)).collect())
 }
 
-pub async fn get_user(state: &AppState, actor: &Actor, id: UserId, request_id: Option<String>) -> ApiResult<UserAccount> {
+pub async fn get_user(
+    state: &AppState,
+    actor: &Actor,
+    id: UserId,
+    request_id: Option<String>,
+) -> ApiResult<UserAccount> {
     let now = state.now();
     let user = state
         .storage
         .read(move |conn| users::find_by_id(conn, id))
         .await?
         .ok_or(ApiError::NotFound)?;
-    audited_read(state, actor, Action::UserRead, Some(id.to_string()), request_id.as_deref()).await?;
+    audited_read(
+        state,
+        actor,
+        Action::UserRead,
+        Some(id.to_string()),
+        request_id.as_deref(),
+    )
+    .await?;
     Ok(account_view(&user, now))
 }
 
@@ -182,7 +205,11 @@ pub async fn update_user(
     {
         return Err(ApiError::Validation("nothing to change".into()));
     }
-    let display_name = patch.display_name.as_deref().map(clean_display_name).transpose()?;
+    let display_name = patch
+        .display_name
+        .as_deref()
+        .map(clean_display_name)
+        .transpose()?;
     let now = state.now();
     let at = rfc3339(state.clock.now());
     let audit_actor = actor.audit_actor();
@@ -329,7 +356,11 @@ pub async fn end_session(
             Ok(true)
         })
         .await?;
-    if ended { Ok(()) } else { Err(ApiError::NotFound) }
+    if ended {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
 
 pub async fn list_sessions(
@@ -343,7 +374,14 @@ pub async fn list_sessions(
         .storage
         .read(move |conn| sessions::list_live(conn, user, now))
         .await?;
-    audited_read(state, actor, Action::SessionsList, user.map(|id| id.to_string()), request_id.as_deref()).await?;
+    audited_read(
+        state,
+        actor,
+        Action::SessionsList,
+        user.map(|id| id.to_string()),
+        request_id.as_deref(),
+    )
+    .await?;
     Ok(live
         .into_iter()
         .map(|live| SessionInfo {

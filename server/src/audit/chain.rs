@@ -81,14 +81,38 @@ mod tests {
         assert_ne!(base, row_hash(&[1; 32], &sample()));
         let variants = [
             ChainFields { seq: 2, ..sample() },
-            ChainFields { at: "2026-11-27T10:00:01.000Z", ..sample() },
-            ChainFields { actor_id: None, ..sample() },
-            ChainFields { actor_role: Some("operator"), ..sample() },
-            ChainFields { session_id: Some("s"), ..sample() },
-            ChainFields { action: "admin.user_update", ..sample() },
-            ChainFields { target: Some("u3"), ..sample() },
-            ChainFields { outcome: "failure", ..sample() },
-            ChainFields { request_id: None, ..sample() },
+            ChainFields {
+                at: "2026-11-27T10:00:01.000Z",
+                ..sample()
+            },
+            ChainFields {
+                actor_id: None,
+                ..sample()
+            },
+            ChainFields {
+                actor_role: Some("operator"),
+                ..sample()
+            },
+            ChainFields {
+                session_id: Some("s"),
+                ..sample()
+            },
+            ChainFields {
+                action: "admin.user_update",
+                ..sample()
+            },
+            ChainFields {
+                target: Some("u3"),
+                ..sample()
+            },
+            ChainFields {
+                outcome: "failure",
+                ..sample()
+            },
+            ChainFields {
+                request_id: None,
+                ..sample()
+            },
         ];
         for variant in variants {
             assert_ne!(base, row_hash(&GENESIS, &variant), "{variant:?}");
@@ -97,12 +121,29 @@ mod tests {
 
     #[test]
     fn moving_text_between_adjacent_fields_changes_the_hash() {
-        let a = ChainFields { actor_id: Some("ab"), actor_role: Some("c"), ..sample() };
-        let b = ChainFields { actor_id: Some("a"), actor_role: Some("bc"), ..sample() };
+        let a = ChainFields {
+            actor_id: Some("ab"),
+            actor_role: Some("c"),
+            ..sample()
+        };
+        let b = ChainFields {
+            actor_id: Some("a"),
+            actor_role: Some("bc"),
+            ..sample()
+        };
         assert_ne!(row_hash(&GENESIS, &a), row_hash(&GENESIS, &b));
-        let none_vs_empty = ChainFields { target: Some(""), ..sample() };
-        let none = ChainFields { target: None, ..sample() };
-        assert_ne!(row_hash(&GENESIS, &none_vs_empty), row_hash(&GENESIS, &none));
+        let none_vs_empty = ChainFields {
+            target: Some(""),
+            ..sample()
+        };
+        let none = ChainFields {
+            target: None,
+            ..sample()
+        };
+        assert_ne!(
+            row_hash(&GENESIS, &none_vs_empty),
+            row_hash(&GENESIS, &none)
+        );
     }
 
     #[test]

@@ -75,7 +75,11 @@ fn app_state(request: &HttpRequest) -> ApiResult<AppState> {
 /// The bearer token of the `Authorization` header. Query-string tokens are accepted only where a client
 /// cannot set headers (WebSocket, server-sent events), by those routes themselves.
 pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
-    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
@@ -107,7 +111,11 @@ async fn require_role(request: HttpRequest, allowed: fn(Role) -> bool) -> ApiRes
         return Ok(actor);
     }
     let state = app_state(&request)?;
-    let route = request.match_pattern().unwrap_or_else(|| "unknown".into());
+    // Before routing inside a scope there is no pattern yet; then the path (ids, never personal data),
+    // cut short so that an oversized path cannot bloat the log.
+    let route = request
+        .match_pattern()
+        .unwrap_or_else(|| request.path().chars().take(120).collect());
     let record = AuditRecord::new(actor.audit_actor(), Action::AccessDenied, Outcome::Denied)
         .target(route)
         .request(RequestId::of(&request).as_deref());

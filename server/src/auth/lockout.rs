@@ -103,7 +103,11 @@ mod tests {
         let three = fail(two.state, 20);
         assert_eq!(three.locked_until, Some(80));
         assert_eq!(POLICY.locked_for(&three.state, 79), Some(1));
-        assert_eq!(POLICY.locked_for(&three.state, 80), None, "the lock expires");
+        assert_eq!(
+            POLICY.locked_for(&three.state, 80),
+            None,
+            "the lock expires"
+        );
     }
 
     #[test]

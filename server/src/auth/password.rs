@@ -59,7 +59,9 @@ pub enum HashError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verified {
     /// Correct; `needs_rehash` when the stored hash is weaker than the current parameters.
-    Match { needs_rehash: bool },
+    Match {
+        needs_rehash: bool,
+    },
     Mismatch,
 }
 
@@ -84,8 +86,13 @@ impl PasswordHasher {
         {
             return Err(HashError::BelowMinimum);
         }
-        let argon2_params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-            .map_err(|error| HashError::InvalidParams(error.to_string()))?;
+        let argon2_params = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(|error| HashError::InvalidParams(error.to_string()))?;
         let mut hasher = Self {
             params,
             argon2_params,
@@ -103,7 +110,11 @@ impl PasswordHasher {
     }
 
     fn argon2(&self) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.argon2_params.clone())
+        Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            self.argon2_params.clone(),
+        )
     }
 
     fn hash_blocking(&self, password: &str) -> Result<String, HashError> {
@@ -121,10 +132,15 @@ impl PasswordHasher {
         };
         let Ok(parsed) = PasswordHash::new(stored) else {
             // A corrupt stored hash: burn the same time as a real check, then refuse.
-            let _ = self.argon2().verify_password(password.as_bytes(), &dummy_parsed(&self.dummy_hash));
+            let _ = self
+                .argon2()
+                .verify_password(password.as_bytes(), &dummy_parsed(&self.dummy_hash));
             return Verified::Mismatch;
         };
-        let matches = self.argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+        let matches = self
+            .argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         if matches && known {
             Verified::Match {
                 needs_rehash: self.is_weaker_than_current(&parsed),
@@ -176,7 +192,11 @@ impl PasswordHasher {
 
     /// Checks `password` against `stored`; with `None` (unknown user) it checks against the dummy hash, so
     /// the caller's timing does not reveal whether the account exists.
-    pub async fn verify(&self, password: Secret, stored: Option<String>) -> Result<Verified, HashError> {
+    pub async fn verify(
+        &self,
+        password: Secret,
+        stored: Option<String>,
+    ) -> Result<Verified, HashError> {
         self.with_permit(move |this| this.verify_blocking(password.expose(), stored.as_deref()))
             .await
     }
@@ -263,14 +283,25 @@ mod tests {
     #[tokio::test]
     async fn a_hash_verifies_its_password_and_nothing_else() {
         let hasher = hasher();
-        let hash = hasher.hash(Secret::new("pane-burro-marmellata-42")).await.unwrap();
+        let hash = hasher
+            .hash(Secret::new("pane-burro-marmellata-42"))
+            .await
+            .unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert_eq!(
-            hasher.verify(Secret::new("pane-burro-marmellata-42"), Some(hash.clone())).await.unwrap(),
-            Verified::Match { needs_rehash: false }
+            hasher
+                .verify(Secret::new("pane-burro-marmellata-42"), Some(hash.clone()))
+                .await
+                .unwrap(),
+            Verified::Match {
+                needs_rehash: false
+            }
         );
         assert_eq!(
-            hasher.verify(Secret::new("pane-burro-marmellata-43"), Some(hash)).await.unwrap(),
+            hasher
+                .verify(Secret::new("pane-burro-marmellata-43"), Some(hash))
+                .await
+                .unwrap(),
             Verified::Mismatch
         );
     }
@@ -278,9 +309,15 @@ mod tests {
     #[tokio::test]
     async fn unknown_users_and_corrupt_hashes_never_match() {
         let hasher = hasher();
-        assert_eq!(hasher.verify(Secret::new("anything"), None).await.unwrap(), Verified::Mismatch);
         assert_eq!(
-            hasher.verify(Secret::new("anything"), Some("not a phc string".into())).await.unwrap(),
+            hasher.verify(Secret::new("anything"), None).await.unwrap(),
+            Verified::Mismatch
+        );
+        assert_eq!(
+            hasher
+                .verify(Secret::new("anything"), Some("not a phc string".into()))
+                .await
+                .unwrap(),
             Verified::Mismatch
         );
     }
@@ -288,24 +325,45 @@ mod tests {
     #[tokio::test]
     async fn hashes_weaker_than_the_current_parameters_ask_for_a_rehash() {
         let old = hasher();
-        let hash = old.hash(Secret::new("pane-burro-marmellata-42")).await.unwrap();
+        let hash = old
+            .hash(Secret::new("pane-burro-marmellata-42"))
+            .await
+            .unwrap();
         let stronger = PasswordHasher::new(
-            HashParams { iterations: 3, ..HashParams::default() },
+            HashParams {
+                iterations: 3,
+                ..HashParams::default()
+            },
             1,
             Duration::from_secs(5),
         )
         .unwrap();
         assert_eq!(
-            stronger.verify(Secret::new("pane-burro-marmellata-42"), Some(hash)).await.unwrap(),
+            stronger
+                .verify(Secret::new("pane-burro-marmellata-42"), Some(hash))
+                .await
+                .unwrap(),
             Verified::Match { needs_rehash: true }
         );
     }
 
     #[test]
     fn policy_refuses_short_long_guessable_and_personal_passwords() {
-        assert!(check_policy("short", &[]).unwrap_err().contains("at least 12"));
-        assert!(check_policy(&"x".repeat(129), &[]).unwrap_err().contains("at most 128"));
-        assert!(check_policy("password1234", &[]).unwrap_err().contains("too easy"));
+        assert!(
+            check_policy("short", &[])
+                .unwrap_err()
+                .contains("at least 12")
+        );
+        assert!(
+            check_policy(&"x".repeat(129), &[])
+                .unwrap_err()
+                .contains("at most 128")
+        );
+        assert!(
+            check_policy("password1234", &[])
+                .unwrap_err()
+                .contains("too easy")
+        );
         assert!(check_policy("aaaaaaaaaaaaaaaa", &[]).is_err());
         assert!(
             check_policy("mario.rossi-tavolo-verde", &["mario.rossi"])

@@ -34,9 +34,9 @@ impl AuthRateLimiter {
         let Some(ip) = self.client_ip(request) else {
             return Ok(());
         };
-        self.limiter.check_key(&ip).map_err(|not_until| {
-            not_until.wait_time_from(DefaultClock::default().now())
-        })
+        self.limiter
+            .check_key(&ip)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     fn client_ip(&self, request: &ServiceRequest) -> Option<IpAddr> {

@@ -43,10 +43,13 @@ impl From<HashError> for ApiError {
 /// database, not from the token, so they are always current.
 pub async fn actor_for_token(state: &AppState, token: &str) -> ApiResult<Actor> {
     let now = state.now();
-    let claims = state.keys.verify_access(token, now).map_err(|error| match error {
-        TokenError::Expired => ApiError::TokenExpired,
-        TokenError::Invalid => ApiError::Unauthenticated,
-    })?;
+    let claims = state
+        .keys
+        .verify_access(token, now)
+        .map_err(|error| match error {
+            TokenError::Expired => ApiError::TokenExpired,
+            TokenError::Invalid => ApiError::Unauthenticated,
+        })?;
     let session_id: SessionId = claims.sid.parse().map_err(|_| ApiError::Unauthenticated)?;
     let user_id: UserId = claims.sub.parse().map_err(|_| ApiError::Unauthenticated)?;
     let found = state
@@ -98,7 +101,12 @@ struct NewSession {
     refresh_hash: [u8; 32],
 }
 
-fn new_session(state: &AppState, user: UserId, device_name: Option<String>, now: i64) -> NewSession {
+fn new_session(
+    state: &AppState,
+    user: UserId,
+    device_name: Option<String>,
+    now: i64,
+) -> NewSession {
     let (refresh_token, refresh_hash) = tokens::new_refresh_token();
     NewSession {
         row: SessionRow {
@@ -127,7 +135,8 @@ fn tokens_for(
     refresh_token: String,
     now: i64,
 ) -> SessionTokens {
-    let access_expires = (now + state.settings.access_token_ttl.as_secs() as i64).min(session.expires_at);
+    let access_expires =
+        (now + state.settings.access_token_ttl.as_secs() as i64).min(session.expires_at);
     let access_token = state
         .keys
         .issue_access(user.id, session.id, user.role, now, access_expires);
@@ -156,33 +165,38 @@ fn clean_device_name(raw: Option<String>) -> ApiResult<Option<String>> {
     Ok(Some(name.to_owned()))
 }
 
+/// A wrong password typed by a known account, at login or at password change.
+struct WrongPassword<'a> {
+    user: UserId,
+    action: Action,
+    actor: AuditActor,
+    request_id: Option<&'a str>,
+    now: i64,
+    at: &'a str,
+}
+
 /// Records a wrong password against the account (inside a write): counts toward the lockout, audits the
 /// failure, and audits the lockout if this failure caused one.
 fn record_wrong_password(
     state: &AppState,
     conn: &rusqlite::Connection,
-    user: UserId,
-    action: Action,
-    audit_actor: &AuditActor,
-    request_id: Option<&str>,
-    now: i64,
-    at: &str,
+    wrong: WrongPassword<'_>,
 ) -> StorageResult<()> {
     // Re-read inside the transaction: concurrent failures must all count.
-    let current = users::find_by_id(conn, user)?
+    let current = users::find_by_id(conn, wrong.user)?
         .map(|user| user.failures)
         .unwrap_or_default();
-    let after = state.settings.lockout.after_failure(&current, now);
-    users::store_failure_state(conn, user, after.state)?;
-    let failure = AuditRecord::new(audit_actor.clone(), action, Outcome::Failure)
-        .target(user)
-        .request(request_id);
-    audit::append(conn, &failure, at)?;
+    let after = state.settings.lockout.after_failure(&current, wrong.now);
+    users::store_failure_state(conn, wrong.user, after.state)?;
+    let failure = AuditRecord::new(wrong.actor.clone(), wrong.action, Outcome::Failure)
+        .target(wrong.user)
+        .request(wrong.request_id);
+    audit::append(conn, &failure, wrong.at)?;
     if after.locked_until.is_some() {
-        let lockout = AuditRecord::new(audit_actor.clone(), Action::Lockout, Outcome::Success)
-            .target(user)
-            .request(request_id);
-        audit::append(conn, &lockout, at)?;
+        let lockout = AuditRecord::new(wrong.actor, Action::Lockout, Outcome::Success)
+            .target(wrong.user)
+            .request(wrong.request_id);
+        audit::append(conn, &lockout, wrong.at)?;
     }
     Ok(())
 }
@@ -221,16 +235,20 @@ pub async fn login(
         && let Some(error) = locked_error(state, &user.failures, now)
     {
         state.metrics.logins.with_label_values(&["locked"]).inc();
-        let refused = AuditRecord::new(user_audit_actor(user, None), Action::Login, Outcome::Denied)
-            .target(user.id)
-            .request(request_id.as_deref());
+        let refused =
+            AuditRecord::new(user_audit_actor(user, None), Action::Login, Outcome::Denied)
+                .target(user.id)
+                .request(request_id.as_deref());
         record(state, refused).await?;
         return Err(error);
     }
 
     let verified = state
         .hasher
-        .verify(password.clone(), user.as_ref().map(|u| u.password_hash.clone()))
+        .verify(
+            password.clone(),
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
         .await?;
 
     let Some(user) = user else {
@@ -255,16 +273,15 @@ pub async fn login(
             state
                 .storage
                 .write(move |conn| {
-                    record_wrong_password(
-                        &writer_state,
-                        conn,
-                        user_id,
-                        Action::Login,
-                        &actor,
-                        request_id.as_deref(),
+                    let wrong = WrongPassword {
+                        user: user_id,
+                        action: Action::Login,
+                        actor,
+                        request_id: request_id.as_deref(),
                         now,
-                        &at,
-                    )
+                        at: &at,
+                    };
+                    record_wrong_password(&writer_state, conn, wrong)
                 })
                 .await?;
             return Err(ApiError::InvalidCredentials);
@@ -276,9 +293,13 @@ pub async fn login(
         state.metrics.logins.with_label_values(&["disabled"]).inc();
         record(
             state,
-            AuditRecord::new(user_audit_actor(&user, None), Action::Login, Outcome::Denied)
-                .target(user.id)
-                .request(request_id.as_deref()),
+            AuditRecord::new(
+                user_audit_actor(&user, None),
+                Action::Login,
+                Outcome::Denied,
+            )
+            .target(user.id)
+            .request(request_id.as_deref()),
         )
         .await?;
         return Err(ApiError::AccountDisabled);
@@ -371,10 +392,20 @@ pub async fn refresh(
                 audit::append(conn, &record, &at).map(|_| RefreshOutcome::Refused)
             };
             let Some(row) = sessions::find_refresh_token(conn, &presented)? else {
-                return refused(AuditActor::system(), Action::Refresh, Outcome::Failure, None);
+                return refused(
+                    AuditActor::system(),
+                    Action::Refresh,
+                    Outcome::Failure,
+                    None,
+                );
             };
             let Some((session, user)) = sessions::find_with_user(conn, row.session_id)? else {
-                return refused(AuditActor::system(), Action::Refresh, Outcome::Failure, None);
+                return refused(
+                    AuditActor::system(),
+                    Action::Refresh,
+                    Outcome::Failure,
+                    None,
+                );
             };
             let actor = user_audit_actor(&user, Some(session.id));
             if row.spent_at.is_some() {
@@ -407,7 +438,9 @@ pub async fn refresh(
         })
         .await?;
     match outcome {
-        RefreshOutcome::Rotated(user, session) => Ok(tokens_for(state, &user, &session, next_token, now)),
+        RefreshOutcome::Rotated(user, session) => {
+            Ok(tokens_for(state, &user, &session, next_token, now))
+        }
         RefreshOutcome::Refused => Err(ApiError::InvalidRefreshToken),
     }
 }
@@ -474,16 +507,15 @@ pub async fn change_password(
         state
             .storage
             .write(move |conn| {
-                record_wrong_password(
-                    &writer_state,
-                    conn,
-                    user_id,
-                    Action::PasswordChange,
-                    &audit_actor,
-                    request_id.as_deref(),
+                let wrong = WrongPassword {
+                    user: user_id,
+                    action: Action::PasswordChange,
+                    actor: audit_actor,
+                    request_id: request_id.as_deref(),
                     now,
-                    &at,
-                )
+                    at: &at,
+                };
+                record_wrong_password(&writer_state, conn, wrong)
             })
             .await?;
         return Err(ApiError::WrongPassword);

@@ -199,15 +199,29 @@ mod tests {
         assert_eq!(claims.sub, user.to_string());
         assert_eq!(claims.sid, session.to_string());
         assert_eq!(claims.role, Role::Operator);
-        assert_eq!(keys.verify_access(&token, 1_905), Ok(claims.clone()), "within leeway");
+        assert_eq!(
+            keys.verify_access(&token, 1_905),
+            Ok(claims.clone()),
+            "within leeway"
+        );
         assert_eq!(keys.verify_access(&token, 1_910), Err(TokenError::Expired));
-        assert_eq!(keys.verify_access(&token, 900), Err(TokenError::Invalid), "not yet valid");
+        assert_eq!(
+            keys.verify_access(&token, 900),
+            Err(TokenError::Invalid),
+            "not yet valid"
+        );
     }
 
     #[test]
     fn a_token_signed_with_another_key_is_invalid() {
         let other = TokenKeys::from_secret(&[8u8; 32], 10);
-        let token = other.issue_access(UserId::new_random(), SessionId::new_random(), Role::Admin, 0, 100);
+        let token = other.issue_access(
+            UserId::new_random(),
+            SessionId::new_random(),
+            Role::Admin,
+            0,
+            100,
+        );
         assert_eq!(keys().verify_access(&token, 50), Err(TokenError::Invalid));
     }
 
@@ -225,11 +239,19 @@ mod tests {
     fn the_key_file_is_created_once_and_reused() {
         let dir = tempfile::tempdir().unwrap();
         let first = TokenKeys::load_or_create(dir.path(), 10).unwrap();
-        let token = first.issue_access(UserId::new_random(), SessionId::new_random(), Role::Admin, 0, 100);
+        let token = first.issue_access(
+            UserId::new_random(),
+            SessionId::new_random(),
+            Role::Admin,
+            0,
+            100,
+        );
         let second = TokenKeys::load_or_create(dir.path(), 10).unwrap();
         assert!(second.verify_access(&token, 50).is_ok());
         let mode = std::os::unix::fs::PermissionsExt::mode(
-            &fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions(),
+            &fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions(),
         );
         assert_eq!(mode & 0o777, 0o600);
     }

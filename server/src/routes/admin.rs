@@ -53,7 +53,8 @@ pub async fn create_user(
     AdminUser(actor): AdminUser,
     body: web::Json<CreateUserRequest>,
 ) -> ApiResult<HttpResponse> {
-    let created = admin::create_user(&state, &actor, body.into_inner(), RequestId::of(&request)).await?;
+    let created =
+        admin::create_user(&state, &actor, body.into_inner(), RequestId::of(&request)).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -124,7 +125,8 @@ pub async fn reset_password(
     AdminUser(actor): AdminUser,
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
-    let password = admin::reset_password(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
+    let password =
+        admin::reset_password(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
     Ok(HttpResponse::Ok().json(password))
 }
 
@@ -144,7 +146,8 @@ pub async fn end_user_sessions(
     AdminUser(actor): AdminUser,
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
-    let ended = admin::end_user_sessions(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
+    let ended =
+        admin::end_user_sessions(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
     Ok(HttpResponse::Ok().json(ended))
 }
 
@@ -171,7 +174,8 @@ pub async fn list_sessions(
     AdminUser(actor): AdminUser,
     query: web::Query<SessionsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let sessions = admin::list_sessions(&state, &actor, query.user_id, RequestId::of(&request)).await?;
+    let sessions =
+        admin::list_sessions(&state, &actor, query.user_id, RequestId::of(&request)).await?;
     Ok(HttpResponse::Ok().json(sessions))
 }
 

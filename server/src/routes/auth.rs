@@ -53,7 +53,12 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let tokens = service::refresh(&state, body.into_inner().refresh_token, RequestId::of(&request)).await?;
+    let tokens = service::refresh(
+        &state,
+        body.into_inner().refresh_token,
+        RequestId::of(&request),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 

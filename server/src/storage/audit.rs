@@ -52,9 +52,11 @@ pub fn append(conn: &Connection, record: &AuditRecord, at: &str) -> StorageResul
 }
 
 fn head(conn: &Connection) -> StorageResult<(i64, Hash)> {
-    let row = optional(conn.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |row| {
-        Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
-    }))?;
+    let row = optional(conn.query_row(
+        "SELECT seq, hash FROM audit_head WHERE id = 1",
+        [],
+        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?)),
+    ))?;
     match row {
         None => Ok((0, GENESIS)),
         Some((seq, hash)) => {

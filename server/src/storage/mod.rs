@@ -92,7 +92,11 @@ impl Default for StorageOptions {
 impl Storage {
     /// Opens (creating if needed) the database in `data_dir`, applies pending migrations and starts the
     /// writer thread. The directory is created private to the server's user (0700), the file 0600.
-    pub fn open(data_dir: &Path, options: StorageOptions, metrics: DbMetrics) -> StorageResult<Self> {
+    pub fn open(
+        data_dir: &Path,
+        options: StorageOptions,
+        metrics: DbMetrics,
+    ) -> StorageResult<Self> {
         prepare_data_dir(data_dir)?;
         let path = data_dir.join(DATABASE_FILE);
         create_private_file(&path)?;

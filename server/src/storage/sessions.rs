@@ -107,10 +107,16 @@ pub fn find_with_user(
     Ok(Some((session, user)))
 }
 
-/// Ends one session; false if it was already ended (nothing changes then).
-pub fn revoke(conn: &Connection, id: SessionId, reason: RevokeReason, now: i64) -> StorageResult<bool> {
+/// Ends one live session; false if it had already ended, by revocation or expiry (nothing changes then).
+pub fn revoke(
+    conn: &Connection,
+    id: SessionId,
+    reason: RevokeReason,
+    now: i64,
+) -> StorageResult<bool> {
     let changed = conn.execute(
-        "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL",
+        "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 \
+         WHERE id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
         params![id.to_string(), now, reason.as_str()],
     )?;
     Ok(changed == 1)
@@ -125,7 +131,7 @@ pub fn revoke_all_for_user(
 ) -> StorageResult<u64> {
     let changed = conn.execute(
         "UPDATE sessions SET revoked_at = ?2, revoked_reason = ?3 \
-         WHERE user_id = ?1 AND revoked_at IS NULL",
+         WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
         params![user.to_string(), now, reason.as_str()],
     )?;
     Ok(changed as u64)
@@ -139,7 +145,11 @@ pub struct LiveSession {
 }
 
 /// Live sessions, newest first; of one user when `user` is given.
-pub fn list_live(conn: &Connection, user: Option<UserId>, now: i64) -> StorageResult<Vec<LiveSession>> {
+pub fn list_live(
+    conn: &Connection,
+    user: Option<UserId>,
+    now: i64,
+) -> StorageResult<Vec<LiveSession>> {
     let mut statement = conn.prepare_cached(
         "SELECT s.id, s.user_id, s.device_name, s.created_at, s.expires_at, s.last_refreshed_at, \
          s.revoked_at, u.username FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -151,7 +161,11 @@ pub fn list_live(conn: &Connection, user: Option<UserId>, now: i64) -> StorageRe
         Ok(LiveSession {
             session: session_from_row(row)?,
             username: Username::parse(&username).map_err(|_| {
-                rusqlite::Error::InvalidColumnType(7, "users.username".into(), rusqlite::types::Type::Text)
+                rusqlite::Error::InvalidColumnType(
+                    7,
+                    "users.username".into(),
+                    rusqlite::types::Type::Text,
+                )
             })?,
         })
     })?;
@@ -178,7 +192,10 @@ pub fn insert_refresh_token(
     Ok(())
 }
 
-pub fn find_refresh_token(conn: &Connection, token_hash: &[u8]) -> StorageResult<Option<RefreshRow>> {
+pub fn find_refresh_token(
+    conn: &Connection,
+    token_hash: &[u8],
+) -> StorageResult<Option<RefreshRow>> {
     optional(conn.query_row(
         "SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = ?1",
         [token_hash],

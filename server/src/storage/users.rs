@@ -69,19 +69,21 @@ fn with_areas(conn: &Connection, mut user: UserRow) -> StorageResult<UserRow> {
 fn areas_of(conn: &Connection, id: UserId) -> StorageResult<Vec<AreaCode>> {
     let mut statement =
         conn.prepare_cached("SELECT area FROM user_areas WHERE user_id = ?1 ORDER BY area")?;
-    let areas = statement
+    statement
         .query_map([id.to_string()], |row| row.get::<_, String>(0))?
         .map(|area| {
             let area = area?;
             AreaCode::parse(&area).map_err(|_| StorageError::Corrupt("user_areas.area".into()))
         })
-        .collect();
-    areas
+        .collect()
 }
 
 pub fn find_by_username(conn: &Connection, username: &str) -> StorageResult<Option<UserRow>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1");
-    let user = optional(conn.prepare_cached(&sql)?.query_row([username], user_from_row))?;
+    let user = optional(
+        conn.prepare_cached(&sql)?
+            .query_row([username], user_from_row),
+    )?;
     user.map(|user| with_areas(conn, user)).transpose()
 }
 
@@ -101,7 +103,10 @@ pub fn list(conn: &Connection) -> StorageResult<Vec<UserRow>> {
     let users = statement
         .query_map([], user_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    users.into_iter().map(|user| with_areas(conn, user)).collect()
+    users
+        .into_iter()
+        .map(|user| with_areas(conn, user))
+        .collect()
 }
 
 pub fn count(conn: &Connection) -> StorageResult<i64> {
@@ -152,7 +157,10 @@ pub fn insert(conn: &Connection, user: &NewUser, now: i64) -> StorageResult<bool
 }
 
 pub fn replace_areas(conn: &Connection, id: UserId, areas: &[AreaCode]) -> StorageResult<()> {
-    conn.execute("DELETE FROM user_areas WHERE user_id = ?1", [id.to_string()])?;
+    conn.execute(
+        "DELETE FROM user_areas WHERE user_id = ?1",
+        [id.to_string()],
+    )?;
     let mut statement =
         conn.prepare_cached("INSERT OR IGNORE INTO user_areas (user_id, area) VALUES (?1, ?2)")?;
     for area in areas {
@@ -194,7 +202,11 @@ pub fn set_password(
 }
 
 /// Replaces the hash with a stronger one of the same password (rehash on login); flags unchanged.
-pub fn upgrade_password_hash(conn: &Connection, id: UserId, password_hash: &str) -> StorageResult<()> {
+pub fn upgrade_password_hash(
+    conn: &Connection,
+    id: UserId,
+    password_hash: &str,
+) -> StorageResult<()> {
     conn.execute(
         "UPDATE users SET password_hash = ?2 WHERE id = ?1",
         params![id.to_string(), password_hash],
@@ -202,7 +214,11 @@ pub fn upgrade_password_hash(conn: &Connection, id: UserId, password_hash: &str)
     Ok(())
 }
 
-pub fn store_failure_state(conn: &Connection, id: UserId, state: FailureState) -> StorageResult<()> {
+pub fn store_failure_state(
+    conn: &Connection,
+    id: UserId,
+    state: FailureState,
+) -> StorageResult<()> {
     conn.execute(
         "UPDATE users SET failed_logins = ?2, failure_window_start = ?3, locked_until = ?4, \
          lockouts = ?5 WHERE id = ?1",

@@ -39,8 +39,8 @@ where
         let Some(work) = self.work.take() else {
             return false;
         };
-        let outcome = catch_unwind(AssertUnwindSafe(|| work(conn)))
-            .unwrap_or(Err(StorageError::Panicked));
+        let outcome =
+            catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or(Err(StorageError::Panicked));
         let succeeded = outcome.is_ok();
         self.outcome = Some(outcome);
         succeeded
@@ -65,7 +65,11 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection, queue_len: usize, metrics: DbMetrics) -> StorageResult<Self> {
+    pub(super) fn start(
+        conn: Connection,
+        queue_len: usize,
+        metrics: DbMetrics,
+    ) -> StorageResult<Self> {
         let (queue, jobs) = mpsc::channel(queue_len.max(1));
         thread::Builder::new()
             .name("sportello-db-writer".into())

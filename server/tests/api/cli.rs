@@ -1,1 +1,317 @@
-//! placeholder
+//! The `sportello` binary itself: first start as a newcomer sees it, `user add`, `backup`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use rusqlite::Connection;
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN_PASSWORD, STRONG_PASSWORD, access, spawn_app, spawn_app_in};
+
+fn sportello(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    command.args(["--data-dir", data_dir.to_str().unwrap()]);
+    command
+}
+
+fn user_add(data_dir: &Path, args: &[&str], password: &str) -> (bool, String) {
+    let mut child = sportello(data_dir)
+        .args(["user", "add", "--password-stdin"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+/// Runs `sportello serve` on port 0; returns the child, its port and the one-time admin password printed
+/// on standard output (empty when none was).
+fn serve(data_dir: &Path) -> (Child, u16, String) {
+    let mut child = sportello(data_dir)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Standard output is read on a thread: it stays open, silent, when no password is printed.
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (log_tx, log_rx) = std::sync::mpsc::channel();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    // Keep draining the log for the server's whole life, as a terminal or journald would.
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = log_tx.send(line);
+        }
+    });
+    let mut port = 0;
+    let mut log = Vec::new();
+    while let Ok(line) = log_rx.recv_timeout(std::time::Duration::from_secs(30)) {
+        if let Some(rest) = line.split("port=").nth(1) {
+            let digits: String = rest
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(char::is_ascii_digit)
+                .collect();
+            port = digits.parse().unwrap();
+            log.push(line);
+            break;
+        }
+        log.push(line);
+    }
+    assert!(port > 0, "the server did not report its port: {log:?}");
+    // The password, if any, is printed before the server reports its port.
+    let printed: Vec<String> = lines_rx.try_iter().collect();
+    let password = printed
+        .iter()
+        .position(|line| line.contains("one-time password"))
+        .and_then(|at| printed.get(at + 2))
+        .map(|line| line.trim().to_owned())
+        .unwrap_or_default();
+    if !password.is_empty() {
+        assert!(
+            log.iter().all(|line| !line.contains(&password)),
+            "the password must not reach the log"
+        );
+    }
+    (child, port, password)
+}
+
+#[tokio::test]
+async fn a_newcomer_starts_the_server_logs_in_changes_the_password_and_creates_staff() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, port, one_time) = serve(dir.path());
+    assert!(port > 0 && !one_time.is_empty());
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let post = |path: &str, token: Option<&str>, body: Value| {
+        let request = client.post(format!("{base}{path}")).json(&body);
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+        .send()
+    };
+
+    let session: Value = post(
+        "/api/v1/auth/login",
+        None,
+        json!({"username": "admin", "password": one_time}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let changed: Value = post(
+        "/api/v1/me/password",
+        Some(&access(&session)),
+        json!({"current_password": one_time, "new_password": ADMIN_PASSWORD}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let admin = access(&changed);
+    for (username, role, areas) in [
+        ("op.rossi", "operator", json!([])),
+        ("sw.verdi", "social_worker", json!(["migrants"])),
+    ] {
+        let response = post(
+            "/api/v1/admin/users",
+            Some(&admin),
+            json!({"username": username, "role": role, "areas": areas}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+
+    // SIGTERM: the server shuts down gracefully and exits 0.
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = wait_with_timeout(child, Duration::from_secs(20));
+    assert!(exit.success(), "{exit:?}");
+
+    // A second start on the same data prints no password and keeps the accounts.
+    let (mut again, port, password) = serve(dir.path());
+    assert!(password.is_empty());
+    let login = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
+
+fn wait_with_timeout(mut child: Child, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn user_add_creates_an_account_usable_at_once() {
+    let app = spawn_app().await;
+    let (ok, text) = user_add(
+        app.data_dir(),
+        &[
+            "--username",
+            "sw.neri",
+            "--role",
+            "social_worker",
+            "--area",
+            "disability",
+            "--display-name",
+            "Sara Neri",
+        ],
+        STRONG_PASSWORD,
+    );
+    assert!(ok, "{text}");
+    assert!(text.contains("created social_worker `sw.neri`"), "{text}");
+    let session = app.login_ok("sw.neri", STRONG_PASSWORD).await;
+    assert_eq!(session["user"]["must_change_password"], false);
+    assert_eq!(session["user"]["areas"], json!(["disability"]));
+    assert_eq!(
+        app.get("/api/v1/me", &access(&session)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn user_add_refuses_weak_passwords_bad_areas_and_taken_names_and_creates_nothing() {
+    let app = spawn_app().await;
+    let (ok, text) = user_add(
+        app.data_dir(),
+        &["--username", "op.x", "--role", "operator"],
+        "password123",
+    );
+    assert!(!ok && text.contains("password refused"), "{text}");
+    let (ok, text) = user_add(
+        app.data_dir(),
+        &[
+            "--username",
+            "op.x",
+            "--role",
+            "operator",
+            "--area",
+            "elderly",
+        ],
+        STRONG_PASSWORD,
+    );
+    assert!(
+        !ok && text.contains("areas apply only to social workers"),
+        "{text}"
+    );
+    let (ok, text) = user_add(
+        app.data_dir(),
+        &["--username", "admin", "--role", "operator"],
+        STRONG_PASSWORD,
+    );
+    assert!(!ok && text.contains("already taken"), "{text}");
+    let (ok, text) = user_add(
+        app.data_dir(),
+        &["--username", "Op X", "--role", "operator"],
+        STRONG_PASSWORD,
+    );
+    assert!(!ok && text.contains("username"), "{text}");
+    assert_eq!(
+        app.login("op.x", STRONG_PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn backup_produces_a_sound_copy_that_a_server_can_run_on() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.create_user(&admin, "op.backup", "operator", &[]).await;
+    let target_dir = tempfile::tempdir().unwrap();
+    let target = target_dir.path().join("sportello.db");
+
+    let output = sportello(app.data_dir())
+        .args(["backup", "--to", target.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("integrity_check: ok"));
+
+    let copy = Connection::open(&target).unwrap();
+    let check: String = copy
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let users: i64 = copy
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(users, 2);
+    drop(copy);
+
+    // A server started on the restored file knows the accounts (a new token key is made: old tokens die).
+    let restored = spawn_app_in(
+        target_dir.path(),
+        sportello_server::clock::ManualClock::starting_now(),
+        |_| {},
+    )
+    .await;
+    assert!(restored.bootstrap_password.is_none());
+    restored.login_ok("op.backup", STRONG_PASSWORD).await;
+
+    // A backup never overwrites an existing file.
+    let again = sportello(app.data_dir())
+        .args(["backup", "--to", target.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+}
+
+#[tokio::test]
+async fn tools_refuse_a_data_dir_without_a_database() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = sportello(empty.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no database"));
+    assert!(
+        !empty.path().join("sportello.db").exists(),
+        "nothing was created"
+    );
+}

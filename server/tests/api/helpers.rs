@@ -90,7 +90,9 @@ impl TestApp {
     }
 
     pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
-        let builder = self.client.request(method, format!("{}{path}", self.address));
+        let builder = self
+            .client
+            .request(method, format!("{}{path}", self.address));
         match token {
             Some(token) => builder.bearer_auth(token),
             None => builder,
@@ -98,7 +100,10 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
-        self.request(Method::GET, path, Some(token)).send().await.unwrap()
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
@@ -159,7 +164,13 @@ impl TestApp {
 
     /// Creates an account through the admin API and completes its first login; returns the user's id and
     /// a ready access token. Its password is then [`STRONG_PASSWORD`].
-    pub async fn create_user(&self, admin_token: &str, username: &str, role: &str, areas: &[&str]) -> (String, String) {
+    pub async fn create_user(
+        &self,
+        admin_token: &str,
+        username: &str,
+        role: &str,
+        areas: &[&str],
+    ) -> (String, String) {
         let response = self
             .post_json(
                 "/api/v1/admin/users",
@@ -180,11 +191,17 @@ impl TestApp {
 }
 
 pub fn access(tokens: &Value) -> String {
-    tokens["access_token"].as_str().expect("access_token").to_owned()
+    tokens["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
 }
 
 pub fn refresh(tokens: &Value) -> String {
-    tokens["refresh_token"].as_str().expect("refresh_token").to_owned()
+    tokens["refresh_token"]
+        .as_str()
+        .expect("refresh_token")
+        .to_owned()
 }
 
 /// The `error` code of an error body.

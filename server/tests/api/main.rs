@@ -2,6 +2,8 @@
 //! directory (a real SQLite database on disk) and drives it over HTTP with a real client.
 //! One test binary for the whole crate keeps the build fast.
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed: the panic is the report
+
 mod helpers;
 
 mod admin_users;
