@@ -161,7 +161,21 @@ impl ApiClient {
         self.get("/api/v1/me").await
     }
 
+    /// Ends the session on the server. An expired access token is refreshed first, so an idle tablet's
+    /// logout really ends the session instead of leaving its refresh token valid.
     pub async fn logout(&self) -> Result<(), ClientError> {
+        let mut outcome = self.logout_once().await;
+        if matches!(&outcome, Err(error) if error.code() == Some("token_expired")) {
+            self.refresh().await?;
+            outcome = self.logout_once().await;
+        }
+        if outcome.is_ok() {
+            *self.session.lock().await = None;
+        }
+        outcome
+    }
+
+    async fn logout_once(&self) -> Result<(), ClientError> {
         let token = self.access_token().await?;
         let response = self
             .http
@@ -170,7 +184,6 @@ impl ApiClient {
             .send()
             .await
             .map_err(ClientError::Network)?;
-        *self.session.lock().await = None;
         if response.status() == StatusCode::NO_CONTENT {
             Ok(())
         } else {

@@ -218,7 +218,7 @@ pub struct AuditEntry {
 pub struct AuditPage {
     /// Newest first.
     pub entries: Vec<AuditEntry>,
-    /// Pass as `before` to get the next (older) page; absent on the last page.
+    /// Pass as `before` to get the next (older) page; null on the last page.
     pub next_before: Option<i64>,
 }
 

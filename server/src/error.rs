@@ -47,8 +47,10 @@ pub enum ApiError {
     NotFound,
     #[error("username already taken")]
     UsernameTaken,
-    #[error("{0}")]
+    #[error("{1}")]
     Conflict(&'static str, String),
+    #[error("the database does not answer")]
+    Unavailable,
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("the server is busy, try again shortly")]
@@ -78,6 +80,7 @@ impl ApiError {
             ApiError::Conflict(code, _) => code,
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::Busy => "busy",
+            ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -127,7 +130,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::UsernameTaken | ApiError::Conflict(..) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -111,11 +111,12 @@ async fn require_role(request: HttpRequest, allowed: fn(Role) -> bool) -> ApiRes
         return Ok(actor);
     }
     let state = app_state(&request)?;
-    // Before routing inside a scope there is no pattern yet; then the path (ids, never personal data),
-    // cut short so that an oversized path cannot bloat the log.
+    // Only a route pattern, never the raw path: a client could put any text, personal data included,
+    // into a path, and the audit log can never be erased. Before routing inside a scope there is no
+    // pattern yet.
     let route = request
         .match_pattern()
-        .unwrap_or_else(|| request.path().chars().take(120).collect());
+        .unwrap_or_else(|| "unmatched".into());
     let record = AuditRecord::new(actor.audit_actor(), Action::AccessDenied, Outcome::Denied)
         .target(route)
         .request(RequestId::of(&request).as_deref());

@@ -1,8 +1,8 @@
 //! Per-client-address rate limit on `/api/v1/auth/*` (login and refresh), on top of the per-account
 //! lockout: it slows password spraying across many accounts from one address.
 //!
-//! The key is the TCP peer address, or the first `X-Forwarded-For` hop when the server is configured to
-//! trust its reverse proxy. State is in memory and pruned periodically, so it cannot grow without bound.
+//! The key is the TCP peer address, or the last `X-Forwarded-For` entry (the one the trusted reverse proxy
+//! appended) when the server is configured to trust its proxy. State is in memory and pruned periodically, so it cannot grow without bound.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -40,10 +40,12 @@ impl AuthRateLimiter {
     }
 
     fn client_ip(&self, request: &ServiceRequest) -> Option<IpAddr> {
+        // The last hop is the one our own proxy appended; anything left of it was written by the client
+        // and can be forged, so only the last entry is trusted.
         if self.trust_forwarded_for
             && let Some(forwarded) = request.headers().get("x-forwarded-for")
-            && let Some(first) = forwarded.to_str().ok().and_then(|v| v.split(',').next())
-            && let Ok(ip) = first.trim().parse()
+            && let Some(last) = forwarded.to_str().ok().and_then(|v| v.rsplit(',').next())
+            && let Ok(ip) = last.trim().parse()
         {
             return Some(ip);
         }

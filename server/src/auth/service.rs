@@ -177,15 +177,25 @@ struct WrongPassword<'a> {
 
 /// Records a wrong password against the account (inside a write): counts toward the lockout, audits the
 /// failure, and audits the lockout if this failure caused one.
+/// Returns the seconds left on the lock when the account was already locked (the guess is not counted).
 fn record_wrong_password(
     state: &AppState,
     conn: &rusqlite::Connection,
     wrong: WrongPassword<'_>,
-) -> StorageResult<()> {
+) -> StorageResult<Option<i64>> {
     // Re-read inside the transaction: concurrent failures must all count.
     let current = users::find_by_id(conn, wrong.user)?
         .map(|user| user.failures)
         .unwrap_or_default();
+    if let Some(secs) = state.settings.lockout.locked_for(&current, wrong.now) {
+        // Locked while this guess waited for a hashing slot: answer exactly as for a correct password
+        // (locked), so a burst of concurrent guesses learns nothing once the lock is on.
+        let refused = AuditRecord::new(wrong.actor, wrong.action, Outcome::Denied)
+            .target(wrong.user)
+            .request(wrong.request_id);
+        audit::append(conn, &refused, wrong.at)?;
+        return Ok(Some(secs));
+    }
     let after = state.settings.lockout.after_failure(&current, wrong.now);
     users::store_failure_state(conn, wrong.user, after.state)?;
     let failure = AuditRecord::new(wrong.actor.clone(), wrong.action, Outcome::Failure)
@@ -198,7 +208,7 @@ fn record_wrong_password(
             .request(wrong.request_id);
         audit::append(conn, &lockout, wrong.at)?;
     }
-    Ok(())
+    Ok(None)
 }
 
 fn locked_error(state: &AppState, failures: &FailureState, now: i64) -> Option<ApiError> {
@@ -214,6 +224,7 @@ fn locked_error(state: &AppState, failures: &FailureState, now: i64) -> Option<A
 enum LoginOutcome {
     Created(Box<UserRow>, SessionRow, String),
     Locked(FailureState),
+    Refused(ApiError),
 }
 
 pub async fn login(
@@ -270,7 +281,7 @@ pub async fn login(
             let writer_state = state.clone();
             let actor = user_audit_actor(&user, None);
             let user_id = user.id;
-            state
+            let locked = state
                 .storage
                 .write(move |conn| {
                     let wrong = WrongPassword {
@@ -284,7 +295,12 @@ pub async fn login(
                     record_wrong_password(&writer_state, conn, wrong)
                 })
                 .await?;
-            return Err(ApiError::InvalidCredentials);
+            return Err(match locked {
+                Some(secs) => ApiError::AccountLocked {
+                    retry_after: std::time::Duration::from_secs(secs.max(1) as u64),
+                },
+                None => ApiError::InvalidCredentials,
+            });
         }
         Verified::Match { needs_rehash } => needs_rehash,
     };
@@ -316,8 +332,16 @@ pub async fn login(
         .storage
         .write(move |conn| {
             let Some(current) = users::find_by_id(conn, user.id)? else {
-                return Ok(LoginOutcome::Locked(FailureState::default()));
+                return Ok(LoginOutcome::Refused(ApiError::InvalidCredentials));
             };
+            // The account may have changed while the password was being checked: disabled, or its
+            // password replaced (then the one just checked is the old one). Decide on the current row.
+            if current.disabled {
+                return Ok(LoginOutcome::Refused(ApiError::AccountDisabled));
+            }
+            if current.password_hash != user.password_hash {
+                return Ok(LoginOutcome::Refused(ApiError::InvalidCredentials));
+            }
             // A concurrent attempt may have locked the account while this password was being checked.
             if writer_state
                 .settings
@@ -355,6 +379,10 @@ pub async fn login(
         LoginOutcome::Locked(failures) => {
             state.metrics.logins.with_label_values(&["locked"]).inc();
             Err(locked_error(state, &failures, now).unwrap_or(ApiError::InvalidCredentials))
+        }
+        LoginOutcome::Refused(error) => {
+            state.metrics.logins.with_label_values(&["failure"]).inc();
+            Err(error)
         }
     }
 }
@@ -504,7 +532,7 @@ pub async fn change_password(
     if verified == Verified::Mismatch {
         let writer_state = state.clone();
         let audit_actor = actor.audit_actor();
-        state
+        let locked = state
             .storage
             .write(move |conn| {
                 let wrong = WrongPassword {
@@ -518,7 +546,12 @@ pub async fn change_password(
                 record_wrong_password(&writer_state, conn, wrong)
             })
             .await?;
-        return Err(ApiError::WrongPassword);
+        return Err(match locked {
+            Some(secs) => ApiError::AccountLocked {
+                retry_after: std::time::Duration::from_secs(secs.max(1) as u64),
+            },
+            None => ApiError::WrongPassword,
+        });
     }
     if new_password.expose() == current_password.expose() {
         return Err(ApiError::WeakPassword(
@@ -534,9 +567,20 @@ pub async fn change_password(
 
     let session = new_session(state, user_id, actor.device_name.clone(), now);
     let audit_actor = actor.audit_actor();
+    let current_session = actor.session_id;
+    let checked_hash = user.password_hash.clone();
     let updated = state
         .storage
         .write(move |conn| {
+            // Decide on the current rows: the session may have been ended (an admin kill, a disable) or
+            // the password replaced while the new one was being hashed.
+            let session_live =
+                sessions::find(conn, current_session)?.is_some_and(|session| session.is_live(now));
+            let unchanged = users::find_by_id(conn, user_id)?
+                .is_some_and(|user| !user.disabled && user.password_hash == checked_hash);
+            if !session_live || !unchanged {
+                return Ok(None);
+            }
             users::set_password(conn, user_id, &new_hash, false, now)?;
             sessions::revoke_all_for_user(conn, user_id, RevokeReason::PasswordChanged, now)?;
             store_session(conn, &session, now)?;

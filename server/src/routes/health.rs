@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use sportello_schema::api::Health;
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 #[utoipa::path(
@@ -18,7 +18,11 @@ pub async fn check(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     state
         .storage
         .read(|conn| Ok(conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?))
-        .await?;
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "health check: the database does not answer");
+            ApiError::Unavailable
+        })?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),

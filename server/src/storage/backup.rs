@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::backup::Backup;
+use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
 use super::{StorageError, StorageResult, create_private_file};
@@ -21,8 +21,16 @@ pub fn to_file(source: &Connection, target: &Path) -> StorageResult<String> {
     let mut copy = Connection::open(target)?;
     {
         let backup = Backup::new(source, &mut copy)?;
-        // Copy in steps so that writers are not blocked for the whole copy on a large database.
-        backup.run_to_completion(256, Duration::from_millis(5), None)?;
+        // One step for the whole database: in WAL mode it reads a snapshot without blocking the server's
+        // writer, whereas a stepped copy restarts each time the server writes and may never finish.
+        loop {
+            match backup.step(-1)? {
+                StepResult::Done => break,
+                StepResult::More => {}
+                // Another connection holds a lock for a moment: try again shortly.
+                _ => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
     }
     // The copy inherits WAL mode; switch it to a single self-contained file.
     copy.pragma_update(None, "journal_mode", "DELETE")?;

@@ -133,6 +133,11 @@ impl Storage {
         self.inner.writer.submit(work).await
     }
 
+    /// Writes waiting for the next group commit.
+    pub fn queued_writes(&self) -> usize {
+        self.inner.writer.queued()
+    }
+
     /// Runs `work` on a read-only connection on the blocking pool.
     pub async fn read<R, F>(&self, work: F) -> StorageResult<R>
     where
@@ -195,5 +200,135 @@ pub(crate) fn optional<T>(result: rusqlite::Result<T>) -> StorageResult<Option<T
         Ok(value) => Ok(Some(value)),
         Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
         Err(error) => Err(error.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::metrics::Metrics;
+
+    fn open(dir: &Path) -> (Storage, Metrics) {
+        let metrics = Metrics::new();
+        let storage = Storage::open(dir, StorageOptions::default(), metrics.db.clone()).unwrap();
+        (storage, metrics)
+    }
+
+    fn batches(metrics: &Metrics) -> u64 {
+        let text = metrics.render();
+        let line = text
+            .lines()
+            .find(|line| line.starts_with("sportello_db_write_batch_size_count"))
+            .unwrap();
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_queued_behind_a_commit_share_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (storage, metrics) = open(dir.path());
+        storage
+            .write(|conn| Ok(conn.execute_batch("CREATE TABLE t (n INTEGER)")?))
+            .await
+            .unwrap();
+
+        // Hold the writer inside a job until 50 more writes are queued behind it.
+        let (release, held) = mpsc::channel::<()>();
+        let (started_tx, started) = mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let storage = storage.clone();
+            async move {
+                storage
+                    .write(move |_| {
+                        let _ = started_tx.send(());
+                        Ok(held.recv().unwrap_or(()))
+                    })
+                    .await
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while started.try_recv().is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the writer did not start the held job"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let writers: Vec<_> = (0..50)
+            .map(|n| {
+                let storage = storage.clone();
+                tokio::spawn(async move {
+                    storage
+                        .write(move |conn| Ok(conn.execute("INSERT INTO t VALUES (?1)", [n])?))
+                        .await
+                })
+            })
+            .collect();
+        while storage.queued_writes() < 50 {
+            assert!(Instant::now() < deadline, "writes were not queued");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        for writer in writers {
+            writer.await.unwrap().unwrap();
+        }
+        // The table creation, the held job, then all fifty together.
+        assert_eq!(batches(&metrics), 3);
+        let rows: i64 = storage
+            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(rows, 50);
+    }
+
+    #[tokio::test]
+    async fn a_failing_or_panicking_write_rolls_back_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let (storage, _metrics) = open(dir.path());
+        storage
+            .write(|conn| Ok(conn.execute_batch("CREATE TABLE t (n INTEGER UNIQUE)")?))
+            .await
+            .unwrap();
+        let ok = storage.write(|conn| Ok(conn.execute("INSERT INTO t VALUES (1)", [])?));
+        let failing = storage.write(|conn| {
+            conn.execute("INSERT INTO t VALUES (2)", [])?;
+            conn.execute("INSERT INTO t VALUES (1)", [])?; // violates UNIQUE
+            Ok(())
+        });
+        let panicking = storage.write(|conn| -> StorageResult<()> {
+            conn.execute("INSERT INTO t VALUES (3)", [])?;
+            panic!("a bug in one write");
+        });
+        let (ok, failing, panicking) = tokio::join!(ok, failing, panicking);
+        assert!(ok.is_ok());
+        assert!(matches!(failing, Err(StorageError::Sqlite(_))));
+        assert!(matches!(panicking, Err(StorageError::Panicked)));
+        // The writer survived, and only the good write is there.
+        let rows: Vec<i64> = storage
+            .write(|conn| {
+                let mut statement = conn.prepare("SELECT n FROM t ORDER BY n")?;
+                let rows = statement
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                Ok(rows)
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![1]);
+    }
+
+    #[test]
+    fn the_database_file_and_directory_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        let (_storage, _metrics) = open(&dir);
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(DATABASE_FILE)), 0o600);
     }
 }

@@ -81,6 +81,11 @@ impl Writer {
         Ok(Self { queue })
     }
 
+    /// Writes waiting for the writer thread (not counting the batch being committed).
+    pub(super) fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     pub(super) async fn submit<R, F>(&self, work: F) -> StorageResult<R>
     where
         R: Send + 'static,

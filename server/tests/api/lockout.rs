@@ -180,3 +180,96 @@ async fn an_admin_reset_unlocks_the_account() {
     assert_eq!(session["user"]["must_change_password"], true);
     let _ = access(&session);
 }
+
+#[tokio::test]
+async fn a_burst_of_concurrent_guesses_gets_at_most_the_threshold_of_real_answers() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.create_user(&admin, "op.burst", "operator", &[]).await;
+    let guesses = (0..30).map(|n| {
+        let app = &app;
+        async move {
+            app.login("op.burst", &format!("guess-number-{n}-wrong"))
+                .await
+                .status()
+        }
+    });
+    let mut statuses = Vec::new();
+    for status in join_all(guesses).await {
+        statuses.push(status);
+    }
+    let answered = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let locked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    // Once the lock is on, guesses still queued for a hashing slot get the locked answer, whatever
+    // their password: the burst learns about at most ten passwords.
+    assert_eq!(answered, 10, "{statuses:?}");
+    assert_eq!(locked, 20, "{statuses:?}");
+    let right = app.login("op.burst", STRONG_PASSWORD).await;
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_only_the_last_forwarded_address_counts() {
+    let app = spawn_app_with(|settings| {
+        settings.auth_requests_per_minute = 3;
+        settings.trust_forwarded_for = true;
+    })
+    .await;
+    let attempt = |forwarded: String| {
+        let app = &app;
+        async move {
+            app.request(reqwest::Method::POST, "/api/v1/auth/refresh", None)
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({"refresh_token": "x"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // A client rotating a forged left-hand entry is still one client (192.0.2.7, appended by the proxy).
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        statuses.push(attempt(format!("198.51.100.{n}, 192.0.2.7")).await);
+    }
+    assert_eq!(
+        &statuses[3..],
+        &[StatusCode::TOO_MANY_REQUESTS; 2],
+        "{statuses:?}"
+    );
+    // Another real client is not affected.
+    assert_eq!(attempt("192.0.2.8".into()).await, StatusCode::UNAUTHORIZED);
+}
+
+/// Polls the futures concurrently on this task.
+async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<_> = futures.map(|f| Some(Box::pin(f))).collect();
+    let mut results: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => {
+                        *result = Some(value);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    results.into_iter().map(|r| r.expect("completed")).collect()
+}
