@@ -244,7 +244,8 @@ mod tests {
                 storage
                     .write(move |_| {
                         let _ = started_tx.send(());
-                        Ok(held.recv().unwrap_or(()))
+                        let _ = held.recv();
+                        Ok(())
                     })
                     .await
             }
