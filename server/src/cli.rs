@@ -128,7 +128,7 @@ pub struct ServeArgs {
     #[arg(long, env = "SPORTELLO_ARGON2_PARALLELISM", default_value_t = 1)]
     pub argon2_parallelism: u32,
 
-    /// Password hashes computed at once (default: one per core); further logins wait.
+    /// Password hashes computed at once (default: cores - 1, at least 1); further logins wait.
     #[arg(long, env = "SPORTELLO_MAX_CONCURRENT_HASHES")]
     pub max_concurrent_hashes: Option<usize>,
 

@@ -27,7 +27,7 @@ pub struct Settings {
     /// Allowed clock skew when checking token times (at most 30 s).
     pub token_leeway: Duration,
     pub hash_params: HashParams,
-    /// Password hashes computed at once; the rest queue.
+    /// Password hashes computed at once (default cores - 1, at least 1); the rest queue.
     pub max_concurrent_hashes: usize,
     /// How long a login waits for a hashing slot before being told the server is busy.
     pub hash_queue_timeout: Duration,
@@ -57,9 +57,10 @@ impl Settings {
             session_max_age: Duration::from_secs(12 * 60 * 60),
             token_leeway: Duration::from_secs(10),
             hash_params: HashParams::default(),
+            // Leave a core for everything else during a login flood.
             max_concurrent_hashes: std::thread::available_parallelism()
-                .map(usize::from)
-                .unwrap_or(2),
+                .map(|cores| usize::from(cores).saturating_sub(1).max(1))
+                .unwrap_or(1),
             hash_queue_timeout: Duration::from_secs(10),
             lockout: LockoutPolicy::default(),
             auth_requests_per_minute: 60,

@@ -90,6 +90,30 @@ pub fn check_areas(role: Role, areas: &[AreaCode]) -> ApiResult<Vec<AreaCode>> {
     Ok(areas)
 }
 
+/// Records an admin action that was refused (bad input, unknown id, a guarded rule) as a `failure` row,
+/// then passes the result on. Server-side errors are not the admin's action and are not recorded here.
+pub async fn audit_refusal<T>(
+    state: &AppState,
+    actor: &Actor,
+    action: Action,
+    target: Option<String>,
+    request_id: Option<String>,
+    result: ApiResult<T>,
+) -> ApiResult<T> {
+    if let Err(error) = &result
+        && !matches!(
+            error,
+            ApiError::Internal(_) | ApiError::Busy | ApiError::Unavailable
+        )
+    {
+        let mut entry = AuditRecord::new(actor.audit_actor(), action, Outcome::Failure)
+            .request(request_id.as_deref());
+        entry.target = target;
+        record(state, entry).await?;
+    }
+    result
+}
+
 async fn audited_read(
     state: &AppState,
     actor: &Actor,

@@ -105,12 +105,14 @@ impl Outcome {
     }
 }
 
-/// Who acted. `user: None` is the system itself (first start, the command line).
+/// Who acted: a user, an unidentified caller (`anonymous`: a failed login with an unknown name, a bogus
+/// refresh token), or the system itself (first start, the command line).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditActor {
     pub user: Option<UserId>,
     pub role: Option<Role>,
     pub session: Option<SessionId>,
+    pub anonymous: bool,
 }
 
 impl AuditActor {
@@ -118,8 +120,19 @@ impl AuditActor {
         Self::default()
     }
 
+    pub fn anonymous() -> Self {
+        Self {
+            anonymous: true,
+            ..Self::default()
+        }
+    }
+
     pub fn role_name(&self) -> &'static str {
-        self.role.map(Role::as_str).unwrap_or("system")
+        match (self.role, self.anonymous) {
+            (Some(role), _) => role.as_str(),
+            (None, true) => "anonymous",
+            (None, false) => "system",
+        }
     }
 }
 

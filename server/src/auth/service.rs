@@ -91,6 +91,7 @@ fn user_audit_actor(user: &UserRow, session: Option<SessionId>) -> AuditActor {
         user: Some(user.id),
         role: Some(user.role),
         session,
+        anonymous: false,
     }
 }
 
@@ -268,7 +269,7 @@ pub async fn login(
         state.metrics.logins.with_label_values(&["failure"]).inc();
         record(
             state,
-            AuditRecord::new(AuditActor::system(), Action::Login, Outcome::Failure)
+            AuditRecord::new(AuditActor::anonymous(), Action::Login, Outcome::Failure)
                 .request(request_id.as_deref()),
         )
         .await?;
@@ -402,7 +403,7 @@ pub async fn refresh(
     if !tokens::looks_like_refresh_token(refresh_token.expose()) {
         record(
             state,
-            AuditRecord::new(AuditActor::system(), Action::Refresh, Outcome::Failure)
+            AuditRecord::new(AuditActor::anonymous(), Action::Refresh, Outcome::Failure)
                 .request(request_id.as_deref()),
         )
         .await?;
@@ -421,7 +422,7 @@ pub async fn refresh(
             };
             let Some(row) = sessions::find_refresh_token(conn, &presented)? else {
                 return refused(
-                    AuditActor::system(),
+                    AuditActor::anonymous(),
                     Action::Refresh,
                     Outcome::Failure,
                     None,
@@ -429,13 +430,32 @@ pub async fn refresh(
             };
             let Some((session, user)) = sessions::find_with_user(conn, row.session_id)? else {
                 return refused(
-                    AuditActor::system(),
+                    AuditActor::anonymous(),
                     Action::Refresh,
                     Outcome::Failure,
                     None,
                 );
             };
             let actor = user_audit_actor(&user, Some(session.id));
+            let live = session.is_live(now) && !user.disabled;
+            if let Some(spent_at) = row.spent_at
+                && live
+                && is_retry_of_lost_answer(conn, &row, spent_at, now)?
+            {
+                // The client never saw the answer to its refresh (the connection dropped) and retries
+                // with the same token: retire the successor it never received and answer again.
+                if let Some(unreceived) = row.replaced_by {
+                    sessions::retire_refresh_token(conn, &unreceived, now)?;
+                }
+                sessions::replace_successor(conn, &presented, &next_hash)?;
+                sessions::insert_refresh_token(conn, &next_hash, session.id, now)?;
+                sessions::mark_refreshed(conn, session.id, now)?;
+                let retried = AuditRecord::new(actor, Action::Refresh, Outcome::Success)
+                    .target(session.id)
+                    .request(request_id);
+                audit::append(conn, &retried, &at)?;
+                return Ok(RefreshOutcome::Rotated(Box::new(user), session));
+            }
             if row.spent_at.is_some() {
                 // A spent token presented again: someone holds a copy. End the whole session (every
                 // token descended from the same login) so that neither copy works any more.
@@ -447,7 +467,7 @@ pub async fn refresh(
                     Some(session.id.to_string()),
                 );
             }
-            if !session.is_live(now) || user.disabled {
+            if !live {
                 return refused(
                     actor,
                     Action::Refresh,
@@ -455,7 +475,7 @@ pub async fn refresh(
                     Some(session.id.to_string()),
                 );
             }
-            sessions::spend_refresh_token(conn, &presented, now)?;
+            sessions::spend_refresh_token(conn, &presented, &next_hash, now)?;
             sessions::insert_refresh_token(conn, &next_hash, session.id, now)?;
             sessions::mark_refreshed(conn, session.id, now)?;
             let success = AuditRecord::new(actor, Action::Refresh, Outcome::Success)
@@ -471,6 +491,27 @@ pub async fn refresh(
         }
         RefreshOutcome::Refused => Err(ApiError::InvalidRefreshToken),
     }
+}
+
+/// How long after a refresh the same (now spent) token may be presented again as a retry of a lost
+/// answer, instead of counting as reuse.
+pub const REFRESH_RETRY_GRACE_SECS: i64 = 30;
+
+/// A spent token is a retry of a lost answer when it was spent moments ago and the token that replaced it
+/// was never used (the client never received it). Anything else is reuse.
+fn is_retry_of_lost_answer(
+    conn: &rusqlite::Connection,
+    row: &sessions::RefreshRow,
+    spent_at: i64,
+    now: i64,
+) -> StorageResult<bool> {
+    if now - spent_at > REFRESH_RETRY_GRACE_SECS {
+        return Ok(false);
+    }
+    let Some(successor) = row.replaced_by else {
+        return Ok(false);
+    };
+    Ok(sessions::find_refresh_token(conn, &successor)?.is_some_and(|next| next.spent_at.is_none()))
 }
 
 pub async fn logout(state: &AppState, actor: &Actor, request_id: Option<String>) -> ApiResult<()> {

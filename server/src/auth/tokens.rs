@@ -82,7 +82,15 @@ impl TokenKeys {
             source,
         };
         let key = match fs::read(&path) {
-            Ok(bytes) => bytes,
+            Ok(bytes) => {
+                crate::storage::restrict_permissions(&path, 0o600).map_err(|error| {
+                    KeyError::Io {
+                        path: path.display().to_string(),
+                        source: std::io::Error::other(error.to_string()),
+                    }
+                })?;
+                bytes
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = vec![0u8; 32];
                 getrandom::fill(&mut key).expect("the operating system provides randomness");

@@ -9,6 +9,7 @@ use sportello_schema::api::{
 use sportello_schema::{SessionId, UserId};
 
 use crate::admin;
+use crate::audit::Action;
 use crate::auth::extract::AdminUser;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult};
@@ -53,8 +54,17 @@ pub async fn create_user(
     AdminUser(actor): AdminUser,
     body: web::Json<CreateUserRequest>,
 ) -> ApiResult<HttpResponse> {
-    let created =
-        admin::create_user(&state, &actor, body.into_inner(), RequestId::of(&request)).await?;
+    let request_id = RequestId::of(&request);
+    let created = admin::create_user(&state, &actor, body.into_inner(), request_id.clone()).await;
+    let created = admin::audit_refusal(
+        &state,
+        &actor,
+        Action::UserCreate,
+        None,
+        request_id,
+        created,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -74,7 +84,17 @@ pub async fn show_user(
     AdminUser(actor): AdminUser,
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
-    let user = admin::get_user(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
+    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
+    let user = admin::get_user(&state, &actor, id, request_id.clone()).await;
+    let user = admin::audit_refusal(
+        &state,
+        &actor,
+        Action::UserRead,
+        Some(id.to_string()),
+        request_id,
+        user,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -98,12 +118,15 @@ pub async fn update_user(
     id: web::Path<UserId>,
     body: web::Json<UpdateUserRequest>,
 ) -> ApiResult<HttpResponse> {
-    let user = admin::update_user(
+    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
+    let user = admin::update_user(&state, &actor, id, body.into_inner(), request_id.clone()).await;
+    let user = admin::audit_refusal(
         &state,
         &actor,
-        id.into_inner(),
-        body.into_inner(),
-        RequestId::of(&request),
+        Action::UserUpdate,
+        Some(id.to_string()),
+        request_id,
+        user,
     )
     .await?;
     Ok(HttpResponse::Ok().json(user))
@@ -125,8 +148,17 @@ pub async fn reset_password(
     AdminUser(actor): AdminUser,
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
-    let password =
-        admin::reset_password(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
+    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
+    let password = admin::reset_password(&state, &actor, id, request_id.clone()).await;
+    let password = admin::audit_refusal(
+        &state,
+        &actor,
+        Action::PasswordReset,
+        Some(id.to_string()),
+        request_id,
+        password,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(password))
 }
 
@@ -146,8 +178,17 @@ pub async fn end_user_sessions(
     AdminUser(actor): AdminUser,
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
-    let ended =
-        admin::end_user_sessions(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
+    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
+    let ended = admin::end_user_sessions(&state, &actor, id, request_id.clone()).await;
+    let ended = admin::audit_refusal(
+        &state,
+        &actor,
+        Action::SessionsKill,
+        Some(id.to_string()),
+        request_id,
+        ended,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(ended))
 }
 
@@ -196,7 +237,17 @@ pub async fn end_session(
     AdminUser(actor): AdminUser,
     id: web::Path<SessionId>,
 ) -> ApiResult<HttpResponse> {
-    admin::end_session(&state, &actor, id.into_inner(), RequestId::of(&request)).await?;
+    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
+    let ended = admin::end_session(&state, &actor, id, request_id.clone()).await;
+    admin::audit_refusal(
+        &state,
+        &actor,
+        Action::SessionKill,
+        Some(id.to_string()),
+        request_id,
+        ended,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

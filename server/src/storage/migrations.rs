@@ -6,7 +6,10 @@ use rusqlite_migration::{M, Migrations};
 
 use super::{StorageError, StorageResult};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_foundation.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_foundation.sql"),
+    include_str!("../../migrations/0002_refresh_successor.sql"),
+];
 
 pub(super) fn apply(conn: &mut Connection) -> StorageResult<()> {
     let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());

@@ -155,7 +155,21 @@ fn prepare_data_dir(data_dir: &Path) -> StorageResult<()> {
     };
     if !data_dir.exists() {
         fs::create_dir_all(data_dir).map_err(io)?;
-        fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
+    }
+    restrict_permissions(data_dir, 0o700)
+}
+
+/// Makes `path` accessible to its owner only if it is more open than `mode` (a directory copied or a
+/// database restored with default permissions), and says so in the log.
+pub(crate) fn restrict_permissions(path: &Path, mode: u32) -> StorageResult<()> {
+    let io = |source| StorageError::DataDir {
+        path: path.to_owned(),
+        source,
+    };
+    let current = fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
+    if current & !mode != 0 {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(io)?;
+        tracing::warn!(path = %path.display(), from = format!("{current:o}"), to = format!("{mode:o}"), "tightened permissions");
     }
     Ok(())
 }
@@ -170,7 +184,9 @@ pub(crate) fn create_private_file(path: &Path) -> StorageResult<()> {
         .open(path)
     {
         Ok(_) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            restrict_permissions(path, 0o600)
+        }
         Err(source) => Err(StorageError::DataDir {
             path: path.to_owned(),
             source,
@@ -331,5 +347,19 @@ mod tests {
         let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&dir.join(DATABASE_FILE)), 0o600);
+    }
+
+    #[test]
+    fn a_database_restored_with_open_permissions_is_made_private_at_open() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path()));
+        let db = dir.path().join(DATABASE_FILE);
+        fs::set_permissions(&db, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let (_storage, _metrics) = open(dir.path());
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&db), 0o600);
+        assert_eq!(mode(dir.path()), 0o700);
     }
 }

@@ -177,6 +177,8 @@ pub fn list_live(
 pub struct RefreshRow {
     pub session_id: SessionId,
     pub spent_at: Option<i64>,
+    /// The hash of the token issued when this one was spent.
+    pub replaced_by: Option<[u8; 32]>,
 }
 
 pub fn insert_refresh_token(
@@ -197,24 +199,55 @@ pub fn find_refresh_token(
     token_hash: &[u8],
 ) -> StorageResult<Option<RefreshRow>> {
     optional(conn.query_row(
-        "SELECT session_id, spent_at FROM refresh_tokens WHERE token_hash = ?1",
+        "SELECT session_id, spent_at, replaced_by FROM refresh_tokens WHERE token_hash = ?1",
         [token_hash],
         |row| {
             Ok(RefreshRow {
                 session_id: parse_id(row.get(0)?, "refresh_tokens.session_id")?,
                 spent_at: row.get(1)?,
+                replaced_by: row
+                    .get::<_, Option<Vec<u8>>>(2)?
+                    .and_then(|hash| hash.try_into().ok()),
             })
         },
     ))
 }
 
-/// Marks the token spent; false if it already was (the caller then treats it as reuse).
-pub fn spend_refresh_token(conn: &Connection, token_hash: &[u8], now: i64) -> StorageResult<bool> {
+/// Marks the token spent and replaced by `successor`; false if it already was spent.
+pub fn spend_refresh_token(
+    conn: &Connection,
+    token_hash: &[u8],
+    successor: &[u8],
+    now: i64,
+) -> StorageResult<bool> {
     let changed = conn.execute(
-        "UPDATE refresh_tokens SET spent_at = ?2 WHERE token_hash = ?1 AND spent_at IS NULL",
-        params![token_hash, now],
+        "UPDATE refresh_tokens SET spent_at = ?2, replaced_by = ?3 \
+         WHERE token_hash = ?1 AND spent_at IS NULL",
+        params![token_hash, now, successor],
     )?;
     Ok(changed == 1)
+}
+
+/// Spends a token without a successor: presenting it again can only be reuse.
+pub fn retire_refresh_token(conn: &Connection, token_hash: &[u8], now: i64) -> StorageResult<()> {
+    conn.execute(
+        "UPDATE refresh_tokens SET spent_at = ?2, replaced_by = NULL WHERE token_hash = ?1",
+        params![token_hash, now],
+    )?;
+    Ok(())
+}
+
+/// Points an already spent token at a newer successor (a retry within the grace period).
+pub fn replace_successor(
+    conn: &Connection,
+    token_hash: &[u8],
+    successor: &[u8],
+) -> StorageResult<()> {
+    conn.execute(
+        "UPDATE refresh_tokens SET replaced_by = ?2 WHERE token_hash = ?1",
+        params![token_hash, successor],
+    )?;
+    Ok(())
 }
 
 pub fn mark_refreshed(conn: &Connection, id: SessionId, now: i64) -> StorageResult<()> {

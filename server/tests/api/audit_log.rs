@@ -118,3 +118,65 @@ async fn rows_removed_from_the_end_are_detected() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn refused_admin_actions_and_anonymous_failures_are_audited() {
+    use reqwest::StatusCode;
+    use serde_json::{Value, json};
+
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let taken = app
+        .post_json(
+            "/api/v1/admin/users",
+            Some(&admin),
+            &json!({"username": "admin", "role": "operator"}),
+        )
+        .await;
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let ghost = "00000000-0000-4000-8000-000000000000";
+    let missing = app
+        .post_json(
+            &format!("/api/v1/admin/users/{ghost}/reset-password"),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let _ = app.login("no.such.user", "whatever-password-1").await;
+
+    let page: Value = app
+        .get("/api/v1/admin/audit?outcome=failure", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows: Vec<(String, Option<String>, String)> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["target"].as_str().map(str::to_owned),
+                e["actor_role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        rows.contains(&("admin.user_create".into(), None, "admin".into())),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&(
+            "admin.password_reset".into(),
+            Some(ghost.into()),
+            "admin".into()
+        )),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&("auth.login".into(), None, "anonymous".into())),
+        "{rows:?}"
+    );
+}

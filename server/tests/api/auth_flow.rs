@@ -116,7 +116,18 @@ async fn presenting_a_spent_refresh_token_ends_the_whole_session() {
         .await
         .unwrap();
 
-    // An attacker (or a confused client) replays the first refresh token.
+    // The legitimate client goes on refreshing normally...
+    let rotated: Value = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh(&rotated)}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // ...and an attacker replays the first refresh token.
     let replay = app
         .post_json(
             "/api/v1/auth/refresh",
@@ -350,4 +361,107 @@ async fn a_wrong_current_password_is_refused_and_audited() {
         .await
         .unwrap();
     assert_eq!(audit["entries"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_refresh_retried_after_a_lost_answer_gets_a_new_pair_within_the_grace_period() {
+    let app = spawn_app().await;
+    let _ = app.admin_token().await;
+    let first = app.login_ok("admin", ADMIN_PASSWORD).await;
+    // The answer to this refresh is lost on the way (the tablet never sees `lost`).
+    let lost: Value = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh(&first)}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.clock.advance(SignedDuration::from_secs(20));
+    let retried = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh(&first)}),
+        )
+        .await;
+    assert_eq!(retried.status(), StatusCode::OK);
+    let retried: Value = retried.json().await.unwrap();
+    assert_eq!(
+        app.get("/api/v1/me", &access(&retried)).await.status(),
+        StatusCode::OK
+    );
+    // The pair the tablet never received is retired: presenting its refresh token counts as reuse.
+    let stray = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh(&lost)}),
+        )
+        .await;
+    assert_eq!(stray.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_spent_refresh_token_presented_after_the_grace_period_ends_the_session() {
+    let app = spawn_app().await;
+    let _ = app.admin_token().await;
+    let first = app.login_ok("admin", ADMIN_PASSWORD).await;
+    let rotated: Value = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh(&first)}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.clock.advance(SignedDuration::from_secs(31));
+    let replay = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh(&first)}),
+        )
+        .await;
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/me", &access(&rotated)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn two_simultaneous_refreshes_of_one_token_keep_the_session_but_never_two_chains() {
+    let app = spawn_app().await;
+    let _ = app.admin_token().await;
+    let first = app.login_ok("admin", ADMIN_PASSWORD).await;
+    let body = json!({"refresh_token": refresh(&first)});
+    let (a, b) = tokio::join!(
+        app.post_json("/api/v1/auth/refresh", None, &body),
+        app.post_json("/api/v1/auth/refresh", None, &body)
+    );
+    // A double submit is not theft: both answer, and the session lives on.
+    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
+    let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+    assert_eq!(
+        app.get("/api/v1/me", &access(&b)).await.status(),
+        StatusCode::OK
+    );
+    // Only one of the two refresh tokens carries the session on; the other was retired.
+    let mut accepted = 0;
+    for token in [refresh(&a), refresh(&b)] {
+        let response = app
+            .post_json(
+                "/api/v1/auth/refresh",
+                None,
+                &json!({"refresh_token": token}),
+            )
+            .await;
+        accepted += usize::from(response.status() == StatusCode::OK);
+    }
+    assert!(accepted <= 1, "two live chains");
 }

@@ -77,8 +77,15 @@ fn serve(data_dir: &Path) -> (Child, u16, String) {
         log.push(line);
     }
     assert!(port > 0, "the server did not report its port: {log:?}");
-    // The password, if any, is printed before the server reports its port.
-    let printed: Vec<String> = lines_rx.try_iter().collect();
+    // The password, if any, was printed before the server reported its port; give the reader thread a
+    // moment to pass it on.
+    let mut printed: Vec<String> = Vec::new();
+    while let Ok(line) = lines_rx.recv_timeout(std::time::Duration::from_millis(500)) {
+        printed.push(line);
+        if printed.iter().any(|line| line.contains("not shown again")) {
+            break;
+        }
+    }
     let password = printed
         .iter()
         .position(|line| line.contains("one-time password"))
