@@ -22,4 +22,5 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod sync;
 pub mod telemetry;

@@ -9,6 +9,7 @@ use super::{StorageError, StorageResult};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_foundation.sql"),
     include_str!("../../migrations/0002_refresh_successor.sql"),
+    include_str!("../../migrations/0003_documents.sql"),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> StorageResult<()> {

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod documents;
 mod migrations;
 mod readers;
 pub mod sessions;

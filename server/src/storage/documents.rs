@@ -1,0 +1,429 @@
+//! Automerge documents on disk: a compacted snapshot plus incremental chunks per document, and the access
+//! facts derived from each document's content (kind, creator, case status, referrals, area, owner), so
+//! that access decisions and index queries never need to load a document.
+//!
+//! Invariants: a chunk is appended in the same transaction as the facts it produced and the audit row of
+//! the write; compaction replaces snapshot + chunks by one snapshot of the same content, atomically.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sportello_schema::documents::{CaseStatus, DocKind, ReferralStatus};
+use sportello_schema::{AreaCode, UserId};
+
+use super::{StorageError, StorageResult};
+
+pub type RawDocId = [u8; 16];
+
+/// What the access policy and the index need to know about a document, derived from its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFacts {
+    pub kind: DocKind,
+    pub created_by: Option<UserId>,
+    pub case_status: Option<CaseStatus>,
+    pub at_desk: Option<bool>,
+    /// Read back from storage; ignored when writing (the store tracks it from `at_desk`).
+    pub left_desk_at: Option<i64>,
+    pub area: Option<AreaCode>,
+    pub owner: Option<UserId>,
+    pub title: Option<String>,
+    /// (referral id, area, status) of every referral of a case.
+    pub referrals: Vec<(String, AreaCode, ReferralStatus)>,
+}
+
+impl StoredFacts {
+    pub fn of_kind(kind: DocKind) -> Self {
+        Self {
+            kind,
+            created_by: None,
+            case_status: None,
+            at_desk: None,
+            left_desk_at: None,
+            area: None,
+            owner: None,
+            title: None,
+            referrals: Vec::new(),
+        }
+    }
+}
+
+/// A stored document's facts with its times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRow {
+    pub id: RawDocId,
+    pub facts: StoredFacts,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The bytes to load a document from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBytes {
+    pub snapshot: Vec<u8>,
+    pub chunks: Vec<Vec<u8>>,
+}
+
+fn corrupt(what: &str) -> StorageError {
+    StorageError::Corrupt(what.to_owned())
+}
+
+/// Stores a new document; `Ok(false)` if one with this id exists already (nothing is written then).
+pub fn insert(
+    conn: &Connection,
+    id: &RawDocId,
+    facts: &StoredFacts,
+    snapshot: &[u8],
+    now: i64,
+) -> StorageResult<bool> {
+    let inserted = conn.execute(
+        "INSERT INTO documents (id, kind, created_by, created_at, updated_at, snapshot) \
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+        params![
+            id.as_slice(),
+            facts.kind.as_str(),
+            facts.created_by.map(|u| u.to_string()),
+            now,
+            snapshot
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    write_facts(conn, id, facts, now)?;
+    Ok(true)
+}
+
+/// Appends an incremental chunk (the changes of one accepted write) and records the new facts.
+pub fn append_chunk(
+    conn: &Connection,
+    id: &RawDocId,
+    chunk: &[u8],
+    facts: &StoredFacts,
+    now: i64,
+) -> StorageResult<()> {
+    let next: i64 = conn.query_row(
+        "SELECT coalesce(max(seq), 0) + 1 FROM document_chunks WHERE doc_id = ?1",
+        [id.as_slice()],
+        |row| row.get(0),
+    )?;
+    conn.execute(
+        "INSERT INTO document_chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)",
+        params![id.as_slice(), next, chunk],
+    )?;
+    conn.execute(
+        "UPDATE documents SET chunk_bytes = chunk_bytes + ?2 WHERE id = ?1",
+        params![id.as_slice(), chunk.len() as i64],
+    )?;
+    write_facts(conn, id, facts, now)
+}
+
+/// Rewrites the derived facts; `left_desk_at` is set when a case leaves the desk and cleared when it
+/// returns, as the policy's retention window needs.
+fn write_facts(
+    conn: &Connection,
+    id: &RawDocId,
+    facts: &StoredFacts,
+    now: i64,
+) -> StorageResult<()> {
+    let previous_at_desk: Option<bool> = conn
+        .query_row(
+            "SELECT at_desk FROM documents WHERE id = ?1",
+            [id.as_slice()],
+            |row| row.get(0),
+        )
+        .optional()?
+        .flatten();
+    // Set when the case leaves the desk now; kept (by the SQL below) while it stays away; cleared when it
+    // returns.
+    let left_now = (facts.at_desk == Some(false) && previous_at_desk != Some(false)).then_some(now);
+    conn.execute(
+        "UPDATE documents SET updated_at = ?2, case_status = ?3, at_desk = ?4, \
+         left_desk_at = coalesce(?5, CASE WHEN ?4 = 0 THEN left_desk_at END), \
+         area = ?6, owner = ?7, title = ?8 WHERE id = ?1",
+        params![
+            id.as_slice(),
+            now,
+            facts.case_status.map(CaseStatus::as_str),
+            facts.at_desk,
+            left_now,
+            facts.area.as_ref().map(AreaCode::as_str),
+            facts.owner.map(|u| u.to_string()),
+            facts.title
+        ],
+    )?;
+    conn.execute(
+        "DELETE FROM document_referrals WHERE doc_id = ?1",
+        [id.as_slice()],
+    )?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR REPLACE INTO document_referrals (doc_id, referral_id, area, status) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (referral, area, status) in &facts.referrals {
+        insert.execute(params![
+            id.as_slice(),
+            referral,
+            area.as_str(),
+            status.as_str()
+        ])?;
+    }
+    Ok(())
+}
+
+/// The document's facts and times, or `None` if no such document is stored.
+pub fn find(conn: &Connection, id: &RawDocId) -> StorageResult<Option<DocRow>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT kind, created_by, created_at, updated_at, case_status, at_desk, left_desk_at, \
+             area, owner, title FROM documents WHERE id = ?1",
+        )?
+        .query_row([id.as_slice()], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<bool>>(5)?,
+                row.get::<_, Option<i64>>(6)?,
+                row.get::<_, Option<String>>(7)?,
+                row.get::<_, Option<String>>(8)?,
+                row.get::<_, Option<String>>(9)?,
+            ))
+        })
+        .optional()?;
+    let Some((
+        kind,
+        created_by,
+        created_at,
+        updated_at,
+        status,
+        at_desk,
+        left_desk_at,
+        area,
+        owner,
+        title,
+    )) = row
+    else {
+        return Ok(None);
+    };
+    let parse_user = |raw: Option<String>| -> StorageResult<Option<UserId>> {
+        raw.map(|raw| raw.parse().map_err(|_| corrupt("documents user id")))
+            .transpose()
+    };
+    let facts = StoredFacts {
+        kind: kind.parse().map_err(|_| corrupt("documents.kind"))?,
+        created_by: parse_user(created_by)?,
+        case_status: status
+            .map(|s| s.parse().map_err(|_| corrupt("documents.case_status")))
+            .transpose()?,
+        at_desk,
+        left_desk_at,
+        area: area
+            .map(|a| AreaCode::parse(&a).map_err(|_| corrupt("documents.area")))
+            .transpose()?,
+        owner: parse_user(owner)?,
+        title,
+        referrals: referrals_of(conn, id)?,
+    };
+    Ok(Some(DocRow {
+        id: *id,
+        facts,
+        created_at,
+        updated_at,
+    }))
+}
+
+fn referrals_of(
+    conn: &Connection,
+    id: &RawDocId,
+) -> StorageResult<Vec<(String, AreaCode, ReferralStatus)>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT referral_id, area, status FROM document_referrals WHERE doc_id = ?1 ORDER BY referral_id",
+    )?;
+    let rows = statement.query_map([id.as_slice()], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (referral, area, status) = row?;
+        Ok((
+            referral,
+            AreaCode::parse(&area).map_err(|_| corrupt("document_referrals.area"))?,
+            status
+                .parse()
+                .map_err(|_| corrupt("document_referrals.status"))?,
+        ))
+    })
+    .collect()
+}
+
+/// The snapshot and chunks to load the document from.
+pub fn load(conn: &Connection, id: &RawDocId) -> StorageResult<Option<StoredBytes>> {
+    let snapshot: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT snapshot FROM documents WHERE id = ?1")?
+        .query_row([id.as_slice()], |row| row.get(0))
+        .optional()?;
+    let Some(snapshot) = snapshot else {
+        return Ok(None);
+    };
+    let mut statement =
+        conn.prepare_cached("SELECT data FROM document_chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let chunks = statement
+        .query_map([id.as_slice()], |row| row.get::<_, Vec<u8>>(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(StoredBytes { snapshot, chunks }))
+}
+
+/// Replaces the snapshot and every chunk up to `through_seq` by `snapshot` (which must contain them).
+/// Chunks appended after the snapshot was taken are kept.
+pub fn compact(
+    conn: &Connection,
+    id: &RawDocId,
+    snapshot: &[u8],
+    through_seq: i64,
+) -> StorageResult<()> {
+    conn.execute(
+        "DELETE FROM document_chunks WHERE doc_id = ?1 AND seq <= ?2",
+        params![id.as_slice(), through_seq],
+    )?;
+    let remaining: i64 = conn.query_row(
+        "SELECT coalesce(sum(length(data)), 0) FROM document_chunks WHERE doc_id = ?1",
+        [id.as_slice()],
+        |row| row.get(0),
+    )?;
+    conn.execute(
+        "UPDATE documents SET snapshot = ?2, chunk_bytes = ?3 WHERE id = ?1",
+        params![id.as_slice(), snapshot, remaining],
+    )?;
+    Ok(())
+}
+
+/// The highest chunk sequence number of a document (0 when none).
+pub fn last_chunk_seq(conn: &Connection, id: &RawDocId) -> StorageResult<i64> {
+    Ok(conn.query_row(
+        "SELECT coalesce(max(seq), 0) FROM document_chunks WHERE doc_id = ?1",
+        [id.as_slice()],
+        |row| row.get(0),
+    )?)
+}
+
+/// Documents whose chunks have grown past `min_chunk_bytes`, at most `limit`.
+pub fn needing_compaction(
+    conn: &Connection,
+    min_chunk_bytes: i64,
+    limit: u32,
+) -> StorageResult<Vec<RawDocId>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id FROM documents WHERE chunk_bytes >= ?1 ORDER BY chunk_bytes DESC LIMIT ?2",
+    )?;
+    let ids = statement
+        .query_map(params![min_chunk_bytes, limit], |row| {
+            row.get::<_, Vec<u8>>(0)
+        })?
+        .map(|id| {
+            id?.try_into()
+                .map_err(|_| corrupt("documents.id is not 16 bytes"))
+        })
+        .collect();
+    ids
+}
+
+/// One document a user may open, for their index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: RawDocId,
+    pub kind: DocKind,
+    pub title: Option<String>,
+    pub status: Option<String>,
+    pub updated_at: i64,
+}
+
+fn listed(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(Vec<u8>, String, Option<String>, Option<String>, i64)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
+}
+
+fn into_listed(
+    rows: impl Iterator<Item = rusqlite::Result<(Vec<u8>, String, Option<String>, Option<String>, i64)>>,
+) -> StorageResult<Vec<Listed>> {
+    rows.map(|row| {
+        let (id, kind, title, status, updated_at) = row?;
+        Ok(Listed {
+            id: id
+                .try_into()
+                .map_err(|_| corrupt("documents.id is not 16 bytes"))?,
+            kind: kind.parse().map_err(|_| corrupt("documents.kind"))?,
+            title,
+            status,
+            updated_at,
+        })
+    })
+    .collect()
+}
+
+/// Cases an operator may open: every case at the desk, and the cases they created that left the desk
+/// after `retained_since`.
+pub fn listed_for_operator(
+    conn: &Connection,
+    user: UserId,
+    retained_since: i64,
+) -> StorageResult<Vec<Listed>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, kind, title, case_status, updated_at FROM documents WHERE kind = 'case' \
+         AND (at_desk = 1 OR (created_by = ?1 AND left_desk_at >= ?2)) ORDER BY updated_at DESC",
+    )?;
+    let rows = statement.query_map(params![user.to_string(), retained_since], listed)?;
+    into_listed(rows)
+}
+
+/// Cases with a proposed or accepted referral to one of `areas`, and the case notes of those areas.
+pub fn listed_for_areas(conn: &Connection, areas: &[AreaCode]) -> StorageResult<Vec<Listed>> {
+    let mut result = Vec::new();
+    let mut cases = conn.prepare_cached(
+        "SELECT DISTINCT d.id, d.kind, d.title, d.case_status, d.updated_at FROM documents d \
+         JOIN document_referrals r ON r.doc_id = d.id \
+         WHERE r.area = ?1 AND r.status IN ('proposed', 'accepted')",
+    )?;
+    let mut notes = conn.prepare_cached(
+        "SELECT id, kind, title, NULL, updated_at FROM documents WHERE kind = 'case_notes' AND area = ?1",
+    )?;
+    for area in areas {
+        result.extend(into_listed(cases.query_map([area.as_str()], listed)?)?);
+        result.extend(into_listed(notes.query_map([area.as_str()], listed)?)?);
+    }
+    result.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+    result.dedup_by(|a, b| a.id == b.id);
+    Ok(result)
+}
+
+pub fn count(conn: &Connection) -> StorageResult<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM documents", [], |row| row.get(0))?)
+}
+
+pub fn meta_get(conn: &Connection, key: &str) -> StorageResult<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM server_meta WHERE key = ?1",
+            [key],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+pub fn meta_set(conn: &Connection, key: &str, value: &[u8]) -> StorageResult<()> {
+    conn.execute(
+        "INSERT INTO server_meta (key, value) VALUES (?1, ?2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}

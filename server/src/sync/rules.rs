@@ -1,0 +1,225 @@
+//! The bridge between stored documents and `schema`'s rules: hydrate a document by its kind, derive the
+//! facts storage keeps, decide an actor's access from those facts, and check a proposed new version.
+//!
+//! Everything here is pure over its inputs (no I/O): the connection code loads, calls, and stores.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use automerge::Automerge;
+use sportello_schema::catalogue::Catalogue;
+use sportello_schema::documents::{self, CaseDoc, CaseNotesDoc, DirectoryDoc, DocKind, IndexDoc};
+use sportello_schema::policy::{self, Access, ActorCtx, CaseFacts, DocFacts};
+use sportello_schema::validate::{self, ValidationErrors};
+use sportello_schema::values::Date;
+
+use crate::auth::extract::Actor;
+use crate::storage::documents::{DocRow, StoredFacts};
+
+/// A document read into its typed form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Hydrated {
+    Case(Box<CaseDoc>),
+    CaseNotes(CaseNotesDoc),
+    Index(IndexDoc),
+    Directory(DirectoryDoc),
+}
+
+impl Hydrated {
+    pub fn kind(&self) -> DocKind {
+        match self {
+            Hydrated::Case(_) => DocKind::Case,
+            Hydrated::CaseNotes(_) => DocKind::CaseNotes,
+            Hydrated::Index(_) => DocKind::Index,
+            Hydrated::Directory(_) => DocKind::Directory,
+        }
+    }
+}
+
+/// Why a document or a change was refused; `reason` is safe to send to the peer and to audit (it names
+/// fields and rules, never values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub reason: String,
+}
+
+impl Refusal {
+    fn new(code: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    fn invalid(errors: ValidationErrors) -> Self {
+        Self::new("invalid_document", errors.to_string())
+    }
+}
+
+/// Reads `doc` by the kind its root `schema` names.
+pub fn hydrate(doc: &Automerge) -> Result<Hydrated, Refusal> {
+    let kind = documents::kind_of(doc)
+        .map_err(|error| Refusal::new("unknown_schema", error.to_string()))?;
+    let hydrated = match kind {
+        DocKind::Case => {
+            autosurgeon::hydrate::<_, CaseDoc>(doc).map(|c| Hydrated::Case(Box::new(c)))
+        }
+        DocKind::CaseNotes => autosurgeon::hydrate::<_, CaseNotesDoc>(doc).map(Hydrated::CaseNotes),
+        DocKind::Index => autosurgeon::hydrate::<_, IndexDoc>(doc).map(Hydrated::Index),
+        DocKind::Directory => autosurgeon::hydrate::<_, DirectoryDoc>(doc).map(Hydrated::Directory),
+    };
+    hydrated.map_err(|error| Refusal::new("invalid_document", error.to_string()))
+}
+
+/// The facts storage keeps for `doc`.
+pub fn facts_of(doc: &Hydrated) -> StoredFacts {
+    let mut facts = StoredFacts::of_kind(doc.kind());
+    match doc {
+        Hydrated::Case(case) => {
+            facts.created_by = Some(case.created_by);
+            facts.case_status = Some(case.status);
+            facts.at_desk = Some(policy::is_at_desk(
+                case.status,
+                case.referrals.iter().map(|r| r.status),
+            ));
+            facts.title = Some(
+                format!(
+                    "{} {}",
+                    case.person.family_name.trim(),
+                    case.person.given_name.trim()
+                )
+                .trim()
+                .to_owned(),
+            );
+            facts.referrals = case
+                .referrals
+                .iter()
+                .map(|r| (r.id.clone(), r.area.clone(), r.status))
+                .collect();
+        }
+        Hydrated::CaseNotes(notes) => {
+            facts.created_by = Some(notes.created_by);
+            facts.area = Some(notes.area.clone());
+        }
+        Hydrated::Index(index) => facts.owner = Some(index.user_id),
+        Hydrated::Directory(_) => {}
+    }
+    facts
+}
+
+/// Settings the rules need from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    pub catalogue: Catalogue,
+    /// How long an operator keeps a case they created after it left the desk.
+    pub operator_retention: Duration,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        Self {
+            catalogue: Catalogue::defaults(),
+            operator_retention: policy::DEFAULT_OPERATOR_RETENTION,
+        }
+    }
+}
+
+pub fn actor_ctx(actor: &Actor) -> ActorCtx {
+    ActorCtx::new(actor.user_id, actor.role, actor.areas.clone())
+}
+
+fn system_time(unix: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(unix.max(0) as u64)
+}
+
+/// The policy's view of a stored document.
+pub fn policy_facts(row: &DocRow, now: i64, settings: &RuleSettings) -> Option<DocFacts> {
+    let facts = &row.facts;
+    Some(match facts.kind {
+        DocKind::Case => DocFacts::Case(CaseFacts {
+            created_by: facts.created_by?,
+            status: facts.case_status?,
+            referrals: facts
+                .referrals
+                .iter()
+                .map(|(_, area, status)| (area.clone(), *status))
+                .collect(),
+            left_desk_at: facts.left_desk_at.map(system_time),
+            now: system_time(now),
+            retention: settings.operator_retention,
+        }),
+        DocKind::CaseNotes => DocFacts::CaseNotes {
+            area: facts.area.clone()?,
+        },
+        DocKind::Index => DocFacts::Index {
+            owner: facts.owner?,
+        },
+        DocKind::Directory => DocFacts::Directory,
+    })
+}
+
+/// What `actor` may do with the stored document; `Access::None` when its facts are incomplete.
+pub fn access(actor: &Actor, row: &DocRow, now: i64, settings: &RuleSettings) -> Access {
+    match policy_facts(row, now, settings) {
+        Some(facts) => policy::decide(&actor_ctx(actor), &facts),
+        None => Access::None,
+    }
+}
+
+/// Today's date (UTC) for birth-date checks.
+pub fn today(now: i64) -> Date {
+    let days = now.div_euclid(86_400);
+    let date = jiff::civil::Date::new(1970, 1, 1)
+        .ok()
+        .and_then(|epoch| epoch.checked_add(jiff::Span::new().days(days)).ok());
+    date.and_then(|d| Date::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).ok())
+        .unwrap_or_else(|| Date::from_ymd(2000, 1, 1).expect("a valid constant date"))
+}
+
+/// Checks a new version of a document written by `actor`: the document itself (schema, values, catalogue)
+/// and the rules between versions (`old` is `None` when the actor creates it).
+pub fn check_write(
+    actor: &Actor,
+    old: Option<&Hydrated>,
+    new: &Hydrated,
+    now: i64,
+    settings: &RuleSettings,
+) -> Result<(), Refusal> {
+    let ctx = actor_ctx(actor);
+    match (old, new) {
+        (None, new) if !policy::may_create(actor.role, new.kind()) => Err(Refusal::new(
+            "not_allowed",
+            format!("a {} may not create {} documents", actor.role, new.kind()),
+        )),
+        (Some(old), new) if old.kind() != new.kind() => Err(Refusal::new(
+            "not_allowed",
+            "a document cannot change its kind",
+        )),
+        (old, Hydrated::Case(case)) => {
+            validate::case(case, &settings.catalogue, today(now)).map_err(Refusal::invalid)?;
+            let old = match old {
+                Some(Hydrated::Case(old)) => Some(old.as_ref()),
+                _ => None,
+            };
+            validate::case_change(old, case, &ctx, &settings.catalogue).map_err(Refusal::invalid)
+        }
+        (old, Hydrated::CaseNotes(notes)) => {
+            validate::case_notes(notes, &settings.catalogue).map_err(Refusal::invalid)?;
+            if old.is_none() && !ctx.areas.contains(&notes.area) {
+                return Err(Refusal::new(
+                    "not_allowed",
+                    "case notes can be created only for one's own area",
+                ));
+            }
+            let old = match old {
+                Some(Hydrated::CaseNotes(old)) => Some(old),
+                _ => None,
+            };
+            validate::case_notes_change(old, notes, &ctx).map_err(Refusal::invalid)
+        }
+        (_, Hydrated::Index(_) | Hydrated::Directory(_)) => Err(Refusal::new(
+            "not_allowed",
+            "index and directory documents are written by the server only",
+        )),
+    }
+}
