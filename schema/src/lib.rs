@@ -15,6 +15,7 @@
 //! - [`documents`]: the Automerge documents (case, case notes, index, directory) as Rust types.
 //! - [`validate`]: field rules for documents and the referral status machine.
 //! - [`policy`]: who may read, write and create which document.
+//! - [`sync`]: the automerge-repo network protocol (version "1") that tablets sync documents with.
 
 // Tests may unwrap: a panic is how they fail. Library code is still linted (the non-test build of this crate
 // has no such allowance), and `clippy --all-targets` checks both.
@@ -27,6 +28,7 @@ pub mod fiscal_code;
 pub mod ids;
 pub mod policy;
 pub mod role;
+pub mod sync;
 pub mod username;
 pub mod validate;
 pub mod values;

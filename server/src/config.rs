@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::auth::lockout::LockoutPolicy;
 use crate::auth::password::HashParams;
+use crate::sync::SyncLimits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -42,6 +43,9 @@ pub struct Settings {
     /// Largest JSON request body accepted.
     pub max_json_body: usize,
     pub read_connections: usize,
+    /// Documents kept loaded in memory at most (least recently used go first).
+    pub doc_cache_capacity: usize,
+    pub sync_limits: SyncLimits,
 }
 
 impl Settings {
@@ -68,6 +72,8 @@ impl Settings {
             metrics_token: None,
             max_json_body: 64 * 1024,
             read_connections: 4,
+            doc_cache_capacity: 5_000,
+            sync_limits: SyncLimits::default(),
         }
     }
 }

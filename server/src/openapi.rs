@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         (name = "me", description = "The signed-in user"),
         (name = "admin", description = "Accounts, sessions and the audit log (admins only)"),
         (name = "operations", description = "Health, metrics and this document"),
+        (name = "sync", description = "The WebSocket endpoint of the automerge-repo protocol"),
     )
 )]
 pub struct ApiDoc;

@@ -36,11 +36,19 @@ use crate::metrics::Metrics;
 use crate::openapi::{ApiDoc, OpenApiJson};
 use crate::state::AppState;
 use crate::storage::users::{self, NewUser};
-use crate::storage::{Storage, StorageOptions, audit, sessions};
+use crate::storage::{Storage, StorageOptions, audit, documents, sessions};
+use crate::sync::SyncService;
+use crate::sync::rules::RuleSettings;
+use crate::sync::store::DocStore;
 use crate::{routes, telemetry};
+use sportello_schema::sync::StorageId;
 
 pub const METRICS_TOKEN_FILE: &str = "metrics.token";
-const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(10 * 60);
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+/// A document whose incremental chunks add up to this many bytes is folded into a new snapshot.
+const COMPACT_AFTER_CHUNK_BYTES: i64 = 16 * 1024;
+/// Loaded documents untouched this long are dropped from memory (they reload from disk on demand).
+const DOC_IDLE_EVICTION: Duration = Duration::from_secs(5 * 60);
 /// Ended sessions are kept this long (for the admins' session history) before being pruned.
 const ENDED_SESSION_RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
 
@@ -81,7 +89,9 @@ impl Application {
             settings.max_concurrent_hashes,
             settings.hash_queue_timeout,
         )?;
+        let sync = build_sync(&storage, &settings).await?;
         let state = AppState {
+            sync,
             storage,
             hasher,
             keys,
@@ -229,6 +239,29 @@ async fn create_first_admin(state: &AppState) -> anyhow::Result<Option<Secret>> 
     Ok(created.then_some(password))
 }
 
+/// The sync service, with the server's stable storage id (kept in `server_meta`).
+async fn build_sync(storage: &Storage, settings: &Settings) -> anyhow::Result<SyncService> {
+    let storage_id = storage
+        .write(|conn| {
+            if let Some(id) = documents::meta_get(conn, "storage_id")? {
+                return Ok(id);
+            }
+            let id = uuid::Uuid::new_v4().to_string().into_bytes();
+            documents::meta_set(conn, "storage_id", &id)?;
+            Ok(id)
+        })
+        .await?;
+    let storage_id = StorageId::parse(&String::from_utf8_lossy(&storage_id))
+        .map_err(|error| anyhow::anyhow!("stored storage id: {error}"))?;
+    let store = DocStore::new(storage.clone(), settings.doc_cache_capacity);
+    Ok(SyncService::new(
+        store,
+        RuleSettings::default(),
+        settings.sync_limits.clone(),
+        storage_id,
+    ))
+}
+
 fn load_or_create_metrics_token(data_dir: &Path) -> anyhow::Result<String> {
     let path = data_dir.join(METRICS_TOKEN_FILE);
     match fs::read_to_string(&path) {
@@ -256,6 +289,20 @@ async fn housekeeping(state: AppState) {
     loop {
         tick.tick().await;
         state.auth_rate_limiter.prune();
+        match state
+            .sync
+            .store
+            .compact(COMPACT_AFTER_CHUNK_BYTES, 500)
+            .await
+        {
+            Ok(0) => {}
+            Ok(compacted) => tracing::info!(compacted, "compacted documents"),
+            Err(error) => tracing::warn!(%error, "document compaction failed"),
+        }
+        let evicted = state.sync.store.evict_idle(DOC_IDLE_EVICTION);
+        if evicted > 0 {
+            tracing::debug!(evicted, "evicted idle documents");
+        }
         let cutoff = state.now() - ENDED_SESSION_RETENTION_SECS;
         match state
             .storage

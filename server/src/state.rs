@@ -10,6 +10,7 @@ use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::storage::Storage;
+use crate::sync::SyncService;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -22,6 +23,7 @@ pub struct AppState {
     pub auth_rate_limiter: AuthRateLimiter,
     /// Bearer token accepted by `GET /metrics` besides an admin's access token.
     pub metrics_token: Arc<str>,
+    pub sync: SyncService,
 }
 
 impl AppState {

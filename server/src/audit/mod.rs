@@ -35,10 +35,15 @@ pub enum Action {
     SessionKill,
     AuditRead,
     Backup,
+    DocRead,
+    DocWrite,
+    DocCreate,
+    DocRefused,
+    DocDenied,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 25] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -59,6 +64,11 @@ impl Action {
         Action::SessionKill,
         Action::AuditRead,
         Action::Backup,
+        Action::DocRead,
+        Action::DocWrite,
+        Action::DocCreate,
+        Action::DocRefused,
+        Action::DocDenied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +93,11 @@ impl Action {
             Action::SessionKill => "admin.session_kill",
             Action::AuditRead => "admin.audit_read",
             Action::Backup => "system.backup",
+            Action::DocRead => "doc.read",
+            Action::DocWrite => "doc.write",
+            Action::DocCreate => "doc.create",
+            Action::DocRefused => "doc.refused",
+            Action::DocDenied => "doc.denied",
         }
     }
 }

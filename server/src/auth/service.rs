@@ -75,6 +75,22 @@ pub async fn actor_for_token(state: &AppState, token: &str) -> ApiResult<Actor> 
     })
 }
 
+/// Whether the session behind a long-lived connection (WebSocket) is still live and its user enabled.
+pub async fn session_still_live(state: &AppState, actor: &Actor) -> ApiResult<bool> {
+    let now = state.now();
+    let session_id = actor.session_id;
+    let found = state
+        .storage
+        .read(move |conn| sessions::find_with_user(conn, session_id))
+        .await?;
+    Ok(found.is_some_and(|(session, user)| {
+        session.is_live(now)
+            && !user.disabled
+            && user.role == actor.role
+            && user.areas == actor.areas
+    }))
+}
+
 fn summary(user: &UserRow) -> UserSummary {
     UserSummary {
         id: user.id,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod health;
 pub mod me;
 pub mod metrics;
+pub mod sync;
 
 use actix_web::middleware::from_fn;
 use utoipa_actix_web::{UtoipaApp, scope};
@@ -25,6 +26,7 @@ where
 {
     app.service(health::check)
         .service(metrics::export)
+        .service(sync::connect)
         .service(
             scope::scope("/api/v1/auth")
                 .wrap(from_fn(rate_limit_auth))

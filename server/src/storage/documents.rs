@@ -276,37 +276,18 @@ pub fn load(conn: &Connection, id: &RawDocId) -> StorageResult<Option<StoredByte
     Ok(Some(StoredBytes { snapshot, chunks }))
 }
 
-/// Replaces the snapshot and every chunk up to `through_seq` by `snapshot` (which must contain them).
-/// Chunks appended after the snapshot was taken are kept.
-pub fn compact(
-    conn: &Connection,
-    id: &RawDocId,
-    snapshot: &[u8],
-    through_seq: i64,
-) -> StorageResult<()> {
+/// Replaces the snapshot and every chunk by `snapshot`, which must hold all of them: the caller takes it
+/// while holding the document's lock, under which alone chunks are appended.
+pub fn compact(conn: &Connection, id: &RawDocId, snapshot: &[u8]) -> StorageResult<()> {
     conn.execute(
-        "DELETE FROM document_chunks WHERE doc_id = ?1 AND seq <= ?2",
-        params![id.as_slice(), through_seq],
-    )?;
-    let remaining: i64 = conn.query_row(
-        "SELECT coalesce(sum(length(data)), 0) FROM document_chunks WHERE doc_id = ?1",
+        "DELETE FROM document_chunks WHERE doc_id = ?1",
         [id.as_slice()],
-        |row| row.get(0),
     )?;
     conn.execute(
-        "UPDATE documents SET snapshot = ?2, chunk_bytes = ?3 WHERE id = ?1",
-        params![id.as_slice(), snapshot, remaining],
+        "UPDATE documents SET snapshot = ?2, chunk_bytes = 0 WHERE id = ?1",
+        params![id.as_slice(), snapshot],
     )?;
     Ok(())
-}
-
-/// The highest chunk sequence number of a document (0 when none).
-pub fn last_chunk_seq(conn: &Connection, id: &RawDocId) -> StorageResult<i64> {
-    Ok(conn.query_row(
-        "SELECT coalesce(max(seq), 0) FROM document_chunks WHERE doc_id = ?1",
-        [id.as_slice()],
-        |row| row.get(0),
-    )?)
 }
 
 /// Documents whose chunks have grown past `min_chunk_bytes`, at most `limit`.
@@ -318,7 +299,7 @@ pub fn needing_compaction(
     let mut statement = conn.prepare_cached(
         "SELECT id FROM documents WHERE chunk_bytes >= ?1 ORDER BY chunk_bytes DESC LIMIT ?2",
     )?;
-    let ids = statement
+    let ids: Vec<RawDocId> = statement
         .query_map(params![min_chunk_bytes, limit], |row| {
             row.get::<_, Vec<u8>>(0)
         })?
@@ -326,8 +307,8 @@ pub fn needing_compaction(
             id?.try_into()
                 .map_err(|_| corrupt("documents.id is not 16 bytes"))
         })
-        .collect();
-    ids
+        .collect::<StorageResult<_>>()?;
+    Ok(ids)
 }
 
 /// One document a user may open, for their index.
@@ -340,9 +321,10 @@ pub struct Listed {
     pub updated_at: i64,
 }
 
-fn listed(
-    row: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(Vec<u8>, String, Option<String>, Option<String>, i64)> {
+/// (id, kind, title, status, updated_at) as read from a row.
+type ListedColumns = (Vec<u8>, String, Option<String>, Option<String>, i64);
+
+fn listed(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListedColumns> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -353,7 +335,7 @@ fn listed(
 }
 
 fn into_listed(
-    rows: impl Iterator<Item = rusqlite::Result<(Vec<u8>, String, Option<String>, Option<String>, i64)>>,
+    rows: impl Iterator<Item = rusqlite::Result<ListedColumns>>,
 ) -> StorageResult<Vec<Listed>> {
     rows.map(|row| {
         let (id, kind, title, status, updated_at) = row?;
@@ -426,4 +408,13 @@ pub fn meta_set(conn: &Connection, key: &str, value: &[u8]) -> StorageResult<()>
         params![key, value],
     )?;
     Ok(())
+}
+
+/// Records that `session` has read `doc`; true the first time (the caller then audits the read).
+pub fn mark_read(conn: &Connection, session: &str, doc: &RawDocId) -> StorageResult<bool> {
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO document_reads (session_id, doc_id) VALUES (?1, ?2)",
+        params![session, doc.as_slice()],
+    )?;
+    Ok(inserted == 1)
 }

@@ -1,9 +1,161 @@
 //! Offline-first document sync: the automerge-repo protocol server at `GET /sync`, the loaded-document
 //! cache, and the rules that decide who may read, write and create each document.
 //!
+//! - [`peer`]: one WebSocket connection (handshake, access, validated sync, creation, pushes, relay).
+//! - [`hub`]: who is connected with which documents open; change notifications and closes.
 //! - [`store`]: the bounded cache of loaded documents over `storage::documents`.
 //! - [`rules`]: hydrate, derive facts, decide access, check writes (pure).
 
 pub mod hub;
+pub mod peer;
 pub mod rules;
 pub mod store;
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sportello_schema::sync::{PeerId, StorageId};
+
+use self::hub::{Hub, Relayed};
+use self::rules::{Refusal, RuleSettings};
+use self::store::DocStore;
+use crate::storage::documents::RawDocId;
+
+/// Bounds that keep one connection from taking more than its share.
+#[derive(Debug, Clone)]
+pub struct SyncLimits {
+    /// Largest WebSocket message accepted (after joining continuation frames); larger closes with 1009.
+    pub max_frame_bytes: usize,
+    /// Documents one connection may have open at once.
+    pub max_open_docs: usize,
+    /// Documents one connection may be creating (not yet validated) at once.
+    pub max_pending_creations: usize,
+    /// Time allowed between the upgrade and the `join` message.
+    pub handshake_timeout: Duration,
+    /// How often a connection re-checks that its session is still live.
+    pub session_check: Duration,
+}
+
+impl Default for SyncLimits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: 8 * 1024 * 1024,
+            max_open_docs: 50_000,
+            max_pending_creations: 1_000,
+            handshake_timeout: Duration::from_secs(10),
+            session_check: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Shared by every connection: the document cache, the hub, the rules and the server's own identity.
+#[derive(Debug, Clone)]
+pub struct SyncService {
+    pub store: DocStore,
+    pub hub: Hub,
+    pub rules: RuleSettings,
+    pub limits: SyncLimits,
+    /// The label this server gives itself in the protocol.
+    pub server_peer_id: PeerId,
+    pub storage_id: StorageId,
+    /// `sessionId` of the ephemeral messages the server itself sends.
+    pub server_session_label: String,
+    ephemeral_count: Arc<AtomicU64>,
+    seen_ephemeral: Arc<Mutex<SeenSet>>,
+}
+
+/// The most recent ephemeral message ids, to drop echoes (JS repos relay what they receive back).
+#[derive(Debug, Default)]
+struct SeenSet {
+    order: VecDeque<(RawDocId, String, String, u64)>,
+    set: HashSet<(RawDocId, String, String, u64)>,
+}
+
+const SEEN_EPHEMERAL: usize = 4_096;
+
+impl SyncService {
+    pub fn new(
+        store: DocStore,
+        rules: RuleSettings,
+        limits: SyncLimits,
+        storage_id: StorageId,
+    ) -> Self {
+        let session = uuid::Uuid::new_v4().simple().to_string();
+        Self {
+            store,
+            hub: Hub::default(),
+            rules,
+            limits,
+            server_peer_id: PeerId::parse("sportello-server").expect("a valid constant label"),
+            storage_id,
+            server_session_label: session,
+            ephemeral_count: Arc::new(AtomicU64::new(0)),
+            seen_ephemeral: Arc::new(Mutex::new(SeenSet::default())),
+        }
+    }
+
+    pub fn next_ephemeral_count(&self) -> u64 {
+        self.ephemeral_count.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// True the first time this (document, sender, session, count) is seen recently.
+    pub fn first_sighting(&self, message: &Relayed) -> bool {
+        let key = (
+            message.doc,
+            message.from_label.clone(),
+            message.session_label.clone(),
+            message.count,
+        );
+        let mut seen = self
+            .seen_ephemeral
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if !seen.set.insert(key.clone()) {
+            return false;
+        }
+        seen.order.push_back(key);
+        if seen.order.len() > SEEN_EPHEMERAL
+            && let Some(oldest) = seen.order.pop_front()
+        {
+            seen.set.remove(&oldest);
+        }
+        true
+    }
+
+    /// Called after a document was created or changed. Index documents do not follow yet: see the
+    /// closing note of issue 3 (the index service is the next step).
+    pub fn index_changed(&self, _doc: RawDocId) {}
+}
+
+/// The payload of the ephemeral message telling a peer its changes were refused: a CBOR map
+/// `{type: "sportello/refused", code, reason}` (the JS client decodes ephemeral data as CBOR).
+pub fn refusal_payload(refusal: &Refusal) -> Vec<u8> {
+    fn text(out: &mut Vec<u8>, value: &str) {
+        let len = value.len();
+        match len {
+            0..=23 => out.push(0x60 | len as u8),
+            24..=0xff => out.extend([0x78, len as u8]),
+            0x100..=0xffff => {
+                out.push(0x79);
+                out.extend((len as u16).to_be_bytes());
+            }
+            _ => {
+                out.push(0x7a);
+                out.extend((len as u32).to_be_bytes());
+            }
+        }
+        out.extend(value.as_bytes());
+    }
+    let mut out = vec![0xa3];
+    for (key, value) in [
+        ("type", "sportello/refused"),
+        ("code", refusal.code),
+        ("reason", refusal.reason.as_str()),
+    ] {
+        text(&mut out, key);
+        text(&mut out, value);
+    }
+    out
+}

@@ -18,22 +18,25 @@ use automerge::{Automerge, ChangeHash};
 use hashlink::LinkedHashMap;
 use tokio::sync::Mutex;
 
-use crate::storage::documents::{self, RawDocId, StoredBytes};
+use crate::storage::documents::{self, DocRow, RawDocId, StoredBytes};
 use crate::storage::{Storage, StorageError, StorageResult};
 
 /// A document in memory.
 #[derive(Debug)]
 pub struct DocEntry {
     pub doc: Automerge,
+    /// The stored facts (kind, creator, referrals, …) as of the last commit: access is decided on these.
+    pub row: DocRow,
     /// Changes refused before: offered again, they are refused at once and not audited twice.
     pub refused: HashSet<ChangeHash>,
     last_used: Instant,
 }
 
 impl DocEntry {
-    pub fn new(doc: Automerge) -> Self {
+    pub fn new(doc: Automerge, row: DocRow) -> Self {
         Self {
             doc,
+            row,
             refused: HashSet::new(),
             last_used: Instant::now(),
         }
@@ -83,25 +86,30 @@ impl DocStore {
         if let Some(entry) = self.cache().to_back(&id) {
             return Ok(Some(Arc::clone(entry)));
         }
-        let Some(bytes) = self
+        let stored = self
             .storage
-            .read(move |conn| documents::load(conn, &id))
-            .await?
-        else {
+            .read(move |conn| {
+                let Some(row) = documents::find(conn, &id)? else {
+                    return Ok(None);
+                };
+                Ok(documents::load(conn, &id)?.map(|bytes| (row, bytes)))
+            })
+            .await?;
+        let Some((row, bytes)) = stored else {
             return Ok(None);
         };
         let doc = load_bytes(&bytes)?;
-        Ok(Some(self.adopt(id, doc)))
+        Ok(Some(self.adopt(id, doc, row)))
     }
 
     /// Puts a document (just created, or just loaded) in the cache; if another task got there first, its
     /// entry wins and is returned.
-    pub fn adopt(&self, id: RawDocId, doc: Automerge) -> SharedEntry {
+    pub fn adopt(&self, id: RawDocId, doc: Automerge, row: DocRow) -> SharedEntry {
         let mut cache = self.cache();
         if let Some(existing) = cache.to_back(&id) {
             return Arc::clone(existing);
         }
-        let entry = Arc::new(Mutex::new(DocEntry::new(doc)));
+        let entry = Arc::new(Mutex::new(DocEntry::new(doc, row)));
         cache.insert(id, Arc::clone(&entry));
         Self::shrink(&mut cache, self.capacity);
         entry
@@ -148,6 +156,29 @@ impl DocStore {
         before - cache.len()
     }
 
+    /// Folds the chunks of documents that have grown past `min_chunk_bytes` into a new snapshot, at most
+    /// `limit` documents per call. Returns how many were compacted.
+    pub async fn compact(&self, min_chunk_bytes: i64, limit: u32) -> StorageResult<usize> {
+        let candidates = self
+            .storage
+            .read(move |conn| documents::needing_compaction(conn, min_chunk_bytes, limit))
+            .await?;
+        let mut compacted = 0;
+        for id in candidates {
+            let Some(entry) = self.open(id).await? else {
+                continue;
+            };
+            // Held across the write: no chunk can be appended between the snapshot and the swap.
+            let entry = entry.lock().await;
+            let snapshot = entry.doc.save();
+            self.storage
+                .write(move |conn| documents::compact(conn, &id, &snapshot))
+                .await?;
+            compacted += 1;
+        }
+        Ok(compacted)
+    }
+
     pub fn len(&self) -> usize {
         self.cache().len()
     }
@@ -159,7 +190,19 @@ impl DocStore {
 
 #[cfg(test)]
 mod tests {
+    use sportello_schema::documents::DocKind;
+
     use super::*;
+    use crate::storage::documents::StoredFacts;
+
+    fn row(id: RawDocId) -> DocRow {
+        DocRow {
+            id,
+            facts: StoredFacts::of_kind(DocKind::Directory),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
 
     fn store(capacity: usize) -> (DocStore, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
@@ -176,7 +219,7 @@ mod tests {
     async fn the_cache_never_holds_more_than_its_capacity_of_unused_documents() {
         let (store, _dir) = store(3);
         for n in 0..10u8 {
-            store.adopt([n; 16], Automerge::new());
+            store.adopt([n; 16], Automerge::new(), row([n; 16]));
         }
         assert_eq!(store.len(), 3);
     }
@@ -184,21 +227,62 @@ mod tests {
     #[tokio::test]
     async fn documents_in_use_are_not_evicted_so_there_is_never_a_second_copy() {
         let (store, _dir) = store(2);
-        let held = store.adopt([1; 16], Automerge::new());
+        let held = store.adopt([1; 16], Automerge::new(), row([1; 16]));
         for n in 2..10u8 {
-            store.adopt([n; 16], Automerge::new());
+            store.adopt([n; 16], Automerge::new(), row([n; 16]));
         }
-        let again = store.adopt([1; 16], Automerge::new());
+        let again = store.adopt([1; 16], Automerge::new(), row([1; 16]));
         assert!(Arc::ptr_eq(&held, &again));
     }
 
     #[tokio::test]
     async fn idle_documents_are_dropped() {
         let (store, _dir) = store(10);
-        store.adopt([1; 16], Automerge::new());
-        let _held = store.adopt([2; 16], Automerge::new());
+        store.adopt([1; 16], Automerge::new(), row([1; 16]));
+        let _held = store.adopt([2; 16], Automerge::new(), row([2; 16]));
         assert_eq!(store.evict_idle(Duration::ZERO), 1);
         assert_eq!(store.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn compaction_folds_chunks_into_a_snapshot_that_loads_the_same_document() {
+        use automerge::transaction::Transactable;
+        let (store, _dir) = store(10);
+        let id = [7; 16];
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "schema", "sportello/directory@1")
+            .unwrap();
+        let snapshot = doc.save();
+        let facts = StoredFacts::of_kind(DocKind::Directory);
+        let storage = store.storage.clone();
+        storage
+            .write(move |conn| documents::insert(conn, &id, &facts, &snapshot, 0).map(|_| ()))
+            .await
+            .unwrap();
+        for n in 0..20_i64 {
+            let before = doc.get_heads();
+            doc.put(automerge::ROOT, "n", n).unwrap();
+            let chunk = doc.document().save_after(&before);
+            let facts = StoredFacts::of_kind(DocKind::Directory);
+            storage
+                .write(move |conn| documents::append_chunk(conn, &id, &chunk, &facts, 1))
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.compact(1, 10).await.unwrap(), 1);
+        let stored = storage
+            .read(move |conn| documents::load(conn, &id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stored.chunks.is_empty());
+        let reloaded = load_bytes(&stored).unwrap();
+        assert_eq!(reloaded.get_heads(), doc.get_heads());
+        assert_eq!(
+            store.compact(1, 10).await.unwrap(),
+            0,
+            "nothing left to compact"
+        );
     }
 
     #[tokio::test]

@@ -13,4 +13,6 @@ mod cli;
 mod lockout;
 mod operations;
 mod role_matrix;
+mod sync;
+mod sync_client;
 mod token_rejection;

@@ -76,6 +76,9 @@ const MATRIX: &[Row] = &[
     ),
     // Admins, or the scrape token (see its own test).
     row("GET", "/metrics", ADMIN_ONLY_200),
+    // The WebSocket endpoint: a plain GET is not an upgrade, whoever sends it. Who may do what over the
+    // protocol itself is tested in `sync.rs`.
+    row("GET", "/sync", [Refused(400, "invalid_request"); 4]),
     // Any signed-in user.
     row(
         "GET",

@@ -1,0 +1,782 @@
+//! One WebSocket connection speaking the automerge-repo protocol: handshake, per-document access, sync
+//! with validation before commit, offline creation, live pushes from other peers, ephemeral relay.
+//!
+//! The connection is bound to the user and session whose token opened it; the `senderId` the client
+//! claims is only a label. Documents the user may not read do not exist for it (`doc-unavailable`, the
+//! same answer as for an unknown id). Incoming changes are applied to a copy of the document, checked
+//! (schema and the rules for this user), and only then committed and adopted; refused changes are not
+//! stored, are audited once, and the peer is told in an `ephemeral` message on that document.
+//!
+//! Failure handling: protocol errors get an `error` message and a close; a panic while handling a
+//! message closes this connection only (and drops the in-memory copy of the document it was touching,
+//! which is reloaded from disk); a revoked session is noticed within `session_check` and closed.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+use automerge::{Automerge, ChangeHash};
+use futures_util::{FutureExt, StreamExt};
+use sportello_schema::Role;
+use sportello_schema::policy::Access;
+use sportello_schema::sync::{
+    DocSync, DocUnavailable, DocumentId, Ephemeral, ErrorMessage, Message, Peer, PeerId,
+    PeerMetadata,
+};
+
+use super::SyncService;
+use super::hub::{Registration, Relayed};
+use super::rules::{self, Refusal};
+use super::store::SharedEntry;
+use crate::audit::{Action, AuditRecord, Outcome};
+use crate::auth::extract::Actor;
+use crate::clock::rfc3339;
+use crate::state::AppState;
+use crate::storage::documents::{self, RawDocId};
+use crate::storage::{StorageError, audit};
+
+/// Why a connection ends.
+#[derive(Debug)]
+enum End {
+    /// The peer closed, or the socket broke: nothing to say.
+    Gone,
+    /// We close, telling the peer why (an `error` message, then a close frame).
+    Close(CloseCode, String),
+}
+
+impl From<actix_ws::Closed> for End {
+    fn from(_: actix_ws::Closed) -> Self {
+        End::Gone
+    }
+}
+
+impl From<StorageError> for End {
+    fn from(error: StorageError) -> Self {
+        tracing::error!(%error, "sync: storage failed");
+        End::Close(CloseCode::Error, "internal error".into())
+    }
+}
+
+/// A document this connection has open.
+#[derive(Debug)]
+struct OpenDoc {
+    state: SyncState,
+    may_write: bool,
+}
+
+/// A document the peer is creating offline: it exists only here until its first changes validate.
+#[derive(Debug)]
+struct Pending {
+    doc: Automerge,
+    state: SyncState,
+    refused: HashSet<ChangeHash>,
+}
+
+struct Connection {
+    app: AppState,
+    sync: SyncService,
+    actor: Actor,
+    session: Session,
+    registration: Registration,
+    /// The label the client gave itself; only used to address our messages back.
+    peer_label: PeerId,
+    open: HashMap<RawDocId, OpenDoc>,
+    pending: HashMap<RawDocId, Pending>,
+    /// Documents whose first read was audited on this connection (the store dedupes per session).
+    read_audited: HashSet<RawDocId>,
+    /// Unavailable answers already audited on this connection (clients retry every few seconds).
+    denial_audited: HashSet<RawDocId>,
+}
+
+/// Serves one upgraded connection until it ends. `authenticated` is the outcome of the token check done
+/// at upgrade: a refusal is answered cheaply with an `error` message and a policy close.
+pub async fn serve(
+    app: AppState,
+    authenticated: Result<Actor, &'static str>,
+    mut session: Session,
+    stream: actix_ws::MessageStream,
+) {
+    let sync = app.sync.clone();
+    let mut stream = stream
+        .max_frame_size(sync.limits.max_frame_bytes)
+        .aggregate_continuations()
+        .max_continuation_size(sync.limits.max_frame_bytes);
+    let actor = match authenticated {
+        Ok(actor) => actor,
+        Err(reason) => {
+            let _ = send_error(&mut session, &sync, None, reason).await;
+            let _ = session.close(Some(policy_close(reason))).await;
+            return;
+        }
+    };
+
+    // The handshake: a `join` offering protocol "1" first, within the time limit.
+    let join = tokio::time::timeout(sync.limits.handshake_timeout, stream.next()).await;
+    let join = match join {
+        Ok(Some(Ok(AggregatedMessage::Binary(bytes)))) => {
+            sportello_schema::sync::decode(&bytes).ok()
+        }
+        _ => None,
+    };
+    let Some(Message::Join(join)) = join else {
+        let _ = send_error(&mut session, &sync, None, "expected a join message first").await;
+        let _ = session.close(Some(policy_close("expected join"))).await;
+        return;
+    };
+    if !join.offers_protocol_v1() {
+        let _ = send_error(
+            &mut session,
+            &sync,
+            Some(&join.sender_id),
+            "unsupported protocol version",
+        )
+        .await;
+        let _ = session
+            .close(Some(policy_close("unsupported protocol version")))
+            .await;
+        return;
+    }
+    let peer = Message::Peer(Peer {
+        sender_id: sync.server_peer_id.clone(),
+        target_id: join.sender_id.clone(),
+        peer_metadata: Some(PeerMetadata {
+            storage_id: Some(sync.storage_id.clone()),
+            is_ephemeral: Some(false),
+        }),
+        selected_protocol_version: sportello_schema::sync::message::PROTOCOL_V1.into(),
+    });
+    if session
+        .binary(sportello_schema::sync::encode(&peer))
+        .await
+        .is_err()
+    {
+        return;
+    }
+
+    let registration = sync.hub.register(actor.user_id, actor.session_id);
+    let mut connection = Connection {
+        app,
+        sync,
+        actor,
+        session,
+        registration,
+        peer_label: join.sender_id,
+        open: HashMap::new(),
+        pending: HashMap::new(),
+        read_audited: HashSet::new(),
+        denial_audited: HashSet::new(),
+    };
+    let end = connection.run(&mut stream).await;
+    if let End::Close(code, reason) = end {
+        let _ = send_error(
+            &mut connection.session,
+            &connection.sync,
+            Some(&connection.peer_label),
+            &reason,
+        )
+        .await;
+        let _ = connection
+            .session
+            .close(Some(CloseReason {
+                code,
+                description: Some(reason),
+            }))
+            .await;
+    }
+}
+
+fn policy_close(reason: &str) -> CloseReason {
+    CloseReason {
+        code: CloseCode::Policy,
+        description: Some(reason.to_owned()),
+    }
+}
+
+async fn send_error(
+    session: &mut Session,
+    sync: &SyncService,
+    target: Option<&PeerId>,
+    message: &str,
+) -> Result<(), actix_ws::Closed> {
+    let error = Message::Error(ErrorMessage {
+        sender_id: Some(sync.server_peer_id.clone()),
+        target_id: target.cloned(),
+        message: message.to_owned(),
+    });
+    session.binary(sportello_schema::sync::encode(&error)).await
+}
+
+impl Connection {
+    async fn run(&mut self, stream: &mut actix_ws::AggregatedMessageStream) -> End {
+        let wake = std::sync::Arc::clone(&self.registration.wake);
+        let mut session_check = tokio::time::interval(self.sync.limits.session_check);
+        session_check.tick().await;
+        loop {
+            tokio::select! {
+                frame = stream.next() => {
+                    let outcome = match frame {
+                        None => return End::Gone,
+                        Some(Err(actix_ws::ProtocolError::Overflow)) => {
+                            return End::Close(CloseCode::Size, "frame too large".into());
+                        }
+                        Some(Err(_)) => return End::Close(CloseCode::Protocol, "malformed WebSocket frame".into()),
+                        Some(Ok(AggregatedMessage::Binary(bytes))) => self.on_frame(&bytes).await,
+                        Some(Ok(AggregatedMessage::Text(_))) => {
+                            Err(End::Close(CloseCode::Unsupported, "only binary CBOR frames are accepted".into()))
+                        }
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            self.session.pong(&bytes).await.map_err(End::from)
+                        }
+                        Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
+                        Some(Ok(AggregatedMessage::Close(_))) => return End::Gone,
+                    };
+                    if let Err(end) = outcome {
+                        return end;
+                    }
+                }
+                _ = wake.notified() => {
+                    if let Err(end) = self.on_wake().await {
+                        return end;
+                    }
+                }
+                _ = session_check.tick() => {
+                    match crate::auth::service::session_still_live(&self.app, &self.actor).await {
+                        Ok(true) => {}
+                        Ok(false) => return End::Close(CloseCode::Policy, "session ended".into()),
+                        Err(_) => return End::Close(CloseCode::Error, "internal error".into()),
+                    }
+                }
+            }
+        }
+    }
+
+    /// One frame from the peer; a panic inside closes only this connection.
+    async fn on_frame(&mut self, bytes: &[u8]) -> Result<(), End> {
+        let message = sportello_schema::sync::decode(bytes).map_err(|error| {
+            End::Close(CloseCode::Protocol, format!("invalid message: {error}"))
+        })?;
+        let doc = message.document_id().map(|id| *id.as_bytes());
+        let outcome = AssertUnwindSafe(self.on_message(message))
+            .catch_unwind()
+            .await;
+        match outcome {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::error!("sync: a panic while handling a message; closing the connection");
+                if let Some(doc) = doc {
+                    self.sync.store.forget(&doc);
+                }
+                Err(End::Close(CloseCode::Error, "internal error".into()))
+            }
+        }
+    }
+
+    async fn on_message(&mut self, message: Message) -> Result<(), End> {
+        match message {
+            Message::Sync(body) => self.on_sync(body, false).await,
+            Message::Request(body) => self.on_sync(body, true).await,
+            Message::Ephemeral(ephemeral) => {
+                self.on_ephemeral(ephemeral);
+                Ok(())
+            }
+            Message::Leave(_) => Err(End::Gone),
+            Message::Join(_) | Message::Peer(_) => Err(End::Close(
+                CloseCode::Protocol,
+                "unexpected handshake message".into(),
+            )),
+            // Errors and doc-unavailable from a client, and types we do not implement, need no answer.
+            Message::Error(_) | Message::DocUnavailable(_) | Message::Unknown { .. } => Ok(()),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.app.now()
+    }
+
+    async fn send(&mut self, message: &Message) -> Result<(), End> {
+        self.session
+            .binary(sportello_schema::sync::encode(message))
+            .await
+            .map_err(End::from)
+    }
+
+    async fn send_sync(&mut self, doc: RawDocId, data: Vec<u8>) -> Result<(), End> {
+        let message = Message::Sync(DocSync {
+            sender_id: self.sync.server_peer_id.clone(),
+            target_id: self.peer_label.clone(),
+            document_id: DocumentId::from_bytes(doc),
+            data,
+        });
+        self.send(&message).await
+    }
+
+    async fn unavailable(&mut self, doc: RawDocId) -> Result<(), End> {
+        if self.denial_audited.insert(doc) {
+            self.audit(Action::DocDenied, Outcome::Denied, doc).await?;
+        }
+        let message = Message::DocUnavailable(DocUnavailable {
+            sender_id: self.sync.server_peer_id.clone(),
+            target_id: self.peer_label.clone(),
+            document_id: DocumentId::from_bytes(doc),
+        });
+        self.send(&message).await
+    }
+
+    /// Tells the peer, on the document's ephemeral channel, why its changes were not accepted.
+    async fn tell_refused(&mut self, doc: RawDocId, refusal: &Refusal) -> Result<(), End> {
+        let payload = super::refusal_payload(refusal);
+        let message = Message::Ephemeral(Ephemeral {
+            sender_id: self.sync.server_peer_id.clone(),
+            target_id: self.peer_label.clone(),
+            count: self.sync.next_ephemeral_count(),
+            session_id: self.sync.server_session_label.clone(),
+            document_id: DocumentId::from_bytes(doc),
+            data: payload,
+        });
+        self.send(&message).await
+    }
+
+    async fn audit(&self, action: Action, outcome: Outcome, doc: RawDocId) -> Result<(), End> {
+        let record = AuditRecord::new(self.actor.audit_actor(), action, outcome)
+            .target(DocumentId::from_bytes(doc));
+        let at = rfc3339(self.app.clock.now());
+        self.app
+            .storage
+            .write(move |conn| audit::append(conn, &record, &at).map(|_| ()))
+            .await?;
+        Ok(())
+    }
+
+    /// Audits the first read of `doc` in this session (once per session, across reconnections).
+    async fn audit_first_read(&mut self, doc: RawDocId) -> Result<(), End> {
+        if !self.read_audited.insert(doc) {
+            return Ok(());
+        }
+        let record = AuditRecord::new(self.actor.audit_actor(), Action::DocRead, Outcome::Success)
+            .target(DocumentId::from_bytes(doc));
+        let at = rfc3339(self.app.clock.now());
+        let session = self.actor.session_id;
+        self.app
+            .storage
+            .write(move |conn| {
+                if documents::mark_read(conn, &session.to_string(), &doc)? {
+                    audit::append(conn, &record, &at)?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn on_sync(&mut self, body: DocSync, is_request: bool) -> Result<(), End> {
+        let doc = *body.document_id.as_bytes();
+        let message = SyncMessage::decode(&body.data).map_err(|_| {
+            End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
+        })?;
+
+        if self.pending.contains_key(&doc) {
+            return self.on_pending(doc, message).await;
+        }
+        if !self.open.contains_key(&doc) {
+            if self.open.len() >= self.sync.limits.max_open_docs {
+                return Err(End::Close(
+                    CloseCode::Policy,
+                    "too many documents open on one connection".into(),
+                ));
+            }
+            match self.sync.store.open(doc).await? {
+                None if !is_request && may_create_anything(self.actor.role) => {
+                    if self.pending.len() >= self.sync.limits.max_pending_creations {
+                        return self.unavailable(doc).await;
+                    }
+                    self.pending.insert(
+                        doc,
+                        Pending {
+                            doc: Automerge::new(),
+                            state: SyncState::new(),
+                            refused: HashSet::new(),
+                        },
+                    );
+                    return self.on_pending(doc, message).await;
+                }
+                None => return self.unavailable(doc).await,
+                Some(entry) => {
+                    let access = {
+                        let entry = entry.lock().await;
+                        rules::access(&self.actor, &entry.row, self.now(), &self.sync.rules)
+                    };
+                    if !access.may_read() {
+                        return self.unavailable(doc).await;
+                    }
+                    self.open_doc(doc, access);
+                }
+            }
+        }
+        let Some(entry) = self.sync.store.open(doc).await? else {
+            self.close_doc(doc);
+            return self.unavailable(doc).await;
+        };
+        self.sync_open_doc(doc, entry, message).await
+    }
+
+    fn open_doc(&mut self, doc: RawDocId, access: Access) {
+        let may_write = access.may_write();
+        let state = if may_write {
+            SyncState::new()
+        } else {
+            SyncState::new_read_only()
+        };
+        self.open.insert(doc, OpenDoc { state, may_write });
+        self.sync.hub.subscribe(self.registration.key, doc);
+    }
+
+    fn close_doc(&mut self, doc: RawDocId) {
+        self.open.remove(&doc);
+        self.sync.hub.unsubscribe(self.registration.key, doc);
+    }
+
+    /// Applies a sync message to an open document: validation before commit for changes, read-only for
+    /// readers, then the answer.
+    async fn sync_open_doc(
+        &mut self,
+        doc: RawDocId,
+        entry: SharedEntry,
+        message: SyncMessage,
+    ) -> Result<(), End> {
+        let now = self.now();
+        let mut entry = entry.lock().await;
+        entry.touch();
+        // Access follows the document: a referral cancelled a moment ago closes it for this peer.
+        let access = rules::access(&self.actor, &entry.row, now, &self.sync.rules);
+        if !access.may_read() {
+            drop(entry);
+            self.close_doc(doc);
+            return self.unavailable(doc).await;
+        }
+        let Some(open) = self.open.get_mut(&doc) else {
+            return Ok(());
+        };
+        if open.may_write != access.may_write() {
+            open.may_write = access.may_write();
+            open.state.set_read_only(!open.may_write);
+        }
+
+        let mut committed = false;
+        let mut refusal: Option<Refusal> = None;
+        if message
+            .heads
+            .iter()
+            .any(|head| entry.refused.contains(head))
+        {
+            // The peer still holds changes we refused (and perhaps more built on them). Taking its heads in
+            // would make us ask for those changes and the two sides would loop; its message is ignored.
+            // It hears from us again when the document changes here.
+            return Ok(());
+        }
+        if message.changes.is_empty() {
+            entry
+                .doc
+                .receive_sync_message(&mut open.state, message)
+                .map_err(|_| {
+                    End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
+                })?;
+        } else {
+            let before = entry.doc.get_heads();
+            let mut candidate = entry.doc.clone();
+            let mut state = open.state.clone();
+            candidate
+                .receive_sync_message(&mut state, message)
+                .map_err(|_| {
+                    End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
+                })?;
+            let added: Vec<ChangeHash> = candidate
+                .get_changes(&before)
+                .iter()
+                .map(|c| c.hash())
+                .collect();
+            let verdict = if added.is_empty() {
+                None
+            } else if added.iter().any(|hash| entry.refused.contains(hash)) {
+                // Offered again after a refusal, perhaps with more built on it: refused at once, silently
+                // (audited and told the first time).
+                entry.refused.extend(added);
+                return Ok(());
+            } else if !open.may_write {
+                Some(Err(Refusal {
+                    code: "read_only",
+                    reason: "this document is read-only for you: your changes are not applied"
+                        .into(),
+                }))
+            } else {
+                Some(
+                    match (rules::hydrate(&entry.doc), rules::hydrate(&candidate)) {
+                        (Ok(old), Ok(new)) => {
+                            rules::check_write(&self.actor, Some(&old), &new, now, &self.sync.rules)
+                                .map(|()| new)
+                        }
+                        (_, Err(refused)) => Err(refused),
+                        (Err(_), Ok(new)) => {
+                            rules::check_write(&self.actor, None, &new, now, &self.sync.rules)
+                                .map(|()| new)
+                        }
+                    },
+                )
+            };
+            match verdict {
+                None => open.state = state,
+                Some(Ok(new)) => {
+                    let chunk = candidate.save_after(&before);
+                    let facts = rules::facts_of(&new);
+                    let record = AuditRecord::new(
+                        self.actor.audit_actor(),
+                        Action::DocWrite,
+                        Outcome::Success,
+                    )
+                    .target(DocumentId::from_bytes(doc));
+                    let at = rfc3339(self.app.clock.now());
+                    let row = self
+                        .app
+                        .storage
+                        .write(move |conn| {
+                            documents::append_chunk(conn, &doc, &chunk, &facts, now)?;
+                            audit::append(conn, &record, &at)?;
+                            documents::find(conn, &doc)
+                        })
+                        .await?;
+                    if let Some(row) = row {
+                        entry.row = row;
+                    }
+                    entry.doc = candidate;
+                    open.state = state;
+                    committed = true;
+                }
+                Some(Err(refused)) => {
+                    entry.refused.extend(added);
+                    refusal = Some(refused);
+                }
+            }
+        }
+        // Nothing is answered to a refused message: the refusal goes on the ephemeral channel.
+        let reply = if refusal.is_some() {
+            None
+        } else {
+            entry
+                .doc
+                .generate_sync_message(&mut open.state)
+                .map(SyncMessage::encode)
+        };
+        drop(entry);
+
+        if let Some(refused) = &refusal {
+            self.audit(Action::DocRefused, Outcome::Denied, doc).await?;
+            tracing::info!(code = refused.code, "sync: refused changes");
+            self.tell_refused(doc, refused).await?;
+        }
+        if committed {
+            self.sync.hub.changed(doc, self.registration.key);
+            self.sync.index_changed(doc);
+        }
+        self.audit_first_read(doc).await?;
+        if let Some(data) = reply {
+            self.send_sync(doc, data).await?;
+        }
+        Ok(())
+    }
+
+    /// A document the peer is creating: once its first changes validate, it is stored and becomes an
+    /// ordinary open document.
+    async fn on_pending(&mut self, doc: RawDocId, message: SyncMessage) -> Result<(), End> {
+        let now = self.now();
+        let Some(pending) = self.pending.get_mut(&doc) else {
+            return Ok(());
+        };
+        if message
+            .heads
+            .iter()
+            .any(|head| pending.refused.contains(head))
+        {
+            return Ok(());
+        }
+        if message.changes.is_empty() {
+            pending
+                .doc
+                .receive_sync_message(&mut pending.state, message)
+                .map_err(|_| {
+                    End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
+                })?;
+            let reply = pending
+                .doc
+                .generate_sync_message(&mut pending.state)
+                .map(SyncMessage::encode);
+            if let Some(data) = reply {
+                self.send_sync(doc, data).await?;
+            }
+            return Ok(());
+        }
+        let mut candidate = pending.doc.clone();
+        let mut state = pending.state.clone();
+        candidate
+            .receive_sync_message(&mut state, message)
+            .map_err(|_| {
+                End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
+            })?;
+        let added: Vec<ChangeHash> = candidate
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.hash())
+            .collect();
+        if added.iter().any(|hash| pending.refused.contains(hash)) {
+            pending.refused.extend(added);
+            return Ok(());
+        }
+        let verdict = rules::hydrate(&candidate).and_then(|new| {
+            rules::check_write(&self.actor, None, &new, now, &self.sync.rules).map(|()| new)
+        });
+        let new = match verdict {
+            Ok(new) => new,
+            Err(refused) => {
+                pending.refused.extend(added);
+                self.audit(Action::DocRefused, Outcome::Denied, doc).await?;
+                return self.tell_refused(doc, &refused).await;
+            }
+        };
+        let snapshot = candidate.save();
+        let facts = rules::facts_of(&new);
+        let record = AuditRecord::new(
+            self.actor.audit_actor(),
+            Action::DocCreate,
+            Outcome::Success,
+        )
+        .target(DocumentId::from_bytes(doc));
+        let at = rfc3339(self.app.clock.now());
+        let stored = self
+            .app
+            .storage
+            .write(move |conn| {
+                if !documents::insert(conn, &doc, &facts, &snapshot, now)? {
+                    return Ok(None);
+                }
+                audit::append(conn, &record, &at)?;
+                documents::find(conn, &doc)
+            })
+            .await?;
+        self.pending.remove(&doc);
+        let Some(row) = stored else {
+            // Created meanwhile by another connection: sync with the stored document instead.
+            return Ok(());
+        };
+        let access = rules::access(&self.actor, &row, now, &self.sync.rules);
+        self.sync.store.adopt(doc, candidate, row);
+        self.sync.index_changed(doc);
+        if !access.may_read() {
+            return self.unavailable(doc).await;
+        }
+        self.open_doc(doc, access);
+        if let Some(open) = self.open.get_mut(&doc) {
+            open.state = state;
+        }
+        let Some(entry) = self.sync.store.open(doc).await? else {
+            return Ok(());
+        };
+        let reply = {
+            let entry = entry.lock().await;
+            let open = self.open.get_mut(&doc).expect("opened just above");
+            entry
+                .doc
+                .generate_sync_message(&mut open.state)
+                .map(SyncMessage::encode)
+        };
+        self.read_audited.insert(doc);
+        if let Some(data) = reply {
+            self.send_sync(doc, data).await?;
+        }
+        Ok(())
+    }
+
+    fn on_ephemeral(&mut self, ephemeral: Ephemeral) {
+        let doc = *ephemeral.document_id.as_bytes();
+        // Only peers with the document open may speak on it; relayed only to others who have it open
+        // (and so may read it).
+        if !self.open.contains_key(&doc) {
+            return;
+        }
+        let relayed = Relayed {
+            doc,
+            from_label: ephemeral.sender_id.as_str().to_owned(),
+            session_label: ephemeral.session_id,
+            count: ephemeral.count,
+            data: ephemeral.data,
+        };
+        if self.sync.first_sighting(&relayed) {
+            self.sync.hub.relay(relayed, self.registration.key);
+        }
+    }
+
+    /// Pushes what other peers changed, relays ephemeral messages, honours close requests.
+    async fn on_wake(&mut self) -> Result<(), End> {
+        let inbox = self.registration.take();
+        if let Some(reason) = inbox.close {
+            return Err(End::Close(CloseCode::Policy, reason.into()));
+        }
+        for doc in inbox.changed {
+            if !self.open.contains_key(&doc) {
+                continue;
+            }
+            let Some(entry) = self.sync.store.open(doc).await? else {
+                continue;
+            };
+            let now = self.now();
+            let reply = {
+                let entry = entry.lock().await;
+                let access = rules::access(&self.actor, &entry.row, now, &self.sync.rules);
+                if !access.may_read() {
+                    None
+                } else {
+                    let open = self.open.get_mut(&doc).expect("checked above");
+                    if open.may_write != access.may_write() {
+                        open.may_write = access.may_write();
+                        open.state.set_read_only(!open.may_write);
+                    }
+                    Some(
+                        entry
+                            .doc
+                            .generate_sync_message(&mut open.state)
+                            .map(SyncMessage::encode),
+                    )
+                }
+            };
+            match reply {
+                None => {
+                    self.close_doc(doc);
+                    self.unavailable(doc).await?;
+                }
+                Some(Some(data)) => self.send_sync(doc, data).await?,
+                Some(None) => {}
+            }
+        }
+        for relayed in inbox.ephemeral {
+            if !self.open.contains_key(&relayed.doc) {
+                continue;
+            }
+            let Ok(sender_id) = PeerId::parse(&relayed.from_label) else {
+                continue;
+            };
+            let message = Message::Ephemeral(Ephemeral {
+                sender_id,
+                target_id: self.peer_label.clone(),
+                count: relayed.count,
+                session_id: relayed.session_label,
+                document_id: DocumentId::from_bytes(relayed.doc),
+                data: relayed.data,
+            });
+            self.send(&message).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Roles that create documents offline (operators create cases, social workers case notes).
+fn may_create_anything(role: Role) -> bool {
+    matches!(role, Role::Operator | Role::SocialWorker)
+}

@@ -1,0 +1,422 @@
+//! `/sync`: the automerge-repo protocol with real WebSocket peers and real Automerge documents.
+
+use std::time::Duration;
+
+use automerge::Automerge;
+use automerge::sync::State as SyncState;
+use reqwest::StatusCode;
+use rusqlite::Connection;
+use serde_json::Value;
+use sportello_schema::AreaCode;
+use sportello_schema::documents::{CaseDoc, CaseNotesDoc};
+use sportello_schema::sync::{DocumentId, Message};
+use sportello_schema::values::Rfc3339Utc;
+use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::sync_client::{Peer, edit_case, new_case, payload_contains};
+
+struct Desk {
+    app: TestApp,
+    admin: String,
+    operator: (String, String),
+    colleague: (String, String),
+    elderly_worker: (String, String),
+    housing_worker: (String, String),
+}
+
+async fn desk() -> Desk {
+    desk_with(|_| {}).await
+}
+
+async fn desk_with(configure: impl FnOnce(&mut sportello_server::config::Settings)) -> Desk {
+    let app = spawn_app_with(configure).await;
+    let admin = app.admin_token().await;
+    let operator = app.create_user(&admin, "op.anna", "operator", &[]).await;
+    let colleague = app.create_user(&admin, "op.bruno", "operator", &[]).await;
+    let elderly_worker = app
+        .create_user(&admin, "sw.carla", "social_worker", &["elderly"])
+        .await;
+    let housing_worker = app
+        .create_user(&admin, "sw.dario", "social_worker", &["housing"])
+        .await;
+    Desk {
+        app,
+        admin,
+        operator,
+        colleague,
+        elderly_worker,
+        housing_worker,
+    }
+}
+
+fn stored_documents(app: &TestApp) -> i64 {
+    let conn = Connection::open(app.data_dir().join("sportello.db")).unwrap();
+    conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
+        .unwrap()
+}
+
+async fn audit_actions(app: &TestApp, admin: &str, action: &str) -> Vec<Value> {
+    let page: Value = app
+        .get(&format!("/api/v1/admin/audit?action={action}"), admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["entries"].as_array().unwrap().clone()
+}
+
+/// A peer of `user` creates `doc` (offline-made) on the server and returns the id.
+async fn create(app: &TestApp, token: &str, doc: &mut Automerge) -> (Peer, DocumentId) {
+    let mut peer = Peer::join(app, token, "tablet-creator").await;
+    let id = DocumentId::new_random();
+    let outcome = peer.sync(id, doc, &mut SyncState::new(), false).await;
+    assert!(!outcome.unavailable, "{outcome:?}");
+    assert!(outcome.ephemeral.is_empty(), "refused: {outcome:?}");
+    (peer, id)
+}
+
+/// What `token`'s peer gets when it asks for `id` with nothing local.
+async fn fetch(app: &TestApp, token: &str, id: DocumentId) -> (Automerge, bool) {
+    let mut peer = Peer::join(app, token, "tablet-reader").await;
+    let mut doc = Automerge::new();
+    let outcome = peer.sync(id, &mut doc, &mut SyncState::new(), true).await;
+    (doc, outcome.unavailable)
+}
+
+#[tokio::test]
+async fn an_anonymous_connection_gets_an_error_message_and_a_policy_close() {
+    let app = spawn_app().await;
+    let mut peer = Peer::connect(&app, None, "anonymous").await;
+    match peer.recv().await {
+        Some(Ok(Message::Error(error))) => assert_eq!(error.message, "unauthenticated"),
+        other => panic!("expected an error message, got {other:?}"),
+    }
+    match peer.recv().await {
+        Some(Err((code, _))) => assert_eq!(code, CloseCode::Policy),
+        other => panic!("expected a close, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_forged_token_and_a_pending_password_change_are_refused_the_same_way() {
+    let desk = desk().await;
+    let mut forged = Peer::connect(&desk.app, Some("eyJhbGciOiJub25lIn0.e30."), "forged").await;
+    assert!(matches!(forged.recv().await, Some(Ok(Message::Error(_)))));
+    assert!(matches!(
+        forged.recv().await,
+        Some(Err((CloseCode::Policy, _)))
+    ));
+
+    let created: Value = desk
+        .app
+        .post_json(
+            "/api/v1/admin/users",
+            Some(&desk.admin),
+            &serde_json::json!({"username": "op.nuovo", "role": "operator"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let session = desk
+        .app
+        .login_ok("op.nuovo", created["one_time_password"].as_str().unwrap())
+        .await;
+    let mut pending = Peer::connect(
+        &desk.app,
+        Some(&crate::helpers::access(&session)),
+        "pending",
+    )
+    .await;
+    match pending.recv().await {
+        Some(Ok(Message::Error(error))) => assert_eq!(error.message, "password_change_required"),
+        other => panic!("expected an error message, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_plain_get_of_the_sync_endpoint_is_a_bad_request() {
+    let app = spawn_app().await;
+    let response = app
+        .request(reqwest::Method::GET, "/sync", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_first_message_other_than_join_closes_the_connection() {
+    let desk = desk().await;
+    let mut peer = Peer::connect(&desk.app, Some(&desk.operator.1), "rude").await;
+    peer.send_raw(Frame::Binary(vec![0xa0].into())).await;
+    assert!(matches!(peer.recv().await, Some(Ok(Message::Error(_)))));
+    assert!(matches!(
+        peer.recv().await,
+        Some(Err((CloseCode::Policy, _)))
+    ));
+}
+
+#[tokio::test]
+async fn an_operator_creates_a_case_offline_and_a_colleague_opens_it() {
+    let desk = desk().await;
+    let mut case = new_case(&desk.operator.0, "Rossi");
+    let (_creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+    assert_eq!(stored_documents(&desk.app), 1);
+
+    let (copy, unavailable) = fetch(&desk.app, &desk.colleague.1, id).await;
+    assert!(!unavailable);
+    assert_eq!(copy.get_heads(), case.get_heads());
+    let hydrated: CaseDoc = autosurgeon::hydrate(&copy).unwrap();
+    assert_eq!(hydrated.person.family_name, "Rossi");
+
+    let created = audit_actions(&desk.app, &desk.admin, "doc.create").await;
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["target"], id.to_string());
+    assert_eq!(created[0]["actor_id"], desk.operator.0.as_str());
+    let reads = audit_actions(&desk.app, &desk.admin, "doc.read").await;
+    assert!(
+        reads
+            .iter()
+            .any(|r| r["actor_id"] == desk.colleague.0.as_str()),
+        "{reads:?}"
+    );
+}
+
+#[tokio::test]
+async fn other_areas_admins_and_unknown_ids_get_doc_unavailable_alike() {
+    let desk = desk().await;
+    let mut case = new_case(&desk.operator.0, "Bianchi");
+    let (_creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+
+    let (copy, unavailable) = fetch(&desk.app, &desk.elderly_worker.1, id).await;
+    assert!(unavailable && copy.get_heads().is_empty());
+    let (copy, unavailable) = fetch(&desk.app, &desk.admin, id).await;
+    assert!(unavailable && copy.get_heads().is_empty());
+    let (_, unavailable) = fetch(&desk.app, &desk.operator.1, DocumentId::new_random()).await;
+    assert!(unavailable);
+
+    let denied = audit_actions(&desk.app, &desk.admin, "doc.denied").await;
+    assert!(
+        denied
+            .iter()
+            .any(|r| r["target"] == id.to_string() && r["actor_role"] == "admin")
+    );
+}
+
+#[tokio::test]
+async fn a_case_referred_to_an_area_becomes_readable_and_writable_by_its_social_workers_only() {
+    let desk = desk().await;
+    let mut case = new_case(&desk.operator.0, "Verdi");
+    let (mut creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+
+    let operator_id = desk.operator.0.parse().unwrap();
+    let now = Rfc3339Utc::parse("2026-11-27T10:05:00Z").unwrap();
+    let mut referred = edit_case(&case, |c| {
+        c.consent.privacy_notice = true;
+        c.consent.recorded_at = Some(now.as_str().to_owned());
+        c.referrals
+            .push(sportello_schema::documents::Referral::propose(
+                "r1",
+                AreaCode::parse("elderly").unwrap(),
+                "assistenza domiciliare",
+                operator_id,
+                &now,
+            ));
+        c.status = sportello_schema::documents::CaseStatus::Referred;
+    });
+    let outcome = creator
+        .sync(id, &mut referred, &mut SyncState::new(), false)
+        .await;
+    assert!(outcome.ephemeral.is_empty(), "refused: {outcome:?}");
+
+    let (copy, unavailable) = fetch(&desk.app, &desk.elderly_worker.1, id).await;
+    assert!(!unavailable);
+    assert_eq!(copy.get_heads(), referred.get_heads());
+    let (_, unavailable) = fetch(&desk.app, &desk.housing_worker.1, id).await;
+    assert!(unavailable);
+}
+
+#[tokio::test]
+async fn invalid_changes_are_refused_told_audited_once_and_never_stored() {
+    let desk = desk().await;
+    let mut case = new_case(&desk.operator.0, "Neri");
+    let (mut creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+
+    let mut bad = edit_case(&case, |c| {
+        c.person.fiscal_code = Some("RSSMRA85T10A562X".into())
+    });
+    let mut state = SyncState::new();
+    let outcome = creator.sync(id, &mut bad, &mut state, false).await;
+    assert_eq!(outcome.ephemeral.len(), 1, "{outcome:?}");
+    assert!(payload_contains(&outcome.ephemeral[0], "sportello/refused"));
+    assert!(payload_contains(&outcome.ephemeral[0], "fiscal_code"));
+
+    // The server's copy never took the change.
+    let (copy, _) = fetch(&desk.app, &desk.colleague.1, id).await;
+    assert_eq!(copy.get_heads(), case.get_heads());
+
+    // Offered again on a later sync: refused silently, not audited twice.
+    let _ = creator
+        .sync(id, &mut bad, &mut SyncState::new(), false)
+        .await;
+    let refused = audit_actions(&desk.app, &desk.admin, "doc.refused").await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_case_that_fails_validation_is_never_created() {
+    let desk = desk().await;
+    let mut bad = new_case(&desk.operator.0, "Gialli");
+    bad = edit_case(&bad, |c| c.person.fiscal_code = Some("NOTACODE".into()));
+    let mut peer = Peer::join(&desk.app, &desk.operator.1, "tablet").await;
+    let outcome = peer
+        .sync(
+            DocumentId::new_random(),
+            &mut bad,
+            &mut SyncState::new(),
+            false,
+        )
+        .await;
+    assert_eq!(outcome.ephemeral.len(), 1, "{outcome:?}");
+    assert_eq!(stored_documents(&desk.app), 0);
+}
+
+#[tokio::test]
+async fn an_admin_cannot_create_documents_over_sync() {
+    let desk = desk().await;
+    let mut case = new_case(&desk.operator.0, "Marrone");
+    let mut peer = Peer::join(&desk.app, &desk.admin, "admin-console").await;
+    let outcome = peer
+        .sync(
+            DocumentId::new_random(),
+            &mut case,
+            &mut SyncState::new(),
+            false,
+        )
+        .await;
+    assert!(outcome.unavailable, "{outcome:?}");
+    assert_eq!(stored_documents(&desk.app), 0);
+}
+
+#[tokio::test]
+async fn accepted_changes_are_pushed_live_to_other_peers_with_the_document_open() {
+    let desk = desk().await;
+    let mut case = new_case(&desk.operator.0, "Azzurri");
+    let (mut creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+
+    let mut watcher = Peer::join(&desk.app, &desk.colleague.1, "watcher").await;
+    let mut watched = Automerge::new();
+    let mut watcher_state = SyncState::new();
+    watcher
+        .sync(id, &mut watched, &mut watcher_state, true)
+        .await;
+    assert_eq!(watched.get_heads(), case.get_heads());
+
+    let mut edited = edit_case(&case, |c| {
+        c.urgency = sportello_schema::documents::Urgency::High
+    });
+    creator
+        .sync(id, &mut edited, &mut SyncState::new(), false)
+        .await;
+
+    // The watcher gets the change without asking.
+    let pushed = watcher.recv_within(Duration::from_secs(3)).await;
+    let Some(Ok(Message::Sync(body))) = pushed else {
+        panic!("expected a pushed sync message, got {pushed:?}");
+    };
+    use automerge::sync::SyncDoc;
+    watched
+        .receive_sync_message(
+            &mut watcher_state,
+            automerge::sync::Message::decode(&body.data).unwrap(),
+        )
+        .unwrap();
+    watcher
+        .sync(id, &mut watched, &mut watcher_state, false)
+        .await;
+    assert_eq!(watched.get_heads(), edited.get_heads());
+}
+
+#[tokio::test]
+async fn case_notes_reach_the_social_workers_of_their_area_and_never_an_operator() {
+    let desk = desk().await;
+    let worker: sportello_schema::UserId = desk.elderly_worker.0.parse().unwrap();
+    let now = Rfc3339Utc::parse("2026-11-27T11:00:00Z").unwrap();
+    let case_url = DocumentId::new_random().to_url().to_string();
+    let notes = CaseNotesDoc::new(case_url, AreaCode::parse("elderly").unwrap(), worker, &now);
+    let mut writer = automerge::AutoCommit::new();
+    autosurgeon::reconcile(&mut writer, &notes).unwrap();
+    let mut doc = writer.document().clone();
+    let (_peer, id) = create(&desk.app, &desk.elderly_worker.1, &mut doc).await;
+
+    let (_, unavailable) = fetch(&desk.app, &desk.operator.1, id).await;
+    assert!(unavailable, "an operator must never receive case notes");
+    let (_, unavailable) = fetch(&desk.app, &desk.housing_worker.1, id).await;
+    assert!(unavailable);
+}
+
+#[tokio::test]
+async fn a_session_ended_while_connected_is_disconnected() {
+    let desk =
+        desk_with(|settings| settings.sync_limits.session_check = Duration::from_millis(200)).await;
+    let mut peer = Peer::join(&desk.app, &desk.operator.1, "tablet").await;
+    let response = desk
+        .app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/admin/users/{}/sessions", desk.operator.0),
+            Some(&desk.admin),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut closed = None;
+    for _ in 0..5 {
+        match peer.recv_within(Duration::from_secs(2)).await {
+            Some(Err(close)) => {
+                closed = Some(close);
+                break;
+            }
+            Some(Ok(_)) => continue,
+            None => break,
+        }
+    }
+    assert_eq!(closed.map(|(code, _)| code), Some(CloseCode::Policy));
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_frames_close_the_connection_with_clear_codes() {
+    let desk = desk_with(|settings| settings.sync_limits.max_frame_bytes = 64 * 1024).await;
+    let mut big = Peer::join(&desk.app, &desk.operator.1, "big").await;
+    big.send_raw(Frame::Binary(vec![0u8; 100 * 1024].into()))
+        .await;
+    let mut code = None;
+    for _ in 0..3 {
+        if let Some(Err((close, _))) = big.recv().await {
+            code = Some(close);
+            break;
+        }
+    }
+    assert_eq!(code, Some(CloseCode::Size));
+
+    let mut garbled = Peer::join(&desk.app, &desk.operator.1, "garbled").await;
+    garbled
+        .send_raw(Frame::Binary(vec![0xff, 0x00, 0x13].into()))
+        .await;
+    assert!(matches!(garbled.recv().await, Some(Ok(Message::Error(_)))));
+    assert!(matches!(
+        garbled.recv().await,
+        Some(Err((CloseCode::Protocol, _)))
+    ));
+
+    let mut textual = Peer::join(&desk.app, &desk.operator.1, "textual").await;
+    textual
+        .send_raw(Frame::Text("{\"type\":\"sync\"}".into()))
+        .await;
+    assert!(matches!(textual.recv().await, Some(Ok(Message::Error(_)))));
+    assert_eq!(stored_documents(&desk.app), 0);
+}
