@@ -10,6 +10,7 @@ mod admin_users;
 mod audit_log;
 mod auth_flow;
 mod cli;
+mod interop;
 mod lockout;
 mod operations;
 mod role_matrix;
