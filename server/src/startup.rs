@@ -45,6 +45,8 @@ use sportello_schema::sync::StorageId;
 
 pub const METRICS_TOKEN_FILE: &str = "metrics.token";
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+/// How often open index documents catch up with changed documents (at most).
+const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(1);
 /// A document whose incremental chunks add up to this many bytes is folded into a new snapshot.
 const COMPACT_AFTER_CHUNK_BYTES: i64 = 16 * 1024;
 /// Loaded documents untouched this long are dropped from memory (they reload from disk on demand).
@@ -137,8 +139,15 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
+        let indexes = tokio::spawn(crate::sync::index::keep_fresh(
+            self.state.sync.clone(),
+            self.state.storage.clone(),
+            self.state.clock.clone(),
+            INDEX_REFRESH_EVERY,
+        ));
         let result = self.server.await;
         housekeeping.abort();
+        indexes.abort();
         result
     }
 }
@@ -253,6 +262,7 @@ async fn build_sync(storage: &Storage, settings: &Settings) -> anyhow::Result<Sy
         .await?;
     let storage_id = StorageId::parse(&String::from_utf8_lossy(&storage_id))
         .map_err(|error| anyhow::anyhow!("stored storage id: {error}"))?;
+    crate::sync::index::ensure_directory(storage, jiff::Timestamp::now().as_second()).await?;
     let store = DocStore::new(storage.clone(), settings.doc_cache_capacity);
     Ok(SyncService::new(
         store,

@@ -145,12 +145,31 @@ fn store_session(conn: &rusqlite::Connection, session: &NewSession, now: i64) ->
     sessions::insert_refresh_token(conn, &session.refresh_hash, session.row.id, now)
 }
 
+/// The `automerge:` URL of the user's index document, created on first use; at login it is also rebuilt,
+/// so a tablet finds its current work at once.
+async fn index_url(state: &AppState, user: &UserRow, rebuild: bool) -> ApiResult<String> {
+    let now = state.now();
+    let id = crate::sync::index::ensure_index(&state.sync, &state.storage, user.id, now).await?;
+    if rebuild {
+        let owner = crate::sync::index::IndexOwner {
+            user: user.id,
+            role: user.role,
+            areas: user.areas.clone(),
+        };
+        crate::sync::index::refresh(&state.sync, &state.storage, &owner, now).await?;
+    }
+    Ok(sportello_schema::sync::DocumentId::from_bytes(id)
+        .to_url()
+        .to_string())
+}
+
 fn tokens_for(
     state: &AppState,
     user: &UserRow,
     session: &SessionRow,
     refresh_token: String,
     now: i64,
+    index_doc: String,
 ) -> SessionTokens {
     let access_expires =
         (now + state.settings.access_token_ttl.as_secs() as i64).min(session.expires_at);
@@ -164,7 +183,7 @@ fn tokens_for(
         expires_in: (access_expires - now).max(0) as u64,
         session_expires_at: rfc3339_from_unix(session.expires_at),
         user: summary(user),
-        index_doc: None,
+        index_doc: Some(index_doc),
     }
 }
 
@@ -391,7 +410,15 @@ pub async fn login(
     match outcome {
         LoginOutcome::Created(user, session, refresh_token) => {
             state.metrics.logins.with_label_values(&["success"]).inc();
-            Ok(tokens_for(state, &user, &session, refresh_token, now))
+            let index = index_url(state, &user, true).await?;
+            Ok(tokens_for(
+                state,
+                &user,
+                &session,
+                refresh_token,
+                now,
+                index,
+            ))
         }
         LoginOutcome::Locked(failures) => {
             state.metrics.logins.with_label_values(&["locked"]).inc();
@@ -503,7 +530,8 @@ pub async fn refresh(
         .await?;
     match outcome {
         RefreshOutcome::Rotated(user, session) => {
-            Ok(tokens_for(state, &user, &session, next_token, now))
+            let index = index_url(state, &user, false).await?;
+            Ok(tokens_for(state, &user, &session, next_token, now, index))
         }
         RefreshOutcome::Refused => Err(ApiError::InvalidRefreshToken),
     }
@@ -650,5 +678,13 @@ pub async fn change_password(
         })
         .await?;
     let (user, session, refresh_token) = updated.ok_or(ApiError::Unauthenticated)?;
-    Ok(tokens_for(state, &user, &session, refresh_token, now))
+    let index = index_url(state, &user, false).await?;
+    Ok(tokens_for(
+        state,
+        &user,
+        &session,
+        refresh_token,
+        now,
+        index,
+    ))
 }

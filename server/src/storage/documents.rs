@@ -418,3 +418,16 @@ pub fn mark_read(conn: &Connection, session: &str, doc: &RawDocId) -> StorageRes
     )?;
     Ok(inserted == 1)
 }
+
+/// The index document of `owner`, if one was made.
+pub fn index_of(conn: &Connection, owner: UserId) -> StorageResult<Option<RawDocId>> {
+    let id: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT id FROM documents WHERE kind = 'index' AND owner = ?1")?
+        .query_row([owner.to_string()], |row| row.get(0))
+        .optional()?;
+    id.map(|id| {
+        id.try_into()
+            .map_err(|_| corrupt("documents.id is not 16 bytes"))
+    })
+    .transpose()
+}

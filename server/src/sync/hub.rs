@@ -200,6 +200,13 @@ impl Hub {
             .any(|slot| slot.user == user)
     }
 
+    pub fn has_subscribers(&self, doc: &RawDocId) -> bool {
+        lock(&self.inner)
+            .subscribers
+            .get(doc)
+            .is_some_and(|keys| !keys.is_empty())
+    }
+
     pub fn connections(&self) -> usize {
         lock(&self.inner).peers.len()
     }

@@ -7,15 +7,17 @@
 //! - [`rules`]: hydrate, derive facts, decide access, check writes (pure).
 
 pub mod hub;
+pub mod index;
 pub mod peer;
 pub mod rules;
 pub mod store;
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sportello_schema::UserId;
 use sportello_schema::sync::{PeerId, StorageId};
 
 use self::hub::{Hub, Relayed};
@@ -64,6 +66,10 @@ pub struct SyncService {
     pub server_session_label: String,
     ephemeral_count: Arc<AtomicU64>,
     seen_ephemeral: Arc<Mutex<SeenSet>>,
+    /// Set when a document changed; the index task then rebuilds the indexes someone has open.
+    pub indexes_stale: Arc<AtomicBool>,
+    /// Index document of each user seen since start (the table is the source; this saves a read).
+    index_ids: Arc<Mutex<HashMap<UserId, RawDocId>>>,
 }
 
 /// The most recent ephemeral message ids, to drop echoes (JS repos relay what they receive back).
@@ -93,6 +99,8 @@ impl SyncService {
             server_session_label: session,
             ephemeral_count: Arc::new(AtomicU64::new(0)),
             seen_ephemeral: Arc::new(Mutex::new(SeenSet::default())),
+            indexes_stale: Arc::new(AtomicBool::new(false)),
+            index_ids: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -124,9 +132,38 @@ impl SyncService {
         true
     }
 
-    /// Called after a document was created or changed. Index documents do not follow yet: see the
-    /// closing note of issue 3 (the index service is the next step).
-    pub fn index_changed(&self, _doc: RawDocId) {}
+    /// Called after a document was created or changed: the open indexes are rebuilt on the next round.
+    pub fn index_changed(&self, _doc: RawDocId) {
+        self.indexes_stale.store(true, Ordering::Release);
+    }
+
+    pub fn index_of(&self, user: UserId) -> Option<RawDocId> {
+        self.index_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&user)
+            .copied()
+    }
+
+    pub fn remember_index(&self, user: UserId, id: RawDocId) {
+        self.index_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(user, id);
+    }
+
+    /// Owners of the index documents some connection has open.
+    pub fn open_index_owners(&self) -> Vec<UserId> {
+        let ids = self
+            .index_ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        ids.into_iter()
+            .filter(|(_, id)| self.hub.has_subscribers(id))
+            .map(|(user, _)| user)
+            .collect()
+    }
 }
 
 /// The payload of the ephemeral message telling a peer its changes were refused: a CBOR map

@@ -409,6 +409,18 @@ impl Connection {
                     if !access.may_read() {
                         return self.unavailable(doc).await;
                     }
+                    let is_index = entry.lock().await.row.facts.kind
+                        == sportello_schema::documents::DocKind::Index;
+                    if is_index {
+                        // The owner opens its index: bring it up to date first.
+                        let owner = super::index::IndexOwner {
+                            user: self.actor.user_id,
+                            role: self.actor.role,
+                            areas: self.actor.areas.clone(),
+                        };
+                        super::index::refresh(&self.sync, &self.app.storage, &owner, self.now())
+                            .await?;
+                    }
                     self.open_doc(doc, access);
                 }
             }
@@ -485,6 +497,9 @@ impl Connection {
             let before = entry.doc.get_heads();
             let mut candidate = entry.doc.clone();
             let mut state = open.state.clone();
+            // A reader's state would silently drop the changes; apply them to the copy anyway to know
+            // what was offered, refuse it, and tell the peer.
+            state.set_read_only(false);
             candidate
                 .receive_sync_message(&mut state, message)
                 .map_err(|_| {
@@ -524,7 +539,10 @@ impl Connection {
                 )
             };
             match verdict {
-                None => open.state = state,
+                None => {
+                    state.set_read_only(!open.may_write);
+                    open.state = state;
+                }
                 Some(Ok(new)) => {
                     let chunk = candidate.save_after(&before);
                     let facts = rules::facts_of(&new);

@@ -141,7 +141,11 @@ async fn a_js_client_is_told_why_its_invalid_case_was_refused_and_nothing_is_sto
     );
     let conn = rusqlite::Connection::open(app.data_dir().join("sportello.db")).unwrap();
     let stored: i64 = conn
-        .query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM documents WHERE kind = 'case'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(stored, 0);
 }

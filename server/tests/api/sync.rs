@@ -53,8 +53,12 @@ async fn desk_with(configure: impl FnOnce(&mut sportello_server::config::Setting
 
 fn stored_documents(app: &TestApp) -> i64 {
     let conn = Connection::open(app.data_dir().join("sportello.db")).unwrap();
-    conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
-        .unwrap()
+    conn.query_row(
+        "SELECT count(*) FROM documents WHERE kind IN ('case', 'case_notes')",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
 }
 
 async fn audit_actions(app: &TestApp, admin: &str, action: &str) -> Vec<Value> {
@@ -419,4 +423,201 @@ async fn oversized_and_malformed_frames_close_the_connection_with_clear_codes() 
         .await;
     assert!(matches!(textual.recv().await, Some(Ok(Message::Error(_)))));
     assert_eq!(stored_documents(&desk.app), 0);
+}
+
+fn index_url(session: &Value) -> DocumentId {
+    let url = session["index_doc"]
+        .as_str()
+        .expect("login names the index document");
+    sportello_schema::sync::AutomergeUrl::parse(url)
+        .unwrap()
+        .document_id()
+}
+
+fn index_entries(doc: &Automerge) -> Vec<(String, String)> {
+    let index: sportello_schema::documents::IndexDoc = autosurgeon::hydrate(doc).unwrap();
+    index
+        .entries
+        .into_iter()
+        .map(|e| (e.url, e.kind.as_str().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn each_user_has_an_index_only_they_can_open_and_never_write() {
+    let desk = desk().await;
+    let session = desk
+        .app
+        .login_ok("op.anna", crate::helpers::STRONG_PASSWORD)
+        .await;
+    let index = index_url(&session);
+    let token = crate::helpers::access(&session);
+
+    let (doc, unavailable) = fetch(&desk.app, &token, index).await;
+    assert!(!unavailable);
+    let hydrated: sportello_schema::documents::IndexDoc = autosurgeon::hydrate(&doc).unwrap();
+    assert_eq!(hydrated.user_id.to_string(), desk.operator.0);
+    assert!(
+        index_entries(&doc)
+            .iter()
+            .any(|(_, kind)| kind == "directory")
+    );
+
+    let (_, unavailable) = fetch(&desk.app, &desk.colleague.1, index).await;
+    assert!(unavailable, "another user's index does not exist for them");
+
+    // The owner's own changes to its index are refused as read-only. A current Automerge peer does not
+    // even offer changes to a read-only side (the server flags its messages), so send them by hand, as an
+    // older or hostile client would.
+    let mut peer = Peer::join(&desk.app, &token, "tablet").await;
+    let mut local = Automerge::new();
+    let mut state = SyncState::new();
+    peer.sync(index, &mut local, &mut state, true).await;
+    let before = local.get_heads();
+    let mut writer = automerge::AutoCommit::load(&local.save()).unwrap();
+    automerge::transaction::Transactable::put(&mut writer, automerge::ROOT, "schema", "hacked")
+        .unwrap();
+    let changed = writer.document().clone();
+    let forced = automerge::sync::Message {
+        heads: changed.get_heads(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: changed
+            .get_changes(&before)
+            .iter()
+            .map(|change| change.raw_bytes().to_vec())
+            .collect::<Vec<_>>()
+            .into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    peer.send(&Message::Sync(sportello_schema::sync::DocSync {
+        sender_id: peer.label.clone(),
+        target_id: peer.server.clone().unwrap(),
+        document_id: index,
+        data: forced.encode(),
+    }))
+    .await;
+    let mut told = false;
+    while let Some(Ok(message)) = peer.recv_within(Duration::from_secs(2)).await {
+        if let Message::Ephemeral(body) = message {
+            told = payload_contains(&body.data, "read_only");
+            break;
+        }
+    }
+    assert!(told, "the peer is told its changes were not applied");
+    let (again, _) = fetch(&desk.app, &token, index).await;
+    assert_eq!(again.get_heads(), local.get_heads());
+    let refused = audit_actions(&desk.app, &desk.admin, "doc.refused").await;
+    assert_eq!(refused.len(), 1);
+}
+
+#[tokio::test]
+async fn indexes_follow_access_new_cases_appear_and_referrals_reach_the_area() {
+    let desk = desk().await;
+    let mut case = new_case(&desk.operator.0, "Conti");
+    let (mut creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+    let url = id.to_url().to_string();
+
+    // A colleague's index lists the new case (it is at the desk); the elderly worker's does not.
+    let colleague = desk
+        .app
+        .login_ok("op.bruno", crate::helpers::STRONG_PASSWORD)
+        .await;
+    let (doc, _) = fetch(
+        &desk.app,
+        &crate::helpers::access(&colleague),
+        index_url(&colleague),
+    )
+    .await;
+    assert!(
+        index_entries(&doc)
+            .iter()
+            .any(|(u, kind)| *u == url && kind == "case")
+    );
+
+    let worker_session = desk
+        .app
+        .login_ok("sw.carla", crate::helpers::STRONG_PASSWORD)
+        .await;
+    let worker_token = crate::helpers::access(&worker_session);
+    let worker_index = index_url(&worker_session);
+    let mut worker = Peer::join(&desk.app, &worker_token, "worker-tablet").await;
+    let mut worker_doc = Automerge::new();
+    let mut worker_state = SyncState::new();
+    worker
+        .sync(worker_index, &mut worker_doc, &mut worker_state, true)
+        .await;
+    assert!(!index_entries(&worker_doc).iter().any(|(u, _)| *u == url));
+
+    // The operator refers the case to the elderly area: the worker's open index is updated and pushed.
+    let operator_id = desk.operator.0.parse().unwrap();
+    let now = Rfc3339Utc::parse("2026-11-27T10:05:00Z").unwrap();
+    let mut referred = edit_case(&case, |c| {
+        c.consent.privacy_notice = true;
+        c.consent.recorded_at = Some(now.as_str().to_owned());
+        c.referrals
+            .push(sportello_schema::documents::Referral::propose(
+                "r1",
+                AreaCode::parse("elderly").unwrap(),
+                "valutazione",
+                operator_id,
+                &now,
+            ));
+    });
+    creator
+        .sync(id, &mut referred, &mut SyncState::new(), false)
+        .await;
+
+    let mut listed = false;
+    for _ in 0..10 {
+        if let Some(Ok(Message::Sync(body))) = worker.recv_within(Duration::from_secs(1)).await
+            && body.document_id == worker_index
+        {
+            use automerge::sync::SyncDoc;
+            let message = automerge::sync::Message::decode(&body.data).unwrap();
+            worker_doc
+                .receive_sync_message(&mut worker_state, message)
+                .unwrap();
+            worker
+                .sync(worker_index, &mut worker_doc, &mut worker_state, false)
+                .await;
+        }
+        if index_entries(&worker_doc).iter().any(|(u, _)| *u == url) {
+            listed = true;
+            break;
+        }
+    }
+    assert!(listed, "the referral did not reach the area's index");
+}
+
+#[tokio::test]
+async fn every_staff_member_reads_the_directory_and_nobody_writes_it() {
+    let desk = desk().await;
+    let session = desk
+        .app
+        .login_ok("sw.dario", crate::helpers::STRONG_PASSWORD)
+        .await;
+    let (index, _) = fetch(
+        &desk.app,
+        &crate::helpers::access(&session),
+        index_url(&session),
+    )
+    .await;
+    let (directory_url, _) = index_entries(&index)
+        .into_iter()
+        .find(|(_, kind)| kind == "directory")
+        .expect("the index lists the directory");
+    let directory = sportello_schema::sync::AutomergeUrl::parse(&directory_url)
+        .unwrap()
+        .document_id();
+
+    for token in [&desk.operator.1, &desk.housing_worker.1, &desk.admin] {
+        let (doc, unavailable) = fetch(&desk.app, token, directory).await;
+        assert!(!unavailable);
+        let catalogue: sportello_schema::documents::DirectoryDoc =
+            autosurgeon::hydrate(&doc).unwrap();
+        assert_eq!(catalogue.areas.len(), 8);
+        assert_eq!(catalogue.needs.len(), 13);
+    }
 }
