@@ -104,7 +104,8 @@ pub struct SessionTokens {
     /// When the session ends whatever happens (absolute lifetime), RFC 3339.
     pub session_expires_at: String,
     pub user: UserSummary,
-    /// `automerge:` URL of the user's index document; null until the sync service provides one.
+    /// `automerge:` URL of the user's index document (the server always sets it; optional on the wire so
+    /// older servers' answers still parse).
     pub index_doc: Option<String>,
 }
 
