@@ -17,7 +17,7 @@ fn sportello(data_dir: &Path) -> Command {
     command
 }
 
-fn user_add(data_dir: &Path, args: &[&str], password: &str) -> (bool, String) {
+pub(crate) fn user_add(data_dir: &Path, args: &[&str], password: &str) -> (bool, String) {
     let mut child = sportello(data_dir)
         .args(["user", "add", "--password-stdin"])
         .args(args)
@@ -35,7 +35,7 @@ fn user_add(data_dir: &Path, args: &[&str], password: &str) -> (bool, String) {
 
 /// Runs `sportello serve` on port 0; returns the child, its port and the one-time admin password printed
 /// on standard output (empty when none was).
-fn serve(data_dir: &Path) -> (Child, u16, String) {
+pub(crate) fn serve(data_dir: &Path) -> (Child, u16, String) {
     let mut child = sportello(data_dir)
         .args(["serve", "--addr", "127.0.0.1:0"])
         .env("RUST_LOG", "info")

@@ -621,3 +621,72 @@ async fn every_staff_member_reads_the_directory_and_nobody_writes_it() {
         assert_eq!(catalogue.needs.len(), 13);
     }
 }
+
+/// Logs in over HTTP against a server started as a process.
+async fn login_at(address: &str, username: &str, password: &str) -> String {
+    let body: Value = reqwest::Client::new()
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    crate::helpers::access(&body)
+}
+
+#[tokio::test]
+async fn a_change_acknowledged_before_the_server_is_killed_is_there_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut first, port, _) = crate::cli::serve(dir.path());
+    let (ok, text) = crate::cli::user_add(
+        dir.path(),
+        &["--username", "op.crash", "--role", "operator"],
+        crate::helpers::STRONG_PASSWORD,
+    );
+    assert!(ok, "{text}");
+    let address = format!("http://127.0.0.1:{port}");
+    let token = login_at(&address, "op.crash", crate::helpers::STRONG_PASSWORD).await;
+    let operator_id = {
+        let me: Value = reqwest::Client::new()
+            .get(format!("{address}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        me["user"]["id"].as_str().unwrap().to_owned()
+    };
+
+    let mut case = new_case(&operator_id, "Durevole");
+    let id = DocumentId::new_random();
+    let mut peer = Peer::join_at(&address, &token, "tablet").await;
+    let mut state = SyncState::new();
+    let outcome = peer.sync(id, &mut case, &mut state, false).await;
+    assert!(
+        outcome.ephemeral.is_empty() && !outcome.unavailable,
+        "{outcome:?}"
+    );
+    // Acknowledged: the server's last message announced heads that include ours.
+    let acknowledged = state.their_heads.clone().unwrap_or_default();
+    assert_eq!(acknowledged, case.get_heads());
+
+    // No goodbye: SIGKILL, then a new process on the same data.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let (mut second, port, _) = crate::cli::serve(dir.path());
+    let address = format!("http://127.0.0.1:{port}");
+    let token = login_at(&address, "op.crash", crate::helpers::STRONG_PASSWORD).await;
+    let mut reader = Peer::join_at(&address, &token, "tablet-2").await;
+    let mut copy = Automerge::new();
+    let outcome = reader
+        .sync(id, &mut copy, &mut SyncState::new(), true)
+        .await;
+    assert!(!outcome.unavailable);
+    assert_eq!(copy.get_heads(), case.get_heads());
+    second.kill().unwrap();
+    second.wait().unwrap();
+}

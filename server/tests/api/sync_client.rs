@@ -38,7 +38,12 @@ impl Peer {
     /// Opens a WebSocket to `/sync` with the token in the query string (as the JS client does), without
     /// the protocol handshake.
     pub async fn connect(app: &TestApp, token: Option<&str>, label: &str) -> Peer {
-        let base = app.address.replace("http://", "ws://");
+        Self::connect_to(&app.address, token, label).await
+    }
+
+    /// As [`Peer::connect`], to a server at `address` (`http://127.0.0.1:PORT`).
+    pub async fn connect_to(address: &str, token: Option<&str>, label: &str) -> Peer {
+        let base = address.replace("http://", "ws://");
         let url = match token {
             Some(token) => format!("{base}/sync?access_token={token}"),
             None => format!("{base}/sync"),
@@ -64,7 +69,11 @@ impl Peer {
 
     /// Connects and completes the `join` / `peer` handshake.
     pub async fn join(app: &TestApp, token: &str, label: &str) -> Peer {
-        let mut peer = Self::connect(app, Some(token), label).await;
+        Self::join_at(&app.address, token, label).await
+    }
+
+    pub async fn join_at(address: &str, token: &str, label: &str) -> Peer {
+        let mut peer = Self::connect_to(address, Some(token), label).await;
         peer.send_join().await;
         match peer.recv().await {
             Some(Ok(Message::Peer(answer))) => {
