@@ -487,12 +487,7 @@ impl Connection {
             return Ok(());
         }
         if message.changes.is_empty() {
-            entry
-                .doc
-                .receive_sync_message(&mut open.state, message)
-                .map_err(|_| {
-                    End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
-                })?;
+            receive(&mut entry.doc, &mut open.state, message)?;
         } else {
             let before = entry.doc.get_heads();
             let mut candidate = entry.doc.clone();
@@ -500,11 +495,7 @@ impl Connection {
             // A reader's state would silently drop the changes; apply them to the copy anyway to know
             // what was offered, refuse it, and tell the peer.
             state.set_read_only(false);
-            candidate
-                .receive_sync_message(&mut state, message)
-                .map_err(|_| {
-                    End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
-                })?;
+            receive(&mut candidate, &mut state, message)?;
             let added: Vec<ChangeHash> = candidate
                 .get_changes(&before)
                 .iter()
@@ -617,12 +608,7 @@ impl Connection {
             return Ok(());
         }
         if message.changes.is_empty() {
-            pending
-                .doc
-                .receive_sync_message(&mut pending.state, message)
-                .map_err(|_| {
-                    End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
-                })?;
+            receive(&mut pending.doc, &mut pending.state, message)?;
             let reply = pending
                 .doc
                 .generate_sync_message(&mut pending.state)
@@ -634,11 +620,7 @@ impl Connection {
         }
         let mut candidate = pending.doc.clone();
         let mut state = pending.state.clone();
-        candidate
-            .receive_sync_message(&mut state, message)
-            .map_err(|_| {
-                End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
-            })?;
+        receive(&mut candidate, &mut state, message)?;
         let added: Vec<ChangeHash> = candidate
             .get_changes(&[])
             .iter()
@@ -792,6 +774,12 @@ impl Connection {
         }
         Ok(())
     }
+}
+
+/// Applies a peer's sync message; a message Automerge cannot apply is a protocol error.
+fn receive(doc: &mut Automerge, state: &mut SyncState, message: SyncMessage) -> Result<(), End> {
+    doc.receive_sync_message(state, message)
+        .map_err(|_| End::Close(CloseCode::Protocol, "invalid Automerge sync message".into()))
 }
 
 /// Roles that create documents offline (operators create cases, social workers case notes).

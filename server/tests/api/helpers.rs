@@ -209,3 +209,10 @@ pub async fn error_code(response: Response) -> String {
     let body: Value = response.json().await.expect("a JSON error body");
     body["error"].as_str().expect("an error code").to_owned()
 }
+
+/// Runs the futures concurrently on this task and returns their outputs in order.
+pub async fn join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    futures_util::future::join_all(futures).await
+}

@@ -4,7 +4,7 @@ use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{STRONG_PASSWORD, access, error_code, spawn_app, spawn_app_with};
+use crate::helpers::{STRONG_PASSWORD, access, error_code, join_all, spawn_app, spawn_app_with};
 
 async fn fail_logins(app: &crate::helpers::TestApp, username: &str, times: usize) {
     for _ in 0..times {
@@ -245,31 +245,4 @@ async fn behind_a_trusted_proxy_only_the_last_forwarded_address_counts() {
     );
     // Another real client is not affected.
     assert_eq!(attempt("192.0.2.8".into()).await, StatusCode::UNAUTHORIZED);
-}
-
-/// Polls the futures concurrently on this task.
-async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut pending: Vec<_> = futures.map(|f| Some(Box::pin(f))).collect();
-    let mut results: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
-            if let Some(future) = slot {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => {
-                        *result = Some(value);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    results.into_iter().map(|r| r.expect("completed")).collect()
 }

@@ -3,7 +3,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_PASSWORD, STRONG_PASSWORD, error_code, spawn_app, spawn_app_in};
+use crate::helpers::{
+    ADMIN_PASSWORD, STRONG_PASSWORD, error_code, join_all, spawn_app, spawn_app_in,
+};
 
 #[tokio::test]
 async fn health_answers_publicly_with_a_request_id() {
@@ -201,7 +203,7 @@ async fn many_concurrent_writes_all_commit() {
             .status()
         }
     });
-    let statuses = futures_join_all(creations).await;
+    let statuses = join_all(creations).await;
     assert!(
         statuses.iter().all(|s| *s == StatusCode::CREATED),
         "{statuses:?}"
@@ -213,39 +215,4 @@ async fn many_concurrent_writes_all_commit() {
         .await
         .unwrap();
     assert_eq!(users.as_array().unwrap().len(), 41);
-}
-
-/// Runs the futures concurrently on this task (no extra dependency for `join_all`).
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for future in futures {
-        set.push(Box::pin(future));
-    }
-    let mut outputs = Vec::with_capacity(set.len());
-    let mut pending: Vec<_> = set.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
-            if let Some(future) = slot {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => {
-                        *result = Some(value);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    outputs.extend(results.into_iter().map(|r| r.expect("completed")));
-    outputs
 }
