@@ -294,6 +294,8 @@ pub async fn update_user(
             Ok(users::find_by_id(conn, id)?.ok_or(ApiError::NotFound))
         })
         .await??;
+    // Sessions may have ended (disabled, new role) and areas may have changed: reconnect with the truth.
+    state.sync.hub.close_user(id, "account changed");
     Ok(account_view(&updated, now))
 }
 
@@ -326,6 +328,7 @@ pub async fn reset_password(
     if !found {
         return Err(ApiError::NotFound);
     }
+    state.sync.hub.close_user(id, "session ended");
     Ok(OneTimePassword { one_time_password })
 }
 
@@ -353,6 +356,7 @@ pub async fn end_user_sessions(
         })
         .await?
         .ok_or(ApiError::NotFound)?;
+    state.sync.hub.close_user(id, "session ended");
     Ok(SessionsKilled {
         sessions_ended: ended,
     })
@@ -381,6 +385,7 @@ pub async fn end_session(
         })
         .await?;
     if ended {
+        state.sync.hub.close_session(id, "session ended");
         Ok(())
     } else {
         Err(ApiError::NotFound)

@@ -572,6 +572,7 @@ pub async fn logout(state: &AppState, actor: &Actor, request_id: Option<String>)
             audit::append(conn, &record, &at).map(|_| ())
         })
         .await?;
+    state.sync.hub.close_session(session, "session ended");
     Ok(())
 }
 
@@ -678,6 +679,8 @@ pub async fn change_password(
         })
         .await?;
     let (user, session, refresh_token) = updated.ok_or(ApiError::Unauthenticated)?;
+    // Every earlier session ended: so do their sync connections.
+    state.sync.hub.close_user(user.id, "session ended");
     let index = index_url(state, &user, false).await?;
     Ok(tokens_for(
         state,

@@ -363,9 +363,9 @@ async fn case_notes_reach_the_social_workers_of_their_area_and_never_an_operator
 }
 
 #[tokio::test]
-async fn a_session_ended_while_connected_is_disconnected() {
-    let desk =
-        desk_with(|settings| settings.sync_limits.session_check = Duration::from_millis(200)).await;
+async fn a_session_ended_while_connected_is_disconnected_at_once() {
+    // The periodic re-check runs every 5 s by default; the close must come sooner than that.
+    let desk = desk().await;
     let mut peer = Peer::join(&desk.app, &desk.operator.1, "tablet").await;
     let response = desk
         .app
@@ -380,7 +380,7 @@ async fn a_session_ended_while_connected_is_disconnected() {
     assert_eq!(response.status(), StatusCode::OK);
     let mut closed = None;
     for _ in 0..5 {
-        match peer.recv_within(Duration::from_secs(2)).await {
+        match peer.recv_within(Duration::from_millis(1500)).await {
             Some(Err(close)) => {
                 closed = Some(close);
                 break;
@@ -689,4 +689,30 @@ async fn a_change_acknowledged_before_the_server_is_killed_is_there_after_a_rest
     assert_eq!(copy.get_heads(), case.get_heads());
     second.kill().unwrap();
     second.wait().unwrap();
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_noticed_by_the_periodic_check_too() {
+    let desk =
+        desk_with(|settings| settings.sync_limits.session_check = Duration::from_millis(200)).await;
+    let mut peer = Peer::join(&desk.app, &desk.colleague.1, "tablet").await;
+    // Disable straight in the database (as another process could), bypassing the admin API's close.
+    let conn = Connection::open(desk.app.data_dir().join("sportello.db")).unwrap();
+    conn.execute(
+        "UPDATE users SET disabled = 1 WHERE id = ?1",
+        [&desk.colleague.0],
+    )
+    .unwrap();
+    let mut closed = None;
+    for _ in 0..5 {
+        match peer.recv_within(Duration::from_secs(2)).await {
+            Some(Err(close)) => {
+                closed = Some(close);
+                break;
+            }
+            Some(Ok(_)) => continue,
+            None => break,
+        }
+    }
+    assert_eq!(closed.map(|(code, _)| code), Some(CloseCode::Policy));
 }
