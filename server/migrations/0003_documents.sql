@@ -51,6 +51,15 @@ CREATE TABLE document_reads (
     PRIMARY KEY (session_id, doc_id)
 ) STRICT, WITHOUT ROWID;
 
+-- Changes refused by validation, by document: offered again (tablets resend on every reconnect) they are
+-- refused at once, without a second audit row, across reconnections and restarts.
+CREATE TABLE refused_changes (
+    doc_id BLOB NOT NULL,
+    change_hash BLOB NOT NULL,
+    refused_at INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, change_hash)
+) STRICT, WITHOUT ROWID;
+
 -- Server-wide singletons (the directory document's id, …).
 CREATE TABLE server_meta (
     key TEXT PRIMARY KEY NOT NULL,

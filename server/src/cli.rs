@@ -140,6 +140,18 @@ pub struct ServeArgs {
     #[arg(long, env = "SPORTELLO_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
 
+    /// Documents kept loaded in memory at most (least recently used are dropped and reload on demand).
+    #[arg(long, env = "SPORTELLO_DOC_CACHE_CAPACITY", default_value_t = 5_000)]
+    pub doc_cache_capacity: usize,
+
+    /// Largest sync (WebSocket) message accepted, in bytes; larger ones close the connection (1009).
+    #[arg(long, env = "SPORTELLO_SYNC_MAX_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub sync_max_message_bytes: usize,
+
+    /// Documents one sync connection may have open at once.
+    #[arg(long, env = "SPORTELLO_SYNC_MAX_OPEN_DOCS", default_value_t = 50_000)]
+    pub sync_max_open_docs: usize,
+
     /// Bearer token for Prometheus on GET /metrics (default: generated into <data-dir>/metrics.token).
     #[arg(long, env = "SPORTELLO_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -165,6 +177,9 @@ impl ServeArgs {
         settings.auth_requests_per_minute = self.auth_requests_per_minute;
         settings.trust_forwarded_for = self.trust_forwarded_for;
         settings.metrics_token = self.metrics_token.filter(|token| !token.is_empty());
+        settings.doc_cache_capacity = self.doc_cache_capacity.max(1);
+        settings.sync_limits.max_frame_bytes = self.sync_max_message_bytes.max(1024);
+        settings.sync_limits.max_open_docs = self.sync_max_open_docs.max(1);
         settings
     }
 }

@@ -48,7 +48,11 @@ pub async fn connect(
             Ok(actor) => Ok(actor),
             Err(ApiError::TokenExpired) => Err("token_expired"),
             Err(ApiError::Unauthenticated) => Err("unauthenticated"),
-            Err(other) => return Err(other),
+            // Still answered inside the protocol: an HTTP 500 would crash the stock JS client too.
+            Err(error) => {
+                tracing::error!(?error, "sync: the token check failed");
+                Err(peer::INTERNAL_ERROR)
+            }
         },
     };
     actix_web::rt::spawn(peer::serve(

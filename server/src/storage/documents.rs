@@ -353,7 +353,7 @@ fn into_listed(
 }
 
 /// Cases an operator may open: every case at the desk, and the cases they created that left the desk
-/// after `retained_since`.
+/// after `retained_since` (strictly: the policy's window `now < left + retention`).
 pub fn listed_for_operator(
     conn: &Connection,
     user: UserId,
@@ -361,7 +361,7 @@ pub fn listed_for_operator(
 ) -> StorageResult<Vec<Listed>> {
     let mut statement = conn.prepare_cached(
         "SELECT id, kind, title, case_status, updated_at FROM documents WHERE kind = 'case' \
-         AND (at_desk = 1 OR (created_by = ?1 AND left_desk_at >= ?2)) ORDER BY updated_at DESC",
+         AND (at_desk = 1 OR (created_by = ?1 AND left_desk_at > ?2)) ORDER BY updated_at DESC",
     )?;
     let rows = statement.query_map(params![user.to_string(), retained_since], listed)?;
     into_listed(rows)
@@ -430,4 +430,31 @@ pub fn index_of(conn: &Connection, owner: UserId) -> StorageResult<Option<RawDoc
             .map_err(|_| corrupt("documents.id is not 16 bytes"))
     })
     .transpose()
+}
+
+/// Remembers changes refused for a document.
+pub fn record_refused(
+    conn: &Connection,
+    doc: &RawDocId,
+    hashes: &[[u8; 32]],
+    now: i64,
+) -> StorageResult<()> {
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO refused_changes (doc_id, change_hash, refused_at) VALUES (?1, ?2, ?3)",
+    )?;
+    for hash in hashes {
+        insert.execute(params![doc.as_slice(), hash.as_slice(), now])?;
+    }
+    Ok(())
+}
+
+/// The changes refused before for a document.
+pub fn refused(conn: &Connection, doc: &RawDocId) -> StorageResult<Vec<[u8; 32]>> {
+    let mut statement =
+        conn.prepare_cached("SELECT change_hash FROM refused_changes WHERE doc_id = ?1")?;
+    let hashes = statement
+        .query_map([doc.as_slice()], |row| row.get::<_, Vec<u8>>(0))?
+        .filter_map(|hash| hash.ok().and_then(|hash| hash.try_into().ok()))
+        .collect();
+    Ok(hashes)
 }

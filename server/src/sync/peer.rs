@@ -36,6 +36,9 @@ use crate::state::AppState;
 use crate::storage::documents::{self, RawDocId};
 use crate::storage::{StorageError, audit};
 
+/// The reason given when the server, not the peer, is at fault.
+pub const INTERNAL_ERROR: &str = "internal error";
+
 /// Why a connection ends.
 #[derive(Debug)]
 enum End {
@@ -106,7 +109,15 @@ pub async fn serve(
         Ok(actor) => actor,
         Err(reason) => {
             let _ = send_error(&mut session, &sync, None, reason).await;
-            let _ = session.close(Some(policy_close(reason))).await;
+            let close = if reason == INTERNAL_ERROR {
+                CloseReason {
+                    code: CloseCode::Error,
+                    description: Some(reason.to_owned()),
+                }
+            } else {
+                policy_close(reason)
+            };
+            let _ = session.close(Some(close)).await;
             return;
         }
     };
@@ -243,7 +254,9 @@ impl Connection {
                 _ = session_check.tick() => {
                     match crate::auth::service::session_still_live(&self.app, &self.actor).await {
                         Ok(true) => {}
-                        Ok(false) => return End::Close(CloseCode::Policy, "session ended".into()),
+                        Ok(false) => {
+                            return End::Close(CloseCode::Policy, "session ended or account changed".into());
+                        }
                         Err(_) => return End::Close(CloseCode::Error, "internal error".into()),
                     }
                 }
@@ -348,6 +361,28 @@ impl Connection {
         Ok(())
     }
 
+    /// Audits a refusal and remembers the refused changes, in one write: offered again, on this connection
+    /// or a later one, they are refused without another audit row.
+    async fn record_refusal(&self, doc: RawDocId, hashes: &[ChangeHash]) -> Result<(), End> {
+        let record = AuditRecord::new(
+            self.actor.audit_actor(),
+            Action::DocRefused,
+            Outcome::Denied,
+        )
+        .target(DocumentId::from_bytes(doc));
+        let at = rfc3339(self.app.clock.now());
+        let now = self.now();
+        let hashes: Vec<[u8; 32]> = hashes.iter().map(|hash| hash.0).collect();
+        self.app
+            .storage
+            .write(move |conn| {
+                documents::record_refused(conn, &doc, &hashes, now)?;
+                audit::append(conn, &record, &at).map(|_| ())
+            })
+            .await?;
+        Ok(())
+    }
+
     /// Audits the first read of `doc` in this session (once per session, across reconnections).
     async fn audit_first_read(&mut self, doc: RawDocId) -> Result<(), End> {
         if !self.read_audited.insert(doc) {
@@ -390,12 +425,19 @@ impl Connection {
                     if self.pending.len() >= self.sync.limits.max_pending_creations {
                         return self.unavailable(doc).await;
                     }
+                    // A creation refused before (on an earlier connection) stays refused without a
+                    // second audit row.
+                    let refused = self
+                        .app
+                        .storage
+                        .read(move |conn| documents::refused(conn, &doc))
+                        .await?;
                     self.pending.insert(
                         doc,
                         Pending {
                             doc: Automerge::new(),
                             state: SyncState::new(),
-                            refused: HashSet::new(),
+                            refused: refused.into_iter().map(ChangeHash).collect(),
                         },
                     );
                     return self.on_pending(doc, message).await;
@@ -475,7 +517,7 @@ impl Connection {
         }
 
         let mut committed = false;
-        let mut refusal: Option<Refusal> = None;
+        let mut refusal: Option<(Refusal, Vec<ChangeHash>)> = None;
         if message
             .heads
             .iter()
@@ -561,8 +603,8 @@ impl Connection {
                     committed = true;
                 }
                 Some(Err(refused)) => {
-                    entry.refused.extend(added);
-                    refusal = Some(refused);
+                    entry.refused.extend(added.iter().copied());
+                    refusal = Some((refused, added));
                 }
             }
         }
@@ -577,8 +619,8 @@ impl Connection {
         };
         drop(entry);
 
-        if let Some(refused) = &refusal {
-            self.audit(Action::DocRefused, Outcome::Denied, doc).await?;
+        if let Some((refused, hashes)) = &refusal {
+            self.record_refusal(doc, hashes).await?;
             tracing::info!(code = refused.code, "sync: refused changes");
             self.tell_refused(doc, refused).await?;
         }
@@ -618,6 +660,7 @@ impl Connection {
             }
             return Ok(());
         }
+        let original = message.clone();
         let mut candidate = pending.doc.clone();
         let mut state = pending.state.clone();
         receive(&mut candidate, &mut state, message)?;
@@ -636,8 +679,8 @@ impl Connection {
         let new = match verdict {
             Ok(new) => new,
             Err(refused) => {
-                pending.refused.extend(added);
-                self.audit(Action::DocRefused, Outcome::Denied, doc).await?;
+                pending.refused.extend(added.iter().copied());
+                self.record_refusal(doc, &added).await?;
                 return self.tell_refused(doc, &refused).await;
             }
         };
@@ -663,8 +706,15 @@ impl Connection {
             .await?;
         self.pending.remove(&doc);
         let Some(row) = stored else {
-            // Created meanwhile by another connection: sync with the stored document instead.
-            return Ok(());
+            // Created meanwhile by another connection (the same tablet reconnecting, say): this message
+            // now goes to the stored document, like any sync of an existing one.
+            let body = DocSync {
+                sender_id: self.peer_label.clone(),
+                target_id: self.sync.server_peer_id.clone(),
+                document_id: DocumentId::from_bytes(doc),
+                data: original.encode(),
+            };
+            return Box::pin(self.on_sync(body, false)).await;
         };
         let access = rules::access(&self.actor, &row, now, &self.sync.rules);
         self.sync.store.adopt(doc, candidate, row);

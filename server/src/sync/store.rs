@@ -92,14 +92,20 @@ impl DocStore {
                 let Some(row) = documents::find(conn, &id)? else {
                     return Ok(None);
                 };
-                Ok(documents::load(conn, &id)?.map(|bytes| (row, bytes)))
+                let refused = documents::refused(conn, &id)?;
+                Ok(documents::load(conn, &id)?.map(|bytes| (row, bytes, refused)))
             })
             .await?;
-        let Some((row, bytes)) = stored else {
+        let Some((row, bytes, refused)) = stored else {
             return Ok(None);
         };
         let doc = load_bytes(&bytes)?;
-        Ok(Some(self.adopt(id, doc, row)))
+        let entry = self.adopt(id, doc, row);
+        if !refused.is_empty() {
+            let mut locked = entry.lock().await;
+            locked.refused.extend(refused.into_iter().map(ChangeHash));
+        }
+        Ok(Some(entry))
     }
 
     /// Puts a document (just created, or just loaded) in the cache; if another task got there first, its

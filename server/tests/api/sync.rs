@@ -271,21 +271,23 @@ async fn invalid_changes_are_refused_told_audited_once_and_never_stored() {
 }
 
 #[tokio::test]
-async fn a_case_that_fails_validation_is_never_created() {
+async fn a_case_that_fails_validation_is_never_created_and_its_refusal_outlives_the_connection() {
     let desk = desk().await;
     let mut bad = new_case(&desk.operator.0, "Gialli");
     bad = edit_case(&bad, |c| c.person.fiscal_code = Some("NOTACODE".into()));
+    let id = DocumentId::new_random();
     let mut peer = Peer::join(&desk.app, &desk.operator.1, "tablet").await;
-    let outcome = peer
-        .sync(
-            DocumentId::new_random(),
-            &mut bad,
-            &mut SyncState::new(),
-            false,
-        )
-        .await;
+    let outcome = peer.sync(id, &mut bad, &mut SyncState::new(), false).await;
     assert_eq!(outcome.ephemeral.len(), 1, "{outcome:?}");
     assert_eq!(stored_documents(&desk.app), 0);
+
+    // The tablet reconnects and offers it again, as tablets do: refused at once, not audited again.
+    let mut again = Peer::join(&desk.app, &desk.operator.1, "tablet").await;
+    let outcome = again.sync(id, &mut bad, &mut SyncState::new(), false).await;
+    assert!(!outcome.unavailable);
+    assert_eq!(stored_documents(&desk.app), 0);
+    let refused = audit_actions(&desk.app, &desk.admin, "doc.refused").await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
 }
 
 #[tokio::test]
