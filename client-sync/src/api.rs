@@ -110,6 +110,15 @@ impl ApiClient {
             .map(|tokens| tokens.user.clone())
     }
 
+    /// The `automerge:` URL of the signed-in user's index document, as of the last login or refresh.
+    pub async fn index_doc(&self) -> Option<String> {
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .and_then(|tokens| tokens.index_doc.clone())
+    }
+
     /// The current access token, for the sync connection.
     pub async fn access_token(&self) -> Result<Secret, ClientError> {
         self.session

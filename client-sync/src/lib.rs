@@ -1,9 +1,22 @@
 //! Sportello's native client, for tablets and tools.
 //!
-//! Today: [`ApiClient`], the REST side — login, transparent refresh of expired access tokens, password
-//! change, logout, and authenticated JSON calls. Next (the sync issue): the local document store and the
-//! automerge-repo sync client, which take their access token from [`ApiClient::access_token`].
+//! - [`api`]: [`ApiClient`], the REST side — login, transparent refresh of expired access tokens, password
+//!   change, logout, and authenticated JSON calls.
+//! - [`store`]: the local SQLite document store (snapshots + chunks, durable, survives restarts) and what
+//!   the tablet knows of each document's state on the server.
+//! - [`sync`]: [`Tablet`], the offline-first document client speaking the automerge-repo protocol with the
+//!   server's `/sync` endpoint: create and edit documents offline, sync in the background with back-off and
+//!   reconnects, and a per-document [`DocStatus`].
+//!
+//! The load generator (`sportello-loadgen`, `src/bin/loadgen.rs`) drives many [`Tablet`]s at once.
+
+// Tests may unwrap: a panic is how they fail. Library code is still linted.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod api;
+pub mod store;
+pub mod sync;
 
 pub use api::{ApiClient, ClientError};
+pub use store::Refusal;
+pub use sync::{ConnectionState, DocStatus, Tablet, TabletError, TabletOptions};

@@ -1,6 +1,4 @@
-//! End-to-end scenarios with the real `client-sync` client against a real server.
-
-#![allow(clippy::unwrap_used)] // a panic is the failure report
+//! Accounts: the first day on a fresh server, token refresh, a disabled account.
 
 use jiff::SignedDuration;
 use serde_json::{Value, json};

@@ -1,0 +1,1006 @@
+//! The tablet: documents kept in the local [`store`](crate::store), edited offline, and synced with the
+//! server over the automerge-repo WebSocket protocol (version "1", `sportello_schema::sync`'s codec).
+//!
+//! [`Tablet`] is the whole API an app needs: open the store, log in, create and edit cases (validated with
+//! the same rules the server applies, before they are committed), ask for documents by URL, start the
+//! background sync, and read each document's [`DocStatus`] — whether the server has the local changes, or
+//! refused them and why, or does not let this user have the document.
+//!
+//! - [`plan`]: the pure decisions (what to send on connect, whether the server has our changes, back-off,
+//!   what a server error means), table-tested.
+//! - [`session`]: the I/O: one task that connects, handshakes, syncs, and reconnects.
+//! - [`refusal`]: reading the server's refusal notices.
+//!
+//! Invariants:
+//! - Every change is durable in the local store before it is offered to the server, and every received
+//!   change is durable before the tablet answers the message that brought it.
+//! - Every (re)connection starts every document with a fresh Automerge sync state: nothing about what the
+//!   server had survives a connection, so a server restored from a backup or a message lost in a cut cannot
+//!   leave a document believed synced.
+//! - A document's content is only ever held by the tablet of the user who owns the store: the store is bound
+//!   to the first user who logs in on it, and another user's login is refused.
+//! - Changes the server refused are not offered again until the user edits the document (the server would
+//!   ignore them), and their reason stays in [`DocStatus::refused`] until the server has the local changes
+//!   or the user discards them ([`Tablet::discard_unsynced_changes`]). Meanwhile the connection syncs the
+//!   server's version of the document (the local one without the refused changes), so other people's
+//!   changes keep arriving.
+
+pub mod plan;
+pub mod refusal;
+mod session;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use automerge::{AutoCommit, Automerge, ChangeHash};
+use autosurgeon::{Hydrate, Reconcile};
+use sportello_schema::api::UserSummary;
+use sportello_schema::catalogue::Catalogue;
+use sportello_schema::documents::{self, CaseDoc, CaseNotesDoc, DirectoryDoc, DocKind};
+use sportello_schema::policy::ActorCtx;
+use sportello_schema::sync::{AutomergeUrl, DocumentId, PeerId, StorageId};
+use sportello_schema::validate::{self, ValidationErrors};
+use sportello_schema::values::{Date, Rfc3339Utc};
+use tokio::sync::{Notify, watch};
+
+use crate::api::{ApiClient, ClientError};
+use crate::store::{self, DocMeta, Refusal, Store, StoreError, StoreWriter, Write};
+
+/// Tuning of a [`Tablet`]; the defaults suit a real tablet.
+#[derive(Clone)]
+pub struct TabletOptions {
+    /// Ask for the user's index at login and for every document it lists (discovery of one's work).
+    pub follow_index: bool,
+    /// First reconnect delay; it doubles per failed attempt, with jitter, up to `backoff_max`.
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+    /// TCP + WebSocket upgrade.
+    pub connect_timeout: Duration,
+    /// From `join` to the server's `peer`.
+    pub handshake_timeout: Duration,
+    /// Writing a batch of frames.
+    pub send_timeout: Duration,
+    /// A WebSocket ping this often; a connection silent for three intervals is given up.
+    pub ping_interval: Duration,
+    /// Incremental chunks kept per document before it is rewritten as one snapshot.
+    pub compact_after_chunks: usize,
+    /// "Now", for timestamps in new documents and date checks (replaceable in tests).
+    pub clock: Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>,
+}
+
+impl Default for TabletOptions {
+    fn default() -> Self {
+        Self {
+            follow_index: true,
+            backoff_min: Duration::from_millis(250),
+            backoff_max: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(30),
+            ping_interval: Duration::from_secs(10),
+            compact_after_chunks: 64,
+            clock: Arc::new(jiff::Timestamp::now),
+        }
+    }
+}
+
+impl std::fmt::Debug for TabletOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TabletOptions")
+            .field("follow_index", &self.follow_index)
+            .field("backoff_min", &self.backoff_min)
+            .field("backoff_max", &self.backoff_max)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TabletError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Api(#[from] ClientError),
+    #[error("the document is not valid: {0}")]
+    Invalid(ValidationErrors),
+    #[error("no such document on this tablet: {0}")]
+    NotFound(DocumentId),
+    #[error("the document is not of the expected kind: {0}")]
+    WrongShape(String),
+    #[error("nobody has logged in on this tablet yet")]
+    NotLoggedIn,
+    #[error("this tablet's store belongs to another user; wipe it before another user logs in")]
+    OtherUser,
+    #[error("the server URL must start with http:// or https://")]
+    BadUrl,
+    #[error("gave up waiting after {waited:?}: {what}")]
+    Timeout { waited: Duration, what: String },
+}
+
+impl TabletError {
+    /// True when the same call may succeed later without anything else changing.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            TabletError::Api(error) => error.is_retryable(),
+            TabletError::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// Where a document stands between this tablet and the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocStatus {
+    /// The tablet holds content (false for a document asked for that has not arrived).
+    pub has_content: bool,
+    /// The server has every local change (it announced heads containing ours). True for an empty
+    /// document: there is nothing to send.
+    pub synced_to_server: bool,
+    /// The server refused local changes, with its reason (cleared once it has the local changes).
+    pub refused: Option<Refusal>,
+    /// The server said the document does not exist for this user (unknown, or no read access).
+    pub unavailable: bool,
+    /// Made on this tablet.
+    pub created_locally: bool,
+    /// Asked for by the user or the index.
+    pub wanted: bool,
+}
+
+/// The sync connection, as the app shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Sync not started (or stopped).
+    Stopped,
+    Connecting,
+    Online,
+    /// Waiting `retry_in` before the next attempt, after `error`.
+    Offline {
+        retry_in: Duration,
+        error: String,
+    },
+    /// The server will not sync this session (expired, revoked, password change due): log in again.
+    NeedsLogin {
+        reason: String,
+    },
+}
+
+/// One document in memory.
+#[derive(Debug)]
+struct LocalDoc {
+    doc: Automerge,
+    meta: DocMeta,
+    /// Heads of what the store holds.
+    persisted_heads: Vec<ChangeHash>,
+    /// Chunks stored since the last snapshot.
+    chunks: usize,
+    /// Bumped when the document's history is replaced (discarding refused changes): sync states built for
+    /// an older epoch are dropped.
+    epoch: u64,
+    /// While a refusal stands: the server's version (the document without the refused changes), which is
+    /// what the connection syncs; what it receives is merged into `doc`. Rebuilt on demand, never stored.
+    server_version: Option<Automerge>,
+}
+
+impl LocalDoc {
+    fn empty() -> Self {
+        Self {
+            doc: Automerge::new(),
+            meta: DocMeta::default(),
+            persisted_heads: Vec::new(),
+            chunks: 0,
+            epoch: 0,
+            server_version: None,
+        }
+    }
+
+    fn has_content(&self) -> bool {
+        !self.doc.get_heads().is_empty()
+    }
+
+    fn view(&self) -> plan::DocView {
+        let refused_at = self.meta.refusal.as_ref().map(|(_, at)| at.clone());
+        // Only needed (and only computed) while a refusal stands.
+        let server_version_held = refused_at.is_some()
+            && (self.server_version.is_some()
+                || (!self.meta.server_heads.is_empty()
+                    && self
+                        .meta
+                        .server_heads
+                        .iter()
+                        .all(|head| self.doc.get_change_meta_by_hash(head).is_some())));
+        plan::DocView {
+            has_content: self.has_content(),
+            wanted: self.meta.wanted,
+            local_heads: self.doc.get_heads(),
+            refused_at,
+            server_version_held,
+        }
+    }
+
+    /// The server's version of the document: built from the last heads the server announced, then kept
+    /// up to date by syncing it (so it may be ahead of, or wait for changes announced in, those heads).
+    fn server_version(&mut self) -> Option<&mut Automerge> {
+        if self.server_version.is_none() && !self.meta.server_heads.is_empty() {
+            self.server_version = self.doc.fork_at(&self.meta.server_heads).ok();
+        }
+        self.server_version.as_mut()
+    }
+
+    /// The refusal no longer stands (the server has our changes, or they were discarded).
+    fn clear_refusal(&mut self) {
+        self.meta.refusal = None;
+        self.server_version = None;
+    }
+
+    fn status(&self) -> DocStatus {
+        DocStatus {
+            has_content: self.has_content(),
+            synced_to_server: plan::server_has_our_changes(&self.doc, &self.meta.server_heads),
+            refused: self.meta.refusal.as_ref().map(|(r, _)| r.clone()),
+            unavailable: self.meta.unavailable,
+            created_locally: self.meta.created_locally,
+            wanted: self.meta.wanted,
+        }
+    }
+
+    /// The writes that bring the store up to date with this document (metadata always, content if it
+    /// changed: a chunk, or a snapshot when there is none yet or the chunks have piled up).
+    fn persist(&mut self, id: DocumentId, compact_after: usize) -> Vec<Write> {
+        let mut writes = vec![Write::Meta(id, self.meta.clone())];
+        let heads = self.doc.get_heads();
+        if heads != self.persisted_heads {
+            if self.persisted_heads.is_empty() || self.chunks >= compact_after {
+                writes.push(Write::Snapshot(id, self.doc.save()));
+                self.chunks = 0;
+            } else {
+                writes.push(Write::Chunk(id, self.doc.save_after(&self.persisted_heads)));
+                self.chunks += 1;
+            }
+            self.persisted_heads = heads;
+        }
+        writes
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    docs: HashMap<DocumentId, LocalDoc>,
+    owner: Option<UserSummary>,
+    connection: ConnectionState,
+    /// Documents changed locally (edited, created, wanted) that the live session has not offered yet.
+    dirty: HashSet<DocumentId>,
+    index: Option<DocumentId>,
+}
+
+struct Shared {
+    api: ApiClient,
+    ws_url: String,
+    peer_id: PeerId,
+    storage_id: StorageId,
+    writer: StoreWriter,
+    options: TabletOptions,
+    state: Mutex<State>,
+    /// Bumped on every change a caller may wait for.
+    changes: watch::Sender<u64>,
+    /// Bumped on every login.
+    logins: watch::Sender<u64>,
+    /// Local changes for the live session to offer.
+    outbox: Notify,
+    /// Cut a back-off short.
+    wake: Notify,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("ws_url", &self.ws_url)
+            .field("peer_id", &self.peer_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn bump(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    fn set_connection(&self, connection: ConnectionState) {
+        let changed = {
+            let mut state = self.lock();
+            let changed = state.connection != connection;
+            state.connection = connection;
+            changed
+        };
+        if changed {
+            self.bump();
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Running {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// A tablet: a local store of documents and a sync client. Cheap to share behind an `Arc`; every method
+/// takes `&self`.
+#[derive(Debug)]
+pub struct Tablet {
+    shared: Arc<Shared>,
+    running: Mutex<Option<Running>>,
+}
+
+const SETTING_PEER: &str = "peer_id";
+const SETTING_STORAGE: &str = "storage_id";
+const SETTING_OWNER: &str = "owner";
+
+fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    if getrandom::fill(&mut buffer).is_err() {
+        // No OS randomness: fall back on a fresh document id's randomness source.
+        buffer = DocumentId::new_random().as_bytes()[..bytes.min(16)].to_vec();
+    }
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn random_u64() -> u64 {
+    getrandom::u64().unwrap_or(0x9e37_79b9_7f4a_7c15)
+}
+
+fn sync_url(base_url: &str) -> Result<String, TabletError> {
+    let base = base_url.trim_end_matches('/');
+    let rest = if let Some(rest) = base.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else if let Some(rest) = base.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else {
+        return Err(TabletError::BadUrl);
+    };
+    Ok(format!("{rest}/sync"))
+}
+
+impl Tablet {
+    /// Opens (creating if needed) the tablet's store in `dir`, for the server at `base_url`
+    /// (`http://host:port`). `device_name` labels the tablet's sessions in the admins' list.
+    pub async fn open(
+        dir: impl AsRef<Path>,
+        base_url: &str,
+        device_name: &str,
+    ) -> Result<Tablet, TabletError> {
+        Self::open_with(dir, base_url, device_name, TabletOptions::default()).await
+    }
+
+    pub async fn open_with(
+        dir: impl AsRef<Path>,
+        base_url: &str,
+        device_name: &str,
+        options: TabletOptions,
+    ) -> Result<Tablet, TabletError> {
+        let ws_url = sync_url(base_url)?;
+        let dir = dir.as_ref().to_owned();
+        let (store, docs, settings) = tokio::task::spawn_blocking(move || {
+            let store = Store::open(&dir)?;
+            let docs = store.load_documents()?;
+            let settings = store::settings(&store)?;
+            Ok::<_, StoreError>((store, docs, settings))
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt {
+            id: "-".into(),
+            reason: format!("loading panicked: {e}"),
+        })??;
+        let writer = StoreWriter::spawn(store);
+
+        let mut new_settings = Vec::new();
+        let peer_id = settings
+            .get(SETTING_PEER)
+            .and_then(|p| PeerId::parse(p).ok())
+            .unwrap_or_else(|| {
+                let label = format!("tablet-{}", random_hex(8));
+                new_settings.push(Write::Setting(SETTING_PEER.into(), label.clone()));
+                PeerId::parse(&label).expect("a short ASCII label")
+            });
+        let storage_id = settings
+            .get(SETTING_STORAGE)
+            .and_then(|p| StorageId::parse(p).ok())
+            .unwrap_or_else(|| {
+                let hex = random_hex(16);
+                let label = format!(
+                    "{}-{}-{}-{}-{}",
+                    &hex[..8],
+                    &hex[8..12],
+                    &hex[12..16],
+                    &hex[16..20],
+                    &hex[20..]
+                );
+                new_settings.push(Write::Setting(SETTING_STORAGE.into(), label.clone()));
+                StorageId::parse(&label).expect("a UUID-shaped label")
+            });
+        if !new_settings.is_empty() {
+            writer.submit(new_settings).wait().await?;
+        }
+        let owner = settings
+            .get(SETTING_OWNER)
+            .and_then(|json| serde_json::from_str::<UserSummary>(json).ok());
+
+        let mut index = None;
+        let docs = docs
+            .into_iter()
+            .map(|stored| {
+                if stored.meta.wanted
+                    && !stored.doc.get_heads().is_empty()
+                    && documents::kind_of(&stored.doc).ok() == Some(DocKind::Index)
+                {
+                    index = Some(stored.id);
+                }
+                let local = LocalDoc {
+                    persisted_heads: stored.doc.get_heads(),
+                    doc: stored.doc,
+                    meta: stored.meta,
+                    chunks: stored.chunks,
+                    epoch: 0,
+                    server_version: None,
+                };
+                (stored.id, local)
+            })
+            .collect();
+        let state = State {
+            docs,
+            owner,
+            connection: ConnectionState::Stopped,
+            dirty: HashSet::new(),
+            index,
+        };
+        let shared = Shared {
+            api: ApiClient::new(base_url, Some(device_name.to_owned())),
+            ws_url,
+            peer_id,
+            storage_id,
+            writer,
+            options,
+            state: Mutex::new(state),
+            changes: watch::channel(0).0,
+            logins: watch::channel(0).0,
+            outbox: Notify::new(),
+            wake: Notify::new(),
+        };
+        Ok(Tablet {
+            shared: Arc::new(shared),
+            running: Mutex::new(None),
+        })
+    }
+
+    /// The REST client (password change, `me`, admin calls).
+    pub fn api(&self) -> &ApiClient {
+        &self.shared.api
+    }
+
+    /// The label this tablet gives itself in the sync protocol (stable across restarts).
+    pub fn peer_id(&self) -> &PeerId {
+        &self.shared.peer_id
+    }
+
+    /// Logs in over REST. The store is bound to the first user who logs in; another user is refused
+    /// ([`TabletError::OtherUser`]) and their new session is ended at once.
+    pub async fn login(&self, username: &str, password: &str) -> Result<UserSummary, TabletError> {
+        let user = self.shared.api.login(username, password).await?;
+        let other = {
+            let state = self.shared.lock();
+            state
+                .owner
+                .as_ref()
+                .is_some_and(|owner| owner.id != user.id)
+        };
+        if other {
+            let _ = self.shared.api.logout().await;
+            return Err(TabletError::OtherUser);
+        }
+        let json = serde_json::to_string(&user).map_err(|e| StoreError::Corrupt {
+            id: "-".into(),
+            reason: e.to_string(),
+        })?;
+        let ticket = self
+            .shared
+            .writer
+            .submit(vec![Write::Setting(SETTING_OWNER.into(), json)]);
+        self.shared.lock().owner = Some(user.clone());
+        ticket.wait().await?;
+        if self.shared.options.follow_index
+            && let Some(url) = self.shared.api.index_doc().await
+            && let Ok(url) = AutomergeUrl::parse(&url)
+        {
+            self.shared.lock().index = Some(url.document_id());
+            self.want(&url).await?;
+        }
+        self.shared.logins.send_modify(|n| *n = n.wrapping_add(1));
+        self.shared.bump();
+        Ok(user)
+    }
+
+    /// The user this tablet's store belongs to (known offline after the first login).
+    pub fn owner(&self) -> Option<UserSummary> {
+        self.shared.lock().owner.clone()
+    }
+
+    /// "Now" in the form documents store it.
+    pub fn now(&self) -> Rfc3339Utc {
+        let now = (self.shared.options.clock)();
+        let text = now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        Rfc3339Utc::parse(&text).expect("jiff formats a valid UTC timestamp")
+    }
+
+    fn today(&self) -> Date {
+        self.now().date()
+    }
+
+    fn actor(&self) -> Result<ActorCtx, TabletError> {
+        let owner = self.owner().ok_or(TabletError::NotLoggedIn)?;
+        Ok(ActorCtx::new(owner.id, owner.role, owner.areas))
+    }
+
+    /// The catalogue validation checks codes against: the directory document's if the tablet holds it,
+    /// the defaults otherwise.
+    pub fn catalogue(&self) -> Catalogue {
+        let state = self.shared.lock();
+        state
+            .docs
+            .values()
+            .filter(|local| local.has_content())
+            .filter(|local| documents::kind_of(&local.doc).ok() == Some(DocKind::Directory))
+            .find_map(|local| autosurgeon::hydrate::<_, DirectoryDoc>(&local.doc).ok())
+            .map(|directory| directory.catalogue())
+            .unwrap_or_else(Catalogue::defaults)
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Documents
+
+    /// Creates a case, offline if need be, after checking it with the server's rules for this user.
+    pub async fn create_case(&self, case: &CaseDoc) -> Result<DocumentId, TabletError> {
+        let actor = self.actor()?;
+        let catalogue = self.catalogue();
+        validate::case(case, &catalogue, self.today())
+            .and_then(|()| validate::case_change(None, case, &actor, &catalogue))
+            .map_err(TabletError::Invalid)?;
+        self.create_document(case).await
+    }
+
+    /// Creates case notes (social workers, for one of their areas), checked like [`Tablet::create_case`].
+    pub async fn create_case_notes(&self, notes: &CaseNotesDoc) -> Result<DocumentId, TabletError> {
+        let actor = self.actor()?;
+        validate::case_notes(notes, &self.catalogue())
+            .and_then(|()| validate::case_notes_change(None, notes, &actor))
+            .map_err(TabletError::Invalid)?;
+        self.create_document(notes).await
+    }
+
+    /// Creates a document from any value, unchecked (tools and tests; forms use the checked calls).
+    pub async fn create_document<T: Reconcile>(
+        &self,
+        value: &T,
+    ) -> Result<DocumentId, TabletError> {
+        let mut writer = AutoCommit::new();
+        autosurgeon::reconcile(&mut writer, value)
+            .map_err(|e| TabletError::WrongShape(e.to_string()))?;
+        let doc = writer.document().clone();
+        let id = DocumentId::new_random();
+        let ticket = {
+            let mut state = self.shared.lock();
+            let mut local = LocalDoc::empty();
+            local.doc = doc;
+            local.meta.created_locally = true;
+            let writes = local.persist(id, self.shared.options.compact_after_chunks);
+            state.docs.insert(id, local);
+            state.dirty.insert(id);
+            self.shared.writer.submit(writes)
+        };
+        ticket.wait().await?;
+        self.shared.outbox.notify_one();
+        self.shared.bump();
+        Ok(id)
+    }
+
+    /// Edits a case through its typed form; the result is checked with the server's rules for this user
+    /// (the document itself and the change from the current version) before it is committed.
+    pub async fn edit_case(
+        &self,
+        id: DocumentId,
+        edit: impl FnOnce(&mut CaseDoc),
+    ) -> Result<(), TabletError> {
+        let actor = self.actor()?;
+        let catalogue = self.catalogue();
+        let today = self.today();
+        self.edit_typed(id, edit, move |old: &CaseDoc, new: &CaseDoc| {
+            validate::case(new, &catalogue, today)
+                .and_then(|()| validate::case_change(Some(old), new, &actor, &catalogue))
+        })
+        .await
+    }
+
+    /// Edits a case without the local checks: for tools and tests that need to see what the server does
+    /// with a change it must refuse.
+    pub async fn edit_case_unchecked(
+        &self,
+        id: DocumentId,
+        edit: impl FnOnce(&mut CaseDoc),
+    ) -> Result<(), TabletError> {
+        self.edit_typed(id, edit, |_: &CaseDoc, _: &CaseDoc| Ok(()))
+            .await
+    }
+
+    /// Edits case notes through their typed form, checked like [`Tablet::edit_case`].
+    pub async fn edit_case_notes(
+        &self,
+        id: DocumentId,
+        edit: impl FnOnce(&mut CaseNotesDoc),
+    ) -> Result<(), TabletError> {
+        let actor = self.actor()?;
+        let catalogue = self.catalogue();
+        self.edit_typed(id, edit, move |old: &CaseNotesDoc, new: &CaseNotesDoc| {
+            validate::case_notes(new, &catalogue)
+                .and_then(|()| validate::case_notes_change(Some(old), new, &actor))
+        })
+        .await
+    }
+
+    async fn edit_typed<T: Hydrate + Reconcile + Clone>(
+        &self,
+        id: DocumentId,
+        edit: impl FnOnce(&mut T),
+        check: impl FnOnce(&T, &T) -> Result<(), ValidationErrors>,
+    ) -> Result<(), TabletError> {
+        let ticket = {
+            let mut state = self.shared.lock();
+            let local = state
+                .docs
+                .get_mut(&id)
+                .filter(|local| local.has_content())
+                .ok_or(TabletError::NotFound(id))?;
+            let old: T = autosurgeon::hydrate(&local.doc)
+                .map_err(|e| TabletError::WrongShape(e.to_string()))?;
+            let mut new = old.clone();
+            edit(&mut new);
+            check(&old, &new).map_err(TabletError::Invalid)?;
+            local
+                .doc
+                .transact(|tx| autosurgeon::reconcile(tx, &new))
+                .map_err(|failure| TabletError::WrongShape(failure.error.to_string()))?;
+            let writes = local.persist(id, self.shared.options.compact_after_chunks);
+            state.dirty.insert(id);
+            self.shared.writer.submit(writes)
+        };
+        ticket.wait().await?;
+        self.shared.outbox.notify_one();
+        self.shared.bump();
+        Ok(())
+    }
+
+    /// Asks for a document (a link, or an index entry): requested on every connection until it arrives.
+    pub async fn want(&self, url: &AutomergeUrl) -> Result<DocumentId, TabletError> {
+        let id = url.document_id();
+        let ticket = {
+            let mut state = self.shared.lock();
+            let local = state.docs.entry(id).or_insert_with(LocalDoc::empty);
+            if local.meta.wanted {
+                None
+            } else {
+                local.meta.wanted = true;
+                let writes = local.persist(id, self.shared.options.compact_after_chunks);
+                state.dirty.insert(id);
+                Some(self.shared.writer.submit(writes))
+            }
+        };
+        if let Some(ticket) = ticket {
+            ticket.wait().await?;
+            self.shared.outbox.notify_one();
+            self.shared.bump();
+        }
+        Ok(id)
+    }
+
+    /// Drops the local changes the server does not have (after a refusal): the document goes back to the
+    /// last version the server announced, or — for a document made here that the server never accepted —
+    /// is deleted. The user then redoes the edit correctly.
+    pub async fn discard_unsynced_changes(&self, id: DocumentId) -> Result<(), TabletError> {
+        let ticket = {
+            let mut state = self.shared.lock();
+            let local = state.docs.get_mut(&id).ok_or(TabletError::NotFound(id))?;
+            if local.meta.server_heads.is_empty() {
+                state.docs.remove(&id);
+                state.dirty.remove(&id);
+                self.shared.writer.submit(vec![Write::Delete(id)])
+            } else {
+                let doc = local
+                    .doc
+                    .fork_at(&local.meta.server_heads)
+                    .map_err(|e| TabletError::WrongShape(e.to_string()))?;
+                local.doc = doc;
+                local.clear_refusal();
+                local.epoch += 1;
+                // History shrank: rewrite the stored bytes as one snapshot.
+                local.persisted_heads.clear();
+                let writes = local.persist(id, self.shared.options.compact_after_chunks);
+                state.dirty.insert(id);
+                self.shared.writer.submit(writes)
+            }
+        };
+        ticket.wait().await?;
+        self.shared.outbox.notify_one();
+        self.shared.bump();
+        Ok(())
+    }
+
+    /// Every document the tablet knows (held or asked for).
+    pub fn documents(&self) -> Vec<DocumentId> {
+        let mut ids: Vec<_> = self.shared.lock().docs.keys().copied().collect();
+        ids.sort_by_key(|id| *id.as_bytes());
+        ids
+    }
+
+    /// A copy of the document, if the tablet holds its content.
+    pub fn document(&self, id: DocumentId) -> Option<Automerge> {
+        self.with_document(id, Automerge::clone)
+    }
+
+    /// Reads the document in place, if the tablet holds its content.
+    pub fn with_document<R>(
+        &self,
+        id: DocumentId,
+        read: impl FnOnce(&Automerge) -> R,
+    ) -> Option<R> {
+        let state = self.shared.lock();
+        state
+            .docs
+            .get(&id)
+            .filter(|local| local.has_content())
+            .map(|local| read(&local.doc))
+    }
+
+    pub fn heads(&self, id: DocumentId) -> Option<Vec<ChangeHash>> {
+        self.with_document(id, Automerge::get_heads)
+    }
+
+    /// The case, hydrated; `None` if the tablet does not hold it.
+    pub fn case(&self, id: DocumentId) -> Result<Option<CaseDoc>, TabletError> {
+        self.with_document(id, autosurgeon::hydrate::<_, CaseDoc>)
+            .transpose()
+            .map_err(|e| TabletError::WrongShape(e.to_string()))
+    }
+
+    pub fn status(&self, id: DocumentId) -> Option<DocStatus> {
+        self.shared.lock().docs.get(&id).map(LocalDoc::status)
+    }
+
+    pub fn connection(&self) -> ConnectionState {
+        self.shared.lock().connection.clone()
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Sync
+
+    /// Starts syncing in the background (a task on the current tokio runtime); does nothing if running.
+    pub fn start(&self) {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if running.as_ref().is_some_and(|r| !r.task.is_finished()) {
+            return;
+        }
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(session::run(Arc::clone(&self.shared), stopped));
+        *running = Some(Running { stop, task });
+    }
+
+    /// Stops syncing (closing the connection) and waits, at most a few seconds, for the task to end.
+    pub async fn stop(&self) {
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(running) = running {
+            let _ = running.stop.send(true);
+            let mut task = running.task;
+            if tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+        self.shared.set_connection(ConnectionState::Stopped);
+    }
+
+    /// Retries the connection now instead of at the end of the back-off (call it when the OS says the
+    /// network is back).
+    pub fn reconnect_now(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    /// A receiver that changes whenever a document, a status or the connection changes.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.shared.changes.subscribe()
+    }
+
+    /// Waits until `done(self)` holds, re-checking on every change, for at most `timeout`.
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        what: &str,
+        mut done: impl FnMut(&Tablet) -> bool,
+    ) -> Result<(), TabletError> {
+        let mut changes = self.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            changes.borrow_and_update();
+            if done(self) {
+                return Ok(());
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => {
+                    return if done(self) {
+                        Ok(())
+                    } else {
+                        Err(TabletError::Timeout {
+                            waited: timeout,
+                            what: format!("{what} (connection: {:?})", self.connection()),
+                        })
+                    };
+                }
+            }
+        }
+    }
+
+    /// Waits until the server has every local change of each of `ids`.
+    pub async fn wait_synced(
+        &self,
+        ids: &[DocumentId],
+        timeout: Duration,
+    ) -> Result<(), TabletError> {
+        let outcome = self
+            .wait_for(timeout, "documents synced", |tablet| {
+                ids.iter().all(|id| {
+                    tablet
+                        .status(*id)
+                        .is_some_and(|s| s.has_content && s.synced_to_server)
+                })
+            })
+            .await;
+        outcome.map_err(|error| match error {
+            TabletError::Timeout { waited, what } => {
+                let pending: Vec<String> = ids
+                    .iter()
+                    .filter(|id| !self.status(**id).is_some_and(|s| s.synced_to_server))
+                    .map(|id| format!("{id}: {:?}", self.status(*id)))
+                    .collect();
+                TabletError::Timeout {
+                    waited,
+                    what: format!("{what}; not synced: {}", pending.join(", ")),
+                }
+            }
+            other => other,
+        })
+    }
+
+    /// Waits until every document the tablet knows is settled: synced, refused (and not edited since),
+    /// or unavailable; and every wanted document has arrived or been declared unavailable.
+    pub async fn wait_settled(&self, timeout: Duration) -> Result<(), TabletError> {
+        self.wait_for(timeout, "every document settled", |tablet| {
+            let state = tablet.shared.lock();
+            state.docs.values().all(|local| {
+                let status = local.status();
+                status.unavailable
+                    || plan::opening(&local.view()).holds_back_refused_changes()
+                    || (status.synced_to_server && (status.has_content || !status.wanted))
+            })
+        })
+        .await
+    }
+}
+
+impl Drop for Tablet {
+    fn drop(&mut self) {
+        if let Some(running) = self
+            .running
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            let _ = running.stop.send(true);
+            running.task.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::ROOT;
+    use automerge::transaction::Transactable;
+
+    use super::*;
+
+    fn edit(local: &mut LocalDoc, value: i64) {
+        let mut tx = local.doc.transaction();
+        tx.put(ROOT, "n", value).unwrap();
+        tx.commit();
+    }
+
+    #[test]
+    fn a_document_is_stored_as_a_snapshot_then_chunks_then_a_new_snapshot() {
+        let id = DocumentId::new_random();
+        let mut local = LocalDoc::empty();
+        let kinds = |writes: &[Write]| -> Vec<&'static str> {
+            writes
+                .iter()
+                .map(|w| match w {
+                    Write::Meta(..) => "meta",
+                    Write::Snapshot(..) => "snapshot",
+                    Write::Chunk(..) => "chunk",
+                    Write::Delete(..) => "delete",
+                    Write::Setting(..) => "setting",
+                })
+                .collect()
+        };
+        assert_eq!(
+            kinds(&local.persist(id, 2)),
+            ["meta"],
+            "nothing to store yet"
+        );
+        edit(&mut local, 1);
+        assert_eq!(kinds(&local.persist(id, 2)), ["meta", "snapshot"]);
+        assert_eq!(kinds(&local.persist(id, 2)), ["meta"], "unchanged");
+        edit(&mut local, 2);
+        assert_eq!(kinds(&local.persist(id, 2)), ["meta", "chunk"]);
+        edit(&mut local, 3);
+        assert_eq!(kinds(&local.persist(id, 2)), ["meta", "chunk"]);
+        edit(&mut local, 4);
+        assert_eq!(
+            kinds(&local.persist(id, 2)),
+            ["meta", "snapshot"],
+            "compacted"
+        );
+    }
+
+    #[test]
+    fn the_sync_url_follows_the_servers_scheme() {
+        assert_eq!(
+            sync_url("http://127.0.0.1:8080").unwrap(),
+            "ws://127.0.0.1:8080/sync"
+        );
+        assert_eq!(
+            sync_url("https://sportello.comune.it/").unwrap(),
+            "wss://sportello.comune.it/sync"
+        );
+        assert!(matches!(sync_url("ftp://x"), Err(TabletError::BadUrl)));
+    }
+
+    #[tokio::test]
+    async fn nothing_is_created_before_anyone_has_logged_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let tablet = Tablet::open(dir.path(), "http://127.0.0.1:9", "test")
+            .await
+            .unwrap();
+        let case = CaseDoc::new(
+            sportello_schema::UserId::new_random(),
+            &tablet.now(),
+            sportello_schema::documents::Channel::Desk,
+        );
+        assert!(matches!(
+            tablet.create_case(&case).await,
+            Err(TabletError::NotLoggedIn)
+        ));
+        assert!(tablet.documents().is_empty());
+        assert_eq!(tablet.connection(), ConnectionState::Stopped);
+        let label = tablet.peer_id().clone();
+        drop(tablet);
+        let again = Tablet::open(dir.path(), "http://127.0.0.1:9", "test")
+            .await
+            .unwrap();
+        assert_eq!(again.peer_id(), &label, "the peer label is kept");
+    }
+}

@@ -1,0 +1,337 @@
+//! The decisions of the sync client, as pure functions over plain values (no I/O, no clock, no randomness
+//! of their own), so they can be table-tested: what to send for a document when a connection opens or the
+//! user edits, whether the server has our changes, which documents an index adds, how long to wait before
+//! reconnecting, and what a server `error` message means for the next attempt.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use automerge::{Automerge, ChangeHash};
+use sportello_schema::documents::IndexDoc;
+use sportello_schema::sync::{AutomergeUrl, DocumentId};
+
+/// What the planner needs to know about one local document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocView {
+    /// The tablet holds some of its content (it has heads).
+    pub has_content: bool,
+    /// The user asked for it.
+    pub wanted: bool,
+    pub local_heads: Vec<ChangeHash>,
+    /// Local heads when the server last refused changes to it, if it did and the refusal still stands.
+    pub refused_at: Option<Vec<ChangeHash>>,
+    /// The tablet holds every change of the last version the server announced (a non-empty one).
+    pub server_version_held: bool,
+}
+
+/// What to send for a document when a connection opens (or it changes locally), and which version of it
+/// the connection syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// A `sync` of the local document: offer what we have (a document made offline gets created on the
+    /// server this way).
+    Sync,
+    /// A `request`: we have nothing and ask for it (answered with the document or `doc-unavailable`).
+    Request,
+    /// A `sync` of the server's version (the local document without the changes the server refused): the
+    /// server ignores any message whose heads include refused changes, so this keeps the document receiving
+    /// other people's changes while the refused ones are held back.
+    SyncServerVersion,
+    /// Nothing, for now.
+    Hold(Hold),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// The server refused exactly what we hold and never had a version of it (a refused creation): wait
+    /// for the user to edit or discard it.
+    RefusedUnchanged,
+    /// Neither content nor a wish for it.
+    NothingToSay,
+}
+
+impl Opening {
+    /// Local changes are being held back after a refusal (the document is as settled as it can get).
+    pub fn holds_back_refused_changes(self) -> bool {
+        matches!(
+            self,
+            Opening::SyncServerVersion | Opening::Hold(Hold::RefusedUnchanged)
+        )
+    }
+}
+
+/// Refused changes are not offered again until the user edits the document: the server would ignore them
+/// (and, for a creation, refuse and audit them again). Meanwhile the server's version keeps syncing.
+pub fn opening(doc: &DocView) -> Opening {
+    if let Some(at) = &doc.refused_at
+        && same_heads(at, &doc.local_heads)
+    {
+        return if doc.server_version_held {
+            Opening::SyncServerVersion
+        } else {
+            Opening::Hold(Hold::RefusedUnchanged)
+        };
+    }
+    if doc.has_content {
+        Opening::Sync
+    } else if doc.wanted {
+        Opening::Request
+    } else {
+        Opening::Hold(Hold::NothingToSay)
+    }
+}
+
+fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+    let a: HashSet<_> = a.iter().collect();
+    let b: HashSet<_> = b.iter().collect();
+    a == b
+}
+
+/// Whether the server has every local change of `doc`, given the heads it last announced: each local head
+/// is one of the server's heads (automerge-repo's `hasOurChanges` compares the same sets). Containment is
+/// all there is to check: a local head is, by definition, not an ancestor of anything we hold, so if the
+/// server is ahead with changes we have not received yet the answer is "not known yet" (false) until they
+/// arrive, and then our heads are its heads.
+pub fn server_has_our_changes(doc: &Automerge, server_heads: &[ChangeHash]) -> bool {
+    doc.get_heads()
+        .iter()
+        .all(|head| server_heads.contains(head))
+}
+
+/// The documents an index lists that the tablet does not know yet (in index order, no duplicates).
+pub fn index_wants(index: &IndexDoc, known: impl Fn(&DocumentId) -> bool) -> Vec<DocumentId> {
+    let mut seen = HashSet::new();
+    index
+        .entries
+        .iter()
+        .filter_map(|entry| AutomergeUrl::parse(&entry.url).ok())
+        .map(|url| url.document_id())
+        .filter(|id| !known(id) && seen.insert(*id))
+        .collect()
+}
+
+/// Exponential back-off with jitter: attempt n waits a random time in [d/2, d] where d = `min` · 2ⁿ,
+/// capped at `max`. Reset after a connection that got as far as the handshake.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    min: Duration,
+    max: Duration,
+    attempt: u32,
+}
+
+impl Backoff {
+    pub fn new(min: Duration, max: Duration) -> Self {
+        Self {
+            min,
+            max: max.max(min),
+            attempt: 0,
+        }
+    }
+
+    /// The next wait; `random` is any random number (the jitter).
+    pub fn next_delay(&mut self, random: u64) -> Duration {
+        let factor = 1u32.checked_shl(self.attempt.min(20)).unwrap_or(u32::MAX);
+        let ceiling = self.min.saturating_mul(factor).min(self.max);
+        self.attempt = self.attempt.saturating_add(1);
+        let half = ceiling / 2;
+        let spread = (ceiling - half).as_micros().max(1) as u64;
+        half + Duration::from_micros(random % (spread + 1))
+    }
+
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+}
+
+/// What a server's `error` message (sent before it closes) asks of the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerError {
+    /// The access token expired: refresh it and reconnect at once.
+    RefreshToken,
+    /// The session is over or the account cannot sync (revoked, disabled, password change due): the user
+    /// must log in again; retrying cannot help.
+    LogIn,
+    /// Anything else (protocol trouble, server error, limits): reconnect after a back-off.
+    Retry,
+}
+
+pub fn classify_server_error(message: &str) -> ServerError {
+    match message {
+        "token_expired" => ServerError::RefreshToken,
+        "unauthenticated" | "password_change_required" | "session ended" => ServerError::LogIn,
+        _ => ServerError::Retry,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::ROOT;
+    use automerge::transaction::Transactable;
+    use sportello_schema::UserId;
+    use sportello_schema::documents::{DocKind, IndexEntry};
+
+    use super::*;
+
+    fn hash(n: u8) -> ChangeHash {
+        ChangeHash([n; 32])
+    }
+
+    #[test]
+    fn what_to_send_for_each_kind_of_local_document() {
+        let view =
+            |has_content, wanted, local: &[u8], refused: Option<&[u8]>, server_held| DocView {
+                has_content,
+                wanted,
+                local_heads: local.iter().copied().map(hash).collect(),
+                refused_at: refused.map(|r| r.iter().copied().map(hash).collect()),
+                server_version_held: server_held,
+            };
+        use Opening::*;
+        let table = [
+            (
+                "made offline, never sent",
+                view(true, false, &[1], None, false),
+                Sync,
+            ),
+            ("received earlier", view(true, true, &[1], None, true), Sync),
+            (
+                "asked for, not arrived",
+                view(false, true, &[], None, false),
+                Request,
+            ),
+            (
+                "neither held nor wanted",
+                view(false, false, &[], None, false),
+                Hold(self::Hold::NothingToSay),
+            ),
+            (
+                "refused creation, unchanged",
+                view(true, false, &[1, 2], Some(&[2, 1]), false),
+                Hold(self::Hold::RefusedUnchanged),
+            ),
+            (
+                "refused edit, unchanged",
+                view(true, false, &[2], Some(&[2]), true),
+                SyncServerVersion,
+            ),
+            (
+                "refused, edited since",
+                view(true, false, &[3], Some(&[2]), true),
+                Sync,
+            ),
+            (
+                "refused creation, edited since",
+                view(true, false, &[3], Some(&[2]), false),
+                Sync,
+            ),
+        ];
+        for (case, doc, expected) in table {
+            assert_eq!(opening(&doc), expected, "{case}");
+        }
+        assert!(SyncServerVersion.holds_back_refused_changes());
+        assert!(Hold(self::Hold::RefusedUnchanged).holds_back_refused_changes());
+        assert!(!Sync.holds_back_refused_changes());
+    }
+
+    fn edit(doc: &mut Automerge, key: &str) {
+        let mut tx = doc.transaction();
+        tx.put(ROOT, key, 1_i64).unwrap();
+        tx.commit();
+    }
+
+    #[test]
+    fn the_server_has_our_changes_when_its_heads_contain_ours() {
+        let mut doc = Automerge::new();
+        assert!(server_has_our_changes(&doc, &[]), "nothing to send");
+        edit(&mut doc, "a");
+        let first = doc.get_heads();
+        assert!(!server_has_our_changes(&doc, &[]));
+        assert!(server_has_our_changes(&doc, &first));
+
+        edit(&mut doc, "b");
+        let second = doc.get_heads();
+        assert!(
+            !server_has_our_changes(&doc, &first),
+            "a local change is not there"
+        );
+        assert!(server_has_our_changes(&doc, &second));
+
+        // Concurrent heads: the server must hold both branches.
+        let mut other = doc.fork_at(&first).unwrap();
+        edit(&mut other, "c");
+        doc.merge(&mut other.clone()).unwrap();
+        assert_eq!(doc.get_heads().len(), 2);
+        assert!(!server_has_our_changes(&doc, &second));
+        assert!(!server_has_our_changes(&doc, &other.get_heads()));
+        assert!(server_has_our_changes(&doc, &doc.get_heads()));
+
+        // The server is ahead with a change we have not received: not known yet.
+        assert!(!server_has_our_changes(&doc, &[hash(9)]));
+    }
+
+    #[test]
+    fn an_index_adds_the_documents_the_tablet_does_not_know() {
+        let known = DocumentId::new_random();
+        let new = DocumentId::new_random();
+        let entry = |url: String| IndexEntry {
+            url,
+            kind: DocKind::Case,
+            title: "Rossi Mario".into(),
+            status: "open".into(),
+            updated_at: "2026-11-27T10:00:00Z".into(),
+        };
+        let mut index = IndexDoc::new(UserId::new_random());
+        index.entries = vec![
+            entry(known.to_url().to_string()),
+            entry(new.to_url().to_string()),
+            entry(new.to_url().to_string()),
+            entry("not a url".into()),
+        ];
+        assert_eq!(index_wants(&index, |id| *id == known), vec![new]);
+    }
+
+    #[test]
+    fn back_off_doubles_with_jitter_up_to_the_cap_and_resets() {
+        let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
+        let expected_ceilings = [250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000];
+        for ceiling in expected_ceilings {
+            let ceiling = Duration::from_millis(ceiling);
+            let mut probe = backoff.clone();
+            let low = probe.next_delay(0);
+            let mut probe = backoff.clone();
+            let high = probe.next_delay(u64::MAX);
+            let mid = backoff.next_delay(123_456_789);
+            assert_eq!(low, ceiling / 2);
+            assert!(
+                high <= ceiling && high >= ceiling / 2,
+                "{high:?} for {ceiling:?}"
+            );
+            assert!(mid >= low && mid <= ceiling);
+        }
+        for _ in 0..100 {
+            assert!(backoff.next_delay(u64::MAX - 1) <= Duration::from_secs(10));
+        }
+        backoff.reset();
+        assert!(backoff.next_delay(u64::MAX) <= Duration::from_millis(250));
+    }
+
+    #[test]
+    fn server_errors_say_whether_to_refresh_log_in_or_retry() {
+        let table = [
+            ("token_expired", ServerError::RefreshToken),
+            ("unauthenticated", ServerError::LogIn),
+            ("password_change_required", ServerError::LogIn),
+            ("session ended", ServerError::LogIn),
+            ("internal error", ServerError::Retry),
+            ("frame too large", ServerError::Retry),
+            ("", ServerError::Retry),
+        ];
+        for (message, expected) in table {
+            assert_eq!(classify_server_error(message), expected, "{message}");
+        }
+    }
+}
