@@ -145,19 +145,11 @@ fn store_session(conn: &rusqlite::Connection, session: &NewSession, now: i64) ->
     sessions::insert_refresh_token(conn, &session.refresh_hash, session.row.id, now)
 }
 
-/// The `automerge:` URL of the user's index document, created on first use; at login it is also rebuilt,
-/// so a tablet finds its current work at once.
-async fn index_url(state: &AppState, user: &UserRow, rebuild: bool) -> ApiResult<String> {
-    let now = state.now();
-    let id = crate::sync::index::ensure_index(&state.sync, &state.storage, user.id, now).await?;
-    if rebuild {
-        let owner = crate::sync::index::IndexOwner {
-            user: user.id,
-            role: user.role,
-            areas: user.areas.clone(),
-        };
-        crate::sync::index::refresh(&state.sync, &state.storage, &owner, now).await?;
-    }
+/// The `automerge:` URL of the user's index document, created on first use. It is brought up to date
+/// when its owner opens it over `/sync`, not here: a login must stay cheap however much is stored.
+async fn index_url(state: &AppState, user: &UserRow) -> ApiResult<String> {
+    let id =
+        crate::sync::index::ensure_index(&state.sync, &state.storage, user.id, state.now()).await?;
     Ok(sportello_schema::sync::DocumentId::from_bytes(id)
         .to_url()
         .to_string())
@@ -410,7 +402,7 @@ pub async fn login(
     match outcome {
         LoginOutcome::Created(user, session, refresh_token) => {
             state.metrics.logins.with_label_values(&["success"]).inc();
-            let index = index_url(state, &user, true).await?;
+            let index = index_url(state, &user).await?;
             Ok(tokens_for(
                 state,
                 &user,
@@ -530,7 +522,7 @@ pub async fn refresh(
         .await?;
     match outcome {
         RefreshOutcome::Rotated(user, session) => {
-            let index = index_url(state, &user, false).await?;
+            let index = index_url(state, &user).await?;
             Ok(tokens_for(state, &user, &session, next_token, now, index))
         }
         RefreshOutcome::Refused => Err(ApiError::InvalidRefreshToken),
@@ -681,7 +673,7 @@ pub async fn change_password(
     let (user, session, refresh_token) = updated.ok_or(ApiError::Unauthenticated)?;
     // Every earlier session ended: so do their sync connections.
     state.sync.hub.close_user(user.id, "session ended");
-    let index = index_url(state, &user, false).await?;
+    let index = index_url(state, &user).await?;
     Ok(tokens_for(
         state,
         &user,

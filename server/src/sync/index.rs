@@ -167,9 +167,11 @@ pub async fn refresh(
         return Ok(false);
     }
     let before = entry.doc.get_heads();
-    let mut writer = AutoCommit::load(&entry.doc.save()).map_err(corrupt)?;
-    autosurgeon::reconcile(&mut writer, &index).map_err(corrupt)?;
-    let updated = writer.document().clone();
+    // Reconciled in place, in one transaction: no save and reload of what may be a long list.
+    let mut updated = entry.doc.clone();
+    updated
+        .transact::<_, _, autosurgeon::ReconcileError>(|tx| autosurgeon::reconcile(tx, &index))
+        .map_err(|failure| corrupt(failure.error))?;
     let chunk = updated.save_after(&before);
     let mut facts = StoredFacts::of_kind(DocKind::Index);
     facts.owner = Some(owner.user);

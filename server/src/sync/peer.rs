@@ -751,6 +751,10 @@ impl Connection {
         if !self.open.contains_key(&doc) {
             return;
         }
+        // Nobody may speak in the server's name: a forged refusal notice could mislead other tablets.
+        if ephemeral.sender_id == self.sync.server_peer_id {
+            return;
+        }
         let relayed = Relayed {
             doc,
             from_label: ephemeral.sender_id.as_str().to_owned(),

@@ -718,3 +718,38 @@ async fn a_disabled_account_is_noticed_by_the_periodic_check_too() {
     }
     assert_eq!(closed.map(|(code, _)| code), Some(CloseCode::Policy));
 }
+
+#[tokio::test]
+async fn ephemeral_messages_reach_other_readers_but_nobody_may_speak_as_the_server() {
+    let desk = desk().await;
+    let mut case = new_case(&desk.operator.0, "Eco");
+    let (mut creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+    let mut watcher = Peer::join(&desk.app, &desk.colleague.1, "watcher").await;
+    watcher
+        .sync(id, &mut Automerge::new(), &mut SyncState::new(), true)
+        .await;
+
+    let ephemeral = |sender: &str, count: u64| {
+        Message::Ephemeral(sportello_schema::sync::Ephemeral {
+            sender_id: sportello_schema::sync::PeerId::parse(sender).unwrap(),
+            target_id: creator.server.clone().unwrap(),
+            count,
+            session_id: "s1".into(),
+            document_id: id,
+            data: vec![0xa1, 0x61, 0x6b, 0x61, 0x76],
+        })
+    };
+    let forged = ephemeral("sportello-server", 1);
+    let honest = ephemeral("tablet-creator", 2);
+    creator.send(&forged).await;
+    creator.send(&honest).await;
+    creator.send(&honest).await; // a duplicate, as JS repos echo what they receive
+
+    let mut received = Vec::new();
+    while let Some(Ok(message)) = watcher.recv_within(Duration::from_millis(500)).await {
+        if let Message::Ephemeral(body) = message {
+            received.push((body.sender_id.as_str().to_owned(), body.count));
+        }
+    }
+    assert_eq!(received, vec![("tablet-creator".to_owned(), 2)]);
+}
