@@ -13,13 +13,22 @@ use sportello_schema::sync::AutomergeUrl;
 use crate::helpers::{TestApp, spawn_app};
 
 fn client_script() -> PathBuf {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js/client.mjs");
-    let modules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js/node_modules");
-    assert!(
-        modules.is_dir(),
-        "the JS client is not installed: run `npm ci --prefix tests/js` (as .ci/run does)"
-    );
-    script
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js");
+    // `cargo test` alone must work on a fresh checkout: install the pinned client once if it is missing
+    // (CI installs it beforehand with the same command).
+    INSTALL.call_once(|| {
+        if folder.join("node_modules").is_dir() {
+            return;
+        }
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&folder)
+            .status()
+            .expect("npm runs (Node 20 or newer with npm must be installed)");
+        assert!(status.success(), "`npm ci --prefix tests/js` failed");
+    });
+    folder.join("client.mjs")
 }
 
 /// Runs `node client.mjs <args>` as the user of `token`; returns the exit code and the JSON line.
