@@ -71,6 +71,18 @@ async fn audit_actions(app: &TestApp, admin: &str, action: &str) -> Vec<Value> {
     page["entries"].as_array().unwrap().clone()
 }
 
+/// The close code the server sends, skipping other messages, if it closes before `wait` passes quietly.
+async fn closed_within(peer: &mut Peer, wait: Duration) -> Option<CloseCode> {
+    for _ in 0..5 {
+        match peer.recv_within(wait).await {
+            Some(Err((code, _))) => return Some(code),
+            Some(Ok(_)) => continue,
+            None => return None,
+        }
+    }
+    None
+}
+
 /// A peer of `user` creates `doc` (offline-made) on the server and returns the id.
 async fn create(app: &TestApp, token: &str, doc: &mut Automerge) -> (Peer, DocumentId) {
     let mut peer = Peer::join(app, token, "tablet-creator").await;
@@ -380,18 +392,10 @@ async fn a_session_ended_while_connected_is_disconnected_at_once() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let mut closed = None;
-    for _ in 0..5 {
-        match peer.recv_within(Duration::from_millis(1500)).await {
-            Some(Err(close)) => {
-                closed = Some(close);
-                break;
-            }
-            Some(Ok(_)) => continue,
-            None => break,
-        }
-    }
-    assert_eq!(closed.map(|(code, _)| code), Some(CloseCode::Policy));
+    assert_eq!(
+        closed_within(&mut peer, Duration::from_millis(1500)).await,
+        Some(CloseCode::Policy)
+    );
 }
 
 #[tokio::test]
@@ -705,18 +709,10 @@ async fn a_disabled_account_is_noticed_by_the_periodic_check_too() {
         [&desk.colleague.0],
     )
     .unwrap();
-    let mut closed = None;
-    for _ in 0..5 {
-        match peer.recv_within(Duration::from_secs(2)).await {
-            Some(Err(close)) => {
-                closed = Some(close);
-                break;
-            }
-            Some(Ok(_)) => continue,
-            None => break,
-        }
-    }
-    assert_eq!(closed.map(|(code, _)| code), Some(CloseCode::Policy));
+    assert_eq!(
+        closed_within(&mut peer, Duration::from_secs(2)).await,
+        Some(CloseCode::Policy)
+    );
 }
 
 #[tokio::test]
