@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reconnect storm benchmark: TABLETS tablets each create CASES cases (~2 KB of text) offline, then all
 # connect at once to a release server on loopback. Prints the loadgen's JSON (time to convergence, server
-# CPU per document, server memory). Usage: scripts/bench-sync.sh [tablets] [cases]
+# CPU per document, server memory). Usage: scripts/bench-sync.sh [tablets] [cases] [loadgen flags…],
+# e.g. scripts/bench-sync.sh 50 20 --then-download (a fresh tablet then downloads all 1,000 cases)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TABLETS=${1:-200}
@@ -24,4 +25,4 @@ SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
 SPORTELLO_LOADGEN_PASSWORD="$PASSWORD" target/release/sportello-loadgen --url "http://127.0.0.1:$PORT" \
-  --tablets "$TABLETS" --cases "$CASES" --username-prefix load.op --server-pid "$SERVER"
+  --tablets "$TABLETS" --cases "$CASES" --username-prefix load.op --server-pid "$SERVER" "${@:3}"

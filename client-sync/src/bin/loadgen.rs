@@ -55,6 +55,10 @@ struct Args {
     /// The accounts' password (or env SPORTELLO_LOADGEN_PASSWORD).
     #[arg(long, env = "SPORTELLO_LOADGEN_PASSWORD", hide_env_values = true)]
     password: String,
+    /// After the storm, a fresh tablet of the first account logs in, follows its index and downloads
+    /// every case (operators may read every case at the desk); its time is reported as `download`.
+    #[arg(long)]
+    then_download: bool,
     /// Approximate size of each case's summary text, in bytes.
     #[arg(long, default_value_t = 2000)]
     summary_bytes: usize,
@@ -243,6 +247,39 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let converged = converged_tablets == tablets.len();
+
+    // A fresh tablet downloads everything it may open, through its index.
+    let download = if args.then_download && converged {
+        let all: Vec<DocumentId> = ids.iter().flatten().copied().collect();
+        let dir = temp.path.join("download");
+        let fresh = Tablet::open(&dir, &args.url, "loadgen download").await?;
+        fresh
+            .login(&format!("{}1", args.username_prefix), &args.password)
+            .await
+            .context("download login")?;
+        let started = Instant::now();
+        fresh.start();
+        let outcome = fresh
+            .wait_for(timeout, "download", |tablet| {
+                all.iter()
+                    .all(|id| tablet.status(*id).is_some_and(|s| s.has_content))
+            })
+            .await;
+        let seconds = started.elapsed().as_secs_f64();
+        let received = all
+            .iter()
+            .filter(|id| fresh.status(**id).is_some_and(|s| s.has_content))
+            .count();
+        fresh.stop().await;
+        json!({
+            "documents": all.len(),
+            "received": received,
+            "seconds": if outcome.is_ok() { Some(seconds) } else { None },
+            "docs_per_second": received as f64 / seconds,
+        })
+    } else {
+        serde_json::Value::Null
+    };
     let server = match (before, after, args.server_pid) {
         (Some(before), Some(after), Some(pid)) => {
             let cpu = after.cpu_seconds - before.cpu_seconds;
@@ -272,6 +309,7 @@ async fn main() -> anyhow::Result<()> {
         "documents_refused": refused,
         "loadgen_cpu_seconds": own_cpu,
         "server": server,
+        "download": download,
         "first_error": first_error,
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
