@@ -538,10 +538,11 @@ impl Connection {
             // what was offered, refuse it, and tell the peer.
             state.set_read_only(false);
             receive(&mut candidate, &mut state, message)?;
+            // Metadata only: encoding the changes just to hash them was the largest cost of a write.
             let added: Vec<ChangeHash> = candidate
-                .get_changes(&before)
+                .get_changes_meta(&before)
                 .iter()
-                .map(|c| c.hash())
+                .map(|meta| meta.hash)
                 .collect();
             let verdict = if added.is_empty() {
                 None
@@ -665,9 +666,9 @@ impl Connection {
         let mut state = pending.state.clone();
         receive(&mut candidate, &mut state, message)?;
         let added: Vec<ChangeHash> = candidate
-            .get_changes(&[])
+            .get_changes_meta(&[])
             .iter()
-            .map(|c| c.hash())
+            .map(|meta| meta.hash)
             .collect();
         if added.iter().any(|hash| pending.refused.contains(hash)) {
             pending.refused.extend(added);
