@@ -15,6 +15,7 @@
 //! - [`documents`]: the Automerge documents (case, case notes, index, directory) as Rust types.
 //! - [`validate`]: field rules for documents and the referral status machine.
 //! - [`policy`]: who may read, write and create which document.
+//! - [`queue`]: service lines, ticket numbers and the ticket status machine (the queue, issue 4).
 //! - [`sync`]: the automerge-repo network protocol (version "1") that tablets sync documents with.
 
 // Tests may unwrap: a panic is how they fail. Library code is still linted (the non-test build of this crate
@@ -27,6 +28,7 @@ pub mod documents;
 pub mod fiscal_code;
 pub mod ids;
 pub mod policy;
+pub mod queue;
 pub mod role;
 pub mod sync;
 pub mod username;

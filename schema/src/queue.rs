@@ -1,0 +1,283 @@
+//! Queue tickets as the desk speaks of them (issue 4): service lines, ticket numbers, and the life of a
+//! ticket. No personal data ever: a ticket is a number, a line, a priority flag and times.
+//!
+//! - [`LineCode`]: one capital letter naming a service line (`A` Accoglienza, `M` Migranti e
+//!   Intercultura by default).
+//! - [`TicketNumber`]: line letter + three digits (`A007`), counting from 1 per line per day.
+//! - [`TicketStatus`] and [`transition`]: `waiting` → `called` → `serving` → `done`, or `no_show`,
+//!   `cancelled`, `expired`; the allowed moves are one table, tested whole.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A service line's code: one ASCII capital letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, example = "A"))]
+#[serde(try_from = "String", into = "String")]
+pub struct LineCode(char);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueueValueError {
+    #[error("a line code is one capital letter A-Z")]
+    LineCode,
+    #[error("a ticket number is a line letter and three digits, e.g. A007")]
+    TicketFormat,
+    #[error("ticket numbers start at 001")]
+    TicketZero,
+}
+
+impl LineCode {
+    pub fn parse(raw: &str) -> Result<Self, QueueValueError> {
+        let mut chars = raw.chars();
+        match (chars.next(), chars.next()) {
+            (Some(letter), None) if letter.is_ascii_uppercase() => Ok(Self(letter)),
+            _ => Err(QueueValueError::LineCode),
+        }
+    }
+
+    pub fn letter(self) -> char {
+        self.0
+    }
+}
+
+impl TryFrom<String> for LineCode {
+    type Error = QueueValueError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<LineCode> for String {
+    fn from(value: LineCode) -> Self {
+        value.0.to_string()
+    }
+}
+
+impl fmt::Display for LineCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The highest number a line can reach in one day (three digits).
+pub const MAX_TICKETS_PER_LINE_PER_DAY: u16 = 999;
+
+/// A ticket's number as printed and called: `A007`. (In OpenAPI bodies, declare fields of this type with
+/// `#[schema(value_type = String)]`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TicketNumber {
+    line: LineCode,
+    sequence: u16,
+}
+
+impl TicketNumber {
+    /// The `sequence`-th ticket of `line` today; `None` beyond 999.
+    pub fn new(line: LineCode, sequence: u16) -> Option<Self> {
+        (1..=MAX_TICKETS_PER_LINE_PER_DAY)
+            .contains(&sequence)
+            .then_some(Self { line, sequence })
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, QueueValueError> {
+        let (letter, digits) = raw
+            .split_at_checked(1)
+            .ok_or(QueueValueError::TicketFormat)?;
+        let line = LineCode::parse(letter).map_err(|_| QueueValueError::TicketFormat)?;
+        if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(QueueValueError::TicketFormat);
+        }
+        let sequence: u16 = digits.parse().map_err(|_| QueueValueError::TicketFormat)?;
+        Self::new(line, sequence).ok_or(QueueValueError::TicketZero)
+    }
+
+    pub fn line(self) -> LineCode {
+        self.line
+    }
+
+    pub fn sequence(self) -> u16 {
+        self.sequence
+    }
+}
+
+impl TryFrom<String> for TicketNumber {
+    type Error = QueueValueError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<TicketNumber> for String {
+    fn from(value: TicketNumber) -> Self {
+        value.to_string()
+    }
+}
+
+impl fmt::Display for TicketNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{:03}", self.line, self.sequence)
+    }
+}
+
+/// Where a ticket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Waiting,
+    Called,
+    Serving,
+    Done,
+    NoShow,
+    Cancelled,
+    /// Still waiting when the day ended.
+    Expired,
+}
+
+impl TicketStatus {
+    pub const ALL: [TicketStatus; 7] = [
+        TicketStatus::Waiting,
+        TicketStatus::Called,
+        TicketStatus::Serving,
+        TicketStatus::Done,
+        TicketStatus::NoShow,
+        TicketStatus::Cancelled,
+        TicketStatus::Expired,
+    ];
+
+    /// No move leaves a final status.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            TicketStatus::Done
+                | TicketStatus::NoShow
+                | TicketStatus::Cancelled
+                | TicketStatus::Expired
+        )
+    }
+}
+
+/// What an operator (or the day's end) does to a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketAction {
+    /// `call-next` picked it.
+    Call,
+    /// Called again (the person did not come forward yet).
+    Recall,
+    Start,
+    Finish,
+    NoShow,
+    Cancel,
+    /// Moved to another line; it keeps its number and its place by original issue time.
+    Transfer,
+    /// The day ended while it was waiting.
+    Expire,
+}
+
+/// The status after `action` on a ticket in `from`, or `None` when the move is not allowed
+/// (`409 invalid_transition`).
+pub fn transition(from: TicketStatus, action: TicketAction) -> Option<TicketStatus> {
+    use TicketAction as A;
+    use TicketStatus as S;
+    match (from, action) {
+        (S::Waiting, A::Call) => Some(S::Called),
+        (S::Called, A::Recall) => Some(S::Called),
+        (S::Called, A::Start) => Some(S::Serving),
+        (S::Serving, A::Finish) => Some(S::Done),
+        (S::Called, A::NoShow) => Some(S::NoShow),
+        (S::Waiting | S::Called, A::Cancel) => Some(S::Cancelled),
+        // A transferred ticket waits again, on the new line.
+        (S::Waiting | S::Called | S::Serving, A::Transfer) => Some(S::Waiting),
+        (S::Waiting, A::Expire) => Some(S::Expired),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticket_numbers_print_and_parse_as_the_totem_prints_them() {
+        let a = LineCode::parse("A").unwrap();
+        assert_eq!(TicketNumber::new(a, 7).unwrap().to_string(), "A007");
+        assert_eq!(TicketNumber::new(a, 999).unwrap().to_string(), "A999");
+        let parsed = TicketNumber::parse("M042").unwrap();
+        assert_eq!((parsed.line().letter(), parsed.sequence()), ('M', 42));
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), "\"M042\"");
+        assert!(TicketNumber::new(a, 0).is_none());
+        assert!(TicketNumber::new(a, 1000).is_none());
+    }
+
+    #[test]
+    fn malformed_ticket_numbers_and_line_codes_are_refused() {
+        for raw in [
+            "", "A", "A07", "A0007", "a007", "AA07", "A00x", "7007", "À007", "A-07",
+        ] {
+            assert!(TicketNumber::parse(raw).is_err(), "{raw:?}");
+        }
+        assert_eq!(
+            TicketNumber::parse("A000"),
+            Err(QueueValueError::TicketZero)
+        );
+        for raw in ["", "a", "AB", "1", "É"] {
+            assert!(LineCode::parse(raw).is_err(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn every_status_and_action_pair_is_as_the_table_says() {
+        use TicketAction as A;
+        use TicketStatus as S;
+        let allowed = [
+            (S::Waiting, A::Call, S::Called),
+            (S::Waiting, A::Cancel, S::Cancelled),
+            (S::Waiting, A::Transfer, S::Waiting),
+            (S::Waiting, A::Expire, S::Expired),
+            (S::Called, A::Recall, S::Called),
+            (S::Called, A::Start, S::Serving),
+            (S::Called, A::NoShow, S::NoShow),
+            (S::Called, A::Cancel, S::Cancelled),
+            (S::Called, A::Transfer, S::Waiting),
+            (S::Serving, A::Finish, S::Done),
+            (S::Serving, A::Transfer, S::Waiting),
+        ];
+        let actions = [
+            A::Call,
+            A::Recall,
+            A::Start,
+            A::Finish,
+            A::NoShow,
+            A::Cancel,
+            A::Transfer,
+            A::Expire,
+        ];
+        for from in TicketStatus::ALL {
+            for action in actions {
+                let expected = allowed
+                    .iter()
+                    .find(|(f, a, _)| *f == from && *a == action)
+                    .map(|(_, _, to)| *to);
+                assert_eq!(transition(from, action), expected, "{from:?} + {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn final_statuses_allow_no_move() {
+        for status in TicketStatus::ALL.into_iter().filter(|s| s.is_final()) {
+            for action in [
+                TicketAction::Call,
+                TicketAction::Transfer,
+                TicketAction::Cancel,
+            ] {
+                assert_eq!(transition(status, action), None);
+            }
+        }
+    }
+}
