@@ -11,13 +11,6 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A catalogue code: 2 to 40 characters of lowercase ASCII letters, digits and `_`, starting with a letter.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, example = "minors_families"))]
-#[serde(try_from = "String", into = "String")]
-pub struct AreaCode(String);
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid code {0:?}: use 2 to 40 lowercase letters, digits or '_', starting with a letter")]
 pub struct InvalidCode(pub String);
@@ -30,81 +23,65 @@ fn is_well_formed_code(raw: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-impl AreaCode {
-    pub fn parse(raw: &str) -> Result<Self, InvalidCode> {
-        if is_well_formed_code(raw) {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(InvalidCode(raw.chars().take(48).collect()))
+/// A catalogue code newtype: one well-formedness rule, a distinct type per kind of code.
+macro_rules! catalogue_code {
+    ($(#[$doc:meta])* $name:ident, $example:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, example = $example))]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(raw: &str) -> Result<Self, InvalidCode> {
+                if is_well_formed_code(raw) {
+                    Ok(Self(raw.to_owned()))
+                } else {
+                    Err(InvalidCode(raw.chars().take(48).collect()))
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
         }
-    }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+        impl TryFrom<String> for $name {
+            type Error = InvalidCode;
 
-impl TryFrom<String> for AreaCode {
-    type Error = InvalidCode;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<AreaCode> for String {
-    fn from(value: AreaCode) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for AreaCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A need code from the catalogue (`economic`, `housing`, …): the same well-formedness rule as [`AreaCode`],
-/// a separate type so that a need can never be passed where an area is meant.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, example = "economic"))]
-#[serde(try_from = "String", into = "String")]
-pub struct NeedCode(String);
-
-impl NeedCode {
-    pub fn parse(raw: &str) -> Result<Self, InvalidCode> {
-        if is_well_formed_code(raw) {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(InvalidCode(raw.chars().take(48).collect()))
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
         }
-    }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
 }
 
-impl TryFrom<String> for NeedCode {
-    type Error = InvalidCode;
+catalogue_code!(
+    /// A catalogue code: 2 to 40 characters of lowercase ASCII letters, digits and `_`, starting with a
+    /// letter.
+    AreaCode,
+    "minors_families"
+);
 
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<NeedCode> for String {
-    fn from(value: NeedCode) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for NeedCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+catalogue_code!(
+    /// A need code from the catalogue (`economic`, `housing`, …): the same well-formedness rule as
+    /// [`AreaCode`], a separate type so that a need can never be passed where an area is meant.
+    NeedCode,
+    "economic"
+);
 
 /// One service area a case can be referred to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

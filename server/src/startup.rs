@@ -91,7 +91,7 @@ impl Application {
             settings.max_concurrent_hashes,
             settings.hash_queue_timeout,
         )?;
-        let sync = build_sync(&storage, &settings).await?;
+        let sync = build_sync(&storage, &settings, clock.unix_seconds()).await?;
         let state = AppState {
             sync,
             storage,
@@ -249,7 +249,7 @@ async fn create_first_admin(state: &AppState) -> anyhow::Result<Option<Secret>> 
 }
 
 /// The sync service, with the server's stable storage id (kept in `server_meta`).
-async fn build_sync(storage: &Storage, settings: &Settings) -> anyhow::Result<SyncService> {
+async fn build_sync(storage: &Storage, settings: &Settings, now: i64) -> anyhow::Result<SyncService> {
     let storage_id = storage
         .write(|conn| {
             if let Some(id) = documents::meta_get(conn, "storage_id")? {
@@ -262,7 +262,7 @@ async fn build_sync(storage: &Storage, settings: &Settings) -> anyhow::Result<Sy
         .await?;
     let storage_id = StorageId::parse(&String::from_utf8_lossy(&storage_id))
         .map_err(|error| anyhow::anyhow!("stored storage id: {error}"))?;
-    crate::sync::index::ensure_directory(storage, jiff::Timestamp::now().as_second()).await?;
+    crate::sync::index::ensure_directory(storage, now).await?;
     let store = DocStore::new(storage.clone(), settings.doc_cache_capacity);
     Ok(SyncService::new(
         store,

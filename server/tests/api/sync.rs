@@ -71,6 +71,21 @@ async fn audit_actions(app: &TestApp, admin: &str, action: &str) -> Vec<Value> {
     page["entries"].as_array().unwrap().clone()
 }
 
+/// Records the privacy notice and proposes referral `r1` to `area`, as the desk does when it refers a case.
+fn propose_referral(case: &mut CaseDoc, operator: &str, area: &str, reason: &str) {
+    let now = Rfc3339Utc::parse("2026-11-27T10:05:00Z").unwrap();
+    case.consent.privacy_notice = true;
+    case.consent.recorded_at = Some(now.as_str().to_owned());
+    case.referrals
+        .push(sportello_schema::documents::Referral::propose(
+            "r1",
+            AreaCode::parse(area).unwrap(),
+            reason,
+            operator.parse().unwrap(),
+            &now,
+        ));
+}
+
 /// The close code the server sends, skipping other messages, if it closes before `wait` passes quietly.
 async fn closed_within(peer: &mut Peer, wait: Duration) -> Option<CloseCode> {
     for _ in 0..5 {
@@ -228,19 +243,8 @@ async fn a_case_referred_to_an_area_becomes_readable_and_writable_by_its_social_
     let mut case = new_case(&desk.operator.0, "Verdi");
     let (mut creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
 
-    let operator_id = desk.operator.0.parse().unwrap();
-    let now = Rfc3339Utc::parse("2026-11-27T10:05:00Z").unwrap();
     let mut referred = edit_case(&case, |c| {
-        c.consent.privacy_notice = true;
-        c.consent.recorded_at = Some(now.as_str().to_owned());
-        c.referrals
-            .push(sportello_schema::documents::Referral::propose(
-                "r1",
-                AreaCode::parse("elderly").unwrap(),
-                "assistenza domiciliare",
-                operator_id,
-                &now,
-            ));
+        propose_referral(c, &desk.operator.0, "elderly", "assistenza domiciliare");
         c.status = sportello_schema::documents::CaseStatus::Referred;
     });
     let outcome = creator
@@ -557,19 +561,8 @@ async fn indexes_follow_access_new_cases_appear_and_referrals_reach_the_area() {
     assert!(!index_entries(&worker_doc).iter().any(|(u, _)| *u == url));
 
     // The operator refers the case to the elderly area: the worker's open index is updated and pushed.
-    let operator_id = desk.operator.0.parse().unwrap();
-    let now = Rfc3339Utc::parse("2026-11-27T10:05:00Z").unwrap();
     let mut referred = edit_case(&case, |c| {
-        c.consent.privacy_notice = true;
-        c.consent.recorded_at = Some(now.as_str().to_owned());
-        c.referrals
-            .push(sportello_schema::documents::Referral::propose(
-                "r1",
-                AreaCode::parse("elderly").unwrap(),
-                "valutazione",
-                operator_id,
-                &now,
-            ));
+        propose_referral(c, &desk.operator.0, "elderly", "valutazione");
     });
     creator
         .sync(id, &mut referred, &mut SyncState::new(), false)
