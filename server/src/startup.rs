@@ -249,7 +249,11 @@ async fn create_first_admin(state: &AppState) -> anyhow::Result<Option<Secret>> 
 }
 
 /// The sync service, with the server's stable storage id (kept in `server_meta`).
-async fn build_sync(storage: &Storage, settings: &Settings, now: i64) -> anyhow::Result<SyncService> {
+async fn build_sync(
+    storage: &Storage,
+    settings: &Settings,
+    now: i64,
+) -> anyhow::Result<SyncService> {
     let storage_id = storage
         .write(|conn| {
             if let Some(id) = documents::meta_get(conn, "storage_id")? {
