@@ -56,6 +56,23 @@ typed_id!(
     SessionId
 );
 
+typed_id!(
+    /// A queue ticket.
+    TicketId
+);
+typed_id!(
+    /// An enrolled device: a totem or a waiting-room display.
+    DeviceId
+);
+typed_id!(
+    /// A device's session: one per exchange of its credential.
+    DeviceSessionId
+);
+typed_id!(
+    /// A block of ticket numbers leased to a totem for offline issuing.
+    LeaseId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,9 +117,87 @@ impl From<TicketNumber> for String {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for TicketNumber {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[A-Z][0-9]{3}$"))
+            .examples(["A007"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for TicketNumber {}
+
 impl fmt::Display for TicketNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{:03}", self.line, self.sequence)
+    }
+}
+
+/// Numbers from here up are handed out in leases for offline issuing; the server itself issues
+/// `001`..`499`, so its own numbers stay gapless and a leased number is recognisable at a glance.
+pub const FIRST_LEASED_SEQUENCE: u16 = 500;
+
+/// What kind of device an admin enrolled. Devices are not users: they have no role and read no case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// The ticket kiosk at the entrance: issues tickets, leases numbers, prints.
+    Totem,
+    /// The waiting-room board: reads the board and its events.
+    Display,
+}
+
+impl DeviceKind {
+    pub const ALL: [DeviceKind; 2] = [DeviceKind::Totem, DeviceKind::Display];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceKind::Totem => "totem",
+            DeviceKind::Display => "display",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == raw)
+    }
+}
+
+impl TicketStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Waiting => "waiting",
+            TicketStatus::Called => "called",
+            TicketStatus::Serving => "serving",
+            TicketStatus::Done => "done",
+            TicketStatus::NoShow => "no_show",
+            TicketStatus::Cancelled => "cancelled",
+            TicketStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == raw)
+    }
+}
+
+impl TicketAction {
+    /// The stable name used in events and the audit log (`queue.ticket_<name>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketAction::Call => "call",
+            TicketAction::Recall => "recall",
+            TicketAction::Start => "start",
+            TicketAction::Finish => "finish",
+            TicketAction::NoShow => "no_show",
+            TicketAction::Cancel => "cancel",
+            TicketAction::Transfer => "transfer",
+            TicketAction::Expire => "expire",
+        }
     }
 }
 

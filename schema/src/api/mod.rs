@@ -3,6 +3,8 @@
 //! Secrets (passwords, tokens) travel in [`Secret`], whose `Debug` never prints them, so a request logged by
 //! mistake leaks nothing. Times are RFC 3339 strings in UTC.
 
+pub mod queue;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

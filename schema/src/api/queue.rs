@@ -1,0 +1,384 @@
+//! JSON bodies of the queue API (`/api/v1/queue/*`, the queue admin routes and device tokens; the reference
+//! is `docs/api.md`, the model `docs/queue.md`).
+//!
+//! No personal data anywhere here: a ticket is a number, a line, a priority flag, times and a desk. Times are
+//! RFC 3339 in UTC; days (`2026-11-27`) are civil days in the desk's time zone (Europe/Rome).
+
+use serde::{Deserialize, Serialize};
+
+use super::Secret;
+use crate::queue::{DeviceKind, LineCode, TicketNumber, TicketStatus};
+use crate::{DeviceId, LeaseId, TicketId};
+
+/// `POST /api/v1/queue/tickets`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IssueTicketRequest {
+    pub line: LineCode,
+    /// Fragile users (elderly, disabled, pregnant) are called before the others.
+    #[serde(default)]
+    pub priority: bool,
+    /// Makes a retry safe: the same issuer sending the same id again gets the same ticket back.
+    /// 1–64 characters of `A-Z a-z 0-9 - _` (a UUID fits).
+    #[serde(default)]
+    pub client_op_id: Option<String>,
+}
+
+/// A ticket as its holder and the totem see it right after issuing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IssuedTicket {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub line: LineCode,
+    pub priority: bool,
+    pub status: TicketStatus,
+    pub issued_at: String,
+    /// 1 = next to be called on its line.
+    pub position: u32,
+    /// A rough estimate from today's service pace (see `docs/queue.md`).
+    pub estimated_wait_s: u64,
+    /// The public status page (`/t/{token}`), printed as a QR code on the ticket.
+    pub status_url: String,
+}
+
+/// `POST /api/v1/queue/call-next`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CallNextRequest {
+    /// Where the person should go, as the board shows it ("Sportello 2"): 1–32 characters.
+    pub desk: String,
+    /// The lines this desk serves; all active lines when absent or empty.
+    #[serde(default)]
+    pub lines: Option<Vec<LineCode>>,
+}
+
+/// `POST /api/v1/queue/tickets/{id}/transfer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    pub line: LineCode,
+}
+
+/// How a ticket came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketSource {
+    /// Numbered by the server when it was issued.
+    Server,
+    /// Issued by a totem from a leased block while offline, then imported.
+    Lease,
+}
+
+/// A ticket as operators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ticket {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub line: LineCode,
+    pub priority: bool,
+    pub status: TicketStatus,
+    pub source: TicketSource,
+    /// The civil day the number belongs to.
+    pub day: String,
+    pub issued_at: String,
+    pub called_at: Option<String>,
+    pub started_at: Option<String>,
+    /// When it reached a final status.
+    pub ended_at: Option<String>,
+    pub desk: Option<String>,
+    /// The operator who last called or served it.
+    pub operator_id: Option<String>,
+    pub recalls: u32,
+    pub transfers: u32,
+}
+
+/// One call as the waiting room sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BoardCall {
+    pub number: TicketNumber,
+    pub line: LineCode,
+    pub desk: String,
+    pub called_at: String,
+}
+
+/// One line on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BoardLine {
+    pub code: LineCode,
+    pub name_it: String,
+    pub name_en: String,
+    pub waiting: u32,
+    pub estimated_wait_s: u64,
+}
+
+/// `GET /api/v1/queue/board`: what the waiting-room display shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Board {
+    pub day: String,
+    /// Whether the totem issues tickets right now (opening hours, closed dates).
+    pub open: bool,
+    /// Tickets called and not yet being served, newest first.
+    pub now_calling: Vec<BoardCall>,
+    /// The last calls of the day (recalls included), newest first, at most ten.
+    pub last_calls: Vec<BoardCall>,
+    pub lines: Vec<BoardLine>,
+    /// The sequence number of the last queue event this board reflects (resume SSE from here).
+    pub last_event_id: i64,
+}
+
+/// One queue event, as sent on `GET /api/v1/queue/events` (`id:` is `seq`, `event:` is `kind`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueEvent {
+    pub seq: i64,
+    /// `ticket.issued`, `ticket.imported`, `ticket.call`, `ticket.recall`, `ticket.start`, `ticket.finish`,
+    /// `ticket.no_show`, `ticket.cancel`, `ticket.transfer`, `ticket.expire`, `lines.changed`.
+    pub kind: String,
+    pub at: String,
+    pub day: String,
+    pub ticket: Option<EventTicket>,
+}
+
+/// The part of a ticket an event carries: enough for a board, nothing about who handles it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventTicket {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub line: LineCode,
+    pub priority: bool,
+    pub status: TicketStatus,
+    pub issued_at: String,
+    pub desk: Option<String>,
+}
+
+/// The public status page's data (`GET /t/{token}`): nothing else is shown there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketStatusView {
+    pub number: TicketNumber,
+    pub status: TicketStatus,
+    /// People ahead on the same line (0 when called or over).
+    pub ahead: u32,
+    pub estimated_wait_s: u64,
+    /// The desk, once called.
+    pub desk: Option<String>,
+}
+
+/// `POST /api/v1/queue/leases`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LeaseRequest {
+    pub line: LineCode,
+    /// How many numbers to reserve: 1–100.
+    pub size: u16,
+}
+
+/// A block of numbers reserved for one totem, one line, one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Lease {
+    pub lease_id: LeaseId,
+    pub line: LineCode,
+    pub day: String,
+    pub first: TicketNumber,
+    pub last: TicketNumber,
+    /// The end of `day` (local midnight): numbers of a past day are never imported.
+    pub expires_at: String,
+}
+
+/// One ticket a totem issued offline from a lease.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OfflineTicket {
+    pub number: TicketNumber,
+    /// When the totem printed it (RFC 3339): the ticket keeps its place in the queue by this time.
+    pub issued_at: String,
+    #[serde(default)]
+    pub priority: bool,
+    pub client_op_id: String,
+}
+
+/// `POST /api/v1/queue/tickets/import`: all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    pub lease_id: LeaseId,
+    /// At most 100 per request.
+    pub tickets: Vec<OfflineTicket>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportResult {
+    /// Tickets brought in by this request.
+    pub imported: u32,
+    /// Tickets that an earlier import had already brought in (a retry).
+    pub already_imported: u32,
+    /// Every ticket of the request, in request order.
+    pub tickets: Vec<IssuedTicket>,
+}
+
+/// A service line (admin view and `GET /api/v1/queue/lines`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceLine {
+    pub code: LineCode,
+    pub name_it: String,
+    pub name_en: String,
+    pub active: bool,
+    /// At most this many tickets per day (server-issued and imported together); none when absent.
+    pub daily_cap: Option<u16>,
+}
+
+/// `PUT /api/v1/admin/queue/lines/{code}`: creates or replaces a line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PutServiceLine {
+    pub name_it: String,
+    pub name_en: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default)]
+    pub daily_cap: Option<u16>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Opening hours on one weekday; several intervals per day are allowed (morning and afternoon).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpeningInterval {
+    /// ISO weekday: 1 = Monday … 7 = Sunday.
+    pub weekday: u8,
+    /// Local time `HH:MM`.
+    pub opens: String,
+    /// Local time `HH:MM`, after `opens`.
+    pub closes: String,
+}
+
+/// `GET`/`PUT /api/v1/admin/queue/schedule`. With no hours at all the desk is always open (a first run
+/// just works); closed dates apply either way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct QueueSchedule {
+    #[serde(default)]
+    pub hours: Vec<OpeningInterval>,
+    /// Days (`YYYY-MM-DD`) the desk is closed: holidays, the patron saint's day.
+    #[serde(default)]
+    pub closed_dates: Vec<String>,
+}
+
+/// `POST /api/v1/admin/devices`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EnrolDeviceRequest {
+    pub kind: DeviceKind,
+    /// A label ("Totem ingresso"), 1–64 characters.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceInfo {
+    pub id: DeviceId,
+    pub kind: DeviceKind,
+    pub name: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+    pub last_seen_at: Option<String>,
+}
+
+/// The answer to an enrolment: the credential is shown here once and stored only as a hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrolledDevice {
+    pub device: DeviceInfo,
+    pub credential: Secret,
+}
+
+/// `POST /api/v1/auth/device-token`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeviceTokenRequest {
+    pub credential: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceToken {
+    pub access_token: Secret,
+    pub token_type: String,
+    /// Seconds until the token (and its device session) expires; then exchange the credential again.
+    pub expires_in: u64,
+    pub device: DeviceInfo,
+}
+
+/// Median and 90th percentile of a set of durations, in seconds; absent when the set is empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DurationSummary {
+    pub count: u32,
+    pub median_s: Option<u64>,
+    pub p90_s: Option<u64>,
+}
+
+/// Figures for one line over the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineStats {
+    pub line: LineCode,
+    pub issued: u32,
+    pub priority: u32,
+    pub done: u32,
+    pub no_show: u32,
+    pub cancelled: u32,
+    pub expired: u32,
+    /// Tickets moved off this line to another.
+    pub transferred_out: u32,
+    /// From issue to first call.
+    pub waiting: DurationSummary,
+    /// From start to finish.
+    pub service: DurationSummary,
+}
+
+/// Tickets issued in one local hour of the day, summed over the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HourStats {
+    pub line: LineCode,
+    /// 0–23, local time.
+    pub hour: u8,
+    pub issued: u32,
+}
+
+/// `GET /api/v1/queue/stats`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueStats {
+    /// First day, inclusive.
+    pub from: String,
+    /// Last day, inclusive.
+    pub to: String,
+    pub lines: Vec<LineStats>,
+    pub hours: Vec<HourStats>,
+}
