@@ -152,6 +152,19 @@ pub struct ServeArgs {
     #[arg(long, env = "SPORTELLO_SYNC_MAX_OPEN_DOCS", default_value_t = 50_000)]
     pub sync_max_open_docs: usize,
 
+    /// Lifetime of a device session (totem, display) in seconds; revoking the device ends it at once.
+    #[arg(long, env = "SPORTELLO_DEVICE_SESSION_TTL_SECS", default_value_t = 30 * 24 * 60 * 60)]
+    pub device_session_ttl_secs: u64,
+
+    /// Public address of the server (e.g. https://sportello.comune.example.it), used in the status links
+    /// printed on tickets; default: the address the totem used.
+    #[arg(long, env = "SPORTELLO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Queue event streams open at once (displays, operator tablets).
+    #[arg(long, env = "SPORTELLO_MAX_EVENT_STREAMS", default_value_t = 2_000)]
+    pub max_event_streams: usize,
+
     /// Bearer token for Prometheus on GET /metrics (default: generated into <data-dir>/metrics.token).
     #[arg(long, env = "SPORTELLO_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -178,6 +191,12 @@ impl ServeArgs {
         settings.trust_forwarded_for = self.trust_forwarded_for;
         settings.metrics_token = self.metrics_token.filter(|token| !token.is_empty());
         settings.doc_cache_capacity = self.doc_cache_capacity.max(1);
+        settings.device_session_ttl = Duration::from_secs(self.device_session_ttl_secs.max(60));
+        settings.public_url = self
+            .public_url
+            .map(|url| url.trim_end_matches('/').to_owned())
+            .filter(|url| !url.is_empty());
+        settings.max_event_streams = self.max_event_streams.max(1);
         settings.sync_limits.max_frame_bytes = self.sync_max_message_bytes.max(1024);
         settings.sync_limits.max_open_docs = self.sync_max_open_docs.max(1);
         settings

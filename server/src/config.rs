@@ -46,6 +46,15 @@ pub struct Settings {
     /// Documents kept loaded in memory at most (least recently used go first).
     pub doc_cache_capacity: usize,
     pub sync_limits: SyncLimits,
+    /// How long a device session (totem, display) lives before the device exchanges its credential again.
+    pub device_session_ttl: Duration,
+    /// The address citizens reach the server at (`https://sportello.comune.example.it`), for the status
+    /// links printed as QR codes; when unset, the address the totem used.
+    pub public_url: Option<String>,
+    /// Days of queue events kept for resuming event streams.
+    pub queue_event_retention_days: i64,
+    /// Event streams (`GET /api/v1/queue/events`) open at once; more are refused with 503 `busy`.
+    pub max_event_streams: usize,
 }
 
 impl Settings {
@@ -74,6 +83,10 @@ impl Settings {
             read_connections: 4,
             doc_cache_capacity: 5_000,
             sync_limits: SyncLimits::default(),
+            device_session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
+            public_url: None,
+            queue_event_retention_days: 7,
+            max_event_streams: 2_000,
         }
     }
 }

@@ -45,6 +45,9 @@ pub enum ApiError {
     Validation(String),
     #[error("not found")]
     NotFound,
+    /// A 404 with its own code (`queue_empty`): nothing to return, and the client should know why.
+    #[error("{1}")]
+    Missing(&'static str, String),
     #[error("username already taken")]
     UsernameTaken,
     #[error("{1}")]
@@ -76,6 +79,7 @@ impl ApiError {
             ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::Validation(_) => "validation_failed",
             ApiError::NotFound => "not_found",
+            ApiError::Missing(code, _) => code,
             ApiError::UsernameTaken => "username_taken",
             ApiError::Conflict(code, _) => code,
             ApiError::PayloadTooLarge => "payload_too_large",
@@ -127,7 +131,7 @@ impl ResponseError for ApiError {
             }
             ApiError::WeakPassword(_) | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::Missing(..) => StatusCode::NOT_FOUND,
             ApiError::UsernameTaken | ApiError::Conflict(..) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Busy | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -1,7 +1,8 @@
 //! The Sportello server: an actix-web application over SQLite. `docs/architecture.md` is the map; in short:
 //!
 //! - [`startup`] builds and runs the app; [`config`] and [`cli`] say how it is configured.
-//! - [`routes`] are thin HTTP handlers; the rules live in [`auth`] and [`admin`].
+//! - [`routes`] are thin HTTP handlers; the rules live in [`auth`], [`admin`], [`devices`], [`queue`] and
+//!   [`sync`].
 //! - [`storage`] owns every SQL statement, the single group-committing writer and the read pool.
 //! - [`audit`] defines the hash-chained audit records written with each change.
 //! - [`telemetry`] and [`metrics`] observe requests without recording personal data.
@@ -15,9 +16,11 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod devices;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod queue;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -34,6 +34,7 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::openapi::{ApiDoc, OpenApiJson};
+use crate::queue::QueueService;
 use crate::state::AppState;
 use crate::storage::users::{self, NewUser};
 use crate::storage::{Storage, StorageOptions, audit, documents, sessions};
@@ -92,8 +93,13 @@ impl Application {
             settings.hash_queue_timeout,
         )?;
         let sync = build_sync(&storage, &settings, clock.unix_seconds()).await?;
+        let latest_event = storage
+            .read(crate::storage::queue::last_event_seq)
+            .await
+            .context("reading the queue's event log")?;
         let state = AppState {
             sync,
+            queue: QueueService::new(latest_event, settings.max_event_streams),
             storage,
             hasher,
             keys,
@@ -139,6 +145,13 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
+        let queue_events = tokio::spawn(
+            self.state
+                .queue
+                .hub
+                .clone()
+                .pump(self.state.storage.clone()),
+        );
         let indexes = tokio::spawn(crate::sync::index::keep_fresh(
             self.state.sync.clone(),
             self.state.storage.clone(),
@@ -147,6 +160,7 @@ impl Application {
         ));
         let result = self.server.await;
         housekeeping.abort();
+        queue_events.abort();
         indexes.abort();
         result
     }
@@ -316,6 +330,10 @@ async fn housekeeping(state: AppState) {
         let evicted = state.sync.store.evict_idle(DOC_IDLE_EVICTION);
         if evicted > 0 {
             tracing::debug!(evicted, "evicted idle documents");
+        }
+        let keep_days = state.settings.queue_event_retention_days;
+        if let Err(error) = crate::queue::housekeeping(&state, keep_days).await {
+            tracing::warn!(?error, "queue housekeeping failed");
         }
         let cutoff = state.now() - ENDED_SESSION_RETENTION_SECS;
         match state

@@ -9,6 +9,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::queue::QueueService;
 use crate::storage::Storage;
 use crate::sync::SyncService;
 
@@ -24,6 +25,7 @@ pub struct AppState {
     /// Bearer token accepted by `GET /metrics` besides an admin's access token.
     pub metrics_token: Arc<str>,
     pub sync: SyncService,
+    pub queue: QueueService,
 }
 
 impl AppState {

@@ -10,7 +10,8 @@
 
 pub mod chain;
 
-use sportello_schema::{Role, SessionId, UserId};
+use sportello_schema::queue::DeviceKind;
+use sportello_schema::{DeviceId, DeviceSessionId, Role, SessionId, UserId};
 
 /// What happened. The string form is the stable name stored in the log and used to filter it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +41,22 @@ pub enum Action {
     DocCreate,
     DocRefused,
     DocDenied,
+    DeviceEnrol,
+    DeviceRevoke,
+    DeviceList,
+    DeviceToken,
+    QueueIssue,
+    QueueImport,
+    QueueLease,
+    QueueTicket,
+    QueueExpire,
+    QueueLineUpdate,
+    QueueScheduleUpdate,
+    QueueStatsRead,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 37] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -69,6 +82,18 @@ impl Action {
         Action::DocCreate,
         Action::DocRefused,
         Action::DocDenied,
+        Action::DeviceEnrol,
+        Action::DeviceRevoke,
+        Action::DeviceList,
+        Action::DeviceToken,
+        Action::QueueIssue,
+        Action::QueueImport,
+        Action::QueueLease,
+        Action::QueueTicket,
+        Action::QueueExpire,
+        Action::QueueLineUpdate,
+        Action::QueueScheduleUpdate,
+        Action::QueueStatsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +123,19 @@ impl Action {
             Action::DocCreate => "doc.create",
             Action::DocRefused => "doc.refused",
             Action::DocDenied => "doc.denied",
+            Action::DeviceEnrol => "admin.device_enrol",
+            Action::DeviceRevoke => "admin.device_revoke",
+            Action::DeviceList => "admin.device_list",
+            Action::DeviceToken => "device.token",
+            Action::QueueIssue => "queue.ticket_issue",
+            Action::QueueImport => "queue.ticket_import",
+            Action::QueueLease => "queue.lease",
+            // One action for every operator move; the move itself is in the target (`<ticket id>:<move>`).
+            Action::QueueTicket => "queue.ticket_update",
+            Action::QueueExpire => "queue.expire",
+            Action::QueueLineUpdate => "admin.queue_line_update",
+            Action::QueueScheduleUpdate => "admin.queue_schedule_update",
+            Action::QueueStatsRead => "queue.stats_read",
         }
     }
 }
@@ -120,13 +158,15 @@ impl Outcome {
     }
 }
 
-/// Who acted: a user, an unidentified caller (`anonymous`: a failed login with an unknown name, a bogus
-/// refresh token), or the system itself (first start, the command line).
+/// Who acted: a user, an enrolled device (totem, display), an unidentified caller (`anonymous`: a failed
+/// login with an unknown name, a bogus refresh token), or the system itself (first start, the command line,
+/// the day's end).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditActor {
     pub user: Option<UserId>,
     pub role: Option<Role>,
     pub session: Option<SessionId>,
+    pub device: Option<(DeviceId, DeviceKind, DeviceSessionId)>,
     pub anonymous: bool,
 }
 
@@ -142,12 +182,35 @@ impl AuditActor {
         }
     }
 
-    pub fn role_name(&self) -> &'static str {
-        match (self.role, self.anonymous) {
-            (Some(role), _) => role.as_str(),
-            (None, true) => "anonymous",
-            (None, false) => "system",
+    pub fn device(id: DeviceId, kind: DeviceKind, session: DeviceSessionId) -> Self {
+        Self {
+            device: Some((id, kind, session)),
+            ..Self::default()
         }
+    }
+
+    /// The `actor_role` column: a role, a device kind, `anonymous` or `system`.
+    pub fn role_name(&self) -> &'static str {
+        match (self.role, self.device, self.anonymous) {
+            (Some(role), _, _) => role.as_str(),
+            (None, Some((_, kind, _)), _) => kind.as_str(),
+            (None, None, true) => "anonymous",
+            (None, None, false) => "system",
+        }
+    }
+
+    /// The `actor_id` column: the user's or the device's id.
+    pub fn actor_id(&self) -> Option<String> {
+        self.user
+            .map(|id| id.to_string())
+            .or_else(|| self.device.map(|(id, _, _)| id.to_string()))
+    }
+
+    /// The `session_id` column: the user's or the device's session.
+    pub fn session_id(&self) -> Option<String> {
+        self.session
+            .map(|id| id.to_string())
+            .or_else(|| self.device.map(|(_, _, session)| session.to_string()))
     }
 }
 

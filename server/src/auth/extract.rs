@@ -43,6 +43,7 @@ impl Actor {
             user: Some(self.user_id),
             role: Some(self.role),
             session: Some(self.session_id),
+            device: None,
             anonymous: false,
         }
     }

@@ -107,6 +107,7 @@ fn user_audit_actor(user: &UserRow, session: Option<SessionId>) -> AuditActor {
         user: Some(user.id),
         role: Some(user.role),
         session,
+        device: None,
         anonymous: false,
     }
 }

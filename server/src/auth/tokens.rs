@@ -18,13 +18,16 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sportello_schema::{Role, SessionId, UserId};
+use sportello_schema::queue::DeviceKind;
+use sportello_schema::{DeviceId, DeviceSessionId, Role, SessionId, UserId};
 
 pub const KEY_FILE: &str = "jwt-hs256.key";
 pub const ISSUER: &str = "sportello";
 pub const AUDIENCE: &str = "sportello-api";
 pub const ACCESS_TYPE: &str = "access";
+pub const DEVICE_TYPE: &str = "device";
 const REFRESH_PREFIX: &str = "sprt_";
+const DEVICE_CREDENTIAL_PREFIX: &str = "spdc_";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessClaims {
@@ -38,6 +41,22 @@ pub struct AccessClaims {
     pub typ: String,
     pub sid: String,
     pub role: Role,
+}
+
+/// The claims of a device's access token (totem, display). A different `typ` and shape from a user's, so
+/// neither kind of token can ever pass for the other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub exp: i64,
+    pub nbf: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub typ: String,
+    pub sid: String,
+    pub kind: DeviceKind,
 }
 
 /// Why a token was refused. Only `Expired` is told to the client (so it knows to refresh).
@@ -162,23 +181,81 @@ impl TokenKeys {
         if claims.typ != ACCESS_TYPE {
             return Err(TokenError::Invalid);
         }
-        if claims.nbf > now + self.leeway_secs || claims.iat > now + self.leeway_secs {
+        self.check_times(claims.nbf, claims.iat, claims.exp, now)?;
+        Ok(claims)
+    }
+
+    /// Signs a device's access token, valid until its device session ends.
+    pub fn issue_device(
+        &self,
+        device: DeviceId,
+        session: DeviceSessionId,
+        kind: DeviceKind,
+        now: i64,
+        expires_at: i64,
+    ) -> String {
+        let claims = DeviceClaims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: device.to_string(),
+            exp: expires_at,
+            nbf: now,
+            iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+            typ: DEVICE_TYPE.into(),
+            sid: session.to_string(),
+            kind,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing of plain claims cannot fail")
+    }
+
+    /// As [`Self::verify_access`], for device tokens. Does not check the device session.
+    pub fn verify_device(&self, token: &str, now: i64) -> Result<DeviceClaims, TokenError> {
+        let data = jsonwebtoken::decode::<DeviceClaims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenError::Invalid)?;
+        let claims = data.claims;
+        if claims.typ != DEVICE_TYPE {
             return Err(TokenError::Invalid);
         }
-        if claims.exp + self.leeway_secs <= now {
+        self.check_times(claims.nbf, claims.iat, claims.exp, now)?;
+        Ok(claims)
+    }
+
+    fn check_times(&self, nbf: i64, iat: i64, exp: i64, now: i64) -> Result<(), TokenError> {
+        if nbf > now + self.leeway_secs || iat > now + self.leeway_secs {
+            return Err(TokenError::Invalid);
+        }
+        if exp + self.leeway_secs <= now {
             return Err(TokenError::Expired);
         }
-        Ok(claims)
+        Ok(())
     }
 }
 
 /// A new refresh token and the hash to store.
 pub fn new_refresh_token() -> (String, [u8; 32]) {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    let token = format!("{REFRESH_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let token = random_secret(REFRESH_PREFIX);
     let hash = refresh_token_hash(&token);
     (token, hash)
+}
+
+/// A new device credential (`spdc_` + 256 random bits) and the hash to store; shown to the admin once.
+pub fn new_device_credential() -> (String, [u8; 32]) {
+    let credential = random_secret(DEVICE_CREDENTIAL_PREFIX);
+    let hash = refresh_token_hash(&credential);
+    (credential, hash)
+}
+
+pub fn looks_like_device_credential(credential: &str) -> bool {
+    credential.len() == DEVICE_CREDENTIAL_PREFIX.len() + 43
+        && credential.starts_with(DEVICE_CREDENTIAL_PREFIX)
+}
+
+fn random_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
 pub fn refresh_token_hash(token: &str) -> [u8; 32] {
@@ -231,6 +308,32 @@ mod tests {
             100,
         );
         assert_eq!(keys().verify_access(&token, 50), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn device_and_user_tokens_never_pass_for_each_other() {
+        let keys = keys();
+        let device = keys.issue_device(
+            DeviceId::new_random(),
+            DeviceSessionId::new_random(),
+            DeviceKind::Totem,
+            1_000,
+            9_000,
+        );
+        let user = keys.issue_access(
+            UserId::new_random(),
+            SessionId::new_random(),
+            Role::Admin,
+            1_000,
+            9_000,
+        );
+        assert_eq!(
+            keys.verify_device(&device, 2_000).unwrap().kind,
+            DeviceKind::Totem
+        );
+        assert_eq!(keys.verify_access(&device, 2_000), Err(TokenError::Invalid));
+        assert_eq!(keys.verify_device(&user, 2_000), Err(TokenError::Invalid));
+        assert_eq!(keys.verify_device(&device, 9_500), Err(TokenError::Expired));
     }
 
     #[test]

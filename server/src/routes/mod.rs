@@ -6,9 +6,11 @@
 
 pub mod admin;
 pub mod auth;
+pub mod devices;
 pub mod health;
 pub mod me;
 pub mod metrics;
+pub mod queue;
 pub mod sync;
 
 use actix_web::middleware::from_fn;
@@ -27,12 +29,33 @@ where
     app.service(health::check)
         .service(metrics::export)
         .service(sync::connect)
+        .service(queue::status_page)
         .service(
             scope::scope("/api/v1/auth")
                 .wrap(from_fn(rate_limit_auth))
                 .service(auth::login)
                 .service(auth::refresh)
-                .service(auth::logout),
+                .service(auth::logout)
+                .service(devices::token),
+        )
+        .service(
+            scope::scope("/api/v1/queue")
+                .service(queue::issue)
+                .service(queue::import)
+                .service(queue::list)
+                .service(queue::call_next)
+                .service(queue::recall_ticket)
+                .service(queue::start_ticket)
+                .service(queue::finish_ticket)
+                .service(queue::no_show_ticket)
+                .service(queue::cancel_ticket)
+                .service(queue::transfer_ticket)
+                .service(queue::print)
+                .service(queue::board)
+                .service(queue::events)
+                .service(queue::lease)
+                .service(queue::stats)
+                .service(queue::lines),
         )
         .service(
             scope::scope("/api/v1/me")
@@ -50,7 +73,13 @@ where
                 .service(admin::end_user_sessions)
                 .service(admin::list_sessions)
                 .service(admin::end_session)
-                .service(admin::read_audit),
+                .service(admin::read_audit)
+                .service(devices::enrol)
+                .service(devices::list)
+                .service(devices::revoke)
+                .service(queue::put_line)
+                .service(queue::schedule)
+                .service(queue::put_schedule),
         )
 }
 

@@ -12,8 +12,8 @@ use crate::audit::chain::{self, ChainFields, GENESIS, Hash};
 pub fn append(conn: &Connection, record: &AuditRecord, at: &str) -> StorageResult<i64> {
     let (last_seq, prev_hash) = head(conn)?;
     let seq = last_seq + 1;
-    let actor_id = record.actor.user.map(|id| id.to_string());
-    let session_id = record.actor.session.map(|id| id.to_string());
+    let actor_id = record.actor.actor_id();
+    let session_id = record.actor.session_id();
     let fields = ChainFields {
         seq,
         at,

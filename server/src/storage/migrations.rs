@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_foundation.sql"),
     include_str!("../../migrations/0002_refresh_successor.sql"),
     include_str!("../../migrations/0003_documents.sql"),
+    include_str!("../../migrations/0004_queue.sql"),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> StorageResult<()> {

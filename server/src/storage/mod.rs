@@ -12,8 +12,10 @@
 
 pub mod audit;
 pub mod backup;
+pub mod devices;
 pub mod documents;
 mod migrations;
+pub mod queue;
 mod readers;
 pub mod sessions;
 pub mod users;

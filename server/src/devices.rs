@@ -1,0 +1,241 @@
+//! Devices: the totem at the entrance and the waiting-room displays. They are not users: an admin enrols
+//! one and gets its credential once; the device exchanges the credential for an access token tied to a
+//! device session (long-lived, `--device-session-ttl`); every request re-checks that session and the
+//! device, so a revocation takes effect on the device's next request. Devices never reach case documents,
+//! accounts or `/me`: their tokens have their own type, which the user extractors refuse.
+
+use sportello_schema::api::Secret;
+use sportello_schema::api::queue::{DeviceInfo, DeviceToken, EnrolDeviceRequest, EnrolledDevice};
+use sportello_schema::queue::DeviceKind;
+use sportello_schema::{DeviceId, DeviceSessionId};
+
+use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
+use crate::auth::extract::Actor;
+use crate::auth::tokens::{self, TokenError};
+use crate::clock::{rfc3339, rfc3339_from_unix};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::storage::audit;
+use crate::storage::devices::{self, DeviceRow, DeviceSessionRow};
+
+const MAX_NAME_CHARS: usize = 64;
+
+/// A device behind a request, as loaded for this request.
+#[derive(Debug, Clone)]
+pub struct DeviceActor {
+    pub id: DeviceId,
+    pub kind: DeviceKind,
+    pub session_id: DeviceSessionId,
+    pub session_expires_at: i64,
+}
+
+impl DeviceActor {
+    pub fn audit_actor(&self) -> AuditActor {
+        AuditActor::device(self.id, self.kind, self.session_id)
+    }
+}
+
+pub fn device_view(device: &DeviceRow) -> DeviceInfo {
+    DeviceInfo {
+        id: device.id,
+        kind: device.kind,
+        name: device.name.clone(),
+        created_at: rfc3339_from_unix(device.created_at),
+        revoked_at: device.revoked_at.map(rfc3339_from_unix),
+        last_seen_at: device.last_seen_at.map(rfc3339_from_unix),
+    }
+}
+
+fn clean_name(raw: &str) -> ApiResult<String> {
+    let name = raw.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(ApiError::Validation(format!(
+            "name must be 1 to {MAX_NAME_CHARS} printable characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+pub async fn enrol(
+    state: &AppState,
+    actor: &Actor,
+    request: EnrolDeviceRequest,
+    request_id: Option<String>,
+) -> ApiResult<EnrolledDevice> {
+    let name = clean_name(&request.name)?;
+    let now = state.now();
+    let at = rfc3339(state.clock.now());
+    let device = DeviceRow {
+        id: DeviceId::new_random(),
+        kind: request.kind,
+        name,
+        created_at: now,
+        revoked_at: None,
+        last_seen_at: None,
+    };
+    let (credential, hash) = tokens::new_device_credential();
+    let audit_actor = actor.audit_actor();
+    let created_by = actor.user_id;
+    let row = device.clone();
+    state
+        .storage
+        .write(move |conn| {
+            devices::insert(conn, &row, &hash, created_by)?;
+            let entry = AuditRecord::new(audit_actor, Action::DeviceEnrol, Outcome::Success)
+                .target(row.id)
+                .request(request_id.as_deref());
+            audit::append(conn, &entry, &at)?;
+            Ok(())
+        })
+        .await?;
+    Ok(EnrolledDevice {
+        device: device_view(&device),
+        credential: Secret::new(credential),
+    })
+}
+
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    request_id: Option<String>,
+) -> ApiResult<Vec<DeviceInfo>> {
+    let rows = state.storage.read(devices::list).await?;
+    let entry = AuditRecord::new(actor.audit_actor(), Action::DeviceList, Outcome::Success)
+        .request(request_id.as_deref());
+    crate::auth::service::record(state, entry).await?;
+    Ok(rows.iter().map(device_view).collect())
+}
+
+/// Revokes a device and ends its sessions; revoking twice is harmless (the answer is the same).
+pub async fn revoke(
+    state: &AppState,
+    actor: &Actor,
+    id: DeviceId,
+    request_id: Option<String>,
+) -> ApiResult<DeviceInfo> {
+    let now = state.now();
+    let at = rfc3339(state.clock.now());
+    let audit_actor = actor.audit_actor();
+    let device = state
+        .storage
+        .write(move |conn| {
+            if devices::find(conn, id)?.is_none() {
+                return Ok(None);
+            }
+            let revoked = devices::revoke(conn, id, now)?;
+            if revoked {
+                let entry = AuditRecord::new(audit_actor, Action::DeviceRevoke, Outcome::Success)
+                    .target(id)
+                    .request(request_id.as_deref());
+                audit::append(conn, &entry, &at)?;
+            }
+            devices::find(conn, id)
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(device_view(&device))
+}
+
+/// Exchanges a device credential for an access token and a new device session.
+pub async fn exchange(
+    state: &AppState,
+    credential: &Secret,
+    request_id: Option<String>,
+) -> ApiResult<DeviceToken> {
+    let now = state.now();
+    let at = rfc3339(state.clock.now());
+    let credential = credential.expose();
+    let hash = tokens::looks_like_device_credential(credential)
+        .then(|| tokens::refresh_token_hash(credential));
+    let ttl = state.settings.device_session_ttl.as_secs() as i64;
+    let session = DeviceSessionRow {
+        id: DeviceSessionId::new_random(),
+        device_id: DeviceId::new_random(),
+        expires_at: now + ttl,
+        revoked_at: None,
+    };
+    let found = state
+        .storage
+        .write(move |conn| {
+            let device = match hash {
+                Some(hash) => devices::find_by_credential(conn, &hash)?,
+                None => None,
+            };
+            let Some(device) = device.filter(|device| device.revoked_at.is_none()) else {
+                let entry = AuditRecord::new(
+                    AuditActor::anonymous(),
+                    Action::DeviceToken,
+                    Outcome::Failure,
+                )
+                .request(request_id.as_deref());
+                audit::append(conn, &entry, &at)?;
+                return Ok(None);
+            };
+            let session = DeviceSessionRow {
+                device_id: device.id,
+                ..session
+            };
+            devices::insert_session(conn, &session, now)?;
+            let entry = AuditRecord::new(
+                AuditActor::device(device.id, device.kind, session.id),
+                Action::DeviceToken,
+                Outcome::Success,
+            )
+            .request(request_id.as_deref());
+            audit::append(conn, &entry, &at)?;
+            Ok(Some((device, session)))
+        })
+        .await?;
+    // One answer for an unknown, malformed or revoked credential: nothing to learn by probing.
+    let (device, session) = found.ok_or(ApiError::Unauthenticated)?;
+    let token =
+        state
+            .keys
+            .issue_device(device.id, session.id, device.kind, now, session.expires_at);
+    Ok(DeviceToken {
+        access_token: Secret::new(token),
+        token_type: "Bearer".into(),
+        expires_in: ttl.max(0) as u64,
+        device: device_view(&DeviceRow {
+            last_seen_at: Some(now),
+            ..device
+        }),
+    })
+}
+
+/// The device behind a device token, if its session is live and the device not revoked.
+pub async fn device_for_token(state: &AppState, token: &str) -> ApiResult<DeviceActor> {
+    let now = state.now();
+    let claims = state
+        .keys
+        .verify_device(token, now)
+        .map_err(|error| match error {
+            TokenError::Expired => ApiError::TokenExpired,
+            TokenError::Invalid => ApiError::Unauthenticated,
+        })?;
+    let session_id: DeviceSessionId = claims.sid.parse().map_err(|_| ApiError::Unauthenticated)?;
+    let device_id: DeviceId = claims.sub.parse().map_err(|_| ApiError::Unauthenticated)?;
+    let found = state
+        .storage
+        .read(move |conn| devices::find_session(conn, session_id))
+        .await?;
+    let Some((session, device)) = found else {
+        return Err(ApiError::Unauthenticated);
+    };
+    if session.device_id != device_id
+        || !session.is_live(now)
+        || device.revoked_at.is_some()
+        || device.kind != claims.kind
+    {
+        return Err(ApiError::Unauthenticated);
+    }
+    Ok(DeviceActor {
+        id: device.id,
+        kind: device.kind,
+        session_id: session.id,
+        session_expires_at: session.expires_at,
+    })
+}

@@ -1,0 +1,124 @@
+//! One subscriber's server-sent-event stream (`GET /api/v1/queue/events`): frames after the subscriber's
+//! last event (from the hub's ring, or from storage when far behind), then waits for more. A keep-alive
+//! comment every 15 s keeps proxies from closing an idle stream, and at the same pace the principal's
+//! session or device is re-checked: a revoked display stops receiving within [`KEEPALIVE`].
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::access::Principal;
+use super::events::{Catchup, EventHub, Frame, frames_from_storage};
+use crate::state::AppState;
+
+/// Keep-alive comment interval; the principal's session is re-checked at the same pace.
+pub const KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// One subscriber's stream: frames after `last`, then waits for more; a keep-alive comment every
+/// [`KEEPALIVE`], and the end of the stream once the principal's session or device is no longer live.
+pub struct EventStream {
+    state: AppState,
+    principal: Principal,
+    hub: EventHub,
+    receiver: tokio::sync::watch::Receiver<i64>,
+    last: i64,
+    pending: VecDeque<Frame>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("last", &self.last)
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventStream {
+    /// A stream for `principal` resuming after `resume` (the `Last-Event-ID`), or from now.
+    pub fn open(
+        state: AppState,
+        principal: Principal,
+        resume: Option<i64>,
+        permit: OwnedSemaphorePermit,
+    ) -> Self {
+        let hub = state.queue.hub.clone();
+        let latest = hub.latest();
+        let mut pending = VecDeque::new();
+        pending.push_back(Frame {
+            seq: 0,
+            text: "retry: 3000\n\n".into(),
+        });
+        let last = match resume {
+            // An id from the future (another database, a restore): say so, then follow from now.
+            Some(id) if id > latest => {
+                pending.push_back(Frame::reset(latest));
+                latest
+            }
+            Some(id) => id.max(0),
+            None => latest,
+        };
+        Self {
+            receiver: hub.subscribe(),
+            state,
+            principal,
+            hub,
+            last,
+            pending,
+            _permit: permit,
+        }
+    }
+
+    pub async fn next(mut self) -> Option<(Result<Bytes, actix_web::Error>, Self)> {
+        loop {
+            if let Some(frame) = self.pending.pop_front() {
+                self.last = self.last.max(frame.seq);
+                let bytes = Bytes::copy_from_slice(frame.text.as_bytes());
+                return Some((Ok(bytes), self));
+            }
+            match self.hub.after(self.last) {
+                Catchup::Frames(frames) if !frames.is_empty() => {
+                    self.pending.extend(frames);
+                    continue;
+                }
+                Catchup::FromStorage => {
+                    match frames_from_storage(&self.state.storage, self.last).await {
+                        Ok(frames) if !frames.is_empty() => {
+                            self.pending.extend(frames);
+                            continue;
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, "queue events: catching up failed");
+                            return None;
+                        }
+                    }
+                }
+                Catchup::Frames(_) => {}
+            }
+            self.receiver.mark_unchanged();
+            if self.hub.latest() > self.last {
+                continue;
+            }
+            tokio::select! {
+                changed = self.receiver.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                }
+                () = tokio::time::sleep(KEEPALIVE) => {
+                    let live = super::access::still_live(&self.state, &self.principal)
+                        .await
+                        .unwrap_or(false);
+                    if !live || self.state.now() >= self.principal.session_expires_at() {
+                        return None;
+                    }
+                    return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), self));
+                }
+            }
+        }
+    }
+}

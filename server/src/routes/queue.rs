@@ -1,0 +1,569 @@
+//! `/api/v1/queue/*`: tickets, calls, the board and its event stream, leases, statistics; the queue's admin
+//! routes under `/api/v1/admin/queue/*`; and the public status page `GET /t/{token}`. Who may call which is
+//! decided by the extractors of `crate::queue::access`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use serde::Deserialize;
+use sportello_schema::TicketId;
+use sportello_schema::api::ErrorBody;
+use sportello_schema::api::queue::{
+    Board, CallNextRequest, ImportRequest, ImportResult, IssueTicketRequest, IssuedTicket, Lease,
+    LeaseRequest, PutServiceLine, QueueSchedule, QueueStats, ServiceLine, Ticket, TransferRequest,
+};
+use sportello_schema::queue::{LineCode, TicketAction, TicketStatus};
+
+use crate::admin::audit_refusal;
+use crate::audit::Action;
+use crate::auth::extract::AdminUser;
+use crate::error::{ApiError, ApiResult};
+use crate::queue::access::{
+    BoardViewer, QueueOperator, QueueStaff, StatsReader, TicketIssuer, TotemDevice,
+};
+use crate::queue::stream::EventStream;
+use crate::queue::{self, pages};
+use crate::state::AppState;
+use crate::telemetry::RequestId;
+
+/// The base of status links: the configured public address, else the address this request came to.
+fn base_url(request: &HttpRequest, state: &AppState) -> String {
+    state.settings.public_url.clone().unwrap_or_else(|| {
+        let info = request.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    })
+}
+
+fn ticket_id(raw: &str) -> ApiResult<TicketId> {
+    // A malformed id is answered like an unknown one: nothing to learn by guessing.
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    request_body = IssueTicketRequest,
+    responses(
+        (status = 201, description = "Issued", body = IssuedTicket),
+        (status = 200, description = "A retry of the same `client_op_id`: the ticket issued the first time", body = IssuedTicket),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not a totem or an operator", body = ErrorBody),
+        (status = 409, description = "`desk_closed` (totem, outside opening hours), `line_inactive`, `line_full`, `client_op_id_reused`", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (unknown line, malformed client_op_id)", body = ErrorBody),
+    )
+)]
+#[post("/tickets")]
+pub async fn issue(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    TicketIssuer(principal): TicketIssuer,
+    body: web::Json<IssueTicketRequest>,
+) -> ApiResult<HttpResponse> {
+    let base = base_url(&request, &state);
+    let (ticket, created) = queue::issue(
+        &state,
+        &principal,
+        body.into_inner(),
+        RequestId::of(&request),
+        base,
+    )
+    .await?;
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(ticket))
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    request_body = CallNextRequest,
+    responses(
+        (status = 200, description = "The ticket now called to this desk", body = Ticket),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, description = "`queue_empty`: nobody waiting on these lines", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (desk, unknown line)", body = ErrorBody),
+    )
+)]
+#[post("/call-next")]
+pub async fn call_next(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    QueueOperator(actor): QueueOperator,
+    body: web::Json<CallNextRequest>,
+) -> ApiResult<HttpResponse> {
+    let ticket =
+        queue::call_next(&state, &actor, body.into_inner(), RequestId::of(&request)).await?;
+    Ok(HttpResponse::Ok().json(ticket))
+}
+
+/// One handler per operator move, so each is its own documented route.
+macro_rules! ticket_move {
+    ($name:ident, $path:literal, $action:expr, $summary:literal) => {
+        #[utoipa::path(
+            description = $summary,
+            tag = "queue",
+            security(("bearer" = [])),
+            params(("id" = String, Path, description = "Ticket id")),
+            responses(
+                (status = 200, body = Ticket),
+                (status = 401, body = ErrorBody), (status = 403, description = "Not an operator", body = ErrorBody),
+                (status = 404, body = ErrorBody),
+                (status = 409, description = "`invalid_transition`", body = ErrorBody),
+            )
+        )]
+        #[post($path)]
+        pub async fn $name(
+            request: HttpRequest,
+            state: web::Data<AppState>,
+            QueueOperator(actor): QueueOperator,
+            path: web::Path<String>,
+        ) -> ApiResult<HttpResponse> {
+            let id = ticket_id(&path)?;
+            let ticket =
+                queue::act(&state, &actor, id, $action, None, RequestId::of(&request)).await?;
+            Ok(HttpResponse::Ok().json(ticket))
+        }
+    };
+}
+
+pub use moves::{cancel_ticket, finish_ticket, no_show_ticket, recall_ticket, start_ticket};
+
+// actix's generated service structs have no Debug; made by a macro, the lint counts them as ours.
+#[allow(missing_debug_implementations)]
+mod moves {
+    use super::*;
+
+    ticket_move!(
+        recall_ticket,
+        "/tickets/{id}/recall",
+        TicketAction::Recall,
+        "Calls a called ticket again."
+    );
+    ticket_move!(
+        start_ticket,
+        "/tickets/{id}/start",
+        TicketAction::Start,
+        "The person came forward: service starts."
+    );
+    ticket_move!(
+        finish_ticket,
+        "/tickets/{id}/finish",
+        TicketAction::Finish,
+        "Service is over."
+    );
+    ticket_move!(
+        no_show_ticket,
+        "/tickets/{id}/no-show",
+        TicketAction::NoShow,
+        "Called, but nobody came."
+    );
+    ticket_move!(
+        cancel_ticket,
+        "/tickets/{id}/cancel",
+        TicketAction::Cancel,
+        "Withdrawn (the person left, or asked to)."
+    );
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id")),
+    request_body = TransferRequest,
+    responses(
+        (status = 200, description = "Waiting on the new line, with its number and original issue time", body = Ticket),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not an operator", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition`, `line_inactive`", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (unknown line, same line)", body = ErrorBody),
+    )
+)]
+#[post("/tickets/{id}/transfer")]
+pub async fn transfer_ticket(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    QueueOperator(actor): QueueOperator,
+    path: web::Path<String>,
+    body: web::Json<TransferRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = ticket_id(&path)?;
+    let ticket = queue::act(
+        &state,
+        &actor,
+        id,
+        TicketAction::Transfer,
+        Some(body.line),
+        RequestId::of(&request),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(ticket))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TicketFilter {
+    /// One line's tickets only.
+    #[param(value_type = Option<String>)]
+    line: Option<LineCode>,
+    /// One status only (`waiting`, `called`, …).
+    #[param(value_type = Option<String>)]
+    status: Option<TicketStatus>,
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    params(TicketFilter),
+    responses(
+        (status = 200, description = "Today's tickets in call order (at most 2,000)", body = Vec<Ticket>),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not an operator", body = ErrorBody),
+    )
+)]
+#[get("/tickets")]
+pub async fn list(
+    state: web::Data<AppState>,
+    QueueOperator(_operator): QueueOperator,
+    query: web::Query<TicketFilter>,
+) -> ApiResult<HttpResponse> {
+    let TicketFilter { line, status } = query.into_inner();
+    Ok(HttpResponse::Ok().json(queue::list(&state, line, status).await?))
+}
+
+fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.content_type("text/html; charset=utf-8");
+    for (name, value) in pages::PAGE_HEADERS {
+        response.insert_header((*name, *value));
+    }
+    response.body(body)
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Ticket id")),
+    responses(
+        (status = 200, description = "The ticket as HTML for an 80 mm thermal printer", content_type = "text/html"),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not a totem or an operator", body = ErrorBody),
+        (status = 404, description = "Unknown, not today's, or (for a totem) issued by another device", body = ErrorBody),
+    )
+)]
+#[get("/tickets/{id}/print")]
+pub async fn print(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    TicketIssuer(principal): TicketIssuer,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = ticket_id(&path)?;
+    let base = base_url(&request, &state);
+    let page = queue::printable(&state, &principal, id, base).await?;
+    Ok(html(actix_web::http::StatusCode::OK, page))
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Board),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not a display or staff", body = ErrorBody),
+    )
+)]
+#[get("/board")]
+pub async fn board(
+    state: web::Data<AppState>,
+    BoardViewer(_viewer): BoardViewer,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(queue::board(&state).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct EventsQuery {
+    /// Resume after this event (when the client cannot send the `Last-Event-ID` header).
+    last_event_id: Option<i64>,
+    /// The access token, for `EventSource`, which cannot set headers. Never logged.
+    #[allow(dead_code)]
+    access_token: Option<String>,
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    params(EventsQuery),
+    responses(
+        (status = 200, description = "`text/event-stream` of queue events (`id:` seq, `event:` kind, `data:` QueueEvent JSON); \
+            a `reset` event means events were missed: reload the board", content_type = "text/event-stream"),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not a display or staff", body = ErrorBody),
+        (status = 503, description = "`busy`: too many streams open", body = ErrorBody),
+    )
+)]
+#[get("/events")]
+pub async fn events(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    BoardViewer(principal): BoardViewer,
+    query: web::Query<EventsQuery>,
+) -> ApiResult<HttpResponse> {
+    let permit = state
+        .queue
+        .streams
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Busy)?;
+    let header_id = request
+        .headers()
+        .get("Last-Event-ID")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<i64>().ok());
+    let resume = header_id.or(query.last_event_id);
+    let stream = EventStream::open(state.get_ref().clone(), principal, resume, permit);
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(futures_util::stream::unfold(stream, EventStream::next)))
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    request_body = LeaseRequest,
+    responses(
+        (status = 201, description = "A block of today's numbers for this totem", body = Lease),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not a totem", body = ErrorBody),
+        (status = 409, description = "`line_full`, `line_inactive`", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (size, unknown line)", body = ErrorBody),
+    )
+)]
+#[post("/leases")]
+pub async fn lease(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    TotemDevice(device): TotemDevice,
+    body: web::Json<LeaseRequest>,
+) -> ApiResult<HttpResponse> {
+    let lease = queue::lease(&state, &device, body.into_inner(), RequestId::of(&request)).await?;
+    Ok(HttpResponse::Created().json(lease))
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    request_body = ImportRequest,
+    responses(
+        (status = 200, description = "All imported (or already imported by an earlier try)", body = ImportResult),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not a totem", body = ErrorBody),
+        (status = 404, description = "Unknown lease, or another device's", body = ErrorBody),
+        (status = 409, description = "`lease_expired` (another day), `number_taken`, `client_op_id_reused`", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a number outside the lease, a time not of the lease's day; nothing is imported", body = ErrorBody),
+    )
+)]
+#[post("/tickets/import")]
+pub async fn import(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    TotemDevice(device): TotemDevice,
+    body: web::Json<ImportRequest>,
+) -> ApiResult<HttpResponse> {
+    let base = base_url(&request, &state);
+    let result = queue::import(
+        &state,
+        &device,
+        body.into_inner(),
+        RequestId::of(&request),
+        base,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatsFormat {
+    #[default]
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    /// First day, `YYYY-MM-DD` (default: today).
+    from: Option<String>,
+    /// Last day, inclusive (default: today); at most 366 days after `from`.
+    to: Option<String>,
+    /// `json` (default) or `csv`.
+    #[serde(default)]
+    format: StatsFormat,
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Figures per line and per hour (JSON, or CSV with `format=csv`)", body = QueueStats),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not an admin or a social worker", body = ErrorBody),
+    )
+)]
+#[get("/stats")]
+pub async fn stats(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    StatsReader(actor): StatsReader,
+    query: web::Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let StatsQuery { from, to, format } = query.into_inner();
+    let figures = queue::statistics(&state, &actor, from, to, RequestId::of(&request)).await?;
+    Ok(match format {
+        StatsFormat::Json => HttpResponse::Ok().json(figures),
+        StatsFormat::Csv => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"sportello-queue-{}-{}.csv\"",
+                    figures.from, figures.to
+                ),
+            ))
+            .body(queue::stats::to_csv(&figures)),
+    })
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every line, in display order", body = Vec<ServiceLine>),
+        (status = 401, body = ErrorBody),
+    )
+)]
+#[get("/lines")]
+pub async fn lines(
+    state: web::Data<AppState>,
+    QueueStaff(_anyone): QueueStaff,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(queue::lines(&state).await?))
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Line code: one capital letter")),
+    request_body = PutServiceLine,
+    responses(
+        (status = 201, description = "Created", body = ServiceLine),
+        (status = 200, description = "Replaced", body = ServiceLine),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "`validation_failed` (names, daily cap)", body = ErrorBody),
+    )
+)]
+#[put("/queue/lines/{code}")]
+pub async fn put_line(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    path: web::Path<String>,
+    body: web::Json<PutServiceLine>,
+) -> ApiResult<HttpResponse> {
+    let code =
+        LineCode::parse(&path).map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
+    let request_id = RequestId::of(&request);
+    let saved = queue::put_line(&state, &actor, code, body.into_inner(), request_id.clone()).await;
+    let target = Some(format!("line:{code}"));
+    let (line, created) = audit_refusal(
+        &state,
+        &actor,
+        Action::QueueLineUpdate,
+        target,
+        request_id,
+        saved,
+    )
+    .await?;
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(line))
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Opening hours and closed dates (no hours: always open)", body = QueueSchedule),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
+#[get("/queue/schedule")]
+pub async fn schedule(
+    state: web::Data<AppState>,
+    AdminUser(_admin): AdminUser,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(queue::schedule(&state).await?))
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    request_body = QueueSchedule,
+    responses(
+        (status = 200, description = "Replaced; the answer is the schedule as stored (sorted)", body = QueueSchedule),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "`validation_failed`, naming the wrong entry", body = ErrorBody),
+    )
+)]
+#[put("/queue/schedule")]
+pub async fn put_schedule(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    body: web::Json<QueueSchedule>,
+) -> ApiResult<HttpResponse> {
+    let request_id = RequestId::of(&request);
+    let saved = queue::put_schedule(&state, &actor, body.into_inner(), request_id.clone()).await;
+    let saved = audit_refusal(
+        &state,
+        &actor,
+        Action::QueueScheduleUpdate,
+        Some("schedule".into()),
+        request_id,
+        saved,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+#[utoipa::path(
+    tag = "public",
+    params(("token" = String, Path, description = "The token printed (as a QR code) on the ticket")),
+    responses(
+        (status = 200, description = "A small page: number, status, people ahead, estimated wait", content_type = "text/html"),
+        (status = 404, description = "Unknown token", content_type = "text/html"),
+    )
+)]
+#[get("/t/{token}")]
+pub async fn status_page(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    Ok(match queue::status_view(&state, path.into_inner()).await? {
+        Some((view, line)) => html(
+            actix_web::http::StatusCode::OK,
+            pages::status_html(&view, &line.name_it, &line.name_en),
+        ),
+        None => html(
+            actix_web::http::StatusCode::NOT_FOUND,
+            pages::unknown_ticket_html(),
+        ),
+    })
+}
