@@ -188,6 +188,54 @@ impl TestApp {
             .await;
         (id, access(&changed))
     }
+
+    /// The app's clock, `offset_s` seconds from now, as RFC 3339.
+    pub fn clock_rfc3339(&self, offset_s: i64) -> String {
+        use sportello_server::clock::Clock;
+        let at = self.clock.now() + jiff::SignedDuration::from_secs(offset_s);
+        at.to_string()
+    }
+
+    /// Enrols a device (`totem` or `display`) through the admin API; returns its id and its credential.
+    pub async fn enrol_device(
+        &self,
+        admin_token: &str,
+        kind: &str,
+        name: &str,
+    ) -> (String, String) {
+        let response = self
+            .post_json(
+                "/api/v1/admin/devices",
+                Some(admin_token),
+                &json!({"kind": kind, "name": name}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "enrol {name}");
+        let enrolled: Value = response.json().await.unwrap();
+        (
+            enrolled["device"]["id"].as_str().unwrap().to_owned(),
+            enrolled["credential"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Exchanges a device credential for an access token, failing the test otherwise.
+    pub async fn device_token(&self, credential: &str) -> String {
+        let response = self
+            .post_json(
+                "/api/v1/auth/device-token",
+                None,
+                &json!({"credential": credential}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "device token");
+        access(&response.json().await.unwrap())
+    }
+
+    /// Enrols a device and returns its id and a ready access token.
+    pub async fn device(&self, admin_token: &str, kind: &str, name: &str) -> (String, String) {
+        let (id, credential) = self.enrol_device(admin_token, kind, name).await;
+        (id, self.device_token(&credential).await)
+    }
 }
 
 pub fn access(tokens: &Value) -> String {

@@ -14,6 +14,7 @@ mod convergence;
 mod interop;
 mod lockout;
 mod operations;
+mod queue;
 mod role_matrix;
 mod sync;
 mod sync_client;
