@@ -4,7 +4,7 @@
 //! session or device is re-checked: a revoked display stops receiving within [`KEEPALIVE`].
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use tokio::sync::OwnedSemaphorePermit;
@@ -25,6 +25,7 @@ pub struct EventStream {
     receiver: tokio::sync::watch::Receiver<i64>,
     last: i64,
     pending: VecDeque<Frame>,
+    next_check: Instant,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -68,12 +69,21 @@ impl EventStream {
             hub,
             last,
             pending,
+            next_check: Instant::now() + KEEPALIVE,
             _permit: permit,
         }
     }
 
+    /// The next chunk of the response body, or `None` to end the stream.
     pub async fn next(mut self) -> Option<(Result<Bytes, actix_web::Error>, Self)> {
         loop {
+            // A busy stream never idles into the keep-alive branch, so the liveness check has its own clock.
+            if Instant::now() >= self.next_check {
+                if !self.still_live().await {
+                    return None;
+                }
+                self.next_check = Instant::now() + KEEPALIVE;
+            }
             if let Some(frame) = self.pending.pop_front() {
                 self.last = self.last.max(frame.seq);
                 let bytes = Bytes::copy_from_slice(frame.text.as_bytes());
@@ -86,16 +96,15 @@ impl EventStream {
                 }
                 Catchup::FromStorage => {
                     match frames_from_storage(&self.state.storage, self.last).await {
-                        Ok(frames) if !frames.is_empty() => {
-                            self.pending.extend(frames);
-                            continue;
-                        }
-                        Ok(_) => {}
+                        Ok(frames) if !frames.is_empty() => self.pending.extend(frames),
+                        // Everything after `last` was pruned: say so and follow from the newest.
+                        Ok(_) => self.pending.push_back(Frame::reset(self.hub.latest())),
                         Err(error) => {
                             tracing::warn!(%error, "queue events: catching up failed");
                             return None;
                         }
                     }
+                    continue;
                 }
                 Catchup::Frames(_) => {}
             }
@@ -109,16 +118,21 @@ impl EventStream {
                         return None;
                     }
                 }
-                () = tokio::time::sleep(KEEPALIVE) => {
-                    let live = super::access::still_live(&self.state, &self.principal)
-                        .await
-                        .unwrap_or(false);
-                    if !live || self.state.now() >= self.principal.session_expires_at() {
+                () = tokio::time::sleep_until(self.next_check.into()) => {
+                    if !self.still_live().await {
                         return None;
                     }
+                    self.next_check = Instant::now() + KEEPALIVE;
                     return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), self));
                 }
             }
         }
+    }
+
+    async fn still_live(&self) -> bool {
+        self.state.now() < self.principal.session_expires_at()
+            && super::access::still_live(&self.state, &self.principal)
+                .await
+                .unwrap_or(false)
     }
 }
