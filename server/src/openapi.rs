@@ -19,6 +19,9 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Accounts, sessions and the audit log (admins only)"),
         (name = "operations", description = "Health, metrics and this document"),
         (name = "sync", description = "The WebSocket endpoint of the automerge-repo protocol"),
+        (name = "queue", description = "Tickets, calls, the board and its event stream, leases, statistics, queue settings (see docs/queue.md)"),
+        (name = "devices", description = "Totems and waiting-room displays: enrolment, revocation, device tokens"),
+        (name = "public", description = "The ticket status page reached by the QR code"),
     )
 )]
 pub struct ApiDoc;
