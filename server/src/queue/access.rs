@@ -10,6 +10,9 @@
 //! | [`TotemDevice`]    | totem                                   | leases, import                          |
 //! | [`StatsReader`]    | admin, social worker                    | stats                                   |
 //! | [`QueueStaff`]     | any active user, any device             | the list of lines                       |
+//!
+//! A handler that also reads a body or a query takes both through [`Admitted`], which decides the rule
+//! first: a refused caller gets its 403 whatever it sent, never a 400 about its input.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -161,6 +164,34 @@ async fn admit(
 }
 
 type ExtractFuture<T> = Pin<Box<dyn Future<Output = ApiResult<T>>>>;
+
+/// The access rule `A` (one of the extractors below), then the input `T` (`web::Json`, `web::Query`).
+/// Actix extracts a handler's arguments concurrently and answers the first error: the input's parse error
+/// would be answered (400, unaudited) while the rule still waits on the database. Here the rule decides
+/// before the input is read, as `require_admin` does for the admin routes.
+#[derive(Debug)]
+pub struct Admitted<A, T>(pub A, pub T);
+
+impl<A, T> FromRequest for Admitted<A, T>
+where
+    A: FromRequest<Error = ApiError> + 'static,
+    T: FromRequest + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let admitted = A::extract(&request).await?;
+            let input = T::from_request(&request, &mut payload)
+                .await
+                .map_err(Into::into)?;
+            Ok(Admitted(admitted, input))
+        })
+    }
+}
 
 macro_rules! queue_extractor {
     ($(#[$doc:meta])* $name:ident($inner:ty), query: $query:expr, allowed: $allowed:expr, map: $map:expr) => {

@@ -18,7 +18,7 @@ use crate::audit::Action;
 use crate::auth::extract::AdminUser;
 use crate::error::{ApiError, ApiResult};
 use crate::queue::access::{
-    BoardViewer, QueueOperator, QueueStaff, StatsReader, TicketIssuer, TotemDevice,
+    Admitted, BoardViewer, QueueOperator, QueueStaff, StatsReader, TicketIssuer, TotemDevice,
 };
 use crate::queue::stream::EventStream;
 use crate::queue::{self, pages};
@@ -55,8 +55,7 @@ fn ticket_id(raw: &str) -> ApiResult<TicketId> {
 pub async fn issue(
     request: HttpRequest,
     state: web::Data<AppState>,
-    TicketIssuer(principal): TicketIssuer,
-    body: web::Json<IssueTicketRequest>,
+    Admitted(TicketIssuer(principal), body): Admitted<TicketIssuer, web::Json<IssueTicketRequest>>,
 ) -> ApiResult<HttpResponse> {
     let base = base_url(&request, &state);
     let (ticket, created) = queue::issue(
@@ -90,8 +89,7 @@ pub async fn issue(
 pub async fn call_next(
     request: HttpRequest,
     state: web::Data<AppState>,
-    QueueOperator(actor): QueueOperator,
-    body: web::Json<CallNextRequest>,
+    Admitted(QueueOperator(actor), body): Admitted<QueueOperator, web::Json<CallNextRequest>>,
 ) -> ApiResult<HttpResponse> {
     let ticket =
         queue::call_next(&state, &actor, body.into_inner(), RequestId::of(&request)).await?;
@@ -184,9 +182,8 @@ mod moves {
 pub async fn transfer_ticket(
     request: HttpRequest,
     state: web::Data<AppState>,
-    QueueOperator(actor): QueueOperator,
     path: web::Path<String>,
-    body: web::Json<TransferRequest>,
+    Admitted(QueueOperator(actor), body): Admitted<QueueOperator, web::Json<TransferRequest>>,
 ) -> ApiResult<HttpResponse> {
     let id = ticket_id(&path)?;
     let ticket = queue::act(
@@ -202,6 +199,7 @@ pub async fn transfer_ticket(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TicketFilter {
     /// One line's tickets only.
@@ -225,8 +223,7 @@ pub struct TicketFilter {
 #[get("/tickets")]
 pub async fn list(
     state: web::Data<AppState>,
-    QueueOperator(_operator): QueueOperator,
-    query: web::Query<TicketFilter>,
+    Admitted(QueueOperator(_operator), query): Admitted<QueueOperator, web::Query<TicketFilter>>,
 ) -> ApiResult<HttpResponse> {
     let TicketFilter { line, status } = query.into_inner();
     Ok(HttpResponse::Ok().json(queue::list(&state, line, status).await?))
@@ -283,6 +280,7 @@ pub async fn board(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Resume after this event (when the client cannot send the `Last-Event-ID` header).
     last_event_id: Option<i64>,
@@ -306,8 +304,7 @@ pub struct EventsQuery {
 pub async fn events(
     request: HttpRequest,
     state: web::Data<AppState>,
-    BoardViewer(principal): BoardViewer,
-    query: web::Query<EventsQuery>,
+    Admitted(BoardViewer(principal), query): Admitted<BoardViewer, web::Query<EventsQuery>>,
 ) -> ApiResult<HttpResponse> {
     let permit = state
         .queue
@@ -344,8 +341,7 @@ pub async fn events(
 pub async fn lease(
     request: HttpRequest,
     state: web::Data<AppState>,
-    TotemDevice(device): TotemDevice,
-    body: web::Json<LeaseRequest>,
+    Admitted(TotemDevice(device), body): Admitted<TotemDevice, web::Json<LeaseRequest>>,
 ) -> ApiResult<HttpResponse> {
     let lease = queue::lease(&state, &device, body.into_inner(), RequestId::of(&request)).await?;
     Ok(HttpResponse::Created().json(lease))
@@ -367,8 +363,7 @@ pub async fn lease(
 pub async fn import(
     request: HttpRequest,
     state: web::Data<AppState>,
-    TotemDevice(device): TotemDevice,
-    body: web::Json<ImportRequest>,
+    Admitted(TotemDevice(device), body): Admitted<TotemDevice, web::Json<ImportRequest>>,
 ) -> ApiResult<HttpResponse> {
     let base = base_url(&request, &state);
     let result = queue::import(
@@ -391,6 +386,7 @@ pub enum StatsFormat {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// First day, `YYYY-MM-DD` (default: today).
@@ -416,8 +412,7 @@ pub struct StatsQuery {
 pub async fn stats(
     request: HttpRequest,
     state: web::Data<AppState>,
-    StatsReader(actor): StatsReader,
-    query: web::Query<StatsQuery>,
+    Admitted(StatsReader(actor), query): Admitted<StatsReader, web::Query<StatsQuery>>,
 ) -> ApiResult<HttpResponse> {
     let StatsQuery { from, to, format } = query.into_inner();
     let figures = queue::statistics(&state, &actor, from, to, RequestId::of(&request)).await?;

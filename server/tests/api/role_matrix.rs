@@ -1,15 +1,23 @@
-//! Who may call what: every documented route against {anonymous, operator, social worker, admin}.
+//! Who may call what: every documented route against every kind of caller: anonymous, the three user
+//! roles (operator, social worker, admin) and the two kinds of device (totem, display).
 //!
 //! The route list is not written twice: [`the_matrix_covers_exactly_the_routes_of_the_openapi_document`]
 //! compares [`MATRIX`] with the paths and methods of the app's own OpenAPI document, so a route added
 //! without a matrix row fails here.
+//!
+//! A device token is not a user token at all: on a route that needs a user (`/api/v1/me`, the admin
+//! routes, `/metrics`, logout) a device gets `401 unauthenticated`, never a `403`. On a queue route the
+//! device is a known principal, so a device the route is not for gets an audited `403 forbidden`.
 
 use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use sportello_schema::sync::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::helpers::{STRONG_PASSWORD, TestApp, access, error_code, spawn_app};
+use crate::sync_client::Peer;
 
 /// What a caller must get: a status, and for errors the stable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,8 +31,19 @@ use Expect::{Refused, Status};
 const UNAUTHENTICATED: Expect = Refused(401, "unauthenticated");
 const FORBIDDEN: Expect = Refused(403, "forbidden");
 
+/// The callers, in the order of a row's columns.
+const CALLERS: [&str; 6] = [
+    "anonymous",
+    "operator",
+    "social_worker",
+    "admin",
+    "totem",
+    "display",
+];
+
 /// One route and what each caller gets. Order matters only for side effects: rows that end something
-/// (reset a password, end sessions, log out) come after the rows that need it alive, and logout is last.
+/// (reset a password, end sessions, revoke a device, log out) come after the rows that need it alive, the
+/// ticket moves come after the call that makes them valid, and logout is last.
 struct Row {
     method: &'static str,
     path: &'static str,
@@ -32,12 +51,28 @@ struct Row {
     operator: Expect,
     social_worker: Expect,
     admin: Expect,
+    totem: Expect,
+    display: Expect,
+}
+
+impl Row {
+    /// The expectations in the order of [`CALLERS`].
+    fn expected(&self) -> [Expect; 6] {
+        [
+            self.anonymous,
+            self.operator,
+            self.social_worker,
+            self.admin,
+            self.totem,
+            self.display,
+        ]
+    }
 }
 
 const fn row(
     method: &'static str,
     path: &'static str,
-    [anonymous, operator, social_worker, admin]: [Expect; 4],
+    [anonymous, operator, social_worker, admin, totem, display]: [Expect; 6],
 ) -> Row {
     Row {
         method,
@@ -46,44 +81,94 @@ const fn row(
         operator,
         social_worker,
         admin,
+        totem,
+        display,
     }
 }
 
-const ADMIN_ONLY_200: [Expect; 4] = [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, Status(200)];
+/// An admin-only route: a device token is no user's token, so devices are unauthenticated there.
+const fn admin_only(success: Expect) -> [Expect; 6] {
+    [
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        FORBIDDEN,
+        success,
+        UNAUTHENTICATED,
+        UNAUTHENTICATED,
+    ]
+}
+
+const ADMIN_ONLY_200: [Expect; 6] = admin_only(Status(200));
+
+/// A queue route for operators only (calls, moves, the ticket list).
+const fn operator_only(answer: Expect) -> [Expect; 6] {
+    [
+        UNAUTHENTICATED,
+        answer,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ]
+}
+
+/// A queue route for the totem only (leases, import).
+const fn totem_only(answer: Expect) -> [Expect; 6] {
+    [
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        answer,
+        FORBIDDEN,
+    ]
+}
+
+/// The board and its events: the display and the staff at the desks, not admins, not the totem.
+const BOARD_VIEWERS: [Expect; 6] = [
+    UNAUTHENTICATED,
+    Status(200),
+    Status(200),
+    FORBIDDEN,
+    FORBIDDEN,
+    Status(200),
+];
 
 const MATRIX: &[Row] = &[
     // Public.
-    row(
-        "GET",
-        "/healthz",
-        [Status(200), Status(200), Status(200), Status(200)],
-    ),
-    row(
-        "GET",
-        "/api/v1/openapi.json",
-        [Status(200), Status(200), Status(200), Status(200)],
-    ),
+    row("GET", "/healthz", [Status(200); 6]),
+    row("GET", "/api/v1/openapi.json", [Status(200); 6]),
+    // The status page of a real ticket (the token printed on it): public, whoever asks.
+    row("GET", "/t/{token}", [Status(200); 6]),
     // Public, sent a well-formed but wrong body: the answer is about the body, never about a missing token.
     row(
         "POST",
         "/api/v1/auth/login",
-        [Refused(401, "invalid_credentials"); 4],
+        [Refused(401, "invalid_credentials"); 6],
     ),
     row(
         "POST",
         "/api/v1/auth/refresh",
-        [Refused(401, "invalid_refresh_token"); 4],
+        [Refused(401, "invalid_refresh_token"); 6],
     ),
-    // Admins, or the scrape token (see its own test).
+    row("POST", "/api/v1/auth/device-token", [UNAUTHENTICATED; 6]),
+    // Admins, or the scrape token (see its own test); a device's token is neither.
     row("GET", "/metrics", ADMIN_ONLY_200),
     // The WebSocket endpoint: a plain GET is not an upgrade, whoever sends it. Who may do what over the
-    // protocol itself is tested in `sync.rs`.
-    row("GET", "/sync", [Refused(400, "invalid_request"); 4]),
-    // Any signed-in user.
+    // protocol itself is tested in `sync.rs` (and a device's upgrade below).
+    row("GET", "/sync", [Refused(400, "invalid_request"); 6]),
+    // Any signed-in user; a device is not one.
     row(
         "GET",
         "/api/v1/me",
-        [UNAUTHENTICATED, Status(200), Status(200), Status(200)],
+        [
+            UNAUTHENTICATED,
+            Status(200),
+            Status(200),
+            Status(200),
+            UNAUTHENTICATED,
+            UNAUTHENTICATED,
+        ],
     ),
     row(
         "POST",
@@ -93,19 +178,127 @@ const MATRIX: &[Row] = &[
             Refused(403, "wrong_password"),
             Refused(403, "wrong_password"),
             Refused(403, "wrong_password"),
+            UNAUTHENTICATED,
+            UNAUTHENTICATED,
         ],
+    ),
+    // The queue. Issuing and printing: the totem, or an operator (phone and e-mail contacts).
+    row(
+        "POST",
+        "/api/v1/queue/tickets",
+        [
+            UNAUTHENTICATED,
+            Status(201),
+            FORBIDDEN,
+            FORBIDDEN,
+            Status(201),
+            FORBIDDEN,
+        ],
+    ),
+    row(
+        "GET",
+        "/api/v1/queue/tickets/{id}/print",
+        [
+            UNAUTHENTICATED,
+            Status(200),
+            FORBIDDEN,
+            FORBIDDEN,
+            Status(200),
+            FORBIDDEN,
+        ],
+    ),
+    row("GET", "/api/v1/queue/tickets", operator_only(Status(200))),
+    row("GET", "/api/v1/queue/board", BOARD_VIEWERS),
+    row("GET", "/api/v1/queue/events", BOARD_VIEWERS),
+    // Anyone signed in, user or device (the totem draws its buttons from it).
+    row(
+        "GET",
+        "/api/v1/queue/lines",
+        [
+            UNAUTHENTICATED,
+            Status(200),
+            Status(200),
+            Status(200),
+            Status(200),
+            Status(200),
+        ],
+    ),
+    row(
+        "GET",
+        "/api/v1/queue/stats",
+        [
+            UNAUTHENTICATED,
+            FORBIDDEN,
+            Status(200),
+            Status(200),
+            FORBIDDEN,
+            FORBIDDEN,
+        ],
+    ),
+    row("POST", "/api/v1/queue/leases", totem_only(Status(201))),
+    row(
+        "POST",
+        "/api/v1/queue/tickets/import",
+        totem_only(Status(200)),
+    ),
+    // Calls and moves. Only line A is called, and the only ticket ever waiting there is the setup's first:
+    // the call picks it, and the moves below take it through the desk.
+    row(
+        "POST",
+        "/api/v1/queue/call-next",
+        operator_only(Status(200)),
+    ),
+    row(
+        "POST",
+        "/api/v1/queue/tickets/{id}/recall",
+        operator_only(Status(200)),
+    ),
+    row(
+        "POST",
+        "/api/v1/queue/tickets/{id}/start",
+        operator_only(Status(200)),
+    ),
+    row(
+        "POST",
+        "/api/v1/queue/tickets/{id}/finish",
+        operator_only(Status(200)),
+    ),
+    // The same ticket, now done: a no-show is a domain refusal, and only an operator gets that far.
+    row(
+        "POST",
+        "/api/v1/queue/tickets/{id}/no-show",
+        operator_only(Refused(409, "invalid_transition")),
+    ),
+    // Two more tickets of the setup, waiting on line M.
+    row(
+        "POST",
+        "/api/v1/queue/tickets/{id}/cancel",
+        operator_only(Status(200)),
+    ),
+    row(
+        "POST",
+        "/api/v1/queue/tickets/{id}/transfer",
+        operator_only(Status(200)),
     ),
     // Admins only.
     row("GET", "/api/v1/admin/users", ADMIN_ONLY_200),
-    row(
-        "POST",
-        "/api/v1/admin/users",
-        [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, Status(201)],
-    ),
+    row("POST", "/api/v1/admin/users", admin_only(Status(201))),
     row("GET", "/api/v1/admin/users/{id}", ADMIN_ONLY_200),
     row("PATCH", "/api/v1/admin/users/{id}", ADMIN_ONLY_200),
     row("GET", "/api/v1/admin/sessions", ADMIN_ONLY_200),
     row("GET", "/api/v1/admin/audit", ADMIN_ONLY_200),
+    row("GET", "/api/v1/admin/devices", ADMIN_ONLY_200),
+    row("POST", "/api/v1/admin/devices", admin_only(Status(201))),
+    // A device enrolled only to be revoked here, never the totem or the display of the columns.
+    row("POST", "/api/v1/admin/devices/{id}/revoke", ADMIN_ONLY_200),
+    row(
+        "PUT",
+        "/api/v1/admin/queue/lines/{code}",
+        admin_only(Status(201)),
+    ),
+    row("GET", "/api/v1/admin/queue/schedule", ADMIN_ONLY_200),
+    // No hours: still always open, so the totem's rows are not disturbed.
+    row("PUT", "/api/v1/admin/queue/schedule", ADMIN_ONLY_200),
     row(
         "POST",
         "/api/v1/admin/users/{id}/reset-password",
@@ -119,13 +312,20 @@ const MATRIX: &[Row] = &[
     row(
         "DELETE",
         "/api/v1/admin/sessions/{id}",
-        [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, Status(204)],
+        admin_only(Status(204)),
     ),
-    // Last: it ends each caller's session.
+    // Last: it ends each user's session. A device has no user session to end.
     row(
         "POST",
         "/api/v1/auth/logout",
-        [UNAUTHENTICATED, Status(204), Status(204), Status(204)],
+        [
+            UNAUTHENTICATED,
+            Status(204),
+            Status(204),
+            Status(204),
+            UNAUTHENTICATED,
+            UNAUTHENTICATED,
+        ],
     ),
 ];
 
@@ -178,33 +378,96 @@ async fn the_matrix_covers_exactly_the_routes_of_the_openapi_document() {
     );
 }
 
-/// The ids the admin rows act on.
+/// The ids the rows act on, made in the setup so that every allowed caller gets a real answer.
 struct Ids {
     /// A user created for the admin rows to read, edit and reset (never one of the callers).
     target: String,
     /// A live session made only to be ended by `DELETE /api/v1/admin/sessions/{id}`.
     spare_session: String,
+    /// Issued by the totem on line A, the only ticket ever waiting there: printed, called, recalled,
+    /// started, finished, then refused a no-show.
+    called: String,
+    /// Waiting on line M: cancelled.
+    to_cancel: String,
+    /// Waiting on line M: transferred to line A (after the call, so the call cannot pick it).
+    to_transfer: String,
+    /// The status-page token printed on `called`.
+    status_token: String,
+    /// A lease of the totem on line M and its first number, for the import row.
+    lease: String,
+    lease_first: String,
+    /// The app's clock at setup (RFC 3339): when the offline ticket was issued.
+    now: String,
+    /// A device enrolled only to be revoked by `POST /api/v1/admin/devices/{id}/revoke`.
+    spare_device: String,
 }
+
+impl Ids {
+    /// Ids for callers refused before any id is looked at: every one is `id`.
+    fn all(id: &str) -> Self {
+        Self {
+            target: id.to_owned(),
+            spare_session: id.to_owned(),
+            called: id.to_owned(),
+            to_cancel: id.to_owned(),
+            to_transfer: id.to_owned(),
+            status_token: id.to_owned(),
+            lease: id.to_owned(),
+            lease_first: "M900".to_owned(),
+            now: "2026-01-01T10:00:00Z".to_owned(),
+            spare_device: id.to_owned(),
+        }
+    }
+}
+
+/// The line the admin's `PUT /api/v1/admin/queue/lines/{code}` creates.
+const NEW_LINE: &str = "Z";
 
 fn concrete_path(template: &str, ids: &Ids) -> String {
-    let id = if template.starts_with("/api/v1/admin/sessions/") {
-        &ids.spare_session
-    } else {
-        &ids.target
+    let id = match template {
+        "/api/v1/queue/tickets/{id}/cancel" => &ids.to_cancel,
+        "/api/v1/queue/tickets/{id}/transfer" => &ids.to_transfer,
+        _ if template.starts_with("/api/v1/queue/tickets/") => &ids.called,
+        _ if template.starts_with("/api/v1/admin/sessions/") => &ids.spare_session,
+        _ if template.starts_with("/api/v1/admin/devices/") => &ids.spare_device,
+        _ => &ids.target,
     };
-    template.replace("{id}", id)
+    template
+        .replace("{id}", id)
+        .replace("{token}", &ids.status_token)
+        .replace("{code}", NEW_LINE)
 }
 
-fn body_for(method: &str, path: &str, caller: &str) -> Option<Value> {
+fn body_for(method: &str, path: &str, caller: &str, ids: &Ids) -> Option<Value> {
     match (method, path) {
         ("POST", "/api/v1/auth/login") => {
             Some(json!({"username": "nobody.here", "password": "not-the-password"}))
         }
         ("POST", "/api/v1/auth/refresh") => Some(json!({"refresh_token": "sprt_bogus"})),
+        ("POST", "/api/v1/auth/device-token") => {
+            Some(json!({"credential": "not-a-device-credential"}))
+        }
         ("POST", "/api/v1/me/password") => Some(json!({
             "current_password": "not-the-current-password",
             "new_password": "pioggia-lampione-ciliegia-31",
         })),
+        // On line M: line A holds only the ticket the call-next row must pick.
+        ("POST", "/api/v1/queue/tickets") => Some(json!({
+            "line": "M",
+            "client_op_id": format!("matrix-{caller}"),
+        })),
+        ("POST", "/api/v1/queue/leases") => Some(json!({"line": "M", "size": 5})),
+        ("POST", "/api/v1/queue/tickets/import") => Some(json!({
+            "lease_id": ids.lease,
+            "tickets": [{
+                "number": ids.lease_first,
+                "issued_at": ids.now,
+                "priority": false,
+                "client_op_id": format!("offline-{caller}"),
+            }],
+        })),
+        ("POST", "/api/v1/queue/call-next") => Some(json!({"desk": "Sportello 1", "lines": ["A"]})),
+        ("POST", "/api/v1/queue/tickets/{id}/transfer") => Some(json!({"line": "A"})),
         // A distinct name per caller, so that a caller wrongly let through could not hide behind a
         // `username_taken` answer.
         ("POST", "/api/v1/admin/users") => Some(json!({
@@ -214,7 +477,16 @@ fn body_for(method: &str, path: &str, caller: &str) -> Option<Value> {
         ("PATCH", "/api/v1/admin/users/{id}") => {
             Some(json!({"display_name": format!("Renamed by {caller}")}))
         }
-        ("POST", _) => Some(json!({})),
+        ("POST", "/api/v1/admin/devices") => Some(json!({
+            "kind": "display",
+            "name": format!("Made by {caller}"),
+        })),
+        ("PUT", "/api/v1/admin/queue/lines/{code}") => Some(json!({
+            "name_it": format!("Linea di {caller}"),
+            "name_en": format!("Line of {caller}"),
+        })),
+        ("PUT", "/api/v1/admin/queue/schedule") => Some(json!({"hours": [], "closed_dates": []})),
+        ("POST" | "PUT", _) => Some(json!({})),
         _ => None,
     }
 }
@@ -228,7 +500,7 @@ async fn call(
 ) -> reqwest::Response {
     let method = Method::from_bytes(row.method.as_bytes()).unwrap();
     let mut request = app.request(method, &concrete_path(row.path, ids), token);
-    if let Some(body) = body_for(row.method, row.path, caller) {
+    if let Some(body) = body_for(row.method, row.path, caller, ids) {
         request = request.json(&body);
     }
     request.send().await.unwrap()
@@ -238,7 +510,18 @@ async fn assert_answer(response: reqwest::Response, expected: Expect, case: &str
     let status = response.status().as_u16();
     match expected {
         Status(code) => {
-            let text = response.text().await.unwrap_or_default();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            // An event stream never ends: its status and type are the answer; dropping it closes it.
+            let text = if content_type.starts_with("text/event-stream") {
+                String::new()
+            } else {
+                response.text().await.unwrap_or_default()
+            };
             assert_eq!(status, code, "{case}: status (body {text})");
         }
         Refused(code, error) => {
@@ -251,6 +534,29 @@ async fn assert_answer(response: reqwest::Response, expected: Expect, case: &str
 async fn session_id_of(app: &TestApp, token: &str) -> String {
     let me: Value = app.get("/api/v1/me", token).await.json().await.unwrap();
     me["session_id"].as_str().unwrap().to_owned()
+}
+
+/// Issues a ticket as `token` and returns the answer's body (201 expected).
+async fn issue(app: &TestApp, token: &str, line: &str) -> Value {
+    let response = app
+        .post_json("/api/v1/queue/tickets", Some(token), &json!({"line": line}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED, "issue on {line}");
+    response.json().await.unwrap()
+}
+
+/// Every audit row of `action` (at most 500: these tests make far fewer).
+async fn audit_rows(app: &TestApp, admin: &str, action: &str) -> Vec<Value> {
+    let page = app
+        .request(Method::GET, "/api/v1/admin/audit", Some(admin))
+        .query(&[("action", action), ("limit", "500")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page: Value = page.json().await.unwrap();
+    assert!(page["next_before"].is_null(), "one page holds them all");
+    page["entries"].as_array().unwrap().clone()
 }
 
 #[tokio::test]
@@ -271,21 +577,49 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
     assert_eq!(target.status(), StatusCode::CREATED);
     let target: Value = target.json().await.unwrap();
     let spare = access(&app.login_ok("op.matrix", STRONG_PASSWORD).await);
+    let (_, totem) = app.device(&admin, "totem", "Totem ingresso").await;
+    let (_, display) = app.device(&admin, "display", "Schermo sala d'attesa").await;
+    let (spare_device, spare_device_token) =
+        app.device(&admin, "display", "Schermo da revocare").await;
+
+    let called = issue(&app, &totem, "A").await;
+    let to_cancel = issue(&app, &totem, "M").await;
+    let to_transfer = issue(&app, &totem, "M").await;
+    let lease = app
+        .post_json(
+            "/api/v1/queue/leases",
+            Some(&totem),
+            &json!({"line": "M", "size": 5}),
+        )
+        .await;
+    assert_eq!(lease.status(), StatusCode::CREATED);
+    let lease: Value = lease.json().await.unwrap();
+    let status_url = called["status_url"].as_str().unwrap();
+    let text = |value: &Value| value.as_str().unwrap().to_owned();
     let ids = Ids {
-        target: target["user"]["id"].as_str().unwrap().to_owned(),
+        target: text(&target["user"]["id"]),
         spare_session: session_id_of(&app, &spare).await,
+        called: text(&called["id"]),
+        to_cancel: text(&to_cancel["id"]),
+        to_transfer: text(&to_transfer["id"]),
+        status_token: status_url.rsplit_once("/t/").unwrap().1.to_owned(),
+        lease: text(&lease["lease_id"]),
+        lease_first: text(&lease["first"]),
+        now: app.clock_rfc3339(0),
+        spare_device,
     };
 
-    let callers: [(&str, Option<&str>); 4] = [
-        ("anonymous", None),
-        ("operator", Some(&operator)),
-        ("social_worker", Some(&social_worker)),
-        ("admin", Some(&admin)),
+    let tokens: [Option<&str>; 6] = [
+        None,
+        Some(&operator),
+        Some(&social_worker),
+        Some(&admin),
+        Some(&totem),
+        Some(&display),
     ];
     for row in MATRIX {
-        let expected = [row.anonymous, row.operator, row.social_worker, row.admin];
-        for ((caller, token), expect) in callers.iter().zip(expected) {
-            let response = call(&app, row, &ids, caller, *token).await;
+        for ((caller, token), expect) in CALLERS.iter().zip(tokens).zip(row.expected()) {
+            let response = call(&app, row, &ids, caller, token).await;
             assert_answer(
                 response,
                 expect,
@@ -295,8 +629,9 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
         }
     }
 
-    // Each logout in the last row ended its caller's session.
-    for (caller, token) in callers.iter().skip(1) {
+    // Each logout in the last row ended its user's session; the devices are untouched by it, and only
+    // the revoked spare device is refused now.
+    for (caller, token) in CALLERS.iter().zip(tokens).skip(1).take(3) {
         let me = app.get("/api/v1/me", token.unwrap()).await;
         assert_eq!(
             me.status(),
@@ -304,8 +639,25 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             "{caller} after logout"
         );
     }
-    // The refused callers changed nothing: only the admin's user was created, and only the admin's rename
-    // took effect.
+    assert_eq!(
+        app.get("/api/v1/queue/lines", &totem).await.status(),
+        StatusCode::OK
+    );
+    let lines = app.get("/api/v1/queue/lines", &display).await;
+    assert_eq!(lines.status(), StatusCode::OK);
+    let revoked = app.get("/api/v1/queue/lines", &spare_device_token).await;
+    assert_answer(revoked, UNAUTHENTICATED, "the revoked spare device").await;
+
+    // The refused callers changed nothing: only the admin's user, device and line were created, and only
+    // the admin's rename took effect.
+    let lines: Value = lines.json().await.unwrap();
+    let new_line = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|line| line["code"] == NEW_LINE)
+        .expect("the admin's new line");
+    assert_eq!(new_line["name_it"], "Linea di admin");
     let admin_again = access(&app.login_ok("admin", crate::helpers::ADMIN_PASSWORD).await);
     let users: Value = app
         .get("/api/v1/admin/users", &admin_again)
@@ -320,12 +672,11 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
         .map(|user| user["username"].as_str().unwrap())
         .collect();
     assert!(names.contains("made.by.admin"));
-    for refused in [
-        "made.by.anonymous",
-        "made.by.operator",
-        "made.by.social_worker",
-    ] {
-        assert!(!names.contains(refused), "{refused} must not exist");
+    for refused in CALLERS.iter().filter(|caller| **caller != "admin") {
+        assert!(
+            !names.contains(format!("made.by.{refused}").as_str()),
+            "made.by.{refused} must not exist"
+        );
     }
     let target_now: Value = app
         .get(&format!("/api/v1/admin/users/{}", ids.target), &admin_again)
@@ -334,10 +685,54 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
         .await
         .unwrap();
     assert_eq!(target_now["display_name"], "Renamed by admin");
+    let devices: Value = app
+        .get("/api/v1/admin/devices", &admin_again)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let device_names: BTreeSet<&str> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|device| device["name"].as_str().unwrap())
+        .filter(|name| name.starts_with("Made by"))
+        .collect();
+    assert_eq!(device_names, BTreeSet::from(["Made by admin"]));
+
+    // Tickets were issued by the totem (three in the setup, one in its row) and the operator only.
+    let mut issuers: Vec<String> = audit_rows(&app, &admin_again, "queue.ticket_issue")
+        .await
+        .iter()
+        .map(|entry| text(&entry["actor_role"]))
+        .collect();
+    issuers.sort();
+    assert_eq!(issuers, ["operator", "totem", "totem", "totem", "totem"]);
+
+    // Every 403 `forbidden` of the matrix was audited once, as its caller's refusal; nothing else was.
+    let denied = audit_rows(&app, &admin_again, "access.denied").await;
+    for (column, caller) in CALLERS.iter().enumerate() {
+        let expected = MATRIX
+            .iter()
+            .filter(|row| row.expected()[column] == FORBIDDEN)
+            .count();
+        let recorded = denied
+            .iter()
+            .filter(|entry| entry["actor_role"] == *caller)
+            .count();
+        assert_eq!(recorded, expected, "audited refusals of the {caller}");
+    }
+    let forbidden_cells = MATRIX
+        .iter()
+        .flat_map(|row| row.expected())
+        .filter(|expect| *expect == FORBIDDEN)
+        .count();
+    assert_eq!(denied.len(), forbidden_cells, "{denied:?}");
 }
 
 #[tokio::test]
-async fn an_admin_with_a_pending_password_change_is_refused_on_admin_routes_but_sees_me() {
+async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_routes_but_sees_me()
+{
     let app = spawn_app().await;
     let one_time = app.bootstrap_password.clone().unwrap();
     let token = access(&app.login_ok("admin", &one_time).await);
@@ -347,22 +742,22 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_routes_but_
     let me: Value = me.json().await.unwrap();
     assert_eq!(me["user"]["must_change_password"], true);
     assert_eq!(me["user"]["role"], "admin");
-    let ids = Ids {
-        target: me["user"]["id"].as_str().unwrap().to_owned(),
-        spare_session: me["session_id"].as_str().unwrap().to_owned(),
-    };
+    let mut ids = Ids::all(me["user"]["id"].as_str().unwrap());
+    ids.spare_session = me["session_id"].as_str().unwrap().to_owned();
 
-    let admin_rows = MATRIX
-        .iter()
-        .filter(|row| row.path.starts_with("/api/v1/admin/") || row.path == "/metrics");
+    let guarded_rows = MATRIX.iter().filter(|row| {
+        row.path.starts_with("/api/v1/admin/")
+            || row.path.starts_with("/api/v1/queue/")
+            || row.path == "/metrics"
+    });
     let mut checked = 0;
-    for row in admin_rows {
+    for row in guarded_rows {
         let response = call(&app, row, &ids, "pending", Some(&token)).await;
         let case = format!("pending admin {} {}", row.method, row.path);
         assert_answer(response, Refused(403, "password_change_required"), &case).await;
         checked += 1;
     }
-    assert_eq!(checked, 10, "every admin route and /metrics");
+    assert_eq!(checked, 32, "15 admin routes, 16 queue routes and /metrics");
 
     // Nothing happened: the session is still live and the user still exists with the same one-time
     // password pending.
@@ -485,4 +880,238 @@ async fn an_operator_is_forbidden_on_admin_routes_whatever_the_path_body_or_quer
         cases.len(),
         "every refusal is audited"
     );
+}
+
+/// The refusals of `access.denied` recorded for one actor (a user's or a device's id).
+async fn denials_of(app: &TestApp, admin: &str, actor_id: &str) -> Vec<Value> {
+    let page = app
+        .request(Method::GET, "/api/v1/admin/audit", Some(admin))
+        .query(&[("action", "access.denied"), ("actor_id", actor_id)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page: Value = page.json().await.unwrap();
+    page["entries"].as_array().unwrap().clone()
+}
+
+/// The issue's own cases: a totem cannot call, a display cannot issue, an operator cannot enrol devices;
+/// each refusal is an audited `access.denied` naming the caller's role (or device kind) and the route.
+#[tokio::test]
+async fn a_totem_cannot_call_a_display_cannot_issue_an_operator_cannot_enrol_devices() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (operator_id, operator) = app
+        .create_user(&admin, "mario.rossi", "operator", &[])
+        .await;
+    let (totem_id, totem) = app.device(&admin, "totem", "Totem ingresso").await;
+    let (display_id, display) = app.device(&admin, "display", "Schermo sala").await;
+    // Someone is waiting, so a call let through would have a ticket to take.
+    let waiting = issue(&app, &totem, "A").await;
+
+    let call = app
+        .post_json(
+            "/api/v1/queue/call-next",
+            Some(&totem),
+            &json!({"desk": "Sportello 1"}),
+        )
+        .await;
+    assert_answer(call, FORBIDDEN, "totem POST /api/v1/queue/call-next").await;
+    let issued = app
+        .post_json(
+            "/api/v1/queue/tickets",
+            Some(&display),
+            &json!({"line": "A"}),
+        )
+        .await;
+    assert_answer(issued, FORBIDDEN, "display POST /api/v1/queue/tickets").await;
+    let enrolled = app
+        .post_json(
+            "/api/v1/admin/devices",
+            Some(&operator),
+            &json!({"kind": "totem", "name": "Totem abusivo"}),
+        )
+        .await;
+    assert_answer(enrolled, FORBIDDEN, "operator POST /api/v1/admin/devices").await;
+
+    for (actor_id, role, route) in [
+        (&totem_id, "totem", "/api/v1/queue/call-next"),
+        (&display_id, "display", "/api/v1/queue/tickets"),
+        (&operator_id, "operator", "/api/v1/admin/devices"),
+    ] {
+        let entries = denials_of(&app, &admin, actor_id).await;
+        assert_eq!(entries.len(), 1, "one refusal of the {role}: {entries:?}");
+        let entry = &entries[0];
+        assert_eq!(entry["actor_id"], actor_id.as_str());
+        assert_eq!(entry["actor_role"], role);
+        assert_eq!(entry["action"], "access.denied");
+        assert_eq!(entry["outcome"], "denied");
+        assert_eq!(entry["target"], route, "the route pattern");
+    }
+
+    // Nothing happened: the ticket still waits, uncalled; the display issued nothing; the operator
+    // enrolled no device.
+    let tickets: Value = app
+        .get("/api/v1/queue/tickets", &operator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tickets = tickets.as_array().unwrap();
+    assert_eq!(tickets.len(), 1, "{tickets:?}");
+    assert_eq!(tickets[0]["id"], waiting["id"]);
+    assert_eq!(tickets[0]["status"], "waiting");
+    let devices: Value = app
+        .get("/api/v1/admin/devices", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(devices.as_array().unwrap().len(), 2, "{devices}");
+}
+
+/// A device's token is no user's token: the WebSocket of case documents refuses it inside the protocol,
+/// as it refuses a forged token.
+#[tokio::test]
+async fn a_device_token_opens_no_sync_connection() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for kind in ["totem", "display"] {
+        let (_, token) = app.device(&admin, kind, &format!("Device {kind}")).await;
+        let mut peer = Peer::connect(&app, Some(&token), kind).await;
+        match peer.recv().await {
+            Some(Ok(Message::Error(error))) => {
+                assert_eq!(error.message, "unauthenticated", "{kind}")
+            }
+            other => panic!("{kind}: expected an error message, got {other:?}"),
+        }
+        match peer.recv().await {
+            Some(Err((code, _))) => assert_eq!(code, CloseCode::Policy, "{kind}"),
+            other => panic!("{kind}: expected a close, got {other:?}"),
+        }
+    }
+}
+
+/// `access_token` in the query is taken only by the board and its events (for `EventSource`), with the
+/// same rules as the header; anywhere else it is no token at all.
+#[tokio::test]
+async fn a_query_token_opens_the_board_and_events_only_and_only_for_their_viewers() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, totem) = app.device(&admin, "totem", "Totem ingresso").await;
+    let (_, display) = app.device(&admin, "display", "Schermo sala").await;
+    let with_query = |path: &str, token: &str| {
+        app.request(Method::GET, path, None)
+            .query(&[("access_token", token)])
+            .send()
+    };
+
+    let events = with_query("/api/v1/queue/events", &display).await.unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+    let content_type = events.headers()["content-type"].to_str().unwrap();
+    assert!(
+        content_type.starts_with("text/event-stream"),
+        "{content_type}"
+    );
+    drop(events);
+    let board = with_query("/api/v1/queue/board", &display).await.unwrap();
+    assert_answer(board, Status(200), "display board, query token").await;
+    for path in ["/api/v1/queue/events", "/api/v1/queue/board"] {
+        for (who, token) in [("totem", &totem), ("admin", &admin)] {
+            let refused = with_query(path, token).await.unwrap();
+            assert_answer(refused, FORBIDDEN, &format!("{who} {path}, query token")).await;
+        }
+    }
+    for (path, token) in [
+        ("/api/v1/queue/lines", &display),
+        ("/api/v1/queue/stats", &admin),
+        ("/api/v1/me", &admin),
+        ("/api/v1/admin/devices", &admin),
+    ] {
+        let ignored = with_query(path, token).await.unwrap();
+        assert_answer(
+            ignored,
+            UNAUTHENTICATED,
+            &format!("GET {path}, query token"),
+        )
+        .await;
+    }
+}
+
+/// As on the admin routes, the queue's access rule decides before any input is parsed: a refused caller
+/// gets its audited 403 whatever body, path or query it sent, never a 400, 404 or 422 that would tell it
+/// about the input (and go unaudited).
+#[tokio::test]
+async fn refused_callers_are_forbidden_on_queue_routes_whatever_the_body_path_or_query() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (display_id, display) = app.device(&admin, "display", "Schermo sala").await;
+    let (totem_id, totem) = app.device(&admin, "totem", "Totem ingresso").await;
+
+    let cases: [(&str, &str, &str, Option<&str>); 10] = [
+        (
+            "display",
+            "POST",
+            "/api/v1/queue/tickets",
+            Some("{not json"),
+        ),
+        (
+            "display",
+            "POST",
+            "/api/v1/queue/tickets",
+            Some(r#"{"line":"lowercase"}"#),
+        ),
+        ("display", "POST", "/api/v1/queue/call-next", Some("[]")),
+        ("display", "GET", "/api/v1/queue/tickets?colour=blue", None),
+        ("display", "GET", "/api/v1/queue/stats?format=xml", None),
+        (
+            "display",
+            "POST",
+            "/api/v1/queue/tickets/not-a-uuid/transfer",
+            Some("{}"),
+        ),
+        (
+            "display",
+            "GET",
+            "/api/v1/queue/tickets/not-a-uuid/print",
+            None,
+        ),
+        (
+            "display",
+            "POST",
+            "/api/v1/queue/leases",
+            Some(r#"{"size":-1}"#),
+        ),
+        ("totem", "GET", "/api/v1/queue/events?last_event_id=x", None),
+        (
+            "totem",
+            "POST",
+            "/api/v1/queue/tickets/not-a-uuid/cancel",
+            None,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (who, method, path, body) in cases {
+        let token = if who == "totem" { &totem } else { &display };
+        let mut request = app.request(
+            Method::from_bytes(method.as_bytes()).unwrap(),
+            path,
+            Some(token),
+        );
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        if status != 403 || !text.contains("\"forbidden\"") {
+            failures.push(format!("{who} {method} {path}: {status} {text}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    let audited = denials_of(&app, &admin, &display_id).await.len()
+        + denials_of(&app, &admin, &totem_id).await.len();
+    assert_eq!(audited, cases.len(), "every refusal is audited");
 }
