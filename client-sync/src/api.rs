@@ -223,6 +223,15 @@ impl ApiClient {
         self.authenticated(Method::PATCH, path, Some(body)).await
     }
 
+    /// An authenticated PUT of a JSON body (admin tools), refreshing the access token once if needed.
+    pub async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.authenticated(Method::PUT, path, Some(body)).await
+    }
+
     async fn authenticated<B: Serialize, T: DeserializeOwned>(
         &self,
         method: Method,
@@ -247,26 +256,38 @@ impl ApiClient {
         token: Option<&Secret>,
         body: Option<&B>,
     ) -> Result<T, ClientError> {
-        let mut request = self.http.request(method, self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token.expose());
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().await.map_err(ClientError::Network)?;
-        if !response.status().is_success() {
-            return Err(api_error(response).await);
-        }
-        response
-            .json()
-            .await
-            .map_err(|error| ClientError::Decode(error.to_string()))
+        send_json(&self.http, method, &self.url(path), token, body).await
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
+}
+
+/// One JSON request: `body` (if any) as JSON, `token` (if any) as a bearer token, the answer decoded as `T`.
+/// A connection that fails at any point, the answer's body included, is [`ClientError::Network`]: the
+/// server may or may not have acted on the request, so only an idempotent retry is safe. Shared by
+/// [`ApiClient`] and the [`Totem`](crate::totem::Totem).
+pub(crate) async fn send_json<B: Serialize, T: DeserializeOwned>(
+    http: &reqwest::Client,
+    method: Method,
+    url: &str,
+    token: Option<&Secret>,
+    body: Option<&B>,
+) -> Result<T, ClientError> {
+    let mut request = http.request(method, url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token.expose());
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await.map_err(ClientError::Network)?;
+    if !response.status().is_success() {
+        return Err(api_error(response).await);
+    }
+    let bytes = response.bytes().await.map_err(ClientError::Network)?;
+    serde_json::from_slice(&bytes).map_err(|error| ClientError::Decode(error.to_string()))
 }
 
 async fn api_error(response: reqwest::Response) -> ClientError {

@@ -7,6 +7,8 @@
 //! - [`sync`]: [`Tablet`], the offline-first document client speaking the automerge-repo protocol with the
 //!   server's `/sync` endpoint: create and edit documents offline, sync in the background with back-off and
 //!   reconnects, and a per-document [`DocStatus`].
+//! - [`totem`]: [`Totem`], the ticket kiosk's client: issues queue tickets online, keeps printing from leased
+//!   blocks of numbers while the server is unreachable, and imports those tickets on reconnect.
 //!
 //! The load generator (`sportello-loadgen`, `src/bin/loadgen.rs`) drives many [`Tablet`]s at once.
 
@@ -16,7 +18,9 @@
 pub mod api;
 pub mod store;
 pub mod sync;
+pub mod totem;
 
 pub use api::{ApiClient, ClientError};
 pub use store::Refusal;
 pub use sync::{ConnectionState, DocStatus, Tablet, TabletError, TabletOptions};
+pub use totem::{Totem, TotemError, TotemOptions, TotemTicket};

@@ -11,3 +11,4 @@ mod offline;
 mod refusal;
 mod restart;
 mod sessions;
+mod totem;
