@@ -143,7 +143,18 @@ where
             if moment.rollover {
                 rollover_before(conn, &moment)?;
             }
-            work(conn, &moment)
+            // A refusal leaves nothing behind: an import refused at its second ticket has already written
+            // the first (with its audit and event rows), and the writer keeps whatever returns `Ok`. The
+            // rollover above stays either way. (A storage error rolls back the whole job, nested savepoint
+            // included.)
+            conn.execute_batch("SAVEPOINT queue_work")?;
+            let outcome = work(conn, &moment);
+            match &outcome {
+                Ok(Ok(_)) => conn.execute_batch("RELEASE queue_work")?,
+                Ok(Err(_)) => conn.execute_batch("ROLLBACK TO queue_work; RELEASE queue_work")?,
+                Err(_) => {}
+            }
+            outcome
         })
         .await?;
     if rollover {
