@@ -264,3 +264,23 @@ pub async fn join_all<F: std::future::Future>(
 ) -> Vec<F::Output> {
     futures_util::future::join_all(futures).await
 }
+
+/// Starts an app on a fresh temporary directory with its clock set to `start` (RFC 3339, e.g.
+/// `"2026-11-27T08:00:00Z"`), for tests about days, hours and durations.
+pub async fn spawn_app_at(start: &str, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let start: jiff::Timestamp = start.parse().expect("an RFC 3339 start time");
+    let temp = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let mut app = spawn_app_in(temp.path(), ManualClock::starting_at(start), configure).await;
+    app._temp = Some(temp);
+    app
+}
+
+impl TestApp {
+    pub async fn put_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::PUT, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}

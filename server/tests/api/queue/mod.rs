@@ -1,9 +1,22 @@
-//! The queue over HTTP: a totem and operators on a real server.
+//! The queue over HTTP: a totem and operators on a real server. The two tests here follow a ticket through
+//! a desk and a lease through an outage; the submodules take one subject each.
 
-use reqwest::{Method, StatusCode};
+mod calling;
+mod devices;
+mod events;
+mod issuing;
+mod leases;
+mod stats;
+
+use std::time::Duration;
+
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code, spawn_app};
+use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_at};
+
+/// A Friday morning in Rome (09:00 local, UTC+1 in November): tests that move the clock start here.
+pub const FRIDAY_9AM: &str = "2026-11-27T08:00:00Z";
 
 /// An app with an admin, an operator and an enrolled totem; returns (app, admin, operator, totem) tokens.
 pub async fn desk() -> (TestApp, String, String, String) {
@@ -20,6 +33,98 @@ pub async fn issue(app: &TestApp, token: &str, body: Value) -> Value {
         .await;
     assert_eq!(response.status(), StatusCode::CREATED, "issue {body}");
     response.json().await.unwrap()
+}
+
+/// Like [`desk`], on an app whose clock starts at `start` and whose user sessions outlive the days the test
+/// steps over (so a clock moved by hours does not log the operator out).
+pub async fn desk_at(start: &str) -> (TestApp, String, String, String) {
+    let app = spawn_app_at(start, long_sessions).await;
+    let admin = app.admin_token().await;
+    let (_, operator) = app.create_user(&admin, "operatrice", "operator", &[]).await;
+    let (_, totem) = app.device(&admin, "totem", "Totem ingresso").await;
+    (app, admin, operator, totem)
+}
+
+pub fn long_sessions(settings: &mut sportello_server::config::Settings) {
+    settings.access_token_ttl = Duration::from_secs(4 * 24 * 3600);
+    settings.session_max_age = Duration::from_secs(4 * 24 * 3600);
+}
+
+/// Moves the app's clock forward by `seconds`.
+pub fn advance(app: &TestApp, seconds: i64) {
+    app.clock.advance(jiff::SignedDuration::from_secs(seconds));
+}
+
+pub async fn try_issue(app: &TestApp, token: &str, body: Value) -> Response {
+    app.post_json("/api/v1/queue/tickets", Some(token), &body)
+        .await
+}
+
+pub async fn try_call_next(app: &TestApp, operator: &str, desk: &str, lines: &[&str]) -> Response {
+    let body = if lines.is_empty() {
+        json!({"desk": desk})
+    } else {
+        json!({"desk": desk, "lines": lines})
+    };
+    app.post_json("/api/v1/queue/call-next", Some(operator), &body)
+        .await
+}
+
+/// Calls the next ticket to `desk`, failing the test unless one is called.
+pub async fn call_next(app: &TestApp, operator: &str, desk: &str, lines: &[&str]) -> Value {
+    let response = try_call_next(app, operator, desk, lines).await;
+    assert_eq!(response.status(), StatusCode::OK, "call-next {lines:?}");
+    response.json().await.unwrap()
+}
+
+/// `POST /api/v1/queue/tickets/{id}/{step}` (recall, start, finish, no-show, cancel; transfer with a body).
+pub async fn try_move(
+    app: &TestApp,
+    operator: &str,
+    id: &str,
+    step: &str,
+    body: Value,
+) -> Response {
+    app.post_json(
+        &format!("/api/v1/queue/tickets/{id}/{step}"),
+        Some(operator),
+        &body,
+    )
+    .await
+}
+
+/// A move that must succeed; returns the ticket.
+pub async fn move_ticket(app: &TestApp, operator: &str, id: &str, step: &str) -> Value {
+    let response = try_move(app, operator, id, step, json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK, "{step} {id}");
+    response.json().await.unwrap()
+}
+
+/// Today's tickets in call order, as an operator lists them (`query` like `"?line=A&status=waiting"`).
+pub async fn list(app: &TestApp, operator: &str, query: &str) -> Vec<Value> {
+    let response = app
+        .get(&format!("/api/v1/queue/tickets{query}"), operator)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "list {query}");
+    response.json().await.unwrap()
+}
+
+/// The numbers of `tickets`, in order.
+pub fn numbers(tickets: &[Value]) -> Vec<String> {
+    tickets
+        .iter()
+        .map(|ticket| ticket["number"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub fn id_of(ticket: &Value) -> String {
+    ticket["id"].as_str().expect("a ticket id").to_owned()
+}
+
+/// The path (`/t/…`) of a ticket's public status page.
+pub fn status_path(ticket: &Value) -> String {
+    let url = ticket["status_url"].as_str().expect("a status_url");
+    url[url.find("/t/").expect("a /t/ link")..].to_owned()
 }
 
 #[tokio::test]
