@@ -512,6 +512,17 @@ fn rfc3339(now: Timestamp) -> String {
     now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
+/// Whether an answer means the server could not take the ticket at all: no connection, or a gateway
+/// (a reverse proxy in front of a server that is down: 502, 504) or an overloaded server (503) answering in
+/// its stead. Then the citizen still gets a ticket, from the lease. Any other answer is the server's word.
+fn server_unreachable(error: &ClientError) -> bool {
+    match error {
+        ClientError::Network(_) => true,
+        ClientError::Api { status, .. } => matches!(status, 502..=504),
+        ClientError::Decode(_) | ClientError::NotLoggedIn => false,
+    }
+}
+
 fn new_op_id() -> String {
     uuid::Uuid::new_v4().hyphenated().to_string()
 }
@@ -615,7 +626,7 @@ impl Totem {
         let mut answer = self
             .authenticated::<_, IssuedTicket>(Method::POST, TICKETS_PATH, &request)
             .await;
-        if matches!(answer, Err(ClientError::Network(_))) {
+        if matches!(&answer, Err(error) if server_unreachable(error)) {
             // The request may have reached the server: the same op id cannot make a second ticket.
             answer = self
                 .authenticated(Method::POST, TICKETS_PATH, &request)
@@ -623,7 +634,7 @@ impl Totem {
         }
         match answer {
             Ok(ticket) => Ok(TotemTicket::online(ticket, client_op_id)),
-            Err(cause @ ClientError::Network(_)) => {
+            Err(cause) if server_unreachable(&cause) => {
                 tracing::info!(%line, error = %cause, "the server is unreachable: issuing offline");
                 self.issue_offline(line, priority, cause).await
             }
@@ -982,6 +993,31 @@ mod tests {
 
     fn line(code: &str) -> LineCode {
         LineCode::parse(code).unwrap()
+    }
+
+    #[test]
+    fn gateway_and_busy_answers_count_as_an_outage_and_refusals_do_not() {
+        let answer = |status: u16, code: &str| ClientError::Api {
+            status,
+            code: code.into(),
+            message: String::new(),
+        };
+        for status in [502, 503, 504] {
+            assert!(server_unreachable(&answer(status, "busy")), "{status}");
+        }
+        for (status, code) in [
+            (409, "desk_closed"),
+            (409, "line_full"),
+            (401, "unauthenticated"),
+            (500, "internal"),
+            (422, "validation_failed"),
+        ] {
+            assert!(
+                !server_unreachable(&answer(status, code)),
+                "{status} {code}"
+            );
+        }
+        assert!(!server_unreachable(&ClientError::Decode("x".into())));
     }
 
     fn number(raw: &str) -> TicketNumber {

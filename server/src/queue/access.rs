@@ -6,7 +6,8 @@
 //! |--------------------|-----------------------------------------|-----------------------------------------|
 //! | [`TicketIssuer`]   | totem, operator                         | issue, print                            |
 //! | [`QueueOperator`]  | operator                                | call-next, moves, list                  |
-//! | [`BoardViewer`]    | display, operator, social worker        | board, events (query token allowed)     |
+//! | [`BoardViewer`]    | display, operator, social worker        | board                                   |
+//! | [`EventViewer`]    | display, operator, social worker        | events (query token allowed)            |
 //! | [`TotemDevice`]    | totem                                   | leases, import                          |
 //! | [`StatsReader`]    | admin, social worker                    | stats                                   |
 //! | [`QueueStaff`]     | any active user, any device             | the list of lines                       |
@@ -234,14 +235,25 @@ queue_extractor!(
     }
 );
 
+/// Who may watch the board: the waiting-room display, operators and social workers.
+fn watches_the_board(role: Option<Role>, kind: Option<DeviceKind>) -> bool {
+    matches!(role, Some(Role::Operator | Role::SocialWorker)) || kind == Some(DeviceKind::Display)
+}
+
 queue_extractor!(
-    /// The waiting-room display or staff: the board and its events (a query token is accepted, because
-    /// `EventSource` cannot set headers).
+    /// The waiting-room display or staff: the board.
     BoardViewer(Principal),
+    query: false,
+    allowed: watches_the_board,
+    map: Some
+);
+
+queue_extractor!(
+    /// The same callers as [`BoardViewer`], on the event stream: there a query token is accepted too,
+    /// because `EventSource` cannot set headers.
+    EventViewer(Principal),
     query: true,
-    allowed: |role, kind| {
-        matches!(role, Some(Role::Operator | Role::SocialWorker)) || kind == Some(DeviceKind::Display)
-    },
+    allowed: watches_the_board,
     map: Some
 );
 

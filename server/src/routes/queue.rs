@@ -18,7 +18,8 @@ use crate::audit::Action;
 use crate::auth::extract::AdminUser;
 use crate::error::{ApiError, ApiResult};
 use crate::queue::access::{
-    Admitted, BoardViewer, QueueOperator, QueueStaff, StatsReader, TicketIssuer, TotemDevice,
+    Admitted, BoardViewer, EventViewer, QueueOperator, QueueStaff, StatsReader, TicketIssuer,
+    TotemDevice,
 };
 use crate::queue::stream::EventStream;
 use crate::queue::{self, pages};
@@ -304,7 +305,7 @@ pub struct EventsQuery {
 pub async fn events(
     request: HttpRequest,
     state: web::Data<AppState>,
-    Admitted(BoardViewer(principal), query): Admitted<BoardViewer, web::Query<EventsQuery>>,
+    Admitted(EventViewer(principal), query): Admitted<EventViewer, web::Query<EventsQuery>>,
 ) -> ApiResult<HttpResponse> {
     let permit = state
         .queue
@@ -391,7 +392,7 @@ pub enum StatsFormat {
 pub struct StatsQuery {
     /// First day, `YYYY-MM-DD` (default: today).
     from: Option<String>,
-    /// Last day, inclusive (default: today); at most 366 days after `from`.
+    /// Last day, inclusive (default: today); the period spans at most 366 days, both ends included.
     to: Option<String>,
     /// `json` (default) or `csv`.
     #[serde(default)]
