@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_refresh_successor.sql"),
     include_str!("../../migrations/0003_documents.sql"),
     include_str!("../../migrations/0004_queue.sql"),
+    include_str!("../../migrations/0005_queue_indexes.sql"),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> StorageResult<()> {
