@@ -46,26 +46,13 @@ pub fn device_view(device: &DeviceRow) -> DeviceInfo {
     }
 }
 
-fn clean_name(raw: &str) -> ApiResult<String> {
-    let name = raw.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(ApiError::Validation(format!(
-            "name must be 1 to {MAX_NAME_CHARS} printable characters"
-        )));
-    }
-    Ok(name.to_owned())
-}
-
 pub async fn enrol(
     state: &AppState,
     actor: &Actor,
     request: EnrolDeviceRequest,
     request_id: Option<String>,
 ) -> ApiResult<EnrolledDevice> {
-    let name = clean_name(&request.name)?;
+    let name = crate::input::label(&request.name, "name", MAX_NAME_CHARS)?;
     let now = state.now();
     let at = rfc3339(state.clock.now());
     let device = DeviceRow {

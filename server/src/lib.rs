@@ -18,6 +18,7 @@ pub mod commands;
 pub mod config;
 pub mod devices;
 pub mod error;
+pub mod input;
 pub mod metrics;
 pub mod openapi;
 pub mod queue;

@@ -46,16 +46,7 @@ pub fn account_view(user: &UserRow, now: i64) -> UserAccount {
 }
 
 fn clean_display_name(raw: &str) -> ApiResult<String> {
-    let name = raw.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_DISPLAY_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(ApiError::Validation(format!(
-            "display_name must be 1 to {MAX_DISPLAY_NAME_CHARS} printable characters"
-        )));
-    }
-    Ok(name.to_owned())
+    crate::input::label(raw, "display_name", MAX_DISPLAY_NAME_CHARS)
 }
 
 /// Social workers need at least one staffed area of the catalogue; other roles take none.

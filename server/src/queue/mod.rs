@@ -301,6 +301,33 @@ pub fn status_url(base_url: &str, token: &str) -> String {
     format!("{}/t/{token}", base_url.trim_end_matches('/'))
 }
 
+/// A ticket just issued by the server: waiting on its number's line, no priority, no `client_op_id`
+/// (callers set what differs).
+fn new_ticket(day: &str, number: TicketNumber, issuer_id: String, issued_at: i64) -> TicketRow {
+    TicketRow {
+        id: TicketId::new_random(),
+        day: day.to_owned(),
+        line: number.line(),
+        number,
+        priority: false,
+        status: TicketStatus::Waiting,
+        source: TicketSource::Server,
+        lease_id: None,
+        issuer_id,
+        client_op_id: None,
+        status_token: new_status_token(),
+        issued_at,
+        first_called_at: None,
+        called_at: None,
+        started_at: None,
+        ended_at: None,
+        desk: None,
+        operator_id: None,
+        recalls: 0,
+        transfers: 0,
+    }
+}
+
 /// 128 random bits, base64url: the capability in a ticket's public status URL.
 fn new_status_token() -> String {
     use base64::Engine;
@@ -406,26 +433,9 @@ pub async fn issue(
         let number = TicketNumber::new(line.code, sequence)
             .ok_or_else(|| crate::storage::StorageError::Corrupt("sequence".into()))?;
         let ticket = TicketRow {
-            id: TicketId::new_random(),
-            day: moment.today.clone(),
-            line: line.code,
-            number,
             priority: request.priority,
-            status: TicketStatus::Waiting,
-            source: TicketSource::Server,
-            lease_id: None,
-            issuer_id: issuer,
             client_op_id: request.client_op_id,
-            status_token: new_status_token(),
-            issued_at: moment.now,
-            first_called_at: None,
-            called_at: None,
-            started_at: None,
-            ended_at: None,
-            desk: None,
-            operator_id: None,
-            recalls: 0,
-            transfers: 0,
+            ..new_ticket(&moment.today, number, issuer, moment.now)
         };
         store::insert_ticket(conn, &ticket)?;
         audit_move(
@@ -455,19 +465,6 @@ fn line_full(code: LineCode) -> ApiError {
 // ---------------------------------------------------------------------------------------------------------
 // Operators' moves
 
-fn clean_desk(raw: &str) -> ApiResult<String> {
-    let desk = raw.trim();
-    if desk.is_empty()
-        || desk.chars().count() > MAX_DESK_CHARS
-        || desk.chars().any(char::is_control)
-    {
-        return Err(ApiError::Validation(format!(
-            "desk must be 1 to {MAX_DESK_CHARS} printable characters"
-        )));
-    }
-    Ok(desk.to_owned())
-}
-
 /// `POST /api/v1/queue/call-next`.
 pub async fn call_next(
     state: &AppState,
@@ -475,7 +472,7 @@ pub async fn call_next(
     request: CallNextRequest,
     request_id: Option<String>,
 ) -> ApiResult<Ticket> {
-    let desk = clean_desk(&request.desk)?;
+    let desk = crate::input::label(&request.desk, "desk", MAX_DESK_CHARS)?;
     let chosen = request.lines.unwrap_or_default();
     if chosen.len() > 26 {
         return Err(ApiError::Validation("at most 26 lines".into()));
@@ -924,26 +921,11 @@ pub async fn import(
             match (by_number, by_op) {
                 (None, None) => {
                     let ticket = TicketRow {
-                        id: TicketId::new_random(),
-                        day: lease.day.clone(),
-                        line: lease.line,
-                        number,
                         priority: offline.priority,
-                        status: TicketStatus::Waiting,
                         source: TicketSource::Lease,
                         lease_id: Some(lease.id),
-                        issuer_id: issuer.clone(),
                         client_op_id: Some(offline.client_op_id.clone()),
-                        status_token: new_status_token(),
-                        issued_at: *issued_at,
-                        first_called_at: None,
-                        called_at: None,
-                        started_at: None,
-                        ended_at: None,
-                        desk: None,
-                        operator_id: None,
-                        recalls: 0,
-                        transfers: 0,
+                        ..new_ticket(&lease.day, number, issuer.clone(), *issued_at)
                     };
                     store::insert_ticket(conn, &ticket)?;
                     audit_move(
@@ -993,19 +975,6 @@ pub async fn lines(state: &AppState) -> ApiResult<Vec<ServiceLine>> {
     Ok(state.storage.read(store::lines).await?)
 }
 
-fn clean_line_name(raw: &str, field: &str) -> ApiResult<String> {
-    let name = raw.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_LINE_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(ApiError::Validation(format!(
-            "{field} must be 1 to {MAX_LINE_NAME_CHARS} printable characters"
-        )));
-    }
-    Ok(name.to_owned())
-}
-
 /// `PUT /api/v1/admin/queue/lines/{code}`: creates or replaces a line. Returns it and whether it is new.
 pub async fn put_line(
     state: &AppState,
@@ -1015,8 +984,8 @@ pub async fn put_line(
     request_id: Option<String>,
 ) -> ApiResult<(ServiceLine, bool)> {
     let line = PutServiceLine {
-        name_it: clean_line_name(&line.name_it, "name_it")?,
-        name_en: clean_line_name(&line.name_en, "name_en")?,
+        name_it: crate::input::label(&line.name_it, "name_it", MAX_LINE_NAME_CHARS)?,
+        name_en: crate::input::label(&line.name_en, "name_en", MAX_LINE_NAME_CHARS)?,
         active: line.active,
         daily_cap: line.daily_cap,
     };
