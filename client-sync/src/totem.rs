@@ -92,6 +92,15 @@ pub enum TotemError {
     /// The HTTP client or the desk's time zone could not be set up.
     #[error("the totem cannot start: {0}")]
     Setup(String),
+    /// The server leased numbers for another day than the totem's clock says: offline tickets would carry
+    /// times the server refuses, and each top-up would waste a block. Set the totem's clock.
+    #[error(
+        "the server's day is {server_day} but this totem's clock says {totem_day}: set the clock"
+    )]
+    ClockSkew {
+        server_day: String,
+        totem_day: String,
+    },
 }
 
 /// Tuning of a [`Totem`]; the defaults suit a kiosk, where a citizen waits at the screen.
@@ -728,6 +737,13 @@ impl Totem {
         };
         for line in wanted {
             match self.lease(line, size).await {
+                // Leasing again would not help: the block is of a day this totem does not think it is.
+                Ok(lease) if lease.day != today => {
+                    return Err(TotemError::ClockSkew {
+                        server_day: lease.day,
+                        totem_day: today,
+                    });
+                }
                 Ok(lease) => report.leased.push(lease),
                 Err(TotemError::Api(error)) if is_line_refusal(&error) => {
                     tracing::warn!(%line, %error, "no lease for this line");

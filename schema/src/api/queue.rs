@@ -50,7 +50,8 @@ pub struct IssuedTicket {
 pub struct CallNextRequest {
     /// Where the person should go, as the board shows it ("Sportello 2"): 1–32 characters.
     pub desk: String,
-    /// The lines this desk serves; all active lines when absent or empty.
+    /// The lines this desk serves; every line when absent or empty (an inactive line issues no more
+    /// tickets, but whoever waits on it is still called).
     #[serde(default)]
     pub lines: Option<Vec<LineCode>>,
 }

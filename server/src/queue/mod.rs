@@ -65,6 +65,8 @@ const MAX_DESK_CHARS: usize = 32;
 const MAX_LINE_NAME_CHARS: usize = 60;
 const MAX_LIST: u32 = 2_000;
 const BOARD_CALLS: u32 = 10;
+/// Tickets shown as being called now: one per desk, and a desk count beyond this is unlikely.
+const NOW_CALLING: u32 = 30;
 /// The longest statistics period, in days.
 pub const MAX_STATS_DAYS: i64 = 366;
 
@@ -482,12 +484,10 @@ pub async fn call_next(
     let operator = actor.user_id.to_string();
     queue_write(state, moment, move |conn, moment| {
         let configured = store::lines(conn)?;
+        // Every line by default, inactive ones too: deactivating a line stops issuing on it, and whoever
+        // still waits there must still be called.
         let lines: Vec<LineCode> = if chosen.is_empty() {
-            configured
-                .iter()
-                .filter(|line| line.active)
-                .map(|line| line.code)
-                .collect()
+            configured.iter().map(|line| line.code).collect()
         } else {
             if let Some(unknown) = chosen
                 .iter()
@@ -551,6 +551,22 @@ pub async fn act(
                 ),
             )));
         };
+        // Yesterday's leftovers may only be closed: calling or moving them again would put a past day back
+        // into today's queue.
+        if ticket.day != moment.today
+            && matches!(
+                action,
+                TicketAction::Recall | TicketAction::Start | TicketAction::Transfer
+            )
+        {
+            return Ok(Err(ApiError::Conflict(
+                "invalid_transition",
+                format!(
+                    "a ticket of {} can only be finished, marked no-show or cancelled",
+                    ticket.day
+                ),
+            )));
+        }
         match action {
             TicketAction::Recall => {
                 ticket.recalls += 1;
@@ -640,14 +656,19 @@ pub async fn board(state: &AppState) -> ApiResult<Board> {
             let lines = store::lines(&snapshot)?;
             let waiting = store::waiting_counts(&snapshot, &today)?;
             let calls = store::recent_calls(&snapshot, &today, BOARD_CALLS)?;
+            let calling = store::called_now(&snapshot, &today, NOW_CALLING)?;
             let schedule = store::schedule(&snapshot)?;
             let last_event_id = store::last_event_seq(&snapshot)?;
             let mut board_lines = Vec::new();
-            for line in lines.iter().filter(|line| line.active) {
+            for line in &lines {
                 let count = waiting
                     .iter()
                     .find(|(code, _)| *code == line.code)
                     .map_or(0, |(_, count)| *count);
+                // An inactive line stays on the board while people still wait on it.
+                if !line.active && count == 0 {
+                    continue;
+                }
                 let (mean, desks) =
                     store::pace(&snapshot, &today, line.code, now - ACTIVE_DESK_WINDOW_S)?;
                 let handling = mean
@@ -671,11 +692,7 @@ pub async fn board(state: &AppState) -> ApiResult<Board> {
             Ok(Board {
                 open: calendar.is_open(now, &schedule),
                 day: today,
-                now_calling: calls
-                    .iter()
-                    .filter(|ticket| ticket.status == TicketStatus::Called)
-                    .map(call)
-                    .collect(),
+                now_calling: calling.iter().map(call).collect(),
                 last_calls: calls.iter().map(call).collect(),
                 lines: board_lines,
                 last_event_id,
@@ -809,9 +826,10 @@ pub async fn lease(
             day: moment.today.clone(),
             first,
             last,
+            created_at: moment.now,
             expires_at: moment.calendar.day_end(&moment.today).unwrap_or(moment.now),
         };
-        store::insert_lease(conn, &lease, moment.now)?;
+        store::insert_lease(conn, &lease)?;
         audit_move(
             conn,
             moment,
@@ -909,11 +927,15 @@ pub async fn import(
                     lease.line, lease.first, lease.line, lease.last
                 ))));
             }
-            if moment.calendar.day_of(*issued_at) != lease.day || *issued_at > moment.now + CLOCK_SKEW_S
+            // No offline ticket can predate its lease: an earlier time would jump the queue.
+            let earliest = lease.created_at - CLOCK_SKEW_S;
+            if moment.calendar.day_of(*issued_at) != lease.day
+                || *issued_at > moment.now + CLOCK_SKEW_S
+                || *issued_at < earliest
             {
                 return Ok(Err(ApiError::Validation(format!(
-                    "tickets[{index}].issued_at is not a time of {} up to now",
-                    lease.day
+                    "tickets[{index}].issued_at must lie between the lease ({}) and now",
+                    rfc3339_from_unix(lease.created_at)
                 ))));
             }
             let by_number = store::ticket_by_number(conn, &lease.day, number)?;
@@ -1104,16 +1126,18 @@ pub async fn statistics(
     Ok(stats::summarize(&from, &to, &codes, &facts))
 }
 
-/// Housekeeping: expires yesterday's leftovers even on a day with no queue activity, and prunes events
-/// older than `keep_days`.
+/// Housekeeping: expires yesterday's leftovers even on a day with no queue activity, prunes events older
+/// than `keep_days`, and device sessions that ended more than 30 days ago (their audit rows stay).
 pub async fn housekeeping(state: &AppState, keep_days: i64) -> ApiResult<()> {
     let moment = Moment {
         rollover: true,
         ..Moment::of(state)
     };
     let cutoff = moment.now - keep_days * 24 * 3600;
-    queue_write(state, moment, move |conn, _| {
+    let sessions_cutoff = 30 * 24 * 3600;
+    queue_write(state, moment, move |conn, moment| {
         store::prune_events(conn, cutoff)?;
+        crate::storage::devices::prune_sessions(conn, moment.now, sessions_cutoff)?;
         Ok(Ok(()))
     })
     .await

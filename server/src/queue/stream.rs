@@ -40,10 +40,12 @@ impl std::fmt::Debug for EventStream {
 
 impl EventStream {
     /// A stream for `principal` resuming after `resume` (the `Last-Event-ID`), or from now.
+    /// `stored_latest` is the database's newest event, read when `resume` is ahead of the hub.
     pub fn open(
         state: AppState,
         principal: Principal,
         resume: Option<i64>,
+        stored_latest: Option<i64>,
         permit: OwnedSemaphorePermit,
     ) -> Self {
         let hub = state.queue.hub.clone();
@@ -54,8 +56,9 @@ impl EventStream {
             text: "retry: 3000\n\n".into(),
         });
         let last = match resume {
-            // An id from the future (another database, a restore): say so, then follow from now.
-            Some(id) if id > latest => {
+            // An id from the future (another database, a restore): say so, then follow from now. An id
+            // the database has but the hub has not published yet is simply waited for.
+            Some(id) if id > latest && stored_latest.is_none_or(|stored| id > stored) => {
                 pending.push_back(Frame::reset(latest));
                 latest
             }

@@ -45,7 +45,9 @@ pub async fn enrol(
         enrolled,
     )
     .await?;
-    Ok(HttpResponse::Created().json(enrolled))
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(enrolled))
 }
 
 #[utoipa::path(

@@ -26,12 +26,25 @@ use crate::queue::{self, pages};
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 
-/// The base of status links: the configured public address, else the address this request came to.
+/// The base of status links: the configured public address; else the address this request came to —
+/// from `Forwarded`/`X-Forwarded-*` only behind a trusted proxy (`--trust-forwarded-for`), since anyone
+/// else could otherwise make the printed QR codes point at another site.
 fn base_url(request: &HttpRequest, state: &AppState) -> String {
-    state.settings.public_url.clone().unwrap_or_else(|| {
+    if let Some(url) = &state.settings.public_url {
+        return url.clone();
+    }
+    if state.settings.trust_forwarded_for {
         let info = request.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    })
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let config = request.app_config();
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_else(|| config.host());
+    let scheme = if config.secure() { "https" } else { "http" };
+    format!("{scheme}://{host}")
 }
 
 fn ticket_id(raw: &str) -> ApiResult<TicketId> {
@@ -319,7 +332,24 @@ pub async fn events(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<i64>().ok());
     let resume = header_id.or(query.last_event_id);
-    let stream = EventStream::open(state.get_ref().clone(), principal, resume, permit);
+    // The hub publishes a moment after each commit; an id it has not published yet may still be real
+    // (a board read just now): only the database can say it is from the future.
+    let stored_latest = match resume {
+        Some(id) if id > state.queue.hub.latest() => Some(
+            state
+                .storage
+                .read(crate::storage::queue::last_event_seq)
+                .await?,
+        ),
+        _ => None,
+    };
+    let stream = EventStream::open(
+        state.get_ref().clone(),
+        principal,
+        resume,
+        stored_latest,
+        permit,
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-store"))

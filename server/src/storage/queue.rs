@@ -124,7 +124,8 @@ pub fn take_server_sequence(
     Ok((last <= max).then_some(last))
 }
 
-/// Reserves `size` leased numbers of `line` on `day`; the first and last, or `None` past 999.
+/// Reserves up to `size` leased numbers of `line` on `day` (fewer at the end of the range); the first and
+/// last, or `None` when 999 was leased already.
 pub fn reserve_leased_block(
     conn: &Connection,
     day: &str,
@@ -139,11 +140,13 @@ pub fn reserve_leased_block(
             |row| row.get(0),
         )
         .optional()?;
+    let max = sportello_schema::queue::MAX_TICKETS_PER_LINE_PER_DAY;
     let first = current.map_or(first_leased, |last| last + 1);
-    let last = first + size - 1;
-    if last > sportello_schema::queue::MAX_TICKETS_PER_LINE_PER_DAY {
+    if first > max || size == 0 {
         return Ok(None);
     }
+    // The day's last numbers come as a smaller block rather than none.
+    let last = (first + size - 1).min(max);
     conn.execute(
         "INSERT INTO queue_counters (day, line, last_leased) VALUES (?1, ?2, ?3) \
          ON CONFLICT (day, line) DO UPDATE SET last_leased = excluded.last_leased",
@@ -160,10 +163,11 @@ pub struct LeaseRow {
     pub day: String,
     pub first: u16,
     pub last: u16,
+    pub created_at: i64,
     pub expires_at: i64,
 }
 
-pub fn insert_lease(conn: &Connection, lease: &LeaseRow, now: i64) -> StorageResult<()> {
+pub fn insert_lease(conn: &Connection, lease: &LeaseRow) -> StorageResult<()> {
     conn.execute(
         "INSERT INTO queue_leases (id, device_id, line, day, first, last, created_at, expires_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -174,7 +178,7 @@ pub fn insert_lease(conn: &Connection, lease: &LeaseRow, now: i64) -> StorageRes
             lease.day,
             lease.first,
             lease.last,
-            now,
+            lease.created_at,
             lease.expires_at
         ],
     )?;
@@ -183,7 +187,8 @@ pub fn insert_lease(conn: &Connection, lease: &LeaseRow, now: i64) -> StorageRes
 
 pub fn lease(conn: &Connection, id: LeaseId) -> StorageResult<Option<LeaseRow>> {
     optional(conn.query_row(
-        "SELECT id, device_id, line, day, first, last, expires_at FROM queue_leases WHERE id = ?1",
+        "SELECT id, device_id, line, day, first, last, created_at, expires_at FROM queue_leases \
+         WHERE id = ?1",
         [id.to_string()],
         |row| {
             let id: String = row.get(0)?;
@@ -196,7 +201,8 @@ pub fn lease(conn: &Connection, id: LeaseId) -> StorageResult<Option<LeaseRow>> 
                 day: row.get(3)?,
                 first: row.get(4)?,
                 last: row.get(5)?,
-                expires_at: row.get(6)?,
+                created_at: row.get(6)?,
+                expires_at: row.get(7)?,
             })
         },
     ))
@@ -434,6 +440,18 @@ pub fn ahead_of(conn: &Connection, ticket: &TicketRow) -> StorageResult<u32> {
         )?)
 }
 
+/// Tickets of `day` being called now (called, not yet served), most recent call first.
+pub fn called_now(conn: &Connection, day: &str, limit: u32) -> StorageResult<Vec<TicketRow>> {
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {TICKET_COLUMNS} FROM queue_tickets WHERE day = ?1 AND status = 'called' \
+             ORDER BY called_at DESC, id LIMIT ?2"
+        ))?
+        .query_map(params![day, limit], ticket_from_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// Tickets of `day`, optionally of one line and one status, in call order.
 pub fn list(
     conn: &Connection,
@@ -582,7 +600,7 @@ pub fn first_event_seq(conn: &Connection) -> StorageResult<Option<i64>> {
     Ok(conn.query_row("SELECT min(seq) FROM queue_events", [], |row| row.get(0))?)
 }
 
-/// Drops events older than `before` (Unix seconds).
+/// Drops events older than `before` (Unix seconds); `queue_events_by_at` keeps this from scanning.
 pub fn prune_events(conn: &Connection, before: i64) -> StorageResult<usize> {
     Ok(conn.execute("DELETE FROM queue_events WHERE at < ?1", [before])?)
 }

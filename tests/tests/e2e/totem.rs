@@ -492,3 +492,34 @@ async fn tickets_of_a_past_day_are_set_aside_and_reported_once_and_a_new_day_lea
     assert_eq!(listed.len(), 1);
     assert!(listed[0].priority && listed[0].source == TicketSource::Lease);
 }
+
+/// A totem whose clock is a day off gets a clear error from `top_up` at the first block, instead of
+/// leasing block after block (for every line) for a day it never issues on.
+#[tokio::test]
+async fn a_totem_whose_clock_is_a_day_off_is_told_so_at_every_top_up() {
+    let kiosk = Kiosk::new().await;
+    let clock = kiosk.server.clock.clone();
+    let options = TotemOptions {
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(10),
+        clock: Arc::new(move || clock.now() + SignedDuration::from_hours(24)),
+    };
+    let totem = Totem::open_with(
+        kiosk.dir.path(),
+        kiosk.proxy.url(),
+        kiosk.credential.clone(),
+        vec![line_a()],
+        options,
+    )
+    .unwrap();
+    match totem.top_up(5, 20).await {
+        Err(TotemError::ClockSkew {
+            server_day,
+            totem_day,
+        }) => assert_ne!(server_day, totem_day),
+        other => panic!("expected a clock skew error, got {other:?}"),
+    }
+    // The block that showed the skew is not used for offline tickets, and the next top-up says so again.
+    let second = totem.top_up(5, 20).await;
+    assert!(matches!(second, Err(TotemError::ClockSkew { .. })));
+}

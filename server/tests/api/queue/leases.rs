@@ -112,6 +112,8 @@ async fn leased_blocks_start_at_500_and_never_overlap() {
 async fn importing_twice_brings_each_ticket_in_once() {
     let (app, _admin, operator, totem) = desk().await;
     let block = lease(&app, &totem, "A", 5).await;
+    // The outage starts some time after the lease was taken.
+    advance(&app, 14 * 60); // (access tokens live 15 minutes)
     let body = json!([
         offline("A500", &app.clock_rfc3339(-900), "off-1"),
         {"number": "A501", "issued_at": app.clock_rfc3339(-600), "priority": true, "client_op_id": "off-2"},
@@ -173,6 +175,7 @@ async fn refused_imports_change_nothing() {
     let (_, other_totem) = app.device(&admin, "totem", "Totem secondo").await;
     let mine = lease(&app, &totem, "A", 5).await; // A500..A504
     let theirs = lease(&app, &other_totem, "A", 5).await; // A505..A509
+    advance(&app, 14 * 60); // (access tokens live 15 minutes)
     let earlier = app.clock_rfc3339(-600);
     let imported = import(
         &app,
@@ -223,6 +226,13 @@ async fn refused_imports_change_nothing() {
                 good,
                 offline("A502", &app.clock_rfc3339(-10 * 3600), "off-x")
             ]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            "issued before its lease was taken (beyond 5 minutes of clock skew)",
+            &mine,
+            json!([good, offline("A502", &app.clock_rfc3339(-25 * 60), "off-x")]),
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
         ),

@@ -1,6 +1,7 @@
 //! The queue over HTTP: a totem and operators on a real server. The two tests here follow a ticket through
 //! a desk and a lease through an outage; the submodules take one subject each.
 
+mod boundaries;
 mod calling;
 mod devices;
 mod events;
@@ -224,6 +225,8 @@ async fn a_totem_leases_numbers_and_imports_what_it_issued_offline() {
     let lease: Value = lease.json().await.unwrap();
     assert_eq!(lease["first"], "A500");
     assert_eq!(lease["last"], "A504");
+    // The outage comes later in the morning.
+    app.clock.advance(jiff::SignedDuration::from_mins(14));
 
     let online = issue(&app, &totem, json!({"line": "A"})).await;
     assert_eq!(online["number"], "A001");
