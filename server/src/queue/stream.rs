@@ -1,7 +1,8 @@
 //! One subscriber's server-sent-event stream (`GET /api/v1/queue/events`): frames after the subscriber's
 //! last event (from the hub's ring, or from storage when far behind), then waits for more. A keep-alive
 //! comment every 15 s keeps proxies from closing an idle stream, and at the same pace the principal's
-//! session or device is re-checked: a revoked display stops receiving within [`KEEPALIVE`].
+//! session or device is re-checked: a revoked display stops receiving within that interval
+//! (`Settings::event_stream_keepalive`, 15 s by default).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -13,11 +14,8 @@ use super::access::Principal;
 use super::events::{Catchup, EventHub, Frame, frames_from_storage};
 use crate::state::AppState;
 
-/// Keep-alive comment interval; the principal's session is re-checked at the same pace.
-pub const KEEPALIVE: Duration = Duration::from_secs(15);
-
 /// One subscriber's stream: frames after `last`, then waits for more; a keep-alive comment every
-/// [`KEEPALIVE`], and the end of the stream once the principal's session or device is no longer live.
+/// keep-alive interval, and the end of the stream once the principal's session or device is no longer live.
 pub struct EventStream {
     state: AppState,
     principal: Principal,
@@ -26,6 +24,7 @@ pub struct EventStream {
     last: i64,
     pending: VecDeque<Frame>,
     next_check: Instant,
+    keepalive: Duration,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -49,6 +48,7 @@ impl EventStream {
         permit: OwnedSemaphorePermit,
     ) -> Self {
         let hub = state.queue.hub.clone();
+        let keepalive = state.settings.event_stream_keepalive;
         let latest = hub.latest();
         let mut pending = VecDeque::new();
         pending.push_back(Frame {
@@ -72,7 +72,8 @@ impl EventStream {
             hub,
             last,
             pending,
-            next_check: Instant::now() + KEEPALIVE,
+            next_check: Instant::now() + keepalive,
+            keepalive,
             _permit: permit,
         }
     }
@@ -85,7 +86,7 @@ impl EventStream {
                 if !self.still_live().await {
                     return None;
                 }
-                self.next_check = Instant::now() + KEEPALIVE;
+                self.next_check = Instant::now() + self.keepalive;
             }
             if let Some(frame) = self.pending.pop_front() {
                 self.last = self.last.max(frame.seq);
@@ -125,7 +126,7 @@ impl EventStream {
                     if !self.still_live().await {
                         return None;
                     }
-                    self.next_check = Instant::now() + KEEPALIVE;
+                    self.next_check = Instant::now() + self.keepalive;
                     return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), self));
                 }
             }

@@ -362,3 +362,38 @@ async fn streams_beyond_the_limit_are_refused_as_busy() {
     assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(error_code(second).await, "busy");
 }
+
+/// Revocation reaches streams already open: a revoked display's stream ends at its next check, however
+/// busy it is, and a keep-alive comment comes meanwhile when it is idle.
+#[tokio::test]
+async fn a_revoked_display_stream_ends_at_its_next_check() {
+    let app = spawn_app_with(|settings| {
+        settings.event_stream_keepalive = Duration::from_millis(300);
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let (display_id, display) = app.device(&admin, "display", "Sala").await;
+    let mut stream = EventReader::open(&app, &display, None).await;
+    // Idle: keep-alive comments arrive while the display is live.
+    let mut comments = 0;
+    while comments < 2 {
+        let frame = tokio::time::timeout(FRAME_WAIT, stream.next_frame())
+            .await
+            .expect("a frame within the wait")
+            .expect("the stream is still open");
+        comments += usize::from(frame.comment);
+    }
+    let revoked = app
+        .post_json(
+            &format!("/api/v1/admin/devices/{display_id}/revoke"),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let ended = tokio::time::timeout(FRAME_WAIT, async {
+        while stream.next_frame().await.is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the revoked display's stream did not end");
+}
