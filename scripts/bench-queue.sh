@@ -21,8 +21,9 @@ for i in $(seq 1 "$OPERATORS"); do
   echo "$PASSWORD" | target/release/sportello --data-dir "$DATA" user add \
     --username "bench.op$i" --role operator --password-stdin >/dev/null 2>&1
 done
+# One display token opens every stream, so its per-caller quota is raised to the subscriber count.
 RUST_LOG=warn target/release/sportello --data-dir "$DATA" serve --addr "127.0.0.1:$PORT" \
-  --auth-requests-per-minute 1000000 >/dev/null 2>&1 &
+  --auth-requests-per-minute 1000000 --max-event-streams-per-caller "$SUBSCRIBERS" >/dev/null 2>&1 &
 SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 

@@ -165,6 +165,14 @@ pub struct ServeArgs {
     #[arg(long, env = "SPORTELLO_MAX_EVENT_STREAMS", default_value_t = 2_000)]
     pub max_event_streams: usize,
 
+    /// Queue event streams one user or device may have open at once.
+    #[arg(
+        long,
+        env = "SPORTELLO_MAX_EVENT_STREAMS_PER_CALLER",
+        default_value_t = 8
+    )]
+    pub max_event_streams_per_caller: usize,
+
     /// Bearer token for Prometheus on GET /metrics (default: generated into <data-dir>/metrics.token).
     #[arg(long, env = "SPORTELLO_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -197,6 +205,7 @@ impl ServeArgs {
             .map(|url| url.trim_end_matches('/').to_owned())
             .filter(|url| !url.is_empty());
         settings.max_event_streams = self.max_event_streams.max(1);
+        settings.max_event_streams_per_caller = self.max_event_streams_per_caller.max(1);
         settings.sync_limits.max_frame_bytes = self.sync_max_message_bytes.max(1024);
         settings.sync_limits.max_open_docs = self.sync_max_open_docs.max(1);
         settings

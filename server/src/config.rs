@@ -55,6 +55,8 @@ pub struct Settings {
     pub queue_event_retention_days: i64,
     /// Event streams (`GET /api/v1/queue/events`) open at once; more are refused with 503 `busy`.
     pub max_event_streams: usize,
+    /// Event streams one user or device may have open at once; more get 429 `too_many_streams`.
+    pub max_event_streams_per_caller: usize,
     /// How often an idle event stream sends a keep-alive comment, and how often every stream re-checks
     /// its session or device (so a revocation ends it within this time).
     pub event_stream_keepalive: Duration,
@@ -90,6 +92,7 @@ impl Settings {
             public_url: None,
             queue_event_retention_days: 7,
             max_event_streams: 2_000,
+            max_event_streams_per_caller: 8,
             event_stream_keepalive: Duration::from_secs(15),
         }
     }

@@ -58,6 +58,9 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("the server is busy, try again shortly")]
     Busy,
+    /// A per-caller quota is used up (`too_many_streams`); no retry time applies: close something first.
+    #[error("{1}")]
+    Quota(&'static str, String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -84,6 +87,7 @@ impl ApiError {
             ApiError::Conflict(code, _) => code,
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::Busy => "busy",
+            ApiError::Quota(code, _) => code,
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -126,7 +130,7 @@ impl ResponseError for ApiError {
             | ApiError::PasswordChangeRequired
             | ApiError::Forbidden
             | ApiError::WrongPassword => StatusCode::FORBIDDEN,
-            ApiError::AccountLocked { .. } | ApiError::RateLimited { .. } => {
+            ApiError::AccountLocked { .. } | ApiError::RateLimited { .. } | ApiError::Quota(..) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::WeakPassword(_) | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -99,7 +99,11 @@ impl Application {
             .context("reading the queue's event log")?;
         let state = AppState {
             sync,
-            queue: QueueService::new(latest_event, settings.max_event_streams),
+            queue: QueueService::new(
+                latest_event,
+                settings.max_event_streams,
+                settings.max_event_streams_per_caller,
+            ),
             storage,
             hasher,
             keys,

@@ -75,17 +75,17 @@ pub const MAX_STATS_DAYS: i64 = 366;
 pub struct QueueService {
     pub hub: EventHub,
     pub calendar: DeskCalendar,
-    /// One permit per open event stream.
-    pub streams: Arc<tokio::sync::Semaphore>,
+    /// Open event streams: one permit each, and a count per caller.
+    pub streams: stream::StreamSlots,
     rolled_over: Arc<Mutex<String>>,
 }
 
 impl QueueService {
-    pub fn new(latest_event: i64, max_event_streams: usize) -> Self {
+    pub fn new(latest_event: i64, max_event_streams: usize, max_per_caller: usize) -> Self {
         Self {
             hub: EventHub::new(latest_event),
             calendar: DeskCalendar::europe_rome(),
-            streams: Arc::new(tokio::sync::Semaphore::new(max_event_streams)),
+            streams: stream::StreamSlots::new(max_event_streams, max_per_caller),
             rolled_over: Arc::new(Mutex::new(String::new())),
         }
     }
@@ -901,10 +901,14 @@ pub async fn import(
     let audit_actor = device.audit_actor();
     let lease_id = request.lease_id;
     queue_write(state, moment, move |conn, moment| {
-        // Another device's lease is answered like an unknown one.
+        // Another device's lease is answered like an unknown one. Its own code (not a bare `not_found`,
+        // which any unknown path also gets) lets a totem set the tickets aside without guessing.
         let Some(lease) = store::lease(conn, lease_id)?.filter(|lease| lease.device_id == device_id)
         else {
-            return Ok(Err(ApiError::NotFound));
+            return Ok(Err(ApiError::Missing(
+                "unknown_lease",
+                "this totem holds no such lease".into(),
+            )));
         };
         if lease.day != moment.today {
             return Ok(Err(ApiError::Conflict(

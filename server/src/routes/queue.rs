@@ -311,6 +311,7 @@ pub struct EventsQuery {
         (status = 200, description = "`text/event-stream` of queue events (`id:` seq, `event:` kind, `data:` QueueEvent JSON); \
             a `reset` event means events were missed: reload the board", content_type = "text/event-stream"),
         (status = 401, body = ErrorBody), (status = 403, description = "Not a display or staff", body = ErrorBody),
+        (status = 429, description = "`too_many_streams`: this caller has its quota of streams open", body = ErrorBody),
         (status = 503, description = "`busy`: too many streams open", body = ErrorBody),
     )
 )]
@@ -320,12 +321,7 @@ pub async fn events(
     state: web::Data<AppState>,
     Admitted(EventViewer(principal), query): Admitted<EventViewer, web::Query<EventsQuery>>,
 ) -> ApiResult<HttpResponse> {
-    let permit = state
-        .queue
-        .streams
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| ApiError::Busy)?;
+    let slot = state.queue.streams.take(&principal)?;
     let header_id = request
         .headers()
         .get("Last-Event-ID")
@@ -348,7 +344,7 @@ pub async fn events(
         principal,
         resume,
         stored_latest,
-        permit,
+        slot,
     );
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
@@ -385,7 +381,7 @@ pub async fn lease(
     responses(
         (status = 200, description = "All imported (or already imported by an earlier try)", body = ImportResult),
         (status = 401, body = ErrorBody), (status = 403, description = "Not a totem", body = ErrorBody),
-        (status = 404, description = "Unknown lease, or another device's", body = ErrorBody),
+        (status = 404, description = "`unknown_lease`: unknown, or another device's", body = ErrorBody),
         (status = 409, description = "`lease_expired` (another day), `number_taken`, `client_op_id_reused`", body = ErrorBody),
         (status = 422, description = "`validation_failed`: a number outside the lease, a time not of the lease's day; nothing is imported", body = ErrorBody),
     )

@@ -397,3 +397,39 @@ async fn a_revoked_display_stream_ends_at_its_next_check() {
     .await;
     assert!(ended.is_ok(), "the revoked display's stream did not end");
 }
+
+/// One caller cannot take every stream slot: past its quota it gets `429 too_many_streams`, other callers
+/// still get theirs, and a closed stream gives its slot back.
+#[tokio::test]
+async fn each_caller_has_a_quota_of_streams_and_gets_a_slot_back_when_one_closes() {
+    let app = spawn_app_with(|settings| {
+        settings.max_event_streams_per_caller = 2;
+        settings.event_stream_keepalive = Duration::from_millis(200);
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let (_, display) = app.device(&admin, "display", "Sala").await;
+    let (_, other) = app.device(&admin, "display", "Corridoio").await;
+    let first = EventReader::open(&app, &display, None).await;
+    let _second = EventReader::open(&app, &display, None).await;
+    let third = app.get("/api/v1/queue/events", &display).await;
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(third).await, "too_many_streams");
+    let _elsewhere = EventReader::open(&app, &other, None).await;
+
+    // Closing a stream frees its slot once the server notices (at its next keep-alive write at the latest).
+    drop(first);
+    let deadline = tokio::time::Instant::now() + FRAME_WAIT;
+    loop {
+        let again = app.get("/api/v1/queue/events", &display).await;
+        if again.status() == StatusCode::OK {
+            break;
+        }
+        assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the closed stream's slot never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

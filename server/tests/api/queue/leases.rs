@@ -210,14 +210,14 @@ async fn refused_imports_change_nothing() {
             &theirs,
             json!([offline("A505", &earlier, "off-x")]),
             StatusCode::NOT_FOUND,
-            "not_found",
+            "unknown_lease",
         ),
         (
             "an unknown lease",
             &unknown_lease,
             json!([good]),
             StatusCode::NOT_FOUND,
-            "not_found",
+            "unknown_lease",
         ),
         (
             "issued yesterday",
