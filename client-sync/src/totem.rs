@@ -224,7 +224,7 @@ pub struct PendingTicket {
 pub struct Unimportable {
     pub lease_id: LeaseId,
     pub ticket: OfflineTicket,
-    /// The server's error code: `lease_expired`, `not_found` (unknown lease), `number_taken`,
+    /// The server's error code: `lease_expired`, `unknown_lease`, `number_taken`,
     /// `client_op_id_reused`, `validation_failed`.
     pub code: String,
     pub message: String,
@@ -300,7 +300,7 @@ fn refusal_scope(error: &ClientError) -> Option<RefusalScope> {
         return None;
     };
     match (*status, code.as_str()) {
-        (409, "lease_expired") | (404, "not_found") => Some(RefusalScope::Lease),
+        (409, "lease_expired") | (404, "unknown_lease") => Some(RefusalScope::Lease),
         (409, "number_taken" | "client_op_id_reused") | (422, _) => Some(RefusalScope::Ticket),
         _ => None,
     }
@@ -1214,9 +1214,11 @@ mod tests {
             Some(RefusalScope::Lease)
         );
         assert_eq!(
-            refusal_scope(&api(404, "not_found")),
+            refusal_scope(&api(404, "unknown_lease")),
             Some(RefusalScope::Lease)
         );
+        // A bare 404 (a path unknown to a server or proxy mid-deploy) may pass: keep the tickets.
+        assert_eq!(refusal_scope(&api(404, "not_found")), None);
         assert_eq!(
             refusal_scope(&api(409, "number_taken")),
             Some(RefusalScope::Ticket)
