@@ -169,7 +169,11 @@ impl TokenKeys {
             sid: session.to_string(),
             role,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        self.sign(&claims)
+    }
+
+    fn sign(&self, claims: &impl Serialize) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
             .expect("HS256 signing of plain claims cannot fail")
     }
 
@@ -206,8 +210,7 @@ impl TokenKeys {
             sid: session.to_string(),
             kind,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .expect("HS256 signing of plain claims cannot fail")
+        self.sign(&claims)
     }
 
     /// As [`Self::verify_access`], for device tokens. Does not check the device session.

@@ -33,12 +33,7 @@ async fn a_ticket_still_called_stays_on_the_board_however_many_calls_follow() {
         let ticket = call_next(&app, &operator, "Sportello 2", &[]).await;
         move_ticket(&app, &operator, &id_of(&ticket), "start").await;
     }
-    let board: Value = app
-        .get("/api/v1/queue/board", &operator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(&app, &operator).await;
     assert_eq!(board_numbers(&board, "now_calling"), ["A001"]);
     assert_eq!(board_numbers(&board, "last_calls").len(), 10);
     assert!(!board_numbers(&board, "last_calls").contains(&"A001".to_owned()));
@@ -62,12 +57,7 @@ async fn people_waiting_on_a_line_taken_out_of_service_are_still_called_and_show
         .await;
     assert_eq!(error_code(refused).await, "line_inactive");
 
-    let board: Value = app
-        .get("/api/v1/queue/board", &operator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(&app, &operator).await;
     let m = board["lines"]
         .as_array()
         .unwrap()
@@ -80,12 +70,7 @@ async fn people_waiting_on_a_line_taken_out_of_service_are_still_called_and_show
         call_next(&app, &operator, "Sportello 1", &[]).await["number"],
         "M001"
     );
-    let board: Value = app
-        .get("/api/v1/queue/board", &operator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(&app, &operator).await;
     assert!(
         board["lines"]
             .as_array()

@@ -175,12 +175,7 @@ async fn a_transferred_ticket_keeps_its_number_and_its_place() {
         .unwrap();
     assert!(page.contains("<dd>2</dd>"), "two ahead of M002: {page}");
     assert_eq!(list(&app, &operator, "?line=A").await.len(), 0);
-    let board: Value = app
-        .get("/api/v1/queue/board", &operator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(&app, &operator).await;
     let waiting: HashMap<&str, &Value> = board["lines"]
         .as_array()
         .unwrap()
@@ -333,22 +328,12 @@ async fn at_the_end_of_the_day_waiting_tickets_expire_and_numbering_starts_again
     );
     let called = call_next(&app, &operator, "Sportello 1", &[]).await;
     assert_eq!(called["id"], first["id"]);
-    let board: Value = app
-        .get("/api/v1/queue/board", &operator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(&app, &operator).await;
     assert_eq!(board["day"], "2026-11-27");
 
     // 23:30 UTC is already 00:30 on Saturday in Rome: a new day.
     advance(&app, 2 * 3600 + 30 * 60);
-    let board: Value = app
-        .get("/api/v1/queue/board", &operator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(&app, &operator).await;
     assert_eq!(board["day"], "2026-11-28");
     assert!(
         board["lines"]
@@ -425,12 +410,7 @@ async fn board(
     app: &crate::helpers::TestApp,
     token: &str,
 ) -> (Vec<String>, Vec<String>, Vec<(String, u64, u64)>) {
-    let board: Value = app
-        .get("/api/v1/queue/board", token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(app, token).await;
     let calls = |key: &str| {
         board[key]
             .as_array()

@@ -154,12 +154,7 @@ fn assert_consecutive(events: &[Event], first: i64) {
 }
 
 async fn board_last_event(app: &TestApp, token: &str) -> i64 {
-    let board: Value = app
-        .get("/api/v1/queue/board", token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(app, token).await;
     board["last_event_id"].as_i64().unwrap()
 }
 
@@ -199,12 +194,7 @@ async fn a_stream_sends_every_change_and_resumes_after_the_last_event_seen() {
         "events do not say who serves"
     );
     // The board says which event it reflects.
-    let board: Value = app
-        .get("/api/v1/queue/board", &operator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(&app, &operator).await;
     assert_eq!(board["last_event_id"], seen[2].id);
     assert_eq!(call["day"], board["day"]);
     drop(stream);

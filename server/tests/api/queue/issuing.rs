@@ -199,12 +199,7 @@ async fn outside_opening_hours_the_totem_is_refused_but_an_operator_still_issues
     let closed = try_issue(&app, &totem, json!({"line": "A"})).await;
     assert_eq!(closed.status(), StatusCode::CONFLICT);
     assert_eq!(error_code(closed).await, "desk_closed");
-    let board: Value = app
-        .get("/api/v1/queue/board", &operator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(&app, &operator).await;
     assert_eq!(board["open"], false);
     // A phone call is answered at any hour; the refused totem took no number.
     assert_eq!(
@@ -218,12 +213,7 @@ async fn outside_opening_hours_the_totem_is_refused_but_an_operator_still_issues
         issue(&app, &totem, json!({"line": "A"})).await["number"],
         "A003"
     );
-    let board: Value = app
-        .get("/api/v1/queue/board", &operator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = super::board(&app, &operator).await;
     assert_eq!(board["open"], true);
     advance(&app, 2 * 3600 - 1);
     assert_eq!(

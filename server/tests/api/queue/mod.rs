@@ -51,6 +51,13 @@ pub fn long_sessions(settings: &mut sportello_server::config::Settings) {
     settings.session_max_age = Duration::from_secs(4 * 24 * 3600);
 }
 
+/// The board as `token` (a display or staff) sees it.
+pub async fn board(app: &TestApp, token: &str) -> Value {
+    let response = app.get("/api/v1/queue/board", token).await;
+    assert_eq!(response.status(), StatusCode::OK, "board");
+    response.json().await.unwrap()
+}
+
 /// Moves the app's clock forward by `seconds`.
 pub fn advance(app: &TestApp, seconds: i64) {
     app.clock.advance(jiff::SignedDuration::from_secs(seconds));
@@ -153,12 +160,7 @@ async fn a_ticket_goes_from_the_totem_through_a_desk_to_done() {
     assert_eq!(called["status"], "called");
     assert_eq!(called["desk"], "Sportello 1");
 
-    let board: Value = app
-        .get("/api/v1/queue/board", &operator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board = board(&app, &operator).await;
     assert_eq!(board["now_calling"][0]["number"], "A001");
     assert_eq!(board["lines"][0]["waiting"], 1);
 
