@@ -423,3 +423,30 @@ async fn each_caller_has_a_quota_of_streams_and_gets_a_slot_back_when_one_closes
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The board reads the newest event from the database, the hub publishes it a moment later: a stream
+/// resumed from an id the database has but the hub has not published yet waits for it, never `reset`s.
+#[tokio::test]
+async fn a_stream_resumed_from_an_event_not_yet_published_waits_instead_of_resetting() {
+    let (app, _admin, operator, totem) = desk().await;
+    // An event committed without poking the hub (its pump would see it within a second).
+    let seq = app
+        .state
+        .storage
+        .write(|conn| {
+            let seq = sportello_server::storage::queue::next_event_seq(conn)?;
+            let payload = json!({
+                "seq": seq, "kind": "lines.changed", "at": "2026-11-27T08:00:00.000Z",
+                "day": "2026-11-27", "ticket": null,
+            });
+            sportello_server::storage::queue::append_event(conn, seq, 0, &payload.to_string())?;
+            Ok(seq)
+        })
+        .await
+        .unwrap();
+    assert!(app.state.queue.hub.latest() < seq, "published too early");
+    let mut stream = EventReader::open(&app, &operator, Some(seq)).await;
+    issue(&app, &totem, json!({"line": "A"})).await;
+    let next = stream.next_event().await;
+    assert_eq!((next.id, next.kind.as_str()), (seq + 1, "ticket.issued"));
+}
