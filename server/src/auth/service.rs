@@ -195,13 +195,33 @@ fn clean_device_name(raw: Option<String>) -> ApiResult<Option<String>> {
 }
 
 /// A wrong password typed by a known account, at login or at password change.
-struct WrongPassword<'a> {
+struct WrongPassword {
     user: UserId,
     action: Action,
     actor: AuditActor,
-    request_id: Option<&'a str>,
+    request_id: Option<String>,
     now: i64,
-    at: &'a str,
+    at: String,
+}
+
+/// Records a wrong password (its own write) and says how to answer it: the lock when the account is
+/// locked, else `otherwise` (`invalid_credentials` at login, `wrong_password` on a password change).
+async fn refuse_wrong_password(
+    state: &AppState,
+    wrong: WrongPassword,
+    otherwise: ApiError,
+) -> ApiResult<ApiError> {
+    let writer_state = state.clone();
+    let locked = state
+        .storage
+        .write(move |conn| record_wrong_password(&writer_state, conn, &wrong))
+        .await?;
+    Ok(match locked {
+        Some(secs) => ApiError::AccountLocked {
+            retry_after: std::time::Duration::from_secs(secs.max(1) as u64),
+        },
+        None => otherwise,
+    })
 }
 
 /// Records a wrong password against the account (inside a write): counts toward the lockout, audits the
@@ -210,7 +230,7 @@ struct WrongPassword<'a> {
 fn record_wrong_password(
     state: &AppState,
     conn: &rusqlite::Connection,
-    wrong: WrongPassword<'_>,
+    wrong: &WrongPassword,
 ) -> StorageResult<Option<i64>> {
     // Re-read inside the transaction: concurrent failures must all count.
     let current = users::find_by_id(conn, wrong.user)?
@@ -219,23 +239,23 @@ fn record_wrong_password(
     if let Some(secs) = state.settings.lockout.locked_for(&current, wrong.now) {
         // Locked while this guess waited for a hashing slot: answer exactly as for a correct password
         // (locked), so a burst of concurrent guesses learns nothing once the lock is on.
-        let refused = AuditRecord::new(wrong.actor, wrong.action, Outcome::Denied)
+        let refused = AuditRecord::new(wrong.actor.clone(), wrong.action, Outcome::Denied)
             .target(wrong.user)
-            .request(wrong.request_id);
-        audit::append(conn, &refused, wrong.at)?;
+            .request(wrong.request_id.as_deref());
+        audit::append(conn, &refused, &wrong.at)?;
         return Ok(Some(secs));
     }
     let after = state.settings.lockout.after_failure(&current, wrong.now);
     users::store_failure_state(conn, wrong.user, after.state)?;
     let failure = AuditRecord::new(wrong.actor.clone(), wrong.action, Outcome::Failure)
         .target(wrong.user)
-        .request(wrong.request_id);
-    audit::append(conn, &failure, wrong.at)?;
+        .request(wrong.request_id.as_deref());
+    audit::append(conn, &failure, &wrong.at)?;
     if after.locked_until.is_some() {
-        let lockout = AuditRecord::new(wrong.actor, Action::Lockout, Outcome::Success)
+        let lockout = AuditRecord::new(wrong.actor.clone(), Action::Lockout, Outcome::Success)
             .target(wrong.user)
-            .request(wrong.request_id);
-        audit::append(conn, &lockout, wrong.at)?;
+            .request(wrong.request_id.as_deref());
+        audit::append(conn, &lockout, &wrong.at)?;
     }
     Ok(None)
 }
@@ -307,29 +327,15 @@ pub async fn login(
     let needs_rehash = match verified {
         Verified::Mismatch => {
             state.metrics.logins.with_label_values(&["failure"]).inc();
-            let writer_state = state.clone();
-            let actor = user_audit_actor(&user, None);
-            let user_id = user.id;
-            let locked = state
-                .storage
-                .write(move |conn| {
-                    let wrong = WrongPassword {
-                        user: user_id,
-                        action: Action::Login,
-                        actor,
-                        request_id: request_id.as_deref(),
-                        now,
-                        at: &at,
-                    };
-                    record_wrong_password(&writer_state, conn, wrong)
-                })
-                .await?;
-            return Err(match locked {
-                Some(secs) => ApiError::AccountLocked {
-                    retry_after: std::time::Duration::from_secs(secs.max(1) as u64),
-                },
-                None => ApiError::InvalidCredentials,
-            });
+            let wrong = WrongPassword {
+                user: user.id,
+                action: Action::Login,
+                actor: user_audit_actor(&user, None),
+                request_id,
+                now,
+                at,
+            };
+            return Err(refuse_wrong_password(state, wrong, ApiError::InvalidCredentials).await?);
         }
         Verified::Match { needs_rehash } => needs_rehash,
     };
@@ -609,28 +615,15 @@ pub async fn change_password(
         .verify(current_password.clone(), Some(user.password_hash.clone()))
         .await?;
     if verified == Verified::Mismatch {
-        let writer_state = state.clone();
-        let audit_actor = actor.audit_actor();
-        let locked = state
-            .storage
-            .write(move |conn| {
-                let wrong = WrongPassword {
-                    user: user_id,
-                    action: Action::PasswordChange,
-                    actor: audit_actor,
-                    request_id: request_id.as_deref(),
-                    now,
-                    at: &at,
-                };
-                record_wrong_password(&writer_state, conn, wrong)
-            })
-            .await?;
-        return Err(match locked {
-            Some(secs) => ApiError::AccountLocked {
-                retry_after: std::time::Duration::from_secs(secs.max(1) as u64),
-            },
-            None => ApiError::WrongPassword,
-        });
+        let wrong = WrongPassword {
+            user: user_id,
+            action: Action::PasswordChange,
+            actor: actor.audit_actor(),
+            request_id,
+            now,
+            at,
+        };
+        return Err(refuse_wrong_password(state, wrong, ApiError::WrongPassword).await?);
     }
     if new_password.expose() == current_password.expose() {
         return Err(ApiError::WeakPassword(

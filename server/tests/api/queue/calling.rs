@@ -185,35 +185,27 @@ async fn a_transferred_ticket_keeps_its_number_and_its_place() {
     assert_eq!((waiting["A"], waiting["M"]), (&json!(0), &json!(3)));
 
     // Refused transfers change nothing.
-    let same = try_move(
-        &app,
-        &operator,
-        &id_of(&a1),
-        "transfer",
-        json!({"line": "M"}),
-    )
-    .await;
-    assert_eq!(same.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let unknown = try_move(
-        &app,
-        &operator,
-        &id_of(&a1),
-        "transfer",
-        json!({"line": "Q"}),
-    )
-    .await;
-    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let malformed = try_move(
-        &app,
-        &operator,
-        &id_of(&a1),
-        "transfer",
-        json!({"line": "mm"}),
-    )
-    .await;
-    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
-    let no_line = try_move(&app, &operator, &id_of(&a1), "transfer", json!({})).await;
-    assert_eq!(no_line.status(), StatusCode::BAD_REQUEST);
+    for (case, body, status) in [
+        (
+            "the same line",
+            json!({"line": "M"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "an unknown line",
+            json!({"line": "Q"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "a malformed line",
+            json!({"line": "mm"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        ("no line", json!({}), StatusCode::BAD_REQUEST),
+    ] {
+        let refused = try_move(&app, &operator, &id_of(&a1), "transfer", body).await;
+        assert_eq!(refused.status(), status, "{case}");
+    }
 
     let next = call_next(&app, &operator, "Sportello 3", &["M"]).await;
     assert_eq!(next["number"], "A001");
