@@ -6,6 +6,8 @@
 //! - [`message`]: [`Message`], [`decode`] (untrusted bytes: bounded, never panics) and [`encode`].
 //! - [`document_id`]: [`DocumentId`] (16 bytes, base58check text) and [`AutomergeUrl`].
 //! - [`peer_id`]: the labels peers give themselves, [`PeerId`] and [`StorageId`].
+//! - [`bounds`]: how large a sync message's changes become once inflated, measured before Automerge
+//!   loads them ([`bounds::measure_changes`]).
 //!
 //! # Wire format
 //!
@@ -49,6 +51,7 @@
 //!   (`senderId`, `sessionId`, `count`) as the JS repo does.
 //! - An empty `data` is never sent (the JS adapters throw on a zero-length message).
 
+pub mod bounds;
 mod cbor;
 pub mod document_id;
 pub mod message;
