@@ -9,9 +9,11 @@
 //! The document is either new (an operator creating a case: an empty document, the `on_pending` path) or a
 //! stored case (`sync_open_doc`), chosen by the low bit of the first byte; the rest is the message.
 //!
-//! Checks: no panic, no input that takes more than `-timeout` or more memory than `-rss_limit_mb` /
-//! `-malloc_limit_mb` (finding 1 of issue 8: a compressed change chunk inflated with no bound), and a chunk
-//! the server would append always loads back to the same heads.
+//! Bytes reach Automerge only past the pure checks the server runs first: the bloom filters of the
+//! message's `have` ([`have::check_have`], found missing by this target) and the inflated size of its changes
+//! ([`bounds::measure_changes`], finding 1 of issue 8). Checks: no panic, no input that takes more than
+//! `-timeout` or more memory than `-rss_limit_mb` / `-malloc_limit_mb`, and a chunk the server would append
+//! always loads back to the same heads.
 
 #![no_main]
 
@@ -25,6 +27,8 @@ use sportello_schema::documents::{
     self, CaseDoc, CaseNotesDoc, Channel, DirectoryDoc, DocKind, IndexDoc,
 };
 use sportello_schema::policy::ActorCtx;
+use sportello_schema::sync::bounds::{self, ChangeBudget};
+use sportello_schema::sync::have;
 use sportello_schema::validate;
 use sportello_schema::values::{Date, Rfc3339Utc};
 use sportello_schema::{Role, UserId};
@@ -41,6 +45,13 @@ fn stored_case() -> &'static Automerge {
         Automerge::load(&doc.save()).expect("a saved case loads")
     })
 }
+
+/// What one message may inflate to: the frame limit (8 MiB), in at most 10,000 chunks. (The server's own
+/// budget is set where it calls `measure_changes`; this one is no tighter.)
+const BUDGET: ChangeBudget = ChangeBudget {
+    max_inflated_bytes: 8 * 1024 * 1024,
+    max_chunks: 10_000,
+};
 
 fn operator() -> ActorCtx {
     let id = "6f1c2b1e-8f0a-4c61-9d57-0c9a4f3b2a10"
@@ -65,15 +76,22 @@ fuzz_target!(|input: &[u8]| {
     };
 
     // The store's chunk loader, on a clone.
-    let mut loaded = base.clone();
-    if loaded.load_incremental(data).is_ok() {
-        check(&base, &loaded);
+    if bounds::measure_changes([data], BUDGET).is_ok() {
+        let mut loaded = base.clone();
+        if loaded.load_incremental(data).is_ok() {
+            check(&base, &loaded);
+        }
     }
 
     // A peer's sync message, as `on_sync` handles it.
     let Ok(message) = SyncMessage::decode(data) else {
         return;
     };
+    if have::check_have(&message.have).is_err()
+        || bounds::measure_changes(message.changes.iter(), BUDGET).is_err()
+    {
+        return;
+    }
     let mut candidate = base.clone();
     let mut state = SyncState::new();
     if candidate.receive_sync_message(&mut state, message).is_err() {
