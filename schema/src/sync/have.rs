@@ -4,11 +4,11 @@
 //!
 //! Automerge (0.12) trusts those parameters. Probing a filter allocates `num_probes` entries and loops as
 //! many times, for every change the server might send, and takes every probe modulo the filter's size in
-//! bits. So a 16-byte message naming 2^32 - 1 probes made the server allocate 16 GiB (found by the
-//! `automerge_apply` fuzz target: `malloc(17179869180)`), and one whose filter has no bits (`0` bits per
-//! entry) made it divide by zero and panic. Any reader can send either, on any document it may open (every
-//! user may open their own index), and the work happens in `generate_sync_message`, after the message was
-//! accepted.
+//! bits. So a message whose filter has no bits (`0` bits per entry) made it divide by zero and panic (the
+//! `automerge_apply` fuzz target's first crash), and a 16-byte message naming 2^32 - 1 probes made it
+//! allocate 16 GiB (seen reading the same function, then confirmed with that target:
+//! `malloc(17179869180)`). Any reader can send either, on any document it may open (every user may open
+//! their own index), and the work happens in `generate_sync_message`, after the message was accepted.
 //!
 //! [`check_have`] refuses what no real peer sends: Automerge writes 10 bits per entry and 7 probes
 //! (`BITS_PER_ENTRY`, `NUM_PROBES` in its `sync/bloom.rs`, the same in the JS build), and one `have` per
