@@ -152,6 +152,43 @@ pub struct ServeArgs {
     #[arg(long, env = "SPORTELLO_SYNC_MAX_OPEN_DOCS", default_value_t = 50_000)]
     pub sync_max_open_docs: usize,
 
+    /// Bytes the changes of one sync message may inflate to (compressed data measured inflated).
+    #[arg(long, env = "SPORTELLO_SYNC_MAX_INFLATED_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub sync_max_inflated_bytes: usize,
+
+    /// Bytes one stored document may take; changes past it are refused.
+    #[arg(long, env = "SPORTELLO_SYNC_MAX_DOC_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub sync_max_doc_bytes: usize,
+
+    /// Sync connections open at once.
+    #[arg(long, env = "SPORTELLO_SYNC_MAX_CONNECTIONS", default_value_t = 2_000)]
+    pub sync_max_connections: usize,
+
+    /// Sync connections one user may have open at once.
+    #[arg(
+        long,
+        env = "SPORTELLO_SYNC_MAX_CONNECTIONS_PER_USER",
+        default_value_t = 8
+    )]
+    pub sync_max_connections_per_user: usize,
+
+    /// Sync connections one client address may have open at once.
+    #[arg(
+        long,
+        env = "SPORTELLO_SYNC_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 64
+    )]
+    pub sync_max_connections_per_address: usize,
+
+    /// A browser origin besides the server's own host allowed to open sync connections (repeatable, or
+    /// comma-separated in the environment variable).
+    #[arg(
+        long = "allowed-origin",
+        env = "SPORTELLO_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+
     /// Lifetime of a device session (totem, display) in seconds; revoking the device ends it at once.
     #[arg(long, env = "SPORTELLO_DEVICE_SESSION_TTL_SECS", default_value_t = 30 * 24 * 60 * 60)]
     pub device_session_ttl_secs: u64,
@@ -208,6 +245,18 @@ impl ServeArgs {
         settings.max_event_streams_per_caller = self.max_event_streams_per_caller.max(1);
         settings.sync_limits.max_frame_bytes = self.sync_max_message_bytes.max(1024);
         settings.sync_limits.max_open_docs = self.sync_max_open_docs.max(1);
+        settings.sync_limits.max_inflated_bytes = self.sync_max_inflated_bytes.max(1024);
+        settings.sync_limits.max_doc_bytes = self.sync_max_doc_bytes.max(1024);
+        settings.sync_limits.max_connections = self.sync_max_connections.max(1);
+        settings.sync_limits.max_connections_per_user = self.sync_max_connections_per_user.max(1);
+        settings.sync_limits.max_connections_per_address =
+            self.sync_max_connections_per_address.max(1);
+        settings.allowed_origins = self
+            .allowed_origins
+            .into_iter()
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect();
         settings
     }
 }

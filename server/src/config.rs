@@ -37,6 +37,9 @@ pub struct Settings {
     pub auth_requests_per_minute: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Browser origins besides the server's own host that may open sync connections
+    /// (`https://sportello.comune.example.it`).
+    pub allowed_origins: Vec<String>,
     /// Bearer token that Prometheus presents to `GET /metrics`; when unset, one is generated into
     /// `<data-dir>/metrics.token`.
     pub metrics_token: Option<String>,
@@ -83,6 +86,7 @@ impl Settings {
             lockout: LockoutPolicy::default(),
             auth_requests_per_minute: 60,
             trust_forwarded_for: false,
+            allowed_origins: Vec::new(),
             metrics_token: None,
             max_json_body: 64 * 1024,
             read_connections: 4,

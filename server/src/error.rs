@@ -37,6 +37,9 @@ pub enum ApiError {
     PasswordChangeRequired,
     #[error("this role may not do that")]
     Forbidden,
+    /// A browser page of another origin tried to open a sync connection with the user's credentials.
+    #[error("requests from this origin are not accepted")]
+    ForbiddenOrigin,
     #[error("{0}")]
     WeakPassword(String),
     #[error("{0}")]
@@ -78,6 +81,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::PasswordChangeRequired => "password_change_required",
             ApiError::Forbidden => "forbidden",
+            ApiError::ForbiddenOrigin => "forbidden_origin",
             ApiError::WeakPassword(_) => "weak_password",
             ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::Validation(_) => "validation_failed",
@@ -129,6 +133,7 @@ impl ResponseError for ApiError {
             ApiError::AccountDisabled
             | ApiError::PasswordChangeRequired
             | ApiError::Forbidden
+            | ApiError::ForbiddenOrigin
             | ApiError::WrongPassword => StatusCode::FORBIDDEN,
             ApiError::AccountLocked { .. } | ApiError::RateLimited { .. } | ApiError::Quota(..) => {
                 StatusCode::TOO_MANY_REQUESTS

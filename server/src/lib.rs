@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod queue;
 pub mod routes;
+pub mod slots;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -54,6 +54,27 @@ impl Refusal {
     fn invalid(errors: ValidationErrors) -> Self {
         Self::new("invalid_document", errors.to_string())
     }
+
+    /// Changes Automerge could not apply to the document (malformed, or clashing with changes it has).
+    pub fn unappliable() -> Self {
+        Self::new(
+            "invalid_change",
+            "these changes cannot be applied to the document",
+        )
+    }
+
+    /// A change written under an Automerge actor id that belongs to another user.
+    pub fn foreign_actor() -> Self {
+        Self::new(
+            "foreign_actor",
+            "a change was written under an actor id that belongs to another user",
+        )
+    }
+
+    /// Changes, or a document, past the size the server accepts.
+    pub fn too_large(reason: impl Into<String>) -> Self {
+        Self::new("too_large", reason)
+    }
 }
 
 /// Reads `doc` by the kind its root `schema` names.

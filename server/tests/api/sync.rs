@@ -709,7 +709,8 @@ async fn a_disabled_account_is_noticed_by_the_periodic_check_too() {
 }
 
 #[tokio::test]
-async fn ephemeral_messages_reach_other_readers_but_nobody_may_speak_as_the_server() {
+async fn ephemeral_messages_reach_other_readers_stamped_by_the_server_so_nobody_speaks_for_another()
+{
     let desk = desk().await;
     let mut case = new_case(&desk.operator.0, "Eco");
     let (mut creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
@@ -718,21 +719,34 @@ async fn ephemeral_messages_reach_other_readers_but_nobody_may_speak_as_the_serv
         .sync(id, &mut Automerge::new(), &mut SyncState::new(), true)
         .await;
 
-    let ephemeral = |sender: &str, count: u64| {
+    let server = creator.server.clone().unwrap();
+    let ephemeral = |sender: &str, session: &str, count: u64| {
         Message::Ephemeral(sportello_schema::sync::Ephemeral {
             sender_id: sportello_schema::sync::PeerId::parse(sender).unwrap(),
-            target_id: creator.server.clone().unwrap(),
+            target_id: server.clone(),
             count,
-            session_id: "s1".into(),
+            session_id: session.into(),
             document_id: id,
             data: vec![0xa1, 0x61, 0x6b, 0x61, 0x76],
         })
     };
-    let forged = ephemeral("sportello-server", 1);
-    let honest = ephemeral("tablet-creator", 2);
-    creator.send(&forged).await;
+    // The server's own label and look-alikes of it, and the watcher's label: all claimed by the creator.
+    for (count, claimed) in [
+        "sportello-server",
+        "sportello-server ",
+        "Sportello-Server",
+        "sportello\u{200b}-server",
+        "sportello\u{2010}server",
+        "watcher",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        creator.send(&ephemeral(claimed, "s1", count as u64)).await;
+    }
+    let honest = ephemeral("tablet-creator", "s1", 10);
     creator.send(&honest).await;
-    creator.send(&honest).await; // a duplicate, as JS repos echo what they receive
+    creator.send(&honest).await; // a repeat on the same connection is dropped
 
     let mut received = Vec::new();
     while let Some(Ok(message)) = watcher.recv_within(Duration::from_millis(500)).await {
@@ -740,5 +754,65 @@ async fn ephemeral_messages_reach_other_readers_but_nobody_may_speak_as_the_serv
             received.push((body.sender_id.as_str().to_owned(), body.count));
         }
     }
-    assert_eq!(received, vec![("tablet-creator".to_owned(), 2)]);
+    assert_eq!(received.len(), 7, "{received:?}");
+    let stamped = &received[0].0;
+    assert!(
+        stamped.starts_with(&format!("user-{}-", desk.operator.0)),
+        "{stamped}"
+    );
+    assert!(
+        received.iter().all(|(sender, _)| sender == stamped),
+        "every message carries the label the server gave the creator's connection: {received:?}"
+    );
+    assert_eq!(
+        received.iter().map(|(_, count)| *count).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4, 5, 10]
+    );
+
+    // The watcher's repo relays what it received back to the server (as JS repos do): an echo, dropped.
+    let echo = Message::Ephemeral(sportello_schema::sync::Ephemeral {
+        sender_id: sportello_schema::sync::PeerId::parse(stamped).unwrap(),
+        target_id: watcher.server.clone().unwrap(),
+        count: 10,
+        session_id: "s1".into(),
+        document_id: id,
+        data: vec![0xa1, 0x61, 0x6b, 0x61, 0x76],
+    });
+    watcher.send(&echo).await;
+    // A replay of the creator's next ids by the watcher first does not silence the creator.
+    let replay = Message::Ephemeral(sportello_schema::sync::Ephemeral {
+        sender_id: sportello_schema::sync::PeerId::parse("tablet-creator").unwrap(),
+        target_id: watcher.server.clone().unwrap(),
+        count: 11,
+        session_id: "s1".into(),
+        document_id: id,
+        data: vec![0xa0],
+    });
+    watcher.send(&replay).await;
+    creator.send(&ephemeral("tablet-creator", "s1", 11)).await;
+
+    let mut at_creator = Vec::new();
+    while let Some(Ok(message)) = creator.recv_within(Duration::from_millis(500)).await {
+        if let Message::Ephemeral(body) = message {
+            at_creator.push((body.sender_id.as_str().to_owned(), body.count));
+        }
+    }
+    assert_eq!(at_creator.len(), 1, "the echo is dropped: {at_creator:?}");
+    assert!(
+        at_creator[0]
+            .0
+            .starts_with(&format!("user-{}-", desk.colleague.0))
+    );
+    assert_eq!(at_creator[0].1, 11);
+    let mut at_watcher = Vec::new();
+    while let Some(Ok(message)) = watcher.recv_within(Duration::from_millis(500)).await {
+        if let Message::Ephemeral(body) = message {
+            at_watcher.push((body.sender_id.as_str().to_owned(), body.count));
+        }
+    }
+    assert_eq!(
+        at_watcher,
+        vec![(stamped.clone(), 11)],
+        "the creator's own message still arrives"
+    );
 }
