@@ -18,4 +18,5 @@ mod queue;
 mod role_matrix;
 mod sync;
 mod sync_client;
+mod sync_hardening;
 mod token_rejection;
