@@ -156,6 +156,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SPORTELLO_SYNC_MAX_INFLATED_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub sync_max_inflated_bytes: usize,
 
+    /// Operations the changes of one sync message may describe (counted before loading them).
+    #[arg(long, env = "SPORTELLO_SYNC_MAX_OPS", default_value_t = 1_000_000)]
+    pub sync_max_ops: u64,
+
     /// Bytes one stored document may take; changes past it are refused.
     #[arg(long, env = "SPORTELLO_SYNC_MAX_DOC_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub sync_max_doc_bytes: usize,
@@ -247,6 +251,7 @@ impl ServeArgs {
         settings.sync_limits.max_open_docs = self.sync_max_open_docs.max(1);
         settings.sync_limits.max_inflated_bytes = self.sync_max_inflated_bytes.max(1024);
         settings.sync_limits.max_doc_bytes = self.sync_max_doc_bytes.max(1024);
+        settings.sync_limits.max_ops = self.sync_max_ops.max(1_000);
         settings.sync_limits.max_connections = self.sync_max_connections.max(1);
         settings.sync_limits.max_connections_per_user = self.sync_max_connections_per_user.max(1);
         settings.sync_limits.max_connections_per_address =

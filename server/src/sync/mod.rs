@@ -45,6 +45,9 @@ pub struct SyncLimits {
     pub max_inflated_bytes: usize,
     /// Change chunks in one sync message.
     pub max_chunks: usize,
+    /// Operations the changes of one sync message may describe (counted from their run lengths before
+    /// Automerge loads them: a 100-byte change can describe a million).
+    pub max_ops: u64,
     /// Bytes a stored document may take (snapshot and chunks); a change past it is refused with
     /// `too_large`.
     pub max_doc_bytes: usize,
@@ -61,6 +64,7 @@ impl SyncLimits {
         ChangeBudget {
             max_inflated_bytes: self.max_inflated_bytes,
             max_chunks: self.max_chunks,
+            max_ops: self.max_ops,
         }
     }
 
@@ -90,6 +94,8 @@ impl Default for SyncLimits {
             // Compression may not let a message carry more than an uncompressed frame could.
             max_inflated_bytes: 8 * 1024 * 1024,
             max_chunks: 100_000,
+            // Loading a million list insertions takes Automerge about 6 s of one core.
+            max_ops: 1_000_000,
             max_doc_bytes: 32 * 1024 * 1024,
             max_connections: 2_000,
             max_connections_per_user: 8,

@@ -422,9 +422,9 @@ impl Connection {
     async fn refuse_unmeasured(&mut self, doc: RawDocId, error: &BoundsError) -> Result<(), End> {
         let refusal = match error {
             BoundsError::Malformed(_) => Refusal::unappliable(),
-            BoundsError::TooLarge { .. } | BoundsError::TooManyChunks { .. } => {
-                Refusal::too_large(error.to_string())
-            }
+            BoundsError::TooLarge { .. }
+            | BoundsError::TooManyChunks { .. }
+            | BoundsError::TooManyOps { .. } => Refusal::too_large(error.to_string()),
         };
         if self.unmeasured_refused.insert(doc) {
             self.audit(Action::DocRefused, Outcome::Denied, doc).await?;

@@ -130,6 +130,32 @@ async fn changes_that_inflate_past_the_budget_are_refused_before_loading_audited
 }
 
 #[tokio::test]
+async fn a_change_describing_more_operations_than_allowed_is_refused_before_loading() {
+    let desk = desk_with(|settings| settings.sync_limits.max_ops = 1_000).await;
+    let mut doc = new_case(&desk.operator.0, "Liste");
+    let (mut peer, id) = create(&desk.app, &desk.operator.1, &mut doc).await;
+    // 3,000 list insertions: run-length encoding keeps the change about a hundred bytes.
+    let mut bomb = AutoCommit::load(&doc.save()).unwrap();
+    let list = bomb
+        .put_object(ROOT, "padding", automerge::ObjType::List)
+        .unwrap();
+    for index in 0..3_000 {
+        bomb.insert(&list, index, automerge::ScalarValue::Null)
+            .unwrap();
+    }
+    let mut bomb = bomb.document().clone();
+    let outcome = peer.sync(id, &mut bomb, &mut SyncState::new(), false).await;
+    assert!(outcome.closed.is_none(), "{outcome:?}");
+    assert!(
+        outcome
+            .ephemeral
+            .iter()
+            .any(|payload| payload_contains(payload, "too_large")),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_change_that_would_grow_a_document_past_its_size_limit_is_refused() {
     let desk = desk_with(|settings| settings.sync_limits.max_doc_bytes = 8 * 1024).await;
     let mut doc = new_case(&desk.operator.0, "Grande");
