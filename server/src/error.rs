@@ -37,6 +37,9 @@ pub enum ApiError {
     PasswordChangeRequired,
     #[error("this role may not do that")]
     Forbidden,
+    /// A 403 with its own code (`self_approval`): the caller's role may do this, but not on this object.
+    #[error("{1}")]
+    Refused(&'static str, String),
     #[error("{0}")]
     WeakPassword(String),
     #[error("{0}")]
@@ -78,6 +81,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::PasswordChangeRequired => "password_change_required",
             ApiError::Forbidden => "forbidden",
+            ApiError::Refused(code, _) => code,
             ApiError::WeakPassword(_) => "weak_password",
             ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::Validation(_) => "validation_failed",
@@ -129,6 +133,7 @@ impl ResponseError for ApiError {
             ApiError::AccountDisabled
             | ApiError::PasswordChangeRequired
             | ApiError::Forbidden
+            | ApiError::Refused(..)
             | ApiError::WrongPassword => StatusCode::FORBIDDEN,
             ApiError::AccountLocked { .. } | ApiError::RateLimited { .. } | ApiError::Quota(..) => {
                 StatusCode::TOO_MANY_REQUESTS
