@@ -22,7 +22,7 @@ use sportello_schema::api::grants::{
     AccountGrant, GrantApproved, GrantKind, GrantRequested, GrantStatus,
 };
 use sportello_schema::api::{CreateUserRequest, Secret};
-use sportello_schema::{AreaCode, GrantId, Role, UserId};
+use sportello_schema::{AreaCode, GrantId, Role, UserId, Username};
 
 use super::{account_view, check_areas, clean_display_name};
 use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
@@ -54,10 +54,7 @@ pub fn grant_view(grant: &GrantRow, now: i64) -> AccountGrant {
         kind: grant.kind,
         status,
         user_id: grant.user_id,
-        username: grant
-            .username
-            .clone()
-            .expect("a grant row is read with its username"),
+        username: grant.username.clone(),
         display_name: grant.display_name.clone(),
         role: grant.role,
         areas: grant.areas.clone(),
@@ -111,11 +108,11 @@ fn requested(grant: &GrantRow, part: Option<Secret>, now: i64) -> GrantRequested
 struct Ask {
     kind: GrantKind,
     user_id: UserId,
-    username: Option<sportello_schema::Username>,
+    username: Username,
     display_name: Option<String>,
     role: Option<Role>,
     areas: Option<Vec<AreaCode>>,
-    requester_part: Option<String>,
+    requester_part: Option<Secret>,
 }
 
 impl Ask {
@@ -167,7 +164,7 @@ fn store_request(
         .target(row.id)
         .request(request_id);
     audit::append(conn, &entry, at)?;
-    Ok(Ok(grants::find(conn, row.id)?.unwrap_or(row)))
+    Ok(Ok(row))
 }
 
 /// `POST /api/v1/admin/users`: asks for a new account. It does not exist until a second admin approves.
@@ -191,17 +188,19 @@ pub async fn request_create(
     let ask = Ask {
         kind: GrantKind::UserCreate,
         user_id: UserId::new_random(),
-        username: Some(request.username),
+        username: request.username,
         display_name: Some(display_name),
         role: Some(request.role),
         areas: Some(areas),
-        requester_part: Some(part.expose().to_owned()),
+        requester_part: Some(part.clone()),
     };
     let stored = state
         .storage
         .write(move |conn| {
-            let username = ask.username.as_ref().expect("a create names its account");
-            if users::find_by_username(conn, username.as_str())?.is_some() {
+            grants::expire_due(conn, now)?;
+            if users::find_by_username(conn, ask.username.as_str())?.is_some()
+                || grants::username_pending(conn, &ask.username)?
+            {
                 return Ok(Err(ApiError::UsernameTaken));
             }
             store_request(
@@ -229,21 +228,22 @@ pub async fn request_reset(
     let now = state.now();
     let at = rfc3339(state.clock.now());
     let (audit_actor, requester) = (actor.audit_actor(), actor.user_id);
-    let ask = Ask {
-        kind: GrantKind::PasswordReset,
-        user_id: id,
-        username: None,
-        display_name: None,
-        role: None,
-        areas: None,
-        requester_part: Some(part.expose().to_owned()),
-    };
+    let requester_part = part.clone();
     let stored = state
         .storage
         .write(move |conn| {
-            if users::find_by_id(conn, id)?.is_none() {
+            let Some(user) = users::find_by_id(conn, id)? else {
                 return Ok(Err(ApiError::NotFound));
-            }
+            };
+            let ask = Ask {
+                kind: GrantKind::PasswordReset,
+                user_id: id,
+                username: user.username,
+                display_name: None,
+                role: None,
+                areas: None,
+                requester_part: Some(requester_part),
+            };
             store_request(
                 conn,
                 &audit_actor,
@@ -272,7 +272,7 @@ pub(super) fn request_access_change(
     let ask = Ask {
         kind: GrantKind::AccessChange,
         user_id: user.id,
-        username: None,
+        username: user.username.clone(),
         display_name: None,
         role: Some(role),
         areas: Some(areas),
@@ -343,11 +343,11 @@ pub async fn approve(
     // The whole one-time password exists only here, long enough to hash it.
     let (part, password_hash) = match grant.kind {
         GrantKind::UserCreate | GrantKind::PasswordReset => {
-            let requester_part = grant.requester_part.as_deref().ok_or_else(|| {
+            let requester_part = grant.requester_part.as_ref().ok_or_else(|| {
                 ApiError::internal(anyhow::anyhow!("a pending grant lost its password part"))
             })?;
             let part = generate_one_time_password_part();
-            let whole = join_one_time_password_parts(requester_part, part.expose());
+            let whole = join_one_time_password_parts(requester_part.expose(), part.expose());
             (Some(part), Some(state.hasher.hash(whole).await?))
         }
         GrantKind::AccessChange => (None, None),
@@ -409,8 +409,8 @@ fn apply_create(
     password_hash: Option<String>,
     now: i64,
 ) -> StorageResult<Applied> {
-    let (Some(username), Some(display_name), Some(role), Some(areas), Some(password_hash)) = (
-        grant.username.clone(),
+    let username = grant.username.clone();
+    let (Some(display_name), Some(role), Some(areas), Some(password_hash)) = (
         grant.display_name.clone(),
         grant.role,
         grant.areas.clone(),

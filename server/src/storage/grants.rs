@@ -8,23 +8,24 @@
 //!   one-time password is cleared in the same statement.
 
 use rusqlite::{Connection, Row, params};
+use sportello_schema::api::Secret;
 use sportello_schema::api::grants::{GrantKind, GrantStatus};
 use sportello_schema::{AreaCode, GrantId, Role, UserId, Username};
 
 use super::{StorageError, StorageResult, optional};
 
-/// A stored grant, the requester's password part included: it never leaves the server.
+/// A stored grant, the requester's password part included (a [`Secret`]: never printed, never returned).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantRow {
     pub id: GrantId,
     pub kind: GrantKind,
     pub user_id: UserId,
-    /// The username asked for (`user_create`); read back, the account's own for other kinds.
-    pub username: Option<Username>,
+    /// The username asked for (`user_create`, stored), or the account's own (other kinds, read from `users`).
+    pub username: Username,
     pub display_name: Option<String>,
     pub role: Option<Role>,
     pub areas: Option<Vec<AreaCode>>,
-    pub requester_part: Option<String>,
+    pub requester_part: Option<Secret>,
     pub requested_by: UserId,
     pub requested_at: i64,
     pub expires_at: i64,
@@ -79,6 +80,7 @@ fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<GrantRow> {
     let kind: String = row.get(1)?;
     let user_id: String = row.get(2)?;
     let username: Option<String> = row.get(3)?;
+    let username = username.ok_or_else(|| corrupt("account_grants.username"))?;
     let requested_by: String = row.get(8)?;
     let status: String = row.get(11)?;
     Ok(GrantRow {
@@ -87,13 +89,11 @@ fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<GrantRow> {
         user_id: user_id
             .parse()
             .map_err(|_| corrupt("account_grants.user_id"))?,
-        username: username
-            .map(|name| Username::parse(&name).map_err(|_| corrupt("account_grants.username")))
-            .transpose()?,
+        username: Username::parse(&username).map_err(|_| corrupt("account_grants.username"))?,
         display_name: row.get(4)?,
         role: parsed(row.get(5)?, "account_grants.role")?,
         areas: split_areas(row.get(6)?)?,
-        requester_part: row.get(7)?,
+        requester_part: row.get::<_, Option<String>>(7)?.map(Secret::new),
         requested_by: requested_by
             .parse()
             .map_err(|_| corrupt("account_grants.requested_by"))?,
@@ -117,6 +117,7 @@ pub fn expire_due(conn: &Connection, now: i64) -> StorageResult<usize> {
 }
 
 /// Stores a new pending grant; `Ok(false)` when the account (or the username asked for) already has one.
+/// The username is stored only for `user_create` (for the others the account's row holds it).
 pub fn insert(conn: &Connection, grant: &GrantRow) -> StorageResult<bool> {
     let inserted = conn.execute(
         "INSERT INTO account_grants (id, kind, user_id, username, display_name, role, areas, \
@@ -126,11 +127,11 @@ pub fn insert(conn: &Connection, grant: &GrantRow) -> StorageResult<bool> {
             grant.id.to_string(),
             grant.kind.as_str(),
             grant.user_id.to_string(),
-            grant.username.as_ref().map(Username::as_str),
+            (grant.kind == GrantKind::UserCreate).then(|| grant.username.as_str()),
             grant.display_name,
             grant.role.map(Role::as_str),
             grant.areas.as_deref().map(join_areas),
-            grant.requester_part,
+            grant.requester_part.as_ref().map(Secret::expose),
             grant.requested_by.to_string(),
             grant.requested_at,
             grant.expires_at,
@@ -213,14 +214,14 @@ mod tests {
             id: GrantId::new_random(),
             kind: GrantKind::UserCreate,
             user_id: UserId::new_random(),
-            username: Some(Username::parse("sara.blu").unwrap()),
+            username: Username::parse("sara.blu").unwrap(),
             display_name: Some("Sara Blu".into()),
             role: Some(Role::SocialWorker),
             areas: Some(vec![
                 AreaCode::parse("elderly").unwrap(),
                 AreaCode::parse("housing").unwrap(),
             ]),
-            requester_part: Some("abcd-efgh-jkmn".into()),
+            requester_part: Some(Secret::new("abcd-efgh-jkmn")),
             requested_by,
             requested_at: now,
             expires_at: now + 100,
@@ -248,7 +249,7 @@ mod tests {
         let stored = grant(requester, 1_000);
         assert!(insert(&conn, &stored).unwrap());
         assert_eq!(find(&conn, stored.id).unwrap().as_ref(), Some(&stored));
-        assert!(username_pending(&conn, stored.username.as_ref().unwrap()).unwrap());
+        assert!(username_pending(&conn, &stored.username).unwrap());
 
         assert!(decide(&conn, stored.id, GrantStatus::Approved, approver, 1_010).unwrap());
         assert!(!decide(&conn, stored.id, GrantStatus::Rejected, approver, 1_020).unwrap());
@@ -256,7 +257,7 @@ mod tests {
         assert_eq!(decided.status, GrantStatus::Approved);
         assert_eq!(decided.decided_by, Some(approver));
         assert_eq!(decided.requester_part, None, "the part is forgotten");
-        assert!(!username_pending(&conn, stored.username.as_ref().unwrap()).unwrap());
+        assert!(!username_pending(&conn, &stored.username).unwrap());
     }
 
     #[test]
@@ -273,13 +274,13 @@ mod tests {
         assert!(!insert(&conn, &same_name).unwrap());
         let same_user = GrantRow {
             id: GrantId::new_random(),
-            username: None,
+            kind: GrantKind::UserCreate,
+            username: Username::parse("altro.nome").unwrap(),
             ..first.clone()
         };
         assert!(!insert(&conn, &same_user).unwrap());
         let other_kind = GrantRow {
             id: GrantId::new_random(),
-            username: None,
             kind: GrantKind::PasswordReset,
             ..first.clone()
         };
