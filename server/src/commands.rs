@@ -43,6 +43,9 @@ pub struct NewAccount {
 }
 
 /// `sportello user add`: creates an account whose password (read from `input`) is usable at once.
+///
+/// This is the way to bootstrap accounts without a second admin: on the REST API every new account needs
+/// two admins (`admin::grants`), while whoever runs this holds the server and its database anyway.
 pub async fn user_add(
     data_dir: &Path,
     account: NewAccount,
@@ -54,17 +57,8 @@ pub async fn user_add(
         .read_line(&mut line)
         .context("reading the password from standard input")?;
     let password = Secret::new(line.trim_end_matches(['\r', '\n']));
-    let display_name = account
-        .display_name
-        .unwrap_or_else(|| account.username.to_string());
-    password::check_policy(
-        password.expose(),
-        &[account.username.as_str(), &display_name],
-    )
-    .map_err(|reason| anyhow::anyhow!("password refused: {reason}"))?;
-    let areas =
-        check_areas(account.role, &account.areas).map_err(|error| anyhow::anyhow!("{error}"))?;
-
+    // Checked before the database is opened (and then again by `add_account`): a refusal creates nothing.
+    check_account(&account, &password)?;
     let storage = Storage::open(
         data_dir,
         StorageOptions {
@@ -74,8 +68,37 @@ pub async fn user_add(
         DbMetrics::detached(),
     )?;
     let hasher = PasswordHasher::new(HashParams::default(), 1, std::time::Duration::from_secs(60))?;
+    add_account(&storage, &hasher, &SystemClock, account, password).await
+}
+
+fn check_account(account: &NewAccount, password: &Secret) -> anyhow::Result<Vec<AreaCode>> {
+    let display_name = account
+        .display_name
+        .clone()
+        .unwrap_or_else(|| account.username.to_string());
+    password::check_policy(
+        password.expose(),
+        &[account.username.as_str(), &display_name],
+    )
+    .map_err(|reason| anyhow::anyhow!("password refused: {reason}"))?;
+    check_areas(account.role, &account.areas).map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+/// What `user add` does once it has the password: checks it and the areas, hashes it, and stores the account
+/// with its `admin.user_create` row by the `system` actor. (Tests call it to bootstrap a second admin the
+/// way the command line does.)
+pub async fn add_account(
+    storage: &Storage,
+    hasher: &PasswordHasher,
+    clock: &dyn Clock,
+    account: NewAccount,
+    password: Secret,
+) -> anyhow::Result<UserId> {
+    let areas = check_account(&account, &password)?;
+    let display_name = account
+        .display_name
+        .unwrap_or_else(|| account.username.to_string());
     let password_hash = hasher.hash(password).await?;
-    let clock = SystemClock;
     let now = clock.unix_seconds();
     let at = rfc3339(clock.now());
     let user = NewUser {

@@ -40,6 +40,9 @@ pub enum ApiError {
     /// A browser page of another origin tried to open a sync connection with the user's credentials.
     #[error("requests from this origin are not accepted")]
     ForbiddenOrigin,
+    /// A 403 with its own code (`self_approval`): the caller's role may do this, but not on this object.
+    #[error("{1}")]
+    Refused(&'static str, String),
     #[error("{0}")]
     WeakPassword(String),
     #[error("{0}")]
@@ -82,6 +85,7 @@ impl ApiError {
             ApiError::PasswordChangeRequired => "password_change_required",
             ApiError::Forbidden => "forbidden",
             ApiError::ForbiddenOrigin => "forbidden_origin",
+            ApiError::Refused(code, _) => code,
             ApiError::WeakPassword(_) => "weak_password",
             ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::Validation(_) => "validation_failed",
@@ -134,6 +138,7 @@ impl ResponseError for ApiError {
             | ApiError::PasswordChangeRequired
             | ApiError::Forbidden
             | ApiError::ForbiddenOrigin
+            | ApiError::Refused(..)
             | ApiError::WrongPassword => StatusCode::FORBIDDEN,
             ApiError::AccountLocked { .. } | ApiError::RateLimited { .. } | ApiError::Quota(..) => {
                 StatusCode::TOO_MANY_REQUESTS

@@ -3,6 +3,7 @@
 //! Secrets (passwords, tokens) travel in [`Secret`], whose `Debug` never prints them, so a request logged by
 //! mistake leaks nothing. Times are RFC 3339 strings in UTC.
 
+pub mod grants;
 pub mod queue;
 
 use std::fmt;
@@ -151,14 +152,6 @@ pub struct CreateUserRequest {
     pub areas: Vec<AreaCode>,
 }
 
-/// A new account and its one-time password, shown once.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CreatedUser {
-    pub user: UserAccount,
-    pub one_time_password: Secret,
-}
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -172,12 +165,6 @@ pub struct UpdateUserRequest {
     /// Disabling ends every session of the user at once.
     #[serde(default)]
     pub disabled: Option<bool>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct OneTimePassword {
-    pub one_time_password: Secret,
 }
 
 /// A live session, for admins.

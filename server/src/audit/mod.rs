@@ -53,10 +53,14 @@ pub enum Action {
     QueueLineUpdate,
     QueueScheduleUpdate,
     QueueStatsRead,
+    GrantRequest,
+    GrantApprove,
+    GrantReject,
+    GrantList,
 }
 
 impl Action {
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 41] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -94,6 +98,10 @@ impl Action {
         Action::QueueLineUpdate,
         Action::QueueScheduleUpdate,
         Action::QueueStatsRead,
+        Action::GrantRequest,
+        Action::GrantApprove,
+        Action::GrantReject,
+        Action::GrantList,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -136,6 +144,11 @@ impl Action {
             Action::QueueLineUpdate => "admin.queue_line_update",
             Action::QueueScheduleUpdate => "admin.queue_schedule_update",
             Action::QueueStatsRead => "queue.stats_read",
+            // Four eyes: the target is the grant id; the change an approval applies has its own row too.
+            Action::GrantRequest => "admin.grant_request",
+            Action::GrantApprove => "admin.grant_approve",
+            Action::GrantReject => "admin.grant_reject",
+            Action::GrantList => "admin.grant_list",
         }
     }
 }

@@ -2,9 +2,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
+use sportello_schema::api::grants::GrantRequested;
 use sportello_schema::api::{
-    AuditPage, CreateUserRequest, CreatedUser, ErrorBody, OneTimePassword, SessionInfo,
-    SessionsKilled, UpdateUserRequest, UserAccount,
+    AuditPage, CreateUserRequest, ErrorBody, SessionInfo, SessionsKilled, UpdateUserRequest,
+    UserAccount,
 };
 use sportello_schema::{SessionId, UserId};
 
@@ -40,10 +41,10 @@ pub async fn list_users(
     security(("bearer" = [])),
     request_body = CreateUserRequest,
     responses(
-        (status = 201, description = "Created; the one-time password is shown only here", body = CreatedUser),
+        (status = 202, description = "Requested: the account is created when a second admin approves (`POST /api/v1/admin/grants/{id}/approve`). The first part of its one-time password is shown only here", body = GrantRequested),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, description = "`username_taken`", body = ErrorBody),
+        (status = 409, description = "`username_taken` (by an account or a pending request), `approver_needed` (no other enabled admin)", body = ErrorBody),
         (status = 422, description = "`validation_failed` (areas, display name)", body = ErrorBody),
     )
 )]
@@ -55,17 +56,18 @@ pub async fn create_user(
     body: web::Json<CreateUserRequest>,
 ) -> ApiResult<HttpResponse> {
     let request_id = RequestId::of(&request);
-    let created = admin::create_user(&state, &actor, body.into_inner(), request_id.clone()).await;
-    let created = admin::audit_refusal(
+    let requested =
+        admin::grants::request_create(&state, &actor, body.into_inner(), request_id.clone()).await;
+    let requested = admin::audit_refusal(
         &state,
         &actor,
         Action::UserCreate,
         None,
         request_id,
-        created,
+        requested,
     )
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(HttpResponse::Accepted().json(requested))
 }
 
 #[utoipa::path(
@@ -104,9 +106,11 @@ pub async fn show_user(
     params(("id" = String, Path, description = "User id")),
     request_body = UpdateUserRequest,
     responses(
-        (status = 200, body = UserAccount),
+        (status = 200, description = "Applied (no new role, no new area)", body = UserAccount),
+        (status = 202, description = "A new role or new areas wait for a second admin's approval; the rest of the patch (display name, disabling) is applied at once", body = GrantRequested),
+        (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "`last_admin`", body = ErrorBody),
+        (status = 409, description = "`last_admin`, `grant_pending` (a change of role or areas already waits), `approver_needed`", body = ErrorBody),
         (status = 422, body = ErrorBody),
     )
 )]
@@ -119,17 +123,21 @@ pub async fn update_user(
     body: web::Json<UpdateUserRequest>,
 ) -> ApiResult<HttpResponse> {
     let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let user = admin::update_user(&state, &actor, id, body.into_inner(), request_id.clone()).await;
-    let user = admin::audit_refusal(
+    let updated =
+        admin::update_user(&state, &actor, id, body.into_inner(), request_id.clone()).await;
+    let updated = admin::audit_refusal(
         &state,
         &actor,
         Action::UserUpdate,
         Some(id.to_string()),
         request_id,
-        user,
+        updated,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(user))
+    Ok(match updated {
+        admin::Updated::Applied(user) => HttpResponse::Ok().json(user),
+        admin::Updated::Requested(requested) => HttpResponse::Accepted().json(requested),
+    })
 }
 
 #[utoipa::path(
@@ -137,8 +145,9 @@ pub async fn update_user(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     responses(
-        (status = 200, description = "A one-time password; the user must change it at next login", body = OneTimePassword),
+        (status = 202, description = "Requested: the reset takes effect when a second admin approves it (the old password works until then). The first part of the one-time password is shown only here", body = GrantRequested),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`grant_pending` (a reset already waits), `approver_needed` (no admin other than the caller and the account)", body = ErrorBody),
     )
 )]
 #[post("/users/{id}/reset-password")]
@@ -149,17 +158,17 @@ pub async fn reset_password(
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
     let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let password = admin::reset_password(&state, &actor, id, request_id.clone()).await;
-    let password = admin::audit_refusal(
+    let requested = admin::grants::request_reset(&state, &actor, id, request_id.clone()).await;
+    let requested = admin::audit_refusal(
         &state,
         &actor,
         Action::PasswordReset,
         Some(id.to_string()),
         request_id,
-        password,
+        requested,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(password))
+    Ok(HttpResponse::Accepted().json(requested))
 }
 
 #[utoipa::path(

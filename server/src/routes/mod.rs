@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod devices;
+pub mod grants;
 pub mod health;
 pub mod me;
 pub mod metrics;
@@ -73,6 +74,9 @@ where
                 .service(admin::end_user_sessions)
                 .service(admin::list_sessions)
                 .service(admin::end_session)
+                .service(grants::list)
+                .service(grants::approve)
+                .service(grants::reject)
                 .service(admin::read_audit)
                 .service(devices::enrol)
                 .service(devices::list)

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod backup;
 pub mod devices;
 pub mod documents;
+pub mod grants;
 mod migrations;
 pub mod queue;
 mod readers;

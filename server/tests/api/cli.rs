@@ -138,6 +138,35 @@ async fn a_newcomer_starts_the_server_logs_in_changes_the_password_and_creates_s
     .await
     .unwrap();
     let admin = access(&changed);
+    // One admin alone cannot create staff (four eyes): the request is refused, naming the way out.
+    let alone = post(
+        "/api/v1/admin/users",
+        Some(&admin),
+        json!({"username": "op.rossi", "role": "operator"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(alone.status(), StatusCode::CONFLICT);
+    let alone: Value = alone.json().await.unwrap();
+    assert_eq!(alone["error"], "approver_needed");
+    // Whoever holds the server adds the second admin from the command line, while it runs.
+    let (ok, text) = user_add(
+        dir.path(),
+        &["--username", "seconda.admin", "--role", "admin"],
+        ADMIN_PASSWORD,
+    );
+    assert!(ok, "{text}");
+    let second: Value = post(
+        "/api/v1/auth/login",
+        None,
+        json!({"username": "seconda.admin", "password": ADMIN_PASSWORD}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let second = access(&second);
     for (username, role, areas) in [
         ("op.rossi", "operator", json!([])),
         ("sw.verdi", "social_worker", json!(["migrants"])),
@@ -149,7 +178,17 @@ async fn a_newcomer_starts_the_server_logs_in_changes_the_password_and_creates_s
         )
         .await
         .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let requested: Value = response.json().await.unwrap();
+        let grant = requested["grant"]["id"].as_str().unwrap();
+        let approved = post(
+            &format!("/api/v1/admin/grants/{grant}/approve"),
+            Some(&second),
+            json!({}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(approved.status(), StatusCode::OK);
     }
 
     // SIGTERM: the server shuts down gracefully and exits 0.
@@ -287,7 +326,7 @@ async fn backup_produces_a_sound_copy_that_a_server_can_run_on() {
     let users: i64 = copy
         .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(users, 2);
+    assert_eq!(users, 3, "the two admins and op.backup");
     drop(copy);
 
     // A server started on the restored file knows the accounts (a new token key is made: old tokens die).

@@ -11,6 +11,7 @@ mod audit_log;
 mod auth_flow;
 mod cli;
 mod convergence;
+mod four_eyes;
 mod interop;
 mod lockout;
 mod operations;

@@ -140,21 +140,14 @@ async fn a_forged_token_and_a_pending_password_change_are_refused_the_same_way()
         Some(Err((CloseCode::Policy, _)))
     ));
 
-    let created: Value = desk
+    let (_, one_time) = desk
         .app
-        .post_json(
-            "/api/v1/admin/users",
-            Some(&desk.admin),
+        .create_user_approved(
+            &desk.admin,
             &serde_json::json!({"username": "op.nuovo", "role": "operator"}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let session = desk
-        .app
-        .login_ok("op.nuovo", created["one_time_password"].as_str().unwrap())
         .await;
+    let session = desk.app.login_ok("op.nuovo", &one_time).await;
     let mut pending = Peer::connect(
         &desk.app,
         Some(&crate::helpers::access(&session)),
