@@ -77,10 +77,13 @@ impl Refusal {
     }
 }
 
-/// Reads `doc` by the kind its root `schema` names.
+/// Reads `doc` by the kind its root `schema` names, once its shape is checked: a document holding a key
+/// its layout does not name, a value of an unexpected type or a string or list beyond its bound is refused
+/// as `invalid_document` before hydration, which would not see them ([`validate::shape`]).
 pub fn hydrate(doc: &Automerge) -> Result<Hydrated, Refusal> {
     let kind = documents::kind_of(doc)
         .map_err(|error| Refusal::new("unknown_schema", error.to_string()))?;
+    validate::shape(doc, kind).map_err(Refusal::invalid)?;
     let hydrated = match kind {
         DocKind::Case => {
             autosurgeon::hydrate::<_, CaseDoc>(doc).map(|c| Hydrated::Case(Box::new(c)))
@@ -103,6 +106,7 @@ pub fn facts_of(doc: &Hydrated) -> StoredFacts {
                 case.status,
                 case.referrals.iter().map(|r| r.status),
             ));
+            // Two names of up to 100 characters and a space may exceed an index title's bound.
             facts.title = Some(
                 format!(
                     "{} {}",
@@ -110,7 +114,9 @@ pub fn facts_of(doc: &Hydrated) -> StoredFacts {
                     case.person.given_name.trim()
                 )
                 .trim()
-                .to_owned(),
+                .chars()
+                .take(validate::TITLE_MAX_CHARS)
+                .collect(),
             );
             facts.referrals = case
                 .referrals

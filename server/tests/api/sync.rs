@@ -279,6 +279,87 @@ async fn invalid_changes_are_refused_told_audited_once_and_never_stored() {
     assert_eq!(refused.len(), 1, "{refused:?}");
 }
 
+/// `doc` with `value` written as a Text under `key` of the map at `path` (a key the layout does not name),
+/// as a client writing raw Automerge could.
+fn with_unknown_key(doc: &Automerge, path: &[&str], key: &str, value: &str) -> Automerge {
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ReadDoc};
+    let mut writer = automerge::AutoCommit::load(&doc.save()).unwrap();
+    let mut obj = automerge::ROOT;
+    for step in path {
+        obj = writer.get(&obj, *step).unwrap().unwrap().1;
+    }
+    let text = writer.put_object(&obj, key, ObjType::Text).unwrap();
+    writer.splice_text(&text, 0, 0, value).unwrap();
+    writer.document().clone()
+}
+
+#[tokio::test]
+async fn a_change_adding_a_key_the_layout_does_not_name_is_refused_and_never_stored() {
+    let desk = desk().await;
+    // Names only, no privacy notice: a summary would be refused by the consent rule, and the same words
+    // under a key of their own must be too.
+    let mut case = new_case(&desk.operator.0, "Neri");
+    let (mut creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+
+    let secret = "vittima di maltrattamenti";
+    for (path, key) in [
+        (&["person"][..], "health"),
+        (&[][..], "x".repeat(70_000).leak() as &str),
+    ] {
+        let mut bad = with_unknown_key(&case, path, key, secret);
+        let outcome = creator
+            .sync(id, &mut bad, &mut SyncState::new(), false)
+            .await;
+        assert_eq!(outcome.ephemeral.len(), 1, "{outcome:?}");
+        let refusal = &outcome.ephemeral[0];
+        assert!(payload_contains(refusal, "sportello/refused"));
+        assert!(payload_contains(refusal, "invalid_document"));
+        assert!(payload_contains(refusal, "unknown key"));
+        assert!(!payload_contains(refusal, secret) && !payload_contains(refusal, "xxxxxxxx"));
+        assert!(
+            outcome.closed.is_none(),
+            "a refusal, not a closed connection"
+        );
+    }
+
+    // The server's copy never took either change, on disk or in memory.
+    let (copy, _) = fetch(&desk.app, &desk.colleague.1, id).await;
+    assert_eq!(copy.get_heads(), case.get_heads());
+    let conn = Connection::open(desk.app.data_dir().join("sportello.db")).unwrap();
+    let chunks: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM document_chunks WHERE doc_id IN \
+             (SELECT id FROM documents WHERE kind = 'case')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(chunks, 0, "nothing was appended to the stored case");
+    let refused = audit_actions(&desk.app, &desk.admin, "doc.refused").await;
+    assert_eq!(refused.len(), 2, "{refused:?}");
+
+    // A new case carrying one is never created.
+    let mut bad = with_unknown_key(
+        &new_case(&desk.operator.0, "Gialli"),
+        &["person"],
+        "health",
+        secret,
+    );
+    let mut peer = Peer::join(&desk.app, &desk.operator.1, "tablet").await;
+    let outcome = peer
+        .sync(
+            DocumentId::new_random(),
+            &mut bad,
+            &mut SyncState::new(),
+            false,
+        )
+        .await;
+    assert_eq!(outcome.ephemeral.len(), 1, "{outcome:?}");
+    assert!(payload_contains(&outcome.ephemeral[0], "invalid_document"));
+    assert_eq!(stored_documents(&desk.app), 1);
+}
+
 #[tokio::test]
 async fn a_case_that_fails_validation_is_never_created_and_its_refusal_outlives_the_connection() {
     let desk = desk().await;
