@@ -637,7 +637,7 @@ impl Connection {
                     }))
                 } else {
                     Some(
-                        match (rules::hydrate(&entry.doc), rules::hydrate(&candidate)) {
+                        match (rules::hydrate_stored(&entry.doc), rules::hydrate(&candidate)) {
                             (Ok(old), Ok(new)) => rules::check_write(
                                 &self.actor,
                                 Some(&old),
