@@ -291,12 +291,7 @@ async fn backup_produces_a_sound_copy_that_a_server_can_run_on() {
     drop(copy);
 
     // A server started on the restored file knows the accounts (a new token key is made: old tokens die).
-    let restored = spawn_app_in(
-        target_dir.path(),
-        sportello_server::clock::ManualClock::starting_now(),
-        |_| {},
-    )
-    .await;
+    let restored = spawn_app_in(target_dir.path(), crate::helpers::test_clock(), |_| {}).await;
     assert!(restored.bootstrap_password.is_none());
     restored.login_ok("op.backup", STRONG_PASSWORD).await;
 
