@@ -173,6 +173,11 @@ pub struct ServeArgs {
     )]
     pub max_event_streams_per_caller: usize,
 
+    /// Refusals (403, unavailable documents) one user or device may get per minute; more are answered
+    /// 429 too_many_denials (REST) or close the sync connection, until the minute is over.
+    #[arg(long, env = "SPORTELLO_DENIALS_PER_MINUTE", default_value_t = 100)]
+    pub denials_per_minute: u32,
+
     /// Bearer token for Prometheus on GET /metrics (default: generated into <data-dir>/metrics.token).
     #[arg(long, env = "SPORTELLO_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -208,6 +213,7 @@ impl ServeArgs {
         settings.max_event_streams_per_caller = self.max_event_streams_per_caller.max(1);
         settings.sync_limits.max_frame_bytes = self.sync_max_message_bytes.max(1024);
         settings.sync_limits.max_open_docs = self.sync_max_open_docs.max(1);
+        settings.denials.max_per_window = self.denials_per_minute.max(1);
         settings
     }
 }

@@ -33,6 +33,9 @@ pub enum ApiError {
     AccountLocked { retry_after: Duration },
     #[error("too many requests from this address")]
     RateLimited { retry_after: Duration },
+    /// The caller was refused too often within a minute; refusals are answered this way until it ends.
+    #[error("too many refused requests: wait before trying again")]
+    TooManyDenials { retry_after: Duration },
     #[error("the password must be changed before anything else")]
     PasswordChangeRequired,
     #[error("this role may not do that")]
@@ -76,6 +79,7 @@ impl ApiError {
             ApiError::AccountDisabled => "account_disabled",
             ApiError::AccountLocked { .. } => "account_locked",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::TooManyDenials { .. } => "too_many_denials",
             ApiError::PasswordChangeRequired => "password_change_required",
             ApiError::Forbidden => "forbidden",
             ApiError::WeakPassword(_) => "weak_password",
@@ -130,9 +134,10 @@ impl ResponseError for ApiError {
             | ApiError::PasswordChangeRequired
             | ApiError::Forbidden
             | ApiError::WrongPassword => StatusCode::FORBIDDEN,
-            ApiError::AccountLocked { .. } | ApiError::RateLimited { .. } | ApiError::Quota(..) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            ApiError::AccountLocked { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::TooManyDenials { .. }
+            | ApiError::Quota(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::WeakPassword(_) | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound | ApiError::Missing(..) => StatusCode::NOT_FOUND,
@@ -149,7 +154,9 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {
-            ApiError::AccountLocked { retry_after } | ApiError::RateLimited { retry_after } => {
+            ApiError::AccountLocked { retry_after }
+            | ApiError::RateLimited { retry_after }
+            | ApiError::TooManyDenials { retry_after } => {
                 // Round up: a client that waits exactly this long must not be refused again.
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
                 response.insert_header((header::RETRY_AFTER, seconds.max(1).to_string()));

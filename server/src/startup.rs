@@ -113,6 +113,7 @@ impl Application {
                 settings.auth_requests_per_minute,
                 settings.trust_forwarded_for,
             ),
+            denials: crate::audit::denials::Denials::new(settings.denials),
             settings: Arc::new(settings),
             metrics_token,
         };
@@ -166,6 +167,9 @@ impl Application {
         housekeeping.abort();
         queue_events.abort();
         indexes.abort();
+        if let Err(error) = crate::audit::denials::flush_all(&self.state).await {
+            tracing::warn!(%error, "could not write the counts of repeated refusals");
+        }
         result
     }
 }
@@ -175,7 +179,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let json_limit = state.settings.max_json_body;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
-        let (app, api) = routes::register(
+        let (app, mut api) = routes::register(
             App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
@@ -188,6 +192,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         )
         .service(crate::openapi::serve)
         .split_for_parts();
+        crate::openapi::document_denial_limit(&mut api);
         let document = api.to_json().unwrap_or_else(|_| "{}".into());
         app.app_data(web::Data::new(OpenApiJson(document)))
             .default_service(web::to(|| async {
@@ -321,6 +326,9 @@ async fn housekeeping(state: AppState) {
     loop {
         tick.tick().await;
         state.auth_rate_limiter.prune();
+        if let Err(error) = crate::audit::denials::flush_closed(&state).await {
+            tracing::warn!(%error, "could not write the counts of repeated refusals");
+        }
         match state
             .sync
             .store

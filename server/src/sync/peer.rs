@@ -326,7 +326,19 @@ impl Connection {
 
     async fn unavailable(&mut self, doc: RawDocId) -> Result<(), End> {
         if self.denial_audited.insert(doc) {
-            self.audit(Action::DocDenied, Outcome::Denied, doc).await?;
+            // Counted per user and window: the first is written, repeats are summed up, and a peer asking
+            // for too many documents it may not have is closed (it learns nothing either way).
+            let record =
+                AuditRecord::new(self.actor.audit_actor(), Action::DocDenied, Outcome::Denied)
+                    .target(DocumentId::from_bytes(doc));
+            if let crate::audit::denials::Limit::Exceeded { .. } =
+                crate::audit::denials::record(&self.app, record).await?
+            {
+                return Err(End::Close(
+                    CloseCode::Policy,
+                    "too many unavailable documents".into(),
+                ));
+            }
         }
         let message = Message::DocUnavailable(DocUnavailable {
             sender_id: self.sync.server_peer_id.clone(),
@@ -348,17 +360,6 @@ impl Connection {
             data: payload,
         });
         self.send(&message).await
-    }
-
-    async fn audit(&self, action: Action, outcome: Outcome, doc: RawDocId) -> Result<(), End> {
-        let record = AuditRecord::new(self.actor.audit_actor(), action, outcome)
-            .target(DocumentId::from_bytes(doc));
-        let at = rfc3339(self.app.clock.now());
-        self.app
-            .storage
-            .write(move |conn| audit::append(conn, &record, &at).map(|_| ()))
-            .await?;
-        Ok(())
     }
 
     /// Audits a refusal and remembers the refused changes, in one write: offered again, on this connection

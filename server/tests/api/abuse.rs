@@ -1,9 +1,16 @@
 //! What a hostile caller must not be able to grow or hold: the metrics' label sets, the audit log, a
 //! connection kept open by a request body that never comes.
 
+use automerge::Automerge;
+use automerge::sync::{State as SyncState, SyncDoc};
 use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sportello_schema::sync::{DocSync, DocumentId, Message};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, error_code, join_all, spawn_app, spawn_app_with};
+use crate::queue::advance;
+use crate::sync_client::Peer;
 
 /// The label sets of `sportello_http_requests_total` in a scrape.
 async fn request_label_sets(app: &TestApp) -> Vec<String> {
@@ -70,4 +77,144 @@ async fn invented_methods_and_paths_add_no_metric_labels() {
             .any(|line| line.contains("method=\"other\"") && line.contains("route=\"unmatched\"")),
         "{after:#?}"
     );
+}
+
+/// The audit rows of `action` by `actor`, oldest first, as an admin reads them.
+async fn audit_rows(app: &TestApp, admin: &str, action: &str, actor: &str) -> Vec<Value> {
+    let response = app
+        .get(
+            &format!("/api/v1/admin/audit?action={action}&actor_id={actor}&limit=500"),
+            admin,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page: Value = response.json().await.unwrap();
+    let mut rows = page["entries"].as_array().unwrap().clone();
+    rows.sort_by_key(|row| row["seq"].as_i64());
+    rows
+}
+
+fn targets(rows: &[Value]) -> Vec<&str> {
+    rows.iter()
+        .map(|row| row["target"].as_str().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn three_thousand_refusals_write_two_rows_and_slow_the_caller_down() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (operator_id, operator) = app.create_user(&admin, "op.curiosa", "operator", &[]).await;
+
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        let answers = join_all((0..100).map(|_| async {
+            let response = app.get("/api/v1/admin/users", &operator).await;
+            let retry_after = response.headers().get("retry-after").cloned();
+            (response.status(), retry_after, error_code(response).await)
+        }))
+        .await;
+        statuses.extend(answers);
+    }
+    let forbidden = statuses
+        .iter()
+        .filter(|(status, _, code)| *status == StatusCode::FORBIDDEN && code == "forbidden")
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|(status, retry_after, code)| {
+            *status == StatusCode::TOO_MANY_REQUESTS
+                && code == "too_many_denials"
+                && retry_after.is_some()
+        })
+        .count();
+    assert_eq!((forbidden, limited), (100, 2_900));
+    // Only refusals are limited: what the operator may do still works.
+    let me = app.get("/api/v1/me", &operator).await;
+    assert_eq!(me.status(), StatusCode::OK);
+
+    let rows = audit_rows(&app, &admin, "access.denied", &operator_id).await;
+    assert_eq!(targets(&rows), ["/api/v1/admin/users"]);
+
+    // The next refusal after the window writes the count of the repeats, then its own row.
+    advance(&app, 60);
+    let again = app.get("/api/v1/admin/audit", &operator).await;
+    assert_eq!(again.status(), StatusCode::FORBIDDEN);
+    let rows = audit_rows(&app, &admin, "access.denied", &operator_id).await;
+    assert_eq!(
+        targets(&rows),
+        [
+            "/api/v1/admin/users",
+            "repeated:2999",
+            "/api/v1/admin/audit"
+        ]
+    );
+    assert!(
+        rows.iter()
+            .all(|row| row["outcome"] == "denied" && row["actor_role"] == "operator")
+    );
+
+    let (intact, line) = sportello_server::commands::audit_verify(app.data_dir())
+        .await
+        .unwrap();
+    assert!(intact, "{line}");
+}
+
+#[tokio::test]
+async fn a_sync_peer_asking_for_many_documents_it_may_not_have_is_counted_and_closed() {
+    let app = spawn_app_with(|settings| settings.denials.max_per_window = 50).await;
+    let admin = app.admin_token().await;
+    let (operator_id, operator) = app.create_user(&admin, "op.curiosa", "operator", &[]).await;
+    let mut peer = Peer::join(&app, &operator, "tablet-curiosa").await;
+    let empty = Automerge::new()
+        .generate_sync_message(&mut SyncState::new())
+        .unwrap()
+        .encode();
+    for _ in 0..200 {
+        peer.send(&Message::Request(DocSync {
+            sender_id: peer.label.clone(),
+            target_id: peer.server.clone().unwrap(),
+            document_id: DocumentId::new_random(),
+            data: empty.clone(),
+        }))
+        .await;
+    }
+    let mut unavailable = 0;
+    let close = loop {
+        match peer.recv().await {
+            Some(Ok(Message::DocUnavailable(_))) => unavailable += 1,
+            Some(Ok(_)) => {}
+            Some(Err((code, reason))) => break (code, reason),
+            None => panic!("the server neither answered nor closed"),
+        }
+    };
+    assert_eq!(unavailable, 50);
+    assert_eq!(
+        close,
+        (CloseCode::Policy, "too many unavailable documents".into())
+    );
+    let rows = audit_rows(&app, &admin, "doc.denied", &operator_id).await;
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+
+    // A minute later the peer may ask again; the first answer brings the count of the last window.
+    advance(&app, 60);
+    let mut peer = Peer::join(&app, &operator, "tablet-curiosa").await;
+    let missing = DocumentId::new_random();
+    let outcome = peer
+        .sync(missing, &mut Automerge::new(), &mut SyncState::new(), true)
+        .await;
+    assert!(
+        outcome.unavailable && outcome.closed.is_none(),
+        "{outcome:?}"
+    );
+    let rows = audit_rows(&app, &admin, "doc.denied", &operator_id).await;
+    assert_eq!(
+        targets(&rows)[1..],
+        ["repeated:50", missing.to_string().as_str()]
+    );
+
+    let (intact, line) = sportello_server::commands::audit_verify(app.data_dir())
+        .await
+        .unwrap();
+    assert!(intact, "{line}");
 }
