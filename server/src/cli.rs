@@ -173,6 +173,14 @@ pub struct ServeArgs {
     )]
     pub max_event_streams_per_caller: usize,
 
+    /// Seconds a request body may take to arrive once its head has; slower requests get 408.
+    #[arg(
+        long,
+        env = "SPORTELLO_REQUEST_BODY_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub request_body_timeout_secs: u64,
+
     /// Refusals (403, unavailable documents) one user or device may get per minute; more are answered
     /// 429 too_many_denials (REST) or close the sync connection, until the minute is over.
     #[arg(long, env = "SPORTELLO_DENIALS_PER_MINUTE", default_value_t = 100)]
@@ -213,6 +221,7 @@ impl ServeArgs {
         settings.max_event_streams_per_caller = self.max_event_streams_per_caller.max(1);
         settings.sync_limits.max_frame_bytes = self.sync_max_message_bytes.max(1024);
         settings.sync_limits.max_open_docs = self.sync_max_open_docs.max(1);
+        settings.request_body_timeout = Duration::from_secs(self.request_body_timeout_secs.max(1));
         settings.denials.max_per_window = self.denials_per_minute.max(1);
         settings
     }

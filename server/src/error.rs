@@ -59,6 +59,9 @@ pub enum ApiError {
     Unavailable,
     #[error("the request body is too large")]
     PayloadTooLarge,
+    /// The request's body did not arrive in time; the connection is closed.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("the server is busy, try again shortly")]
     Busy,
     /// A per-caller quota is used up (`too_many_streams`); no retry time applies: close something first.
@@ -90,6 +93,7 @@ impl ApiError {
             ApiError::UsernameTaken => "username_taken",
             ApiError::Conflict(code, _) => code,
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::Busy => "busy",
             ApiError::Quota(code, _) => code,
             ApiError::Unavailable => "unavailable",
@@ -143,6 +147,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound | ApiError::Missing(..) => StatusCode::NOT_FOUND,
             ApiError::UsernameTaken | ApiError::Conflict(..) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Busy | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -160,6 +165,10 @@ impl ResponseError for ApiError {
                 // Round up: a client that waits exactly this long must not be refused again.
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
                 response.insert_header((header::RETRY_AFTER, seconds.max(1).to_string()));
+            }
+            // The rest of the body may still come: the connection cannot carry another request.
+            ApiError::RequestTimeout => {
+                response.force_close();
             }
             ApiError::Unauthenticated | ApiError::TokenExpired => {
                 response.insert_header((

@@ -198,6 +198,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .default_service(web::to(|| async {
                 actix_web::ResponseError::error_response(&ApiError::NotFound)
             }))
+            .wrap(from_fn(crate::request_body::deadline))
             .wrap(from_fn(telemetry::observe))
     })
     .workers(workers)
@@ -216,6 +217,9 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
                 JsonPayloadError::ContentType => {
                     ApiError::InvalidRequest("expected Content-Type: application/json".into())
+                }
+                JsonPayloadError::Payload(cause) if crate::request_body::is_timeout(cause) => {
+                    ApiError::RequestTimeout
                 }
                 JsonPayloadError::Deserialize(cause) => {
                     ApiError::InvalidRequest(format!("invalid JSON body: {cause}"))

@@ -218,3 +218,41 @@ async fn a_sync_peer_asking_for_many_documents_it_may_not_have_is_counted_and_cl
         .unwrap();
     assert!(intact, "{line}");
 }
+
+/// Sends `head` (a request declaring a body it never sends) on a raw TCP connection and returns everything
+/// the server writes until it closes the connection. The bound only keeps a broken server from hanging the
+/// test; the server's own deadline is a fraction of it.
+async fn stalled_request(app: &TestApp, head: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        socket.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the server closes a connection whose body never comes")
+    .unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_login_whose_body_never_comes_is_answered_408_and_its_connection_closed() {
+    let app = spawn_app_with(|settings| {
+        settings.request_body_timeout = std::time::Duration::from_millis(300);
+    })
+    .await;
+    let answer = stalled_request(
+        &app,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: sportello\r\nContent-Type: application/json\r\n\
+         Content-Length: 200\r\n\r\n{\"username\": \"adm",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"error\":\"request_timeout\""), "{answer}");
+
+    // The server is unharmed: a login that sends its body goes through.
+    let _ = app.admin_token().await;
+}
