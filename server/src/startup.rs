@@ -2,8 +2,9 @@
 //!
 //! `build` opens storage (applying migrations), loads or creates the token key and the metrics scrape
 //! token, creates the first `admin` on an empty database, and binds the listener — so by the time it
-//! returns the server is ready to accept connections. `run_until_stopped` serves until SIGINT/SIGTERM (or
-//! the handle's `stop`), finishing requests in flight (graceful shutdown), and runs housekeeping alongside.
+//! returns the server is ready to accept connections. `run_until_stopped` serves until the handle's `stop`
+//! (the binary calls it on SIGINT or SIGTERM), finishing requests in flight (graceful shutdown), and runs
+//! housekeeping alongside.
 
 use std::fs;
 use std::io::Write;
@@ -45,6 +46,8 @@ use crate::{routes, telemetry};
 use sportello_schema::sync::StorageId;
 
 pub const METRICS_TOKEN_FILE: &str = "metrics.token";
+/// How long a graceful stop waits for requests in flight before closing their connections.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 /// How often open index documents catch up with changed documents (at most).
 const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(1);
@@ -202,7 +205,10 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(from_fn(telemetry::observe))
     })
     .workers(workers)
-    .shutdown_timeout(10)
+    // Signals are the binary's business (`main.rs`): SIGINT and SIGTERM alike stop gracefully there,
+    // where actix would treat SIGINT as a forced stop. A test process keeps its own Ctrl-C.
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .listen(listener)?
     .run();
     Ok(server)

@@ -78,6 +78,7 @@ pub async fn observe(
     let method = method_label(request.method());
     let started = Instant::now();
     let span = tracing::info_span!("request", request_id = %request_id.0);
+    tracing::debug!(parent: &span, method, "request received");
 
     let mut response = next.call(request).instrument(span.clone()).await?;
 
