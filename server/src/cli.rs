@@ -214,6 +214,19 @@ pub struct ServeArgs {
     )]
     pub max_event_streams_per_caller: usize,
 
+    /// Seconds a request body may take to arrive once its head has; slower requests get 408.
+    #[arg(
+        long,
+        env = "SPORTELLO_REQUEST_BODY_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub request_body_timeout_secs: u64,
+
+    /// Refusals (403, unavailable documents) one user or device may get per minute; more are answered
+    /// 429 too_many_denials (REST) or close the sync connection, until the minute is over.
+    #[arg(long, env = "SPORTELLO_DENIALS_PER_MINUTE", default_value_t = 100)]
+    pub denials_per_minute: u32,
+
     /// Bearer token for Prometheus on GET /metrics (default: generated into <data-dir>/metrics.token).
     #[arg(long, env = "SPORTELLO_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -262,6 +275,8 @@ impl ServeArgs {
             .map(|origin| origin.trim().trim_end_matches('/').to_owned())
             .filter(|origin| !origin.is_empty())
             .collect();
+        settings.request_body_timeout = Duration::from_secs(self.request_body_timeout_secs.max(1));
+        settings.denials.max_per_window = self.denials_per_minute.max(1);
         settings
     }
 }

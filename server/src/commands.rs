@@ -133,7 +133,12 @@ pub async fn add_account(
 pub async fn audit_verify(data_dir: &Path) -> anyhow::Result<(bool, String)> {
     let storage = open_existing(data_dir)?;
     let verdict = storage.read(audit::verify).await?;
-    Ok(match verdict {
+    Ok(verdict_line(verdict))
+}
+
+/// The verdict on an audit chain as `audit verify` prints it (and `backup`, for the copy it wrote).
+fn verdict_line(verdict: Verification) -> (bool, String) {
+    match verdict {
         Verification::Intact { rows, head } => (
             true,
             format!("audit log intact: {rows} rows, head {}", to_hex(&head)),
@@ -141,10 +146,13 @@ pub async fn audit_verify(data_dir: &Path) -> anyhow::Result<(bool, String)> {
         Verification::Broken { seq, reason } => {
             (false, format!("audit log BROKEN at row {seq}: {reason}"))
         }
-    })
+    }
 }
 
-/// `sportello backup --to FILE`: online copy plus integrity check of the copy.
+/// `sportello backup --to FILE`: online copy, integrity check of the copy, and the verdict on the copy's
+/// audit chain — the very line `sportello audit verify` prints once the copy is restored, so the head hash
+/// kept with the backup can be checked against it. The live log then records the backup, naming that head
+/// (so the row is after the copy's head, and the copy's head is the one printed).
 pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<String> {
     let storage = open_existing(data_dir)?;
     let target = to.to_owned();
@@ -158,15 +166,32 @@ pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<String> {
             to.display()
         );
     }
+    let copy = to.to_owned();
+    let verdict = tokio::task::spawn_blocking(move || backup::audit_of(&copy))
+        .await
+        .context("checking the backup's audit log")??;
+    let head = match &verdict {
+        Verification::Intact { head, .. } => to_hex(head),
+        Verification::Broken { .. } => String::new(),
+    };
+    let (intact, line) = verdict_line(verdict);
+    if !intact {
+        bail!(
+            "the backup at {} was written, but its audit log does not verify: {line}",
+            to.display()
+        );
+    }
     let at = rfc3339(SystemClock.now());
     storage
         .write(move |conn| {
-            let record = AuditRecord::new(AuditActor::system(), Action::Backup, Outcome::Success);
+            let record = AuditRecord::new(AuditActor::system(), Action::Backup, Outcome::Success)
+                .target(format!("head:{head}"));
             audit::append(conn, &record, &at).map(|_| ())
         })
         .await?;
     Ok(format!(
-        "backup written to {} (integrity_check: ok)",
+        "backup written to {} (integrity_check: ok)\n{line}\n(keep this line with the backup: \
+         `sportello audit verify` on the restored copy prints the same head)",
         to.display()
     ))
 }

@@ -33,6 +33,9 @@ pub enum ApiError {
     AccountLocked { retry_after: Duration },
     #[error("too many requests from this address")]
     RateLimited { retry_after: Duration },
+    /// The caller was refused too often within a minute; refusals are answered this way until it ends.
+    #[error("too many refused requests: wait before trying again")]
+    TooManyDenials { retry_after: Duration },
     #[error("the password must be changed before anything else")]
     PasswordChangeRequired,
     #[error("this role may not do that")]
@@ -62,6 +65,9 @@ pub enum ApiError {
     Unavailable,
     #[error("the request body is too large")]
     PayloadTooLarge,
+    /// The request's body did not arrive in time; the connection is closed.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("the server is busy, try again shortly")]
     Busy,
     /// A per-caller quota is used up (`too_many_streams`); no retry time applies: close something first.
@@ -82,6 +88,7 @@ impl ApiError {
             ApiError::AccountDisabled => "account_disabled",
             ApiError::AccountLocked { .. } => "account_locked",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::TooManyDenials { .. } => "too_many_denials",
             ApiError::PasswordChangeRequired => "password_change_required",
             ApiError::Forbidden => "forbidden",
             ApiError::ForbiddenOrigin => "forbidden_origin",
@@ -94,6 +101,7 @@ impl ApiError {
             ApiError::UsernameTaken => "username_taken",
             ApiError::Conflict(code, _) => code,
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::Busy => "busy",
             ApiError::Quota(code, _) => code,
             ApiError::Unavailable => "unavailable",
@@ -140,14 +148,16 @@ impl ResponseError for ApiError {
             | ApiError::ForbiddenOrigin
             | ApiError::Refused(..)
             | ApiError::WrongPassword => StatusCode::FORBIDDEN,
-            ApiError::AccountLocked { .. } | ApiError::RateLimited { .. } | ApiError::Quota(..) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            ApiError::AccountLocked { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::TooManyDenials { .. }
+            | ApiError::Quota(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::WeakPassword(_) | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound | ApiError::Missing(..) => StatusCode::NOT_FOUND,
             ApiError::UsernameTaken | ApiError::Conflict(..) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Busy | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -159,10 +169,16 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {
-            ApiError::AccountLocked { retry_after } | ApiError::RateLimited { retry_after } => {
+            ApiError::AccountLocked { retry_after }
+            | ApiError::RateLimited { retry_after }
+            | ApiError::TooManyDenials { retry_after } => {
                 // Round up: a client that waits exactly this long must not be refused again.
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
                 response.insert_header((header::RETRY_AFTER, seconds.max(1).to_string()));
+            }
+            // The rest of the body may still come: the connection cannot carry another request.
+            ApiError::RequestTimeout => {
+                response.force_close();
             }
             ApiError::Unauthenticated | ApiError::TokenExpired => {
                 response.insert_header((

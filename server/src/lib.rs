@@ -22,6 +22,7 @@ pub mod input;
 pub mod metrics;
 pub mod openapi;
 pub mod queue;
+pub mod request_body;
 pub mod routes;
 pub mod slots;
 pub mod startup;

@@ -3,6 +3,7 @@
 //! security scheme and the `GET /api/v1/openapi.json` route that serves it.
 
 use actix_web::{HttpResponse, get, web};
+use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -40,6 +41,49 @@ impl Modify for BearerScheme {
                     .build(),
             ),
         );
+    }
+}
+
+/// Routes whose access rule can refuse a signed-in caller's role: each such refusal counts towards the
+/// caller's limit (`crate::audit::denials`), past which it is answered `429 too_many_denials`.
+const ROLE_CHECKED: [&str; 3] = ["/api/v1/admin/", "/api/v1/queue/", "/metrics"];
+
+const TOO_MANY_DENIALS: &str = "`too_many_denials`: this caller was refused too often within a minute \
+     (Retry-After says when refusals are answered 403 again)";
+
+/// Adds the `429 too_many_denials` answer to every operation behind a role check. Called on the whole
+/// document once the routes have added their paths, so no route can forget it.
+pub fn document_denial_limit(openapi: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        if !ROLE_CHECKED.iter().any(|prefix| path.starts_with(prefix)) {
+            continue;
+        }
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let responses = &mut operation.responses.responses;
+            let Some(RefOr::T(forbidden)) = responses.get("403").cloned() else {
+                continue;
+            };
+            match responses.get_mut("429") {
+                Some(RefOr::T(existing)) => {
+                    existing.description =
+                        format!("{}; or {TOO_MANY_DENIALS}", existing.description);
+                }
+                _ => {
+                    let mut limited = forbidden;
+                    limited.description = TOO_MANY_DENIALS.to_owned();
+                    responses.insert("429".to_owned(), RefOr::T(limited));
+                }
+            }
+        }
     }
 }
 

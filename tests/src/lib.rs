@@ -32,6 +32,10 @@ pub const ADMIN_PASSWORD: &str = "tavolo-finestra-limone-2026";
 /// for (four eyes).
 pub const SECOND_ADMIN: &str = "seconda.admin";
 
+/// Where a scenario server's clock starts: a Wednesday, 09:00 in Rome. Never the wall clock, so that no
+/// scenario depends on the hour it runs at (a totem's day would otherwise end under a run at 23:58).
+pub const START: &str = "2026-11-25T08:00:00Z";
+
 #[derive(Debug)]
 pub struct TestServer {
     pub base_url: String,
@@ -58,7 +62,7 @@ impl TestServer {
         settings.workers = 2;
         // Every tablet of a scenario connects from 127.0.0.1.
         settings.auth_requests_per_minute = 100_000;
-        let clock = ManualClock::starting_now();
+        let clock = ManualClock::starting_at(START.parse()?);
         let application = Application::build(settings, Arc::new(clock.clone())).await?;
         let addr: SocketAddr = format!("127.0.0.1:{}", application.port()).parse()?;
         let base_url = format!("http://{addr}");

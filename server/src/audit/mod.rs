@@ -7,8 +7,11 @@
 //! - Rows are append-only (triggers refuse UPDATE and DELETE) and hash-chained ([`chain`]); `sportello audit
 //!   verify` recomputes the chain and names the first row that was altered or removed.
 //! - `target` holds ids and codes (a user id, a route pattern), never names, fiscal codes or content.
+//! - Refusals go through [`denials`], which writes the first of each actor's window and counts the rest, so
+//!   nobody can flood the log by being refused.
 
 pub mod chain;
+pub mod denials;
 
 use sportello_schema::queue::DeviceKind;
 use sportello_schema::{DeviceId, DeviceSessionId, Role, SessionId, UserId};

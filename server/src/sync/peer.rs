@@ -30,6 +30,7 @@ use super::hub::{Registration, Relayed};
 use super::rules::{self, Refusal};
 use super::store::SharedEntry;
 use super::{RecentSet, SyncService};
+use crate::audit::denials::{self, Limit};
 use crate::audit::{Action, AuditRecord, Outcome};
 use crate::auth::extract::Actor;
 use crate::clock::rfc3339;
@@ -104,6 +105,9 @@ struct Connection {
     /// Ephemeral messages received from this peer (document, session, count), to drop repeats.
     received_here: RecentSet<(RawDocId, String, u64)>,
 }
+
+/// How long a peer past its limit of refused documents waits for each further answer.
+const DENIED_PAST_LIMIT_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Ephemeral message ids a connection remembers, each way.
 const RECENT_EPHEMERAL: usize = 4_096;
@@ -362,8 +366,17 @@ impl Connection {
     /// Audits that this peer was refused `doc` (once per document and connection: clients retry every
     /// few seconds).
     async fn audit_denial(&mut self, doc: RawDocId) -> Result<(), End> {
-        if self.denial_audited.insert(doc) {
-            self.audit(Action::DocDenied, Outcome::Denied, doc).await?;
+        if !self.denial_audited.insert(doc) {
+            return Ok(());
+        }
+        // Counted per user and window: the first is written, repeats are summed up in one row. A peer
+        // past the limit is slowed down, not closed: a tablet that still holds many documents it lost
+        // access to offers them all at every reconnect, and closing it would only make it reconnect and
+        // offer them again, never syncing the rest.
+        let record = AuditRecord::new(self.actor.audit_actor(), Action::DocDenied, Outcome::Denied)
+            .target(DocumentId::from_bytes(doc));
+        if let Limit::Exceeded { .. } = denials::record(&self.app, record).await? {
+            tokio::time::sleep(DENIED_PAST_LIMIT_DELAY).await;
         }
         Ok(())
     }
@@ -380,17 +393,6 @@ impl Connection {
             data: payload,
         });
         self.send(&message).await
-    }
-
-    async fn audit(&self, action: Action, outcome: Outcome, doc: RawDocId) -> Result<(), End> {
-        let record = AuditRecord::new(self.actor.audit_actor(), action, outcome)
-            .target(DocumentId::from_bytes(doc));
-        let at = rfc3339(self.app.clock.now());
-        self.app
-            .storage
-            .write(move |conn| audit::append(conn, &record, &at).map(|_| ()))
-            .await?;
-        Ok(())
     }
 
     /// Audits a refusal and remembers the refused changes, in one write: offered again, on this connection
@@ -427,7 +429,17 @@ impl Connection {
             | BoundsError::TooManyOps { .. } => Refusal::too_large(error.to_string()),
         };
         if self.unmeasured_refused.insert(doc) {
-            self.audit(Action::DocRefused, Outcome::Denied, doc).await?;
+            // Through the denial counter: a peer sending such messages for many ids adds one row per
+            // window, not one per id.
+            let record = AuditRecord::new(
+                self.actor.audit_actor(),
+                Action::DocRefused,
+                Outcome::Denied,
+            )
+            .target(DocumentId::from_bytes(doc));
+            if let Limit::Exceeded { .. } = denials::record(&self.app, record).await? {
+                tokio::time::sleep(DENIED_PAST_LIMIT_DELAY).await;
+            }
             tracing::info!(
                 code = refusal.code,
                 "sync: refused changes before loading them"
@@ -637,7 +649,10 @@ impl Connection {
                     }))
                 } else {
                     Some(
-                        match (rules::hydrate_stored(&entry.doc), rules::hydrate(&candidate)) {
+                        match (
+                            rules::hydrate_stored(&entry.doc),
+                            rules::hydrate(&candidate),
+                        ) {
                             (Ok(old), Ok(new)) => rules::check_write(
                                 &self.actor,
                                 Some(&old),

@@ -45,10 +45,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let temp = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let mut app = spawn_app_in(temp.path(), ManualClock::starting_now(), configure).await;
-    app._temp = Some(temp);
-    app
+    spawn_app_at(TEST_START, configure).await
+}
+
+/// Where every test clock starts unless the test names another instant: a Wednesday, 10:00 in Rome, far
+/// from midnight. Never the wall clock, so no test depends on when it runs (tests about days start at
+/// their own instants, see [`spawn_app_at`]).
+pub const TEST_START: &str = "2026-11-25T09:00:00Z";
+
+/// A manual clock at [`TEST_START`], for tests that start and restart apps on one data directory.
+pub fn test_clock() -> ManualClock {
+    ManualClock::starting_at(TEST_START.parse().expect("a valid instant"))
 }
 
 /// Starts an app on an existing data directory (for restart tests); the caller keeps the directory.

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod abuse;
 mod admin_users;
 mod audit_log;
 mod auth_flow;

@@ -152,7 +152,7 @@ async fn unknown_routes_answer_json_not_found() {
 #[tokio::test]
 async fn a_restart_keeps_accounts_sessions_and_the_audit_chain() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = sportello_server::clock::ManualClock::starting_now();
+    let clock = crate::helpers::test_clock();
     let app = spawn_app_in(dir.path(), clock.clone(), |_| {}).await;
     let admin = app.admin_token().await;
     let (_, operator) = app.create_user(&admin, "op.restart", "operator", &[]).await;

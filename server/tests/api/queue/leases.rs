@@ -341,3 +341,70 @@ async fn refused_imports_change_nothing() {
         .unwrap();
     assert_eq!(stats["lines"][0]["issued"], 3, "yesterday kept its three");
 }
+
+/// A lease taken at 23:50 in Rome belongs to that day: what the totem issued offline comes in until local
+/// midnight, and after it the lease is of another day (`409 lease_expired`, nothing imported) while a new
+/// lease counts from 500 again — in winter (UTC+1) and in summer (UTC+2) alike.
+#[tokio::test]
+async fn a_lease_taken_at_ten_to_midnight_imports_until_midnight_and_is_expired_after_it() {
+    for (start, day, next_day, midnight) in [
+        (
+            "2026-11-27T22:50:00Z",
+            "2026-11-27",
+            "2026-11-28",
+            "2026-11-27T23:00:00.000Z",
+        ),
+        (
+            "2026-07-10T21:50:00Z",
+            "2026-07-10",
+            "2026-07-11",
+            "2026-07-10T22:00:00.000Z",
+        ),
+    ] {
+        let (app, _admin, operator, totem) = desk_at(start).await;
+        let block = lease(&app, &totem, "A", 5).await;
+        assert_eq!(
+            (&block["day"], &block["first"], &block["expires_at"]),
+            (&json!(day), &json!("A500"), &json!(midnight)),
+            "{start}"
+        );
+        advance(&app, 5 * 60);
+        let at_23_55 = app.clock_rfc3339(0);
+        advance(&app, 3 * 60);
+        let at_23_58 = app.clock_rfc3339(0);
+
+        // 23:59: still the lease's day.
+        advance(&app, 60);
+        let before = import(
+            &app,
+            &totem,
+            &block,
+            json!([offline("A500", &at_23_55, "night-1")]),
+        )
+        .await;
+        assert_eq!(before.status(), StatusCode::OK, "{start}");
+        assert_eq!(numbers(&list(&app, &operator, "").await), ["A500"]);
+
+        // 00:10: the lease is of yesterday, whatever time its tickets carry.
+        advance(&app, 11 * 60);
+        let after = import(
+            &app,
+            &totem,
+            &block,
+            json!([offline("A501", &at_23_58, "night-2")]),
+        )
+        .await;
+        assert_eq!(after.status(), StatusCode::CONFLICT, "{start}");
+        assert_eq!(error_code(after).await, "lease_expired");
+        assert!(
+            list(&app, &operator, "").await.is_empty(),
+            "{start}: nothing of yesterday in today's queue"
+        );
+        let today = lease(&app, &totem, "A", 5).await;
+        assert_eq!(
+            (&today["day"], &today["first"]),
+            (&json!(next_day), &json!("A500")),
+            "{start}"
+        );
+    }
+}
