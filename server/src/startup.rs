@@ -188,11 +188,13 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         )
         .service(crate::openapi::serve)
         .split_for_parts();
+        let mut api = api;
+        crate::openapi::complete(&mut api);
+        let known_routes = crate::openapi::KnownRoutes::from_document(&mut api);
         let document = api.to_json().unwrap_or_else(|_| "{}".into());
         app.app_data(web::Data::new(OpenApiJson(document)))
-            .default_service(web::to(|| async {
-                actix_web::ResponseError::error_response(&ApiError::NotFound)
-            }))
+            .app_data(web::Data::new(known_routes))
+            .default_service(web::to(crate::openapi::unmatched))
             .wrap(from_fn(telemetry::observe))
     })
     .workers(workers)
