@@ -72,7 +72,7 @@ add_user st.worker social_worker elderly minors_families
 
 # The fuzzer logs in again whenever it gets a 401 (after it logged itself out, say), so the per-address
 # limit on /api/v1/auth/* is raised; every other setting is the default.
-RUST_LOG=warn "$BIN" --data-dir "$DATA" serve --addr "127.0.0.1:$PORT" \
+RUST_LOG=info "$BIN" --data-dir "$DATA" serve --addr "127.0.0.1:$PORT" \
   --auth-requests-per-minute 1000000 >"$WORK/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
@@ -147,7 +147,8 @@ for role in "${ROLES[@]}"; do
     --suppress-health-check all --generation-database none --no-color "${report[@]}"); then
     echo "== $role: no failures ($(($(date +%s) - started)) s)"
   else
-    echo "== $role: FAILED ($(($(date +%s) - started)) s)"
+    echo "== $role: FAILED ($(($(date +%s) - started)) s); the server's last log lines:"
+    tail -n 30 "$WORK/server.log"
     FAILED+=("$role")
   fi
 done

@@ -195,6 +195,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         app.app_data(web::Data::new(OpenApiJson(document)))
             .app_data(web::Data::new(known_routes))
             .default_service(web::to(crate::openapi::unmatched))
+            .wrap(from_fn(crate::input::json_objects_only))
             .wrap(from_fn(telemetry::observe))
     })
     .workers(workers)
@@ -216,6 +217,11 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 }
                 JsonPayloadError::Deserialize(cause) => {
                     ApiError::InvalidRequest(format!("invalid JSON body: {cause}"))
+                }
+                JsonPayloadError::Payload(actix_web::error::PayloadError::Io(cause))
+                    if cause.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    ApiError::InvalidRequest(crate::input::NOT_AN_OBJECT.into())
                 }
                 _ => ApiError::InvalidRequest("unreadable request body".into()),
             };

@@ -10,6 +10,7 @@ mod admin_users;
 mod audit_log;
 mod auth_flow;
 mod cli;
+mod contract;
 mod convergence;
 mod interop;
 mod lockout;
