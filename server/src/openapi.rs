@@ -99,7 +99,7 @@ const SHARED_RESPONSES: [(&str, &str); 6] = [
     ),
     (
         "PayloadTooLarge",
-        "`payload_too_large`: the body is over the server's limit (`--max-json-body`)",
+        "`payload_too_large`: the body is over the server's limit (64 KiB)",
     ),
     (
         "Unauthenticated",
