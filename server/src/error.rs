@@ -54,6 +54,9 @@ pub enum ApiError {
     Validation(String),
     #[error("not found")]
     NotFound,
+    /// A known path asked with a method it does not have; `allow` lists the ones it has (`GET, POST`).
+    #[error("this path does not take that method")]
+    MethodNotAllowed { allow: String },
     /// A 404 with its own code (`queue_empty`): nothing to return, and the client should know why.
     #[error("{1}")]
     Missing(&'static str, String),
@@ -97,6 +100,7 @@ impl ApiError {
             ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::Validation(_) => "validation_failed",
             ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Missing(code, _) => code,
             ApiError::UsernameTaken => "username_taken",
             ApiError::Conflict(code, _) => code,
@@ -155,6 +159,7 @@ impl ResponseError for ApiError {
             ApiError::WeakPassword(_) | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound | ApiError::Missing(..) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::UsernameTaken | ApiError::Conflict(..) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -185,6 +190,9 @@ impl ResponseError for ApiError {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"sportello\""),
                 ));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             _ => {}
         }

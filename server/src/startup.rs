@@ -182,7 +182,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let json_limit = state.settings.max_json_body;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
-        let (app, mut api) = routes::register(
+        let (app, api) = routes::register(
             App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
@@ -195,12 +195,15 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         )
         .service(crate::openapi::serve)
         .split_for_parts();
+        let mut api = api;
+        crate::openapi::complete(&mut api);
         crate::openapi::document_denial_limit(&mut api);
+        let known_routes = crate::openapi::KnownRoutes::from_document(&mut api);
         let document = api.to_json().unwrap_or_else(|_| "{}".into());
         app.app_data(web::Data::new(OpenApiJson(document)))
-            .default_service(web::to(|| async {
-                actix_web::ResponseError::error_response(&ApiError::NotFound)
-            }))
+            .app_data(web::Data::new(known_routes))
+            .default_service(web::to(crate::openapi::unmatched))
+            .wrap(from_fn(crate::input::json_objects_only))
             .wrap(from_fn(crate::request_body::deadline))
             .wrap(from_fn(telemetry::observe))
     })
@@ -229,6 +232,11 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 }
                 JsonPayloadError::Deserialize(cause) => {
                     ApiError::InvalidRequest(format!("invalid JSON body: {cause}"))
+                }
+                JsonPayloadError::Payload(actix_web::error::PayloadError::Io(cause))
+                    if cause.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    ApiError::InvalidRequest(crate::input::NOT_AN_OBJECT.into())
                 }
                 _ => ApiError::InvalidRequest("unreadable request body".into()),
             };

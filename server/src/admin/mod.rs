@@ -27,7 +27,7 @@ use crate::storage::audit::{self, AuditFilter};
 use crate::storage::sessions::{self, RevokeReason};
 use crate::storage::users::{self, UserRow};
 
-const MAX_DISPLAY_NAME_CHARS: usize = 100;
+const MAX_DISPLAY_NAME_CHARS: usize = sportello_schema::api::contract::DISPLAY_NAME_MAX_CHARS;
 pub const MAX_AUDIT_PAGE: u32 = 500;
 
 pub fn account_view(user: &UserRow, now: i64) -> UserAccount {
@@ -68,6 +68,15 @@ pub fn check_areas(role: Role, areas: &[AreaCode]) -> ApiResult<Vec<AreaCode>> {
             "a social worker needs at least one area".into(),
         ));
     }
+    check_area_codes(areas)?;
+    let mut areas = areas.to_vec();
+    areas.sort();
+    areas.dedup();
+    Ok(areas)
+}
+
+/// Every area must be in the catalogue, with staff behind it.
+fn check_area_codes(areas: &[AreaCode]) -> ApiResult<()> {
     for area in areas {
         match default_area(area) {
             Some(entry) if entry.has_staff => {}
@@ -79,10 +88,7 @@ pub fn check_areas(role: Role, areas: &[AreaCode]) -> ApiResult<Vec<AreaCode>> {
             None => return Err(ApiError::Validation(format!("unknown area {area}"))),
         }
     }
-    let mut areas = areas.to_vec();
-    areas.sort();
-    areas.dedup();
-    Ok(areas)
+    Ok(())
 }
 
 /// Records an admin action that was refused (bad input, unknown id, a guarded rule) as a `failure` row,
@@ -190,6 +196,12 @@ pub async fn update_user(
         .as_deref()
         .map(clean_display_name)
         .transpose()?;
+    if let Some(areas) = &patch.areas {
+        check_area_codes(areas)?;
+    }
+    // With role and areas both given, whether they fit is a rule of the body (422); with one of them
+    // missing, the account's current role or areas decide, and a misfit is a conflict with its state.
+    let body_states_both = patch.role.is_some() && patch.areas.is_some();
     let now = state.now();
     let at = rfc3339(state.clock.now());
     let (audit_actor, requester) = (actor.audit_actor(), actor.user_id);
@@ -210,6 +222,9 @@ pub async fn update_user(
             };
             let areas = match check_areas(role, &areas) {
                 Ok(areas) => areas,
+                Err(ApiError::Validation(message)) if !body_states_both => {
+                    return Ok(Err(ApiError::Conflict("areas_conflict", message)));
+                }
                 Err(error) => return Ok(Err(error)),
             };
             let stays_admin = role == Role::Admin && !disabled;

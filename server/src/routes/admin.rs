@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
+use sportello_schema::api::contract::whole;
 use sportello_schema::api::grants::GrantRequested;
 use sportello_schema::api::{
     AuditPage, CreateUserRequest, ErrorBody, SessionInfo, SessionsKilled, UpdateUserRequest,
@@ -110,8 +111,8 @@ pub async fn show_user(
         (status = 202, description = "A new role or new areas wait for a second admin's approval; the rest of the patch (display name, disabling) is applied at once", body = GrantRequested),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "`last_admin`, `grant_pending` (a change of role or areas already waits), `approver_needed`", body = ErrorBody),
-        (status = 422, body = ErrorBody),
+        (status = 409, description = "`last_admin`; `grant_pending` (a change of role or areas already waits); `approver_needed`; `areas_conflict`: areas that do not fit the account's role", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a display name over 100 characters or with control characters, an empty change, areas that do not fit the role given with them", body = ErrorBody),
     )
 )]
 #[patch("/users/{id}")]
@@ -269,16 +270,41 @@ pub struct AuditQuery {
     pub action: Option<String>,
     /// Only rows about this target id.
     pub target: Option<String>,
-    /// `success`, `failure` or `denied`.
-    pub outcome: Option<String>,
+    /// Only rows with this outcome.
+    #[param(inline)]
+    pub outcome: Option<AuditOutcome>,
     /// From this time (inclusive), RFC 3339.
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// Up to this time (exclusive), RFC 3339.
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// Rows older than this `seq` (the previous page's `next_before`).
+    #[serde(default, deserialize_with = "whole::optional_in_query")]
     pub before: Option<i64>,
-    /// Page size, 1 to 500 (default 100).
+    /// Page size (default 100): 0 is taken as 1, anything over 500 as 500.
+    #[param(minimum = 0, maximum = 4_294_967_295_i64)]
+    #[serde(default, deserialize_with = "whole::optional_in_query")]
     pub limit: Option<u32>,
+}
+
+/// The outcomes an audit row can have.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditOutcome {
+    Success,
+    Failure,
+    Denied,
+}
+
+impl AuditOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Success => "success",
+            AuditOutcome::Failure => "failure",
+            AuditOutcome::Denied => "denied",
+        }
+    }
 }
 
 fn normalise_time(raw: Option<String>, name: &str) -> ApiResult<Option<String>> {
@@ -308,18 +334,11 @@ pub async fn read_audit(
     query: web::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    if let Some(outcome) = &query.outcome
-        && !["success", "failure", "denied"].contains(&outcome.as_str())
-    {
-        return Err(ApiError::InvalidRequest(
-            "outcome must be success, failure or denied".into(),
-        ));
-    }
     let filter = AuditFilter {
         actor_id: query.actor_id.map(|id| id.to_string()),
         action: query.action,
         target: query.target,
-        outcome: query.outcome,
+        outcome: query.outcome.map(|outcome| outcome.as_str().to_owned()),
         from: normalise_time(query.from, "from")?,
         to: normalise_time(query.to, "to")?,
         before: query.before,

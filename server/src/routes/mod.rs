@@ -17,6 +17,9 @@ pub mod sync;
 use actix_web::middleware::from_fn;
 use utoipa_actix_web::{UtoipaApp, scope};
 
+/// The scope of login, refresh, logout and the device token, rate-limited per address.
+pub const AUTH_SCOPE: &str = "/api/v1/auth";
+
 /// Mounts every route of the API on `app`.
 pub fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
 where
@@ -32,7 +35,7 @@ where
         .service(sync::connect)
         .service(queue::status_page)
         .service(
-            scope::scope("/api/v1/auth")
+            scope::scope(AUTH_SCOPE)
                 .wrap(from_fn(rate_limit_auth))
                 .service(auth::login)
                 .service(auth::refresh)

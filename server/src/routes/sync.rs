@@ -28,14 +28,66 @@ use crate::state::AppState;
 use crate::sync::peer;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct SyncQuery {
     /// The access token, for clients that cannot set the `Authorization` header.
     pub access_token: Option<String>,
 }
 
+/// The headers of a WebSocket opening handshake (RFC 6455 §4.1), as this route checks them before the
+/// upgrade: documented, and only read by [`is_websocket_handshake`].
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct HandshakeHeaders {
+    /// `websocket` (any case).
+    #[param(rename = "Upgrade", pattern = "^[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt]$")]
+    upgrade: String,
+    /// A list of tokens, one of them `Upgrade` (any case).
+    #[param(
+        rename = "Connection",
+        pattern = "^([^,]*,)*[ \t]*[Uu][Pp][Gg][Rr][Aa][Dd][Ee][ \t]*(,[^,]*)*$"
+    )]
+    connection: String,
+    /// `13`.
+    #[param(rename = "Sec-WebSocket-Version", pattern = "^13$")]
+    version: String,
+    /// 16 random bytes, base64.
+    #[param(rename = "Sec-WebSocket-Key", pattern = "^[A-Za-z0-9+/]{22}==$")]
+    key: String,
+}
+
+/// Whether the request is a WebSocket opening handshake, by the rules [`HandshakeHeaders`] documents (a
+/// little stricter than actix's own check, which then agrees).
+fn is_websocket_handshake(request: &HttpRequest) -> bool {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+    };
+    let key_is_16_bytes = |key: &str| {
+        key.len() == 24
+            && key.ends_with("==")
+            && key[..22]
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'+' || byte == b'/')
+    };
+    header("upgrade").is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
+        && header("connection").is_some_and(|value| {
+            value.split(',').any(|token| {
+                token
+                    .trim_matches([' ', '\t'])
+                    .eq_ignore_ascii_case("upgrade")
+            })
+        })
+        && header("sec-websocket-version") == Some("13")
+        && header("sec-websocket-key").is_some_and(key_is_16_bytes)
+}
+
 #[utoipa::path(
     tag = "sync",
-    params(SyncQuery),
+    params(SyncQuery, HandshakeHeaders),
     responses(
         (status = 101, description = "Switching to the automerge-repo protocol (version \"1\"); an invalid token is refused inside the protocol with an `error` message and close code 1008"),
         (status = 400, description = "`invalid_request`: not a WebSocket upgrade", body = sportello_schema::api::ErrorBody),
@@ -50,6 +102,11 @@ pub async fn connect(
     query: web::Query<SyncQuery>,
 ) -> ApiResult<HttpResponse> {
     check_origin(&request, &state)?;
+    if !is_websocket_handshake(&request) {
+        return Err(ApiError::InvalidRequest(
+            "expected a WebSocket upgrade".into(),
+        ));
+    }
     let (response, session, stream) = actix_ws::handle(&request, body)
         .map_err(|_| ApiError::InvalidRequest("expected a WebSocket upgrade".into()))?;
     let token = bearer_token(&request)

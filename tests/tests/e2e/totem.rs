@@ -395,7 +395,7 @@ async fn refusals_from_the_server_are_errors_never_offline_tickets() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&unknown, TotemError::Api(e) if e.code() == Some("validation_failed")),
+        matches!(&unknown, TotemError::Api(e) if e.code() == Some("unknown_line")),
         "{unknown:?}"
     );
 

@@ -79,13 +79,13 @@ async fn leased_blocks_start_at_500_and_never_overlap() {
     );
 
     // Sizes are 1 to 100; lines must exist.
-    for (line, size) in [("A", 0), ("A", 101), ("Q", 5)] {
+    for (line, size, status) in [
+        ("A", 0, StatusCode::UNPROCESSABLE_ENTITY),
+        ("A", 101, StatusCode::UNPROCESSABLE_ENTITY),
+        ("Q", 5, StatusCode::NOT_FOUND),
+    ] {
         let refused = try_lease(&app, &totem, line, size).await;
-        assert_eq!(
-            refused.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{line} {size}"
-        );
+        assert_eq!(refused.status(), status, "{line} {size}");
     }
     // 500 leasable numbers a day per line: M501..M999 is 499 more, then the line is full.
     for expected_first in ["M501", "M601", "M701", "M801"] {
@@ -195,15 +195,15 @@ async fn refused_imports_change_nothing() {
             "outside the lease",
             &mine,
             json!([good, offline("A505", &earlier, "off-x")]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "outside_lease",
         ),
         (
             "another line",
             &mine,
             json!([good, offline("M500", &earlier, "off-x")]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "outside_lease",
         ),
         (
             "another totem's lease",
@@ -226,22 +226,22 @@ async fn refused_imports_change_nothing() {
                 good,
                 offline("A502", &app.clock_rfc3339(-10 * 3600), "off-x")
             ]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "outside_lease",
         ),
         (
             "issued before its lease was taken (beyond 5 minutes of clock skew)",
             &mine,
             json!([good, offline("A502", &app.clock_rfc3339(-25 * 60), "off-x")]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "outside_lease",
         ),
         (
             "issued in an hour",
             &mine,
             json!([good, offline("A502", &app.clock_rfc3339(3600), "off-x")]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "outside_lease",
         ),
         (
             "not a time",
@@ -257,12 +257,20 @@ async fn refused_imports_change_nothing() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
         ),
+        // Repeats within one request meet the same checks as repeats of an earlier import.
         (
             "a number twice",
             &mine,
             json!([good, offline("A501", &earlier, "off-x")]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "number_taken",
+        ),
+        (
+            "an op id twice",
+            &mine,
+            json!([good, offline("A502", &earlier, "off-2")]),
+            StatusCode::CONFLICT,
+            "client_op_id_reused",
         ),
         (
             "a number taken by another op",
