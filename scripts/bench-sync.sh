@@ -20,7 +20,7 @@ for i in $(seq 1 "$TABLETS"); do
     --username "load.op$i" --role operator --password-stdin >/dev/null 2>&1
 done
 RUST_LOG=warn target/release/sportello --data-dir "$DATA" serve --addr "127.0.0.1:$PORT" \
-  --auth-requests-per-minute 1000000 >/dev/null 2>&1 &
+  --auth-requests-per-minute 1000000 --sync-max-connections-per-address 100000 >/dev/null 2>&1 &
 SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 

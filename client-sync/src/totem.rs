@@ -225,7 +225,7 @@ pub struct Unimportable {
     pub lease_id: LeaseId,
     pub ticket: OfflineTicket,
     /// The server's error code: `lease_expired`, `unknown_lease`, `number_taken`,
-    /// `client_op_id_reused`, `validation_failed`.
+    /// `client_op_id_reused`, `outside_lease`, `validation_failed`.
     pub code: String,
     pub message: String,
 }
@@ -237,7 +237,8 @@ pub struct TopUpReport {
     pub leased: Vec<Lease>,
     /// Leases forgotten: of a past day, or used up.
     pub dropped: usize,
-    /// Lines the server would not lease for: `line_full`, `line_inactive` (409), an unknown line (422).
+    /// Lines the server would not lease for: `line_full`, `line_inactive` (409), `unknown_line` (404), a
+    /// refused request (422).
     pub refused: Vec<(LineCode, ClientError)>,
 }
 
@@ -301,20 +302,21 @@ fn refusal_scope(error: &ClientError) -> Option<RefusalScope> {
     };
     match (*status, code.as_str()) {
         (409, "lease_expired") | (404, "unknown_lease") => Some(RefusalScope::Lease),
-        (409, "number_taken" | "client_op_id_reused") | (422, _) => Some(RefusalScope::Ticket),
+        (409, "number_taken" | "client_op_id_reused" | "outside_lease") | (422, _) => {
+            Some(RefusalScope::Ticket)
+        }
         _ => None,
     }
 }
 
 /// Whether a lease error concerns only that line (the others may still be topped up).
 fn is_line_refusal(error: &ClientError) -> bool {
-    matches!(
-        error,
-        ClientError::Api {
-            status: 409 | 422,
-            ..
+    match error {
+        ClientError::Api { status, code, .. } => {
+            matches!(*status, 409 | 422) || (*status == 404 && code == "unknown_line")
         }
-    )
+        _ => false,
+    }
 }
 
 /// A device token the server no longer takes: exchange the credential again (once).
@@ -1228,9 +1230,15 @@ mod tests {
             Some(RefusalScope::Ticket)
         );
         assert_eq!(
+            refusal_scope(&api(409, "outside_lease")),
+            Some(RefusalScope::Ticket)
+        );
+        assert_eq!(
             refusal_scope(&api(422, "validation_failed")),
             Some(RefusalScope::Ticket)
         );
+        assert!(is_line_refusal(&api(404, "unknown_line")));
+        assert!(!is_line_refusal(&api(404, "not_found")));
         for transient in [
             api(503, "busy"),
             api(429, "rate_limited"),

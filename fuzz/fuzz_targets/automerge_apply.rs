@@ -1,9 +1,9 @@
 //! A document change from untrusted bytes, through the path the server takes for the `data` of a peer's
 //! `sync` or `request` (`server/src/sync/peer.rs`, `on_sync` → `sync_open_doc` / `on_pending`):
 //! `automerge::sync::Message::decode`, then `receive_sync_message` on a *clone* of the document with a
-//! clone of the sync state, then hydration by kind and the `schema` validation rules on the result, then
-//! `save_after` (the chunk the server appends) and loading that chunk back (what the document store does
-//! on the next start, `load_bytes` in `server/src/sync/store.rs`). The same bytes are also given to
+//! clone of the sync state, then the shape check (`validate::shape`), hydration by kind and the `schema`
+//! validation rules on the result, then `save_after` (the chunk the server appends) and loading that chunk
+//! back (what the document store does on the next start, `load_bytes` in `server/src/sync/store.rs`). The same bytes are also given to
 //! `Automerge::load_incremental` on a clone, the store's chunk loader.
 //!
 //! The document is either new (an operator creating a case: an empty document, the `on_pending` path) or a
@@ -46,11 +46,11 @@ fn stored_case() -> &'static Automerge {
     })
 }
 
-/// What one message may inflate to: the frame limit (8 MiB), in at most 10,000 chunks. (The server's own
-/// budget is set where it calls `measure_changes`; this one is no tighter.)
+/// The server's default budget for one message (`SyncLimits::default` in `server/src/sync/mod.rs`).
 const BUDGET: ChangeBudget = ChangeBudget {
     max_inflated_bytes: 8 * 1024 * 1024,
-    max_chunks: 10_000,
+    max_chunks: 100_000,
+    max_ops: 1_000_000,
 };
 
 fn operator() -> ActorCtx {
@@ -122,12 +122,16 @@ fn check(base: &Automerge, candidate: &Automerge) {
     );
 }
 
-/// `rules::hydrate` and the `schema` half of `rules::check_write`.
+/// `rules::hydrate` (shape check, then hydration by kind) and the `schema` half of `rules::check_write`.
 fn validate_as_server(base: &Automerge, candidate: &Automerge) {
     let today = Date::from_ymd(2026, 11, 27).expect("a valid date");
     let Ok(kind) = documents::kind_of(candidate) else {
         return;
     };
+    // The shape check `rules::hydrate` runs before hydrating a document a peer changed.
+    if validate::shape(candidate, kind).is_err() {
+        return;
+    }
     match kind {
         DocKind::Case => {
             let Ok(new) = autosurgeon::hydrate::<_, CaseDoc>(candidate) else {

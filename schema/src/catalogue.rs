@@ -29,7 +29,10 @@ macro_rules! catalogue_code {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[cfg_attr(feature = "openapi", schema(value_type = String, example = $example))]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(value_type = String, pattern = "^[a-z][a-z0-9_]{1,39}$", example = $example)
+        )]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 

@@ -72,6 +72,11 @@ typed_id!(
     /// A block of ticket numbers leased to a totem for offline issuing.
     LeaseId
 );
+typed_id!(
+    /// A request by one admin to grant access (a new account, a role or new areas, a password reset) that a
+    /// second admin must approve.
+    GrantId
+);
 
 #[cfg(test)]
 mod tests {

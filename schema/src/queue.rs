@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 /// A service line's code: one ASCII capital letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, example = "A"))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(value_type = String, pattern = "^[A-Z]$", example = "A")
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct LineCode(char);
 
@@ -122,7 +125,7 @@ impl utoipa::PartialSchema for TicketNumber {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some("^[A-Z][0-9]{3}$"))
+            .pattern(Some("^[A-Z](00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})$"))
             .examples(["A007"])
             .into()
     }

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 /// or be confused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, example = "mario.rossi"))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(value_type = String, pattern = "^[a-z][a-z0-9._-]{2,63}$", example = "mario.rossi")
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Username(String);
 

@@ -1,6 +1,9 @@
 //! Field rules for hydrated documents: one function per kind ([`case`], [`case_notes`], [`index`],
 //! [`directory`]), the referral status machine ([`referral_transition`]), and the rules that compare a
-//! document with its previous version for one actor ([`case_change`], [`case_notes_change`]).
+//! document with its previous version for one actor ([`case_change`], [`case_notes_change`]). Before any
+//! of them, [`shape`] checks the Automerge document itself: no key the layout does not name, no value of
+//! an unexpected type, every string and list within a bound — what hydration cannot see, since it reads
+//! only the keys it knows.
 //!
 //! The server runs these on the result of applying a peer's changes to a fork, before it commits
 //! (DESIGN.md §2, decision 4); tablets run the same functions before they commit a form, because a change
@@ -611,8 +614,9 @@ pub fn referral_transition(
 /// `created_by` and `created_at` never change; a new case names its creator as `created_by`; referrals are
 /// never removed (they are cancelled); a referral's `area`, `created_by` and `created_at` never change; a
 /// new referral names the actor as `created_by`; every status change is one [`referral_transition`] allows
-/// this actor, and names the actor in `decided_by`. Run it together with [`case`], which checks the
-/// document itself.
+/// this actor, and names the actor in `decided_by`; `decided_by` and `decided_at` change only together with
+/// the status (who decided, and when, is as fixed as the status history). Run it together with [`case`],
+/// which checks the document itself.
 pub fn case_change(
     old: Option<&CaseDoc>,
     new: &CaseDoc,
@@ -686,7 +690,16 @@ fn referral_change(
         }
     }
     let old_status = previous.map(|p| p.status);
-    if old_status == Some(referral.status) {
+    if let Some(previous) = previous
+        && previous.status == referral.status
+    {
+        // Who decided, and when, is set by the status change that decides, and by nothing else.
+        if referral.decided_by != previous.decided_by {
+            errors.add(at("decided_by"), "cannot change unless the status changes");
+        }
+        if filled(&referral.decided_at) != filled(&previous.decided_at) {
+            errors.add(at("decided_at"), "cannot change unless the status changes");
+        }
         return;
     }
     // An area missing from the catalogue is reported by `case`; treat it as staffed, the stricter reading.
@@ -775,6 +788,10 @@ pub fn case_notes_change(
     }
     errors.finish()
 }
+
+mod shape;
+
+pub use shape::{MAX_REPORTED, SHORT_MAX_CHARS, URL_MAX_CHARS, shape};
 
 #[cfg(test)]
 mod tests;

@@ -152,6 +152,47 @@ pub struct ServeArgs {
     #[arg(long, env = "SPORTELLO_SYNC_MAX_OPEN_DOCS", default_value_t = 50_000)]
     pub sync_max_open_docs: usize,
 
+    /// Bytes the changes of one sync message may inflate to (compressed data measured inflated).
+    #[arg(long, env = "SPORTELLO_SYNC_MAX_INFLATED_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub sync_max_inflated_bytes: usize,
+
+    /// Operations the changes of one sync message may describe (counted before loading them).
+    #[arg(long, env = "SPORTELLO_SYNC_MAX_OPS", default_value_t = 1_000_000)]
+    pub sync_max_ops: u64,
+
+    /// Bytes one stored document may take; changes past it are refused.
+    #[arg(long, env = "SPORTELLO_SYNC_MAX_DOC_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub sync_max_doc_bytes: usize,
+
+    /// Sync connections open at once.
+    #[arg(long, env = "SPORTELLO_SYNC_MAX_CONNECTIONS", default_value_t = 2_000)]
+    pub sync_max_connections: usize,
+
+    /// Sync connections one user may have open at once.
+    #[arg(
+        long,
+        env = "SPORTELLO_SYNC_MAX_CONNECTIONS_PER_USER",
+        default_value_t = 8
+    )]
+    pub sync_max_connections_per_user: usize,
+
+    /// Sync connections one client address may have open at once.
+    #[arg(
+        long,
+        env = "SPORTELLO_SYNC_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 64
+    )]
+    pub sync_max_connections_per_address: usize,
+
+    /// A browser origin besides the server's own host allowed to open sync connections (repeatable, or
+    /// comma-separated in the environment variable).
+    #[arg(
+        long = "allowed-origin",
+        env = "SPORTELLO_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+
     /// Lifetime of a device session (totem, display) in seconds; revoking the device ends it at once.
     #[arg(long, env = "SPORTELLO_DEVICE_SESSION_TTL_SECS", default_value_t = 30 * 24 * 60 * 60)]
     pub device_session_ttl_secs: u64,
@@ -172,6 +213,19 @@ pub struct ServeArgs {
         default_value_t = 8
     )]
     pub max_event_streams_per_caller: usize,
+
+    /// Seconds a request body may take to arrive once its head has; slower requests get 408.
+    #[arg(
+        long,
+        env = "SPORTELLO_REQUEST_BODY_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub request_body_timeout_secs: u64,
+
+    /// Refusals (403, unavailable documents) one user or device may get per minute; more are answered
+    /// 429 too_many_denials (REST) or close the sync connection, until the minute is over.
+    #[arg(long, env = "SPORTELLO_DENIALS_PER_MINUTE", default_value_t = 100)]
+    pub denials_per_minute: u32,
 
     /// Bearer token for Prometheus on GET /metrics (default: generated into <data-dir>/metrics.token).
     #[arg(long, env = "SPORTELLO_METRICS_TOKEN", hide_env_values = true)]
@@ -208,6 +262,21 @@ impl ServeArgs {
         settings.max_event_streams_per_caller = self.max_event_streams_per_caller.max(1);
         settings.sync_limits.max_frame_bytes = self.sync_max_message_bytes.max(1024);
         settings.sync_limits.max_open_docs = self.sync_max_open_docs.max(1);
+        settings.sync_limits.max_inflated_bytes = self.sync_max_inflated_bytes.max(1024);
+        settings.sync_limits.max_doc_bytes = self.sync_max_doc_bytes.max(1024);
+        settings.sync_limits.max_ops = self.sync_max_ops.max(1_000);
+        settings.sync_limits.max_connections = self.sync_max_connections.max(1);
+        settings.sync_limits.max_connections_per_user = self.sync_max_connections_per_user.max(1);
+        settings.sync_limits.max_connections_per_address =
+            self.sync_max_connections_per_address.max(1);
+        settings.allowed_origins = self
+            .allowed_origins
+            .into_iter()
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        settings.request_body_timeout = Duration::from_secs(self.request_body_timeout_secs.max(1));
+        settings.denials.max_per_window = self.denials_per_minute.max(1);
         settings
     }
 }

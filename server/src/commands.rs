@@ -43,6 +43,9 @@ pub struct NewAccount {
 }
 
 /// `sportello user add`: creates an account whose password (read from `input`) is usable at once.
+///
+/// This is the way to bootstrap accounts without a second admin: on the REST API every new account needs
+/// two admins (`admin::grants`), while whoever runs this holds the server and its database anyway.
 pub async fn user_add(
     data_dir: &Path,
     account: NewAccount,
@@ -54,17 +57,8 @@ pub async fn user_add(
         .read_line(&mut line)
         .context("reading the password from standard input")?;
     let password = Secret::new(line.trim_end_matches(['\r', '\n']));
-    let display_name = account
-        .display_name
-        .unwrap_or_else(|| account.username.to_string());
-    password::check_policy(
-        password.expose(),
-        &[account.username.as_str(), &display_name],
-    )
-    .map_err(|reason| anyhow::anyhow!("password refused: {reason}"))?;
-    let areas =
-        check_areas(account.role, &account.areas).map_err(|error| anyhow::anyhow!("{error}"))?;
-
+    // Checked before the database is opened (and then again by `add_account`): a refusal creates nothing.
+    check_account(&account, &password)?;
     let storage = Storage::open(
         data_dir,
         StorageOptions {
@@ -74,8 +68,37 @@ pub async fn user_add(
         DbMetrics::detached(),
     )?;
     let hasher = PasswordHasher::new(HashParams::default(), 1, std::time::Duration::from_secs(60))?;
+    add_account(&storage, &hasher, &SystemClock, account, password).await
+}
+
+fn check_account(account: &NewAccount, password: &Secret) -> anyhow::Result<Vec<AreaCode>> {
+    let display_name = account
+        .display_name
+        .clone()
+        .unwrap_or_else(|| account.username.to_string());
+    password::check_policy(
+        password.expose(),
+        &[account.username.as_str(), &display_name],
+    )
+    .map_err(|reason| anyhow::anyhow!("password refused: {reason}"))?;
+    check_areas(account.role, &account.areas).map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+/// What `user add` does once it has the password: checks it and the areas, hashes it, and stores the account
+/// with its `admin.user_create` row by the `system` actor. (Tests call it to bootstrap a second admin the
+/// way the command line does.)
+pub async fn add_account(
+    storage: &Storage,
+    hasher: &PasswordHasher,
+    clock: &dyn Clock,
+    account: NewAccount,
+    password: Secret,
+) -> anyhow::Result<UserId> {
+    let areas = check_account(&account, &password)?;
+    let display_name = account
+        .display_name
+        .unwrap_or_else(|| account.username.to_string());
     let password_hash = hasher.hash(password).await?;
-    let clock = SystemClock;
     let now = clock.unix_seconds();
     let at = rfc3339(clock.now());
     let user = NewUser {
@@ -110,7 +133,12 @@ pub async fn user_add(
 pub async fn audit_verify(data_dir: &Path) -> anyhow::Result<(bool, String)> {
     let storage = open_existing(data_dir)?;
     let verdict = storage.read(audit::verify).await?;
-    Ok(match verdict {
+    Ok(verdict_line(verdict))
+}
+
+/// The verdict on an audit chain as `audit verify` prints it (and `backup`, for the copy it wrote).
+fn verdict_line(verdict: Verification) -> (bool, String) {
+    match verdict {
         Verification::Intact { rows, head } => (
             true,
             format!("audit log intact: {rows} rows, head {}", to_hex(&head)),
@@ -118,10 +146,13 @@ pub async fn audit_verify(data_dir: &Path) -> anyhow::Result<(bool, String)> {
         Verification::Broken { seq, reason } => {
             (false, format!("audit log BROKEN at row {seq}: {reason}"))
         }
-    })
+    }
 }
 
-/// `sportello backup --to FILE`: online copy plus integrity check of the copy.
+/// `sportello backup --to FILE`: online copy, integrity check of the copy, and the verdict on the copy's
+/// audit chain — the very line `sportello audit verify` prints once the copy is restored, so the head hash
+/// kept with the backup can be checked against it. The live log then records the backup, naming that head
+/// (so the row is after the copy's head, and the copy's head is the one printed).
 pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<String> {
     let storage = open_existing(data_dir)?;
     let target = to.to_owned();
@@ -135,15 +166,32 @@ pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<String> {
             to.display()
         );
     }
+    let copy = to.to_owned();
+    let verdict = tokio::task::spawn_blocking(move || backup::audit_of(&copy))
+        .await
+        .context("checking the backup's audit log")??;
+    let head = match &verdict {
+        Verification::Intact { head, .. } => to_hex(head),
+        Verification::Broken { .. } => String::new(),
+    };
+    let (intact, line) = verdict_line(verdict);
+    if !intact {
+        bail!(
+            "the backup at {} was written, but its audit log does not verify: {line}",
+            to.display()
+        );
+    }
     let at = rfc3339(SystemClock.now());
     storage
         .write(move |conn| {
-            let record = AuditRecord::new(AuditActor::system(), Action::Backup, Outcome::Success);
+            let record = AuditRecord::new(AuditActor::system(), Action::Backup, Outcome::Success)
+                .target(format!("head:{head}"));
             audit::append(conn, &record, &at).map(|_| ())
         })
         .await?;
     Ok(format!(
-        "backup written to {} (integrity_check: ok)",
+        "backup written to {} (integrity_check: ok)\n{line}\n(keep this line with the backup: \
+         `sportello audit verify` on the restored copy prints the same head)",
         to.display()
     ))
 }

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::audit::denials::DenialPolicy;
 use crate::auth::lockout::LockoutPolicy;
 use crate::auth::password::HashParams;
 use crate::sync::SyncLimits;
@@ -37,6 +38,9 @@ pub struct Settings {
     pub auth_requests_per_minute: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Browser origins besides the server's own host that may open sync connections
+    /// (`https://sportello.comune.example.it`).
+    pub allowed_origins: Vec<String>,
     /// Bearer token that Prometheus presents to `GET /metrics`; when unset, one is generated into
     /// `<data-dir>/metrics.token`.
     pub metrics_token: Option<String>,
@@ -60,6 +64,11 @@ pub struct Settings {
     /// How often an idle event stream sends a keep-alive comment, and how often every stream re-checks
     /// its session or device (so a revocation ends it within this time).
     pub event_stream_keepalive: Duration,
+    /// How long a request's body may take to arrive, counted from the end of its head; past it the
+    /// request is answered `408 request_timeout` and its connection closed.
+    pub request_body_timeout: Duration,
+    /// How refusals (`access.denied`, `doc.denied`) are grouped in the audit log and limited per actor.
+    pub denials: DenialPolicy,
 }
 
 impl Settings {
@@ -83,6 +92,7 @@ impl Settings {
             lockout: LockoutPolicy::default(),
             auth_requests_per_minute: 60,
             trust_forwarded_for: false,
+            allowed_origins: Vec::new(),
             metrics_token: None,
             max_json_body: 64 * 1024,
             read_connections: 4,
@@ -94,6 +104,8 @@ impl Settings {
             max_event_streams: 2_000,
             max_event_streams_per_caller: 8,
             event_stream_keepalive: Duration::from_secs(15),
+            denials: DenialPolicy::default(),
+            request_body_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::state::AppState;
 use crate::storage::audit;
 use crate::storage::devices::{self, DeviceRow, DeviceSessionRow};
 
-const MAX_NAME_CHARS: usize = 64;
+const MAX_NAME_CHARS: usize = sportello_schema::api::contract::DEVICE_NAME_MAX_CHARS;
 
 /// A device behind a request, as loaded for this request.
 #[derive(Debug, Clone)]

@@ -33,10 +33,19 @@ pub enum ApiError {
     AccountLocked { retry_after: Duration },
     #[error("too many requests from this address")]
     RateLimited { retry_after: Duration },
+    /// The caller was refused too often within a minute; refusals are answered this way until it ends.
+    #[error("too many refused requests: wait before trying again")]
+    TooManyDenials { retry_after: Duration },
     #[error("the password must be changed before anything else")]
     PasswordChangeRequired,
     #[error("this role may not do that")]
     Forbidden,
+    /// A browser page of another origin tried to open a sync connection with the user's credentials.
+    #[error("requests from this origin are not accepted")]
+    ForbiddenOrigin,
+    /// A 403 with its own code (`self_approval`): the caller's role may do this, but not on this object.
+    #[error("{1}")]
+    Refused(&'static str, String),
     #[error("{0}")]
     WeakPassword(String),
     #[error("{0}")]
@@ -45,6 +54,9 @@ pub enum ApiError {
     Validation(String),
     #[error("not found")]
     NotFound,
+    /// A known path asked with a method it does not have; `allow` lists the ones it has (`GET, POST`).
+    #[error("this path does not take that method")]
+    MethodNotAllowed { allow: String },
     /// A 404 with its own code (`queue_empty`): nothing to return, and the client should know why.
     #[error("{1}")]
     Missing(&'static str, String),
@@ -56,6 +68,9 @@ pub enum ApiError {
     Unavailable,
     #[error("the request body is too large")]
     PayloadTooLarge,
+    /// The request's body did not arrive in time; the connection is closed.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("the server is busy, try again shortly")]
     Busy,
     /// A per-caller quota is used up (`too_many_streams`); no retry time applies: close something first.
@@ -76,16 +91,21 @@ impl ApiError {
             ApiError::AccountDisabled => "account_disabled",
             ApiError::AccountLocked { .. } => "account_locked",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::TooManyDenials { .. } => "too_many_denials",
             ApiError::PasswordChangeRequired => "password_change_required",
             ApiError::Forbidden => "forbidden",
+            ApiError::ForbiddenOrigin => "forbidden_origin",
+            ApiError::Refused(code, _) => code,
             ApiError::WeakPassword(_) => "weak_password",
             ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::Validation(_) => "validation_failed",
             ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Missing(code, _) => code,
             ApiError::UsernameTaken => "username_taken",
             ApiError::Conflict(code, _) => code,
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::Busy => "busy",
             ApiError::Quota(code, _) => code,
             ApiError::Unavailable => "unavailable",
@@ -129,15 +149,20 @@ impl ResponseError for ApiError {
             ApiError::AccountDisabled
             | ApiError::PasswordChangeRequired
             | ApiError::Forbidden
+            | ApiError::ForbiddenOrigin
+            | ApiError::Refused(..)
             | ApiError::WrongPassword => StatusCode::FORBIDDEN,
-            ApiError::AccountLocked { .. } | ApiError::RateLimited { .. } | ApiError::Quota(..) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            ApiError::AccountLocked { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::TooManyDenials { .. }
+            | ApiError::Quota(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::WeakPassword(_) | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound | ApiError::Missing(..) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::UsernameTaken | ApiError::Conflict(..) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Busy | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -149,16 +174,25 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {
-            ApiError::AccountLocked { retry_after } | ApiError::RateLimited { retry_after } => {
+            ApiError::AccountLocked { retry_after }
+            | ApiError::RateLimited { retry_after }
+            | ApiError::TooManyDenials { retry_after } => {
                 // Round up: a client that waits exactly this long must not be refused again.
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
                 response.insert_header((header::RETRY_AFTER, seconds.max(1).to_string()));
+            }
+            // The rest of the body may still come: the connection cannot carry another request.
+            ApiError::RequestTimeout => {
+                response.force_close();
             }
             ApiError::Unauthenticated | ApiError::TokenExpired => {
                 response.insert_header((
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"sportello\""),
                 ));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             _ => {}
         }

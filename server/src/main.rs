@@ -7,8 +7,9 @@ use clap::Parser;
 use sportello_server::cli::{AuditCommand, Cli, Command, UserCommand};
 use sportello_server::clock::SystemClock;
 use sportello_server::commands::{self, NewAccount};
-use sportello_server::startup::Application;
+use sportello_server::startup::{Application, SHUTDOWN_GRACE};
 use sportello_server::telemetry;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -20,6 +21,35 @@ async fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM (the service manager) both stop the server gracefully: no new connections,
+/// requests in flight finish (up to [`SHUTDOWN_GRACE`]), then it exits.
+struct StopSignals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn stop_gracefully(mut self, server: actix_web::dev::ServerHandle) {
+        let received = tokio::select! {
+            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.terminate.recv() => "SIGTERM",
+        };
+        tracing::info!(
+            signal = received,
+            grace_secs = SHUTDOWN_GRACE.as_secs(),
+            "graceful shutdown: accepting no new connections, letting requests in flight finish"
+        );
+        server.stop(true).await;
     }
 }
 
@@ -37,7 +67,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     password.expose()
                 );
             }
+            // Listening for signals before saying we listen: a Ctrl-C from then on is a graceful stop.
+            let signals = StopSignals::install()?;
             tracing::info!(port = application.port(), "sportello listening");
+            tokio::spawn(signals.stop_gracefully(application.handle()));
             application.run_until_stopped().await?;
             tracing::info!("sportello stopped");
             Ok(ExitCode::SUCCESS)

@@ -2,8 +2,9 @@
 //!
 //! `build` opens storage (applying migrations), loads or creates the token key and the metrics scrape
 //! token, creates the first `admin` on an empty database, and binds the listener — so by the time it
-//! returns the server is ready to accept connections. `run_until_stopped` serves until SIGINT/SIGTERM (or
-//! the handle's `stop`), finishing requests in flight (graceful shutdown), and runs housekeeping alongside.
+//! returns the server is ready to accept connections. `run_until_stopped` serves until the handle's `stop`
+//! (the binary calls it on SIGINT or SIGTERM), finishing requests in flight (graceful shutdown), and runs
+//! housekeeping alongside.
 
 use std::fs;
 use std::io::Write;
@@ -45,6 +46,8 @@ use crate::{routes, telemetry};
 use sportello_schema::sync::StorageId;
 
 pub const METRICS_TOKEN_FILE: &str = "metrics.token";
+/// How long a graceful stop waits for requests in flight before closing their connections.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 /// How often open index documents catch up with changed documents (at most).
 const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(1);
@@ -113,6 +116,7 @@ impl Application {
                 settings.auth_requests_per_minute,
                 settings.trust_forwarded_for,
             ),
+            denials: crate::audit::denials::Denials::new(settings.denials),
             settings: Arc::new(settings),
             metrics_token,
         };
@@ -166,6 +170,9 @@ impl Application {
         housekeeping.abort();
         queue_events.abort();
         indexes.abort();
+        if let Err(error) = crate::audit::denials::flush_all(&self.state).await {
+            tracing::warn!(%error, "could not write the counts of repeated refusals");
+        }
         result
     }
 }
@@ -188,15 +195,23 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         )
         .service(crate::openapi::serve)
         .split_for_parts();
+        let mut api = api;
+        crate::openapi::complete(&mut api);
+        crate::openapi::document_denial_limit(&mut api);
+        let known_routes = crate::openapi::KnownRoutes::from_document(&mut api);
         let document = api.to_json().unwrap_or_else(|_| "{}".into());
         app.app_data(web::Data::new(OpenApiJson(document)))
-            .default_service(web::to(|| async {
-                actix_web::ResponseError::error_response(&ApiError::NotFound)
-            }))
+            .app_data(web::Data::new(known_routes))
+            .default_service(web::to(crate::openapi::unmatched))
+            .wrap(from_fn(crate::input::json_objects_only))
+            .wrap(from_fn(crate::request_body::deadline))
             .wrap(from_fn(telemetry::observe))
     })
     .workers(workers)
-    .shutdown_timeout(10)
+    // Signals are the binary's business (`main.rs`): SIGINT and SIGTERM alike stop gracefully there,
+    // where actix would treat SIGINT as a forced stop. A test process keeps its own Ctrl-C.
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .listen(listener)?
     .run();
     Ok(server)
@@ -212,8 +227,16 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 JsonPayloadError::ContentType => {
                     ApiError::InvalidRequest("expected Content-Type: application/json".into())
                 }
+                JsonPayloadError::Payload(cause) if crate::request_body::is_timeout(cause) => {
+                    ApiError::RequestTimeout
+                }
                 JsonPayloadError::Deserialize(cause) => {
                     ApiError::InvalidRequest(format!("invalid JSON body: {cause}"))
+                }
+                JsonPayloadError::Payload(actix_web::error::PayloadError::Io(cause))
+                    if cause.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    ApiError::InvalidRequest(crate::input::NOT_AN_OBJECT.into())
                 }
                 _ => ApiError::InvalidRequest("unreadable request body".into()),
             };
@@ -321,6 +344,9 @@ async fn housekeeping(state: AppState) {
     loop {
         tick.tick().await;
         state.auth_rate_limiter.prune();
+        if let Err(error) = crate::audit::denials::flush_closed(&state).await {
+            tracing::warn!(%error, "could not write the counts of repeated refusals");
+        }
         match state
             .sync
             .store

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::audit::denials::Denials;
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::AuthRateLimiter;
 use crate::auth::tokens::TokenKeys;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub metrics_token: Arc<str>,
     pub sync: SyncService,
     pub queue: QueueService,
+    /// Refusals per actor and window, for the audit log and the per-actor limit.
+    pub denials: Denials,
 }
 
 impl AppState {

@@ -4,11 +4,15 @@
 //! - [`observe`] gives every request an id (echoed as `x-request-id`, stored in audit rows), times it,
 //!   counts it in the metrics, and logs one line: method, route *pattern*, status, latency. Never the path
 //!   with its ids, the query string (it may carry an access token), headers or bodies.
+//! - Metric labels come from closed sets — [`method_label`], the registered route patterns (actix's
+//!   `match_pattern`), the statuses the server itself answers — so no request, authenticated or not, can
+//!   add label values: an invented method is `other`, a path that matches no route is `unmatched`.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, web};
@@ -49,6 +53,21 @@ impl RequestId {
     }
 }
 
+/// The method as a metric label and log field: one of the methods the API has, or `other`. The raw method
+/// is any token a client cares to send (`FOO123`), and each new label value would be kept for ever.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 pub async fn observe(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -56,9 +75,10 @@ pub async fn observe(
     let request_id = RequestId::new();
     request.extensions_mut().insert(request_id.clone());
     let state = request.app_data::<web::Data<AppState>>().cloned();
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let started = Instant::now();
     let span = tracing::info_span!("request", request_id = %request_id.0);
+    tracing::debug!(parent: &span, method, "request received");
 
     let mut response = next.call(request).instrument(span.clone()).await?;
 
@@ -72,12 +92,12 @@ pub async fn observe(
         state
             .metrics
             .http_requests
-            .with_label_values(&[method.as_str(), route.as_str(), status.as_str()])
+            .with_label_values(&[method, route.as_str(), status.as_str()])
             .inc();
         state
             .metrics
             .http_duration
-            .with_label_values(&[method.as_str(), route.as_str()])
+            .with_label_values(&[method, route.as_str()])
             .observe(elapsed.as_secs_f64());
     }
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {

@@ -19,6 +19,7 @@ use sportello_schema::UserId;
 use sportello_server::clock::ManualClock;
 use sportello_server::config::Settings;
 use sportello_server::startup::Application;
+use sportello_server::state::AppState;
 use tempfile::TempDir;
 
 pub use fault_proxy::{FaultProxy, ProxyStats};
@@ -27,6 +28,13 @@ pub use fault_proxy::{FaultProxy, ProxyStats};
 pub const STAFF_PASSWORD: &str = "cavallo-batteria-graffetta-77";
 /// The first admin's password once [`TestServer::admin`] has replaced the one-time one.
 pub const ADMIN_PASSWORD: &str = "tavolo-finestra-limone-2026";
+/// The second admin, made as `sportello user add` makes it: it approves the accounts the first admin asks
+/// for (four eyes).
+pub const SECOND_ADMIN: &str = "seconda.admin";
+
+/// Where a scenario server's clock starts: a Wednesday, 09:00 in Rome. Never the wall clock, so that no
+/// scenario depends on the hour it runs at (a totem's day would otherwise end under a run at 23:58).
+pub const START: &str = "2026-11-25T08:00:00Z";
 
 #[derive(Debug)]
 pub struct TestServer {
@@ -35,6 +43,7 @@ pub struct TestServer {
     pub clock: ManualClock,
     /// The first admin's one-time password.
     pub admin_one_time_password: String,
+    state: AppState,
     data_dir: TempDir,
 }
 
@@ -53,7 +62,7 @@ impl TestServer {
         settings.workers = 2;
         // Every tablet of a scenario connects from 127.0.0.1.
         settings.auth_requests_per_minute = 100_000;
-        let clock = ManualClock::starting_now();
+        let clock = ManualClock::starting_at(START.parse()?);
         let application = Application::build(settings, Arc::new(clock.clone())).await?;
         let addr: SocketAddr = format!("127.0.0.1:{}", application.port()).parse()?;
         let base_url = format!("http://{addr}");
@@ -61,12 +70,14 @@ impl TestServer {
             .bootstrap_password()
             .map(|password| password.expose().to_owned())
             .ok_or_else(|| anyhow::anyhow!("a fresh server creates the first admin"))?;
+        let state = application.state().clone();
         tokio::spawn(application.run_until_stopped());
         Ok(Self {
             base_url,
             addr,
             clock,
             admin_one_time_password,
+            state,
             data_dir,
         })
     }
@@ -92,8 +103,35 @@ impl TestServer {
         Ok(admin)
     }
 
-    /// Creates an account through the admin API and completes its first login (replacing the one-time
-    /// password with [`STAFF_PASSWORD`]).
+    /// The second admin, logged in with [`ADMIN_PASSWORD`]; created on first use as `sportello user add` does.
+    pub async fn second_admin(&self) -> anyhow::Result<ApiClient> {
+        let admin = ApiClient::new(&self.base_url, Some("ufficio 2".into()));
+        if admin.login(SECOND_ADMIN, ADMIN_PASSWORD).await.is_ok() {
+            return Ok(admin);
+        }
+        let account = sportello_server::commands::NewAccount {
+            username: sportello_schema::Username::parse(SECOND_ADMIN)?,
+            role: sportello_schema::Role::Admin,
+            areas: Vec::new(),
+            display_name: None,
+        };
+        sportello_server::commands::add_account(
+            &self.state.storage,
+            &self.state.hasher,
+            self.state.clock.as_ref(),
+            account,
+            sportello_schema::api::Secret::new(ADMIN_PASSWORD),
+        )
+        .await?;
+        admin
+            .login(SECOND_ADMIN, ADMIN_PASSWORD)
+            .await
+            .context("second admin login")?;
+        Ok(admin)
+    }
+
+    /// Creates an account through the admin API — asked by `admin`, approved by the second admin — and
+    /// completes its first login (replacing the one-time password with [`STAFF_PASSWORD`]).
     pub async fn create_user(
         &self,
         admin: &ApiClient,
@@ -101,24 +139,37 @@ impl TestServer {
         role: &str,
         areas: &[&str],
     ) -> anyhow::Result<TestUser> {
-        let created: Value = admin
+        // First the approver: a request nobody could approve is refused.
+        let approver = self.second_admin().await?;
+        let requested: Value = admin
             .post(
                 "/api/v1/admin/users",
                 &json!({"username": username, "role": role, "areas": areas}),
             )
             .await
-            .with_context(|| format!("create {username}"))?;
-        let one_time = created["one_time_password"]
-            .as_str()
-            .context("one_time_password")?;
-        let id: UserId = created["user"]["id"]
+            .with_context(|| format!("request {username}"))?;
+        let grant = requested["grant"]["id"].as_str().context("grant.id")?;
+        let approved: Value = approver
+            .post(&format!("/api/v1/admin/grants/{grant}/approve"), &json!({}))
+            .await
+            .with_context(|| format!("approve {username}"))?;
+        let one_time = format!(
+            "{}-{}",
+            requested["one_time_password_part"]
+                .as_str()
+                .context("the requester's part")?,
+            approved["one_time_password_part"]
+                .as_str()
+                .context("the approver's part")?
+        );
+        let id: UserId = approved["user"]["id"]
             .as_str()
             .context("user.id")?
             .parse()
             .map_err(|_| anyhow::anyhow!("user.id is not a UUID"))?;
         let first = ApiClient::new(&self.base_url, None);
-        first.login(username, one_time).await?;
-        first.change_password(one_time, STAFF_PASSWORD).await?;
+        first.login(username, &one_time).await?;
+        first.change_password(&one_time, STAFF_PASSWORD).await?;
         first.logout().await?;
         Ok(TestUser {
             id,

@@ -568,7 +568,7 @@ impl Tablet {
         validate::case(case, &catalogue, self.today())
             .and_then(|()| validate::case_change(None, case, &actor, &catalogue))
             .map_err(TabletError::Invalid)?;
-        self.create_document(case).await
+        self.create(case, Some(DocKind::Case)).await
     }
 
     /// Creates case notes (social workers, for one of their areas), checked like [`Tablet::create_case`].
@@ -577,7 +577,7 @@ impl Tablet {
         validate::case_notes(notes, &self.catalogue())
             .and_then(|()| validate::case_notes_change(None, notes, &actor))
             .map_err(TabletError::Invalid)?;
-        self.create_document(notes).await
+        self.create(notes, Some(DocKind::CaseNotes)).await
     }
 
     /// Creates a document from any value, unchecked (tools and tests; forms use the checked calls).
@@ -585,9 +585,22 @@ impl Tablet {
         &self,
         value: &T,
     ) -> Result<DocumentId, TabletError> {
+        self.create(value, None).await
+    }
+
+    /// Creates a document from `value`; with a kind, the document as written must have that kind's shape
+    /// ([`validate::shape`], as the server checks it).
+    async fn create<T: Reconcile>(
+        &self,
+        value: &T,
+        shape: Option<DocKind>,
+    ) -> Result<DocumentId, TabletError> {
         let mut writer = AutoCommit::new();
         autosurgeon::reconcile(&mut writer, value)
             .map_err(|e| TabletError::WrongShape(e.to_string()))?;
+        if let Some(kind) = shape {
+            validate::shape(&writer, kind).map_err(TabletError::Invalid)?;
+        }
         let doc = writer.document().clone();
         let id = DocumentId::new_random();
         let ticket = {
@@ -616,10 +629,15 @@ impl Tablet {
         let actor = self.actor()?;
         let catalogue = self.catalogue();
         let today = self.today();
-        self.edit_typed(id, edit, move |old: &CaseDoc, new: &CaseDoc| {
-            validate::case(new, &catalogue, today)
-                .and_then(|()| validate::case_change(Some(old), new, &actor, &catalogue))
-        })
+        self.edit_typed(
+            id,
+            edit,
+            move |old: &CaseDoc, new: &CaseDoc| {
+                validate::case(new, &catalogue, today)
+                    .and_then(|()| validate::case_change(Some(old), new, &actor, &catalogue))
+            },
+            Some(DocKind::Case),
+        )
         .await
     }
 
@@ -630,7 +648,7 @@ impl Tablet {
         id: DocumentId,
         edit: impl FnOnce(&mut CaseDoc),
     ) -> Result<(), TabletError> {
-        self.edit_typed(id, edit, |_: &CaseDoc, _: &CaseDoc| Ok(()))
+        self.edit_typed(id, edit, |_: &CaseDoc, _: &CaseDoc| Ok(()), None)
             .await
     }
 
@@ -642,18 +660,27 @@ impl Tablet {
     ) -> Result<(), TabletError> {
         let actor = self.actor()?;
         let catalogue = self.catalogue();
-        self.edit_typed(id, edit, move |old: &CaseNotesDoc, new: &CaseNotesDoc| {
-            validate::case_notes(new, &catalogue)
-                .and_then(|()| validate::case_notes_change(Some(old), new, &actor))
-        })
+        self.edit_typed(
+            id,
+            edit,
+            move |old: &CaseNotesDoc, new: &CaseNotesDoc| {
+                validate::case_notes(new, &catalogue)
+                    .and_then(|()| validate::case_notes_change(Some(old), new, &actor))
+            },
+            Some(DocKind::CaseNotes),
+        )
         .await
     }
 
+    /// Edits a document through its typed form: `check` compares the old and new values, and with a
+    /// kind, the document as it would be committed must have that kind's shape ([`validate::shape`]: what
+    /// the typed form cannot see, such as a key another client added); otherwise nothing is committed.
     async fn edit_typed<T: Hydrate + Reconcile + Clone>(
         &self,
         id: DocumentId,
         edit: impl FnOnce(&mut T),
         check: impl FnOnce(&T, &T) -> Result<(), ValidationErrors>,
+        shape: Option<DocKind>,
     ) -> Result<(), TabletError> {
         let ticket = {
             let mut state = self.shared.lock();
@@ -669,8 +696,16 @@ impl Tablet {
             check(&old, &new).map_err(TabletError::Invalid)?;
             local
                 .doc
-                .transact(|tx| autosurgeon::reconcile(tx, &new))
-                .map_err(|failure| TabletError::WrongShape(failure.error.to_string()))?;
+                .transact(|tx| {
+                    autosurgeon::reconcile(tx, &new)
+                        .map_err(|e| TabletError::WrongShape(e.to_string()))?;
+                    match shape {
+                        // An error rolls the transaction back.
+                        Some(kind) => validate::shape(tx, kind).map_err(TabletError::Invalid),
+                        None => Ok(()),
+                    }
+                })
+                .map_err(|failure| failure.error)?;
             let writes = local.persist(id, self.shared.options.compact_after_chunks);
             state.dirty.insert(id);
             self.shared.writer.submit(writes)
@@ -1002,5 +1037,64 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(again.peer_id(), &label, "the peer label is kept");
+    }
+
+    #[tokio::test]
+    async fn a_checked_edit_of_a_document_holding_an_unknown_key_is_refused_here_and_not_committed()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let tablet = Tablet::open(dir.path(), "http://127.0.0.1:9", "test")
+            .await
+            .unwrap();
+        let me = sportello_schema::UserId::new_random();
+        tablet.shared.lock().owner = Some(UserSummary {
+            id: me,
+            username: sportello_schema::Username::parse("op.anna").unwrap(),
+            display_name: "Anna".into(),
+            role: sportello_schema::Role::Operator,
+            areas: vec![],
+            must_change_password: false,
+        });
+        let mut case = CaseDoc::new(
+            me,
+            &tablet.now(),
+            sportello_schema::documents::Channel::Desk,
+        );
+        case.person.family_name = "Rossi".into();
+        let id = tablet.create_case(&case).await.unwrap();
+        tablet
+            .edit_case(id, |case| case.person.given_name = "Mario".into())
+            .await
+            .unwrap();
+
+        // Another writer (a JS client, say) left a key the layout does not name.
+        {
+            let mut state = tablet.shared.lock();
+            let doc = &mut state.docs.get_mut(&id).unwrap().doc;
+            let mut tx = doc.transaction();
+            let (_, person) = automerge::ReadDoc::get(&tx, ROOT, "person")
+                .unwrap()
+                .unwrap();
+            tx.put(&person, "health", "Vittima di maltrattamenti")
+                .unwrap();
+            tx.commit();
+        }
+        let heads = tablet.heads(id).unwrap();
+        let refused = tablet
+            .edit_case(id, |case| case.person.given_name = "Maria".into())
+            .await;
+        match refused {
+            Err(TabletError::Invalid(errors)) => {
+                assert_eq!(errors.errors().len(), 1, "{errors}");
+                assert_eq!(errors.errors()[0].path, "person");
+                assert!(
+                    errors.errors()[0].reason.contains("unknown key"),
+                    "{errors}"
+                );
+            }
+            other => panic!("expected a local refusal, got {other:?}"),
+        }
+        assert_eq!(tablet.heads(id).unwrap(), heads, "nothing was committed");
+        assert_eq!(tablet.case(id).unwrap().unwrap().person.given_name, "Mario");
     }
 }

@@ -3,6 +3,8 @@
 //! Secrets (passwords, tokens) travel in [`Secret`], whose `Debug` never prints them, so a request logged by
 //! mistake leaks nothing. Times are RFC 3339 strings in UTC.
 
+pub mod contract;
+pub mod grants;
 pub mod queue;
 
 use std::fmt;
@@ -60,6 +62,7 @@ pub struct LoginRequest {
     pub password: Secret,
     /// A label for the session list ("Tablet 3"), at most 64 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = contract::schemas::session_label))]
     pub device_name: Option<String>,
 }
 
@@ -137,8 +140,8 @@ pub struct UserAccount {
     pub updated_at: String,
 }
 
+/// The schema is written by hand (below): which areas are required or refused depends on the role.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     pub username: Username,
@@ -151,16 +154,10 @@ pub struct CreateUserRequest {
     pub areas: Vec<AreaCode>,
 }
 
-/// A new account and its one-time password, shown once.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CreatedUser {
-    pub user: UserAccount,
-    pub one_time_password: Secret,
-}
-
+/// The schema is written by hand (below): at least one field, and areas that fit the role when both are
+/// given. Areas that do not fit the account's current role (the role not being changed) are a conflict
+/// with its state: `409`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     #[serde(default)]
@@ -172,12 +169,6 @@ pub struct UpdateUserRequest {
     /// Disabling ends every session of the user at once.
     #[serde(default)]
     pub disabled: Option<bool>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct OneTimePassword {
-    pub one_time_password: Secret,
 }
 
 /// A live session, for admins.
@@ -231,6 +222,139 @@ pub struct Health {
     /// `ok` when the database answers.
     pub status: String,
     pub version: String,
+}
+
+#[cfg(feature = "openapi")]
+mod user_request_schemas {
+    //! The schemas of [`CreateUserRequest`] and [`UpdateUserRequest`]: a derive cannot say that areas
+    //! depend on the role.
+
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{
+        AdditionalProperties, AllOfBuilder, AnyOfBuilder, ArrayBuilder, ObjectBuilder,
+        OneOfBuilder, Schema, Type,
+    };
+
+    use super::contract::schemas::{component, display_name, no_areas, staffed_areas};
+    use super::{CreateUserRequest, UpdateUserRequest};
+
+    fn role_among(roles: &[&str]) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(roles.iter().copied()))
+    }
+
+    fn or_null(schema: impl Into<RefOr<Schema>>) -> OneOfBuilder {
+        OneOfBuilder::new()
+            .item(schema)
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+    }
+
+    impl utoipa::PartialSchema for CreateUserRequest {
+        fn schema() -> RefOr<Schema> {
+            let variant = |roles: &[&str], areas: ArrayBuilder, areas_required: bool| {
+                let mut object = ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .property("username", component("Username"))
+                    .property("display_name", display_name())
+                    .property("role", role_among(roles))
+                    .property("areas", areas)
+                    .required("username")
+                    .required("role")
+                    .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+                if areas_required {
+                    object = object.required("areas");
+                }
+                object
+            };
+            OneOfBuilder::new()
+                .description(Some(
+                    "A new account. `display_name` defaults to the username. A social worker needs at \
+                     least one area with staff behind it; other roles take no areas.",
+                ))
+                .item(variant(&["operator", "admin"], no_areas(), false))
+                .item(variant(&["social_worker"], staffed_areas(), true))
+                .into()
+        }
+    }
+
+    /// The named schemas the hand-written ones refer to.
+    fn referenced(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        use utoipa::PartialSchema as _;
+        schemas.push(("Username".into(), crate::Username::schema()));
+        schemas.push(("Role".into(), crate::Role::schema()));
+    }
+
+    impl utoipa::ToSchema for CreateUserRequest {
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            referenced(schemas);
+        }
+    }
+
+    impl utoipa::PartialSchema for UpdateUserRequest {
+        fn schema() -> RefOr<Schema> {
+            let areas = ArrayBuilder::new().items(super::contract::schemas::staffed_area());
+            let fields = ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("display_name", display_name())
+                .property("role", or_null(component("Role")))
+                .property("areas", or_null(areas))
+                .property(
+                    "disabled",
+                    or_null(ObjectBuilder::new().schema_type(Type::Boolean))
+                        .description(Some("Disabling ends every session of the user at once.")),
+                )
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+            // At least one field that is not null: an empty change is refused.
+            let mut something = AnyOfBuilder::new();
+            for field in ["display_name", "role", "areas", "disabled"] {
+                something = something.item(ObjectBuilder::new().required(field).property(
+                    field,
+                    ObjectBuilder::new().schema_type(
+                        utoipa::openapi::schema::SchemaType::from_iter([
+                            Type::String,
+                            Type::Array,
+                            Type::Boolean,
+                        ]),
+                    ),
+                ));
+            }
+            // Role and areas given together must fit; either alone is checked against the account.
+            let role_is = |roles: &[&str]| {
+                ObjectBuilder::new()
+                    .required("role")
+                    .property("role", role_among(roles))
+            };
+            let fitting = AnyOfBuilder::new()
+                .item(
+                    ObjectBuilder::new()
+                        .property("role", ObjectBuilder::new().schema_type(Type::Null)),
+                )
+                .item(
+                    ObjectBuilder::new()
+                        .property("areas", ObjectBuilder::new().schema_type(Type::Null)),
+                )
+                .item(role_is(&["social_worker"]).property("areas", staffed_areas()))
+                .item(role_is(&["operator", "admin"]).property("areas", no_areas()));
+            AllOfBuilder::new()
+                .description(Some(
+                    "Changes to an account: at least one field that is not null. Areas must fit the role: \
+                     given with a role, in this body; given alone, against the account's role (else \
+                     `409 areas_conflict`). A new social worker with no areas given keeps none and is \
+                     refused the same way; any other new role loses its areas.",
+                ))
+                .item(fields)
+                .item(something)
+                .item(fitting)
+                .into()
+        }
+    }
+
+    impl utoipa::ToSchema for UpdateUserRequest {
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            referenced(schemas);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::Secret;
+#[cfg(feature = "openapi")]
+use super::contract::schemas;
 use crate::queue::{DeviceKind, LineCode, TicketNumber, TicketStatus};
 use crate::{DeviceId, LeaseId, TicketId};
 
@@ -22,6 +24,7 @@ pub struct IssueTicketRequest {
     /// Makes a retry safe: the same issuer sending the same id again gets the same ticket back.
     /// 1–64 characters of `A-Z a-z 0-9 - _` (a UUID fits).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::client_op_id))]
     pub client_op_id: Option<String>,
 }
 
@@ -49,10 +52,13 @@ pub struct IssuedTicket {
 #[serde(deny_unknown_fields)]
 pub struct CallNextRequest {
     /// Where the person should go, as the board shows it ("Sportello 2"): 1–32 characters.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::desk))]
     pub desk: String,
-    /// The lines this desk serves; every line when absent or empty (an inactive line issues no more
-    /// tickets, but whoever waits on it is still called).
+    /// The lines this desk serves (at most 26); every line when absent or empty (an inactive line
+    /// issues no more tickets, but whoever waits on it is still called). A line that does not exist:
+    /// `404 unknown_line`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 26, nullable))]
     pub lines: Option<Vec<LineCode>>,
 }
 
@@ -182,6 +188,8 @@ pub struct TicketStatusView {
 pub struct LeaseRequest {
     pub line: LineCode,
     /// How many numbers to reserve: 1–100.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
+    #[serde(deserialize_with = "super::contract::whole::number")]
     pub size: u16,
 }
 
@@ -205,9 +213,11 @@ pub struct Lease {
 pub struct OfflineTicket {
     pub number: TicketNumber,
     /// When the totem printed it (RFC 3339): the ticket keeps its place in the queue by this time.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub issued_at: String,
     #[serde(default)]
     pub priority: bool,
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::required_client_op_id))]
     pub client_op_id: String,
 }
 
@@ -217,7 +227,8 @@ pub struct OfflineTicket {
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     pub lease_id: LeaseId,
-    /// At most 100 per request.
+    /// 1 to 100 per request.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub tickets: Vec<OfflineTicket>,
 }
 
@@ -249,11 +260,15 @@ pub struct ServiceLine {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PutServiceLine {
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::line_name))]
     pub name_it: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::line_name))]
     pub name_en: String,
     #[serde(default = "yes")]
     pub active: bool,
-    #[serde(default)]
+    /// 1 to 999 tickets a day; no cap when absent or null.
+    #[serde(default, deserialize_with = "super::contract::whole::optional")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 999))]
     pub daily_cap: Option<u16>,
 }
 
@@ -267,10 +282,20 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct OpeningInterval {
     /// ISO weekday: 1 = Monday … 7 = Sunday.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 7))]
+    #[serde(deserialize_with = "super::contract::whole::number")]
     pub weekday: u8,
     /// Local time `HH:MM`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    )]
     pub opens: String,
-    /// Local time `HH:MM`, after `opens`.
+    /// Local time `HH:MM` (or `24:00`), after `opens`; the intervals of one weekday must not overlap.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")
+    )]
     pub closes: String,
 }
 
@@ -280,10 +305,13 @@ pub struct OpeningInterval {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QueueSchedule {
+    /// At most 70 intervals.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 70))]
     pub hours: Vec<OpeningInterval>,
-    /// Days (`YYYY-MM-DD`) the desk is closed: holidays, the patron saint's day.
+    /// Days (`YYYY-MM-DD`) the desk is closed: holidays, the patron saint's day. At most 1,000.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000, value_type = Vec<String>, format = Date))]
     pub closed_dates: Vec<String>,
 }
 
@@ -294,6 +322,7 @@ pub struct QueueSchedule {
 pub struct EnrolDeviceRequest {
     pub kind: DeviceKind,
     /// A label ("Totem ingresso"), 1–64 characters.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::device_name))]
     pub name: String,
 }
 

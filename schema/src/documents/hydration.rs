@@ -12,6 +12,11 @@
 //!   [`optional_text`]), updated by diffing, so that two operators editing different sentences both keep
 //!   their work.
 //!
+//! A Text object must hold characters only: a block marker or a value embedded in it (which reads as
+//! U+FFFC) fails hydration, since no rule could see what it holds. What else a document may hold — no
+//! unknown keys, no unexpected types, bounded strings — is [`crate::validate::shape`]'s to check, on the
+//! document before it is hydrated.
+//!
 //! Absence: a required string key must exist (a scalar or a Text); an optional one may be absent or null;
 //! free text may be absent, which reads as empty. Errors name the key and what was expected, and never
 //! echo the value found (it may be personal data written into the wrong field; errors reach logs and other
@@ -43,11 +48,23 @@ fn read<D: ReadDoc>(doc: &D, obj: &ObjId, prop: &Prop<'_>) -> Result<Raw, Hydrat
             ScalarValue::Bytes(_) => Raw::Other("bytes"),
             ScalarValue::Unknown { .. } => Raw::Other("an unknown scalar"),
         },
-        Some((Value::Object(ObjType::Text), id)) => Raw::Str(doc.text(&id)?),
+        Some((Value::Object(ObjType::Text), id)) => {
+            let text = doc.text(&id)?;
+            // Anything in a Text but characters (a block marker, an embedded value) reads as U+FFFC: data
+            // that no rule could see. Refused here, where the text is read anyway.
+            if text.contains(EMBEDDED) {
+                Raw::Other("a text holding something other than characters")
+            } else {
+                Raw::Str(text)
+            }
+        }
         Some((Value::Object(ObjType::List), _)) => Raw::Other("a list"),
         Some((Value::Object(ObjType::Map | ObjType::Table), _)) => Raw::Other("a map"),
     })
 }
+
+/// What a Text object reads as where it holds an object or a value instead of a character.
+pub(crate) const EMBEDDED: char = '\u{fffc}';
 
 fn expected_string(prop: &Prop<'_>) -> String {
     format!("a string (scalar or text) at `{prop}`")

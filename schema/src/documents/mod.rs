@@ -88,6 +88,9 @@ pub enum KindError {
     Automerge(#[from] automerge::AutomergeError),
 }
 
+/// Longer than any root `schema` string of a known kind.
+const SCHEMA_MAX_CHARS: usize = 64;
+
 /// The kind of a document, from its root `schema` (a scalar string or a Text object).
 pub fn kind_of(doc: &impl automerge::ReadDoc) -> Result<DocKind, KindError> {
     let schema = match doc.get(ROOT, "schema")? {
@@ -96,6 +99,13 @@ pub fn kind_of(doc: &impl automerge::ReadDoc) -> Result<DocKind, KindError> {
             ScalarValue::Str(s) => s.to_string(),
             _ => return Err(KindError::NotAString),
         },
+        // No schema string is long: a long Text is not read at all.
+        Some((Value::Object(ObjType::Text), id)) if doc.length(&id) > SCHEMA_MAX_CHARS => {
+            return Err(KindError::UnknownSchema(format!(
+                "(a text of {} characters)",
+                doc.length(&id)
+            )));
+        }
         Some((Value::Object(ObjType::Text), id)) => doc.text(&id)?,
         Some((Value::Object(_), _)) => return Err(KindError::NotAString),
     };
@@ -112,7 +122,7 @@ hydration::string_value!(NeedCode, "a need code", |s| NeedCode::parse(s).ok());
 hydration::string_value!(Sex, "sex: one of female male", |s| s.parse().ok());
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 #[cfg(test)]
 mod tests {
@@ -172,6 +182,17 @@ mod tests {
         let mut list = AutoCommit::new();
         list.put_object(ROOT, "schema", ObjType::List).unwrap();
         assert!(matches!(kind_of(&list), Err(KindError::NotAString)));
+
+        let mut long = AutoCommit::new();
+        let schema = long.put_object(ROOT, "schema", ObjType::Text).unwrap();
+        long.splice_text(&schema, 0, 0, &"x".repeat(100_000))
+            .unwrap();
+        match kind_of(&long) {
+            Err(KindError::UnknownSchema(shown)) => {
+                assert_eq!(shown, "(a text of 100000 characters)")
+            }
+            other => panic!("{other:?}"),
+        }
 
         let mut unknown = AutoCommit::new();
         unknown.put(ROOT, "schema", "sportello/case@2").unwrap();

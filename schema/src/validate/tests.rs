@@ -861,6 +861,96 @@ fn a_social_worker_of_the_area_decides_and_signs_the_decision() {
 }
 
 #[test]
+fn who_decided_and_when_never_change_while_the_status_stays() {
+    let catalogue = Catalogue::defaults();
+    let old = full_case();
+    let decider = old.referrals[0].decided_by.unwrap();
+    /// What is rewritten, how (given the writer's id), and the paths refused.
+    type Rewrite = (
+        &'static str,
+        fn(&mut CaseDoc, UserId),
+        &'static [&'static str],
+    );
+    let rewrites: Vec<Rewrite> = vec![
+        (
+            "another decider",
+            |c, _| c.referrals[0].decided_by = Some(UserId::new_random()),
+            &["referrals[0].decided_by"],
+        ),
+        (
+            "the writer signs the old decision",
+            |c, me| c.referrals[0].decided_by = Some(me),
+            &["referrals[0].decided_by"],
+        ),
+        (
+            "another time",
+            |c, _| c.referrals[0].decided_at = Some("2026-11-28T11:00:00Z".into()),
+            &["referrals[0].decided_at"],
+        ),
+        (
+            "both",
+            |c, _| {
+                c.referrals[0].decided_by = Some(UserId::new_random());
+                c.referrals[0].decided_at = Some("2026-11-29T08:00:00Z".into());
+            },
+            &["referrals[0].decided_by", "referrals[0].decided_at"],
+        ),
+    ];
+    // Whoever writes: the case's creator, a social worker of the area, even the one who decided.
+    for (what, rewrite, expected) in rewrites {
+        for actor in [
+            operator(old.created_by),
+            housing_worker(UserId::new_random()),
+            housing_worker(decider),
+        ] {
+            let mut new = old.clone();
+            rewrite(&mut new, actor.user_id);
+            if new == old {
+                continue; // the decider signing their own decision again changes nothing
+            }
+            let errors = case_change(Some(&old), &new, &actor, &catalogue).unwrap_err();
+            assert_eq!(paths(Err(errors.clone())), expected, "{what}");
+            assert!(
+                errors
+                    .errors()
+                    .iter()
+                    .all(|e| e.reason == "cannot change unless the status changes"),
+                "{what}: {errors}"
+            );
+        }
+    }
+    // Untouched, or written again identically, the decision stands.
+    let mut same = old.clone();
+    same.referrals[0].note = Some("Presa in carico, colloquio fissato".into());
+    assert_eq!(
+        case_change(Some(&old), &same, &housing_worker(decider), &catalogue),
+        Ok(())
+    );
+    // The status change that closes the referral signs it anew: that is allowed.
+    let closer = UserId::new_random();
+    let mut closed = old.clone();
+    closed.referrals[0].status = ReferralStatus::Closed;
+    closed.referrals[0].decided_by = Some(closer);
+    closed.referrals[0].decided_at = Some("2026-12-01T09:00:00Z".into());
+    assert_eq!(
+        case_change(Some(&old), &closed, &housing_worker(closer), &catalogue),
+        Ok(())
+    );
+    // A proposed referral stays undecided: nothing to sign while the status is unchanged.
+    let mut signed = old.clone();
+    signed.referrals[1].decided_by = Some(old.created_by);
+    assert_eq!(
+        paths(case_change(
+            Some(&old),
+            &signed,
+            &operator(old.created_by),
+            &catalogue
+        )),
+        ["referrals[1].decided_by"]
+    );
+}
+
+#[test]
 fn referrals_are_never_removed_or_moved_to_another_area() {
     let catalogue = Catalogue::defaults();
     let old = full_case();
@@ -1014,4 +1104,439 @@ fn notes_are_kept_and_only_their_author_edits_them() {
         errors.reasons_at("notes"),
         ["note n-1 was removed: notes are kept"]
     );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The shape of the document itself
+
+mod document_shape {
+    use automerge::{
+        AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue,
+        marks::{ExpandMark, Mark},
+        transaction::Transactable,
+    };
+    use autosurgeon::reconcile;
+
+    use super::*;
+    use crate::documents::{
+        DirectoryDoc, DocKind, case_notes::tests::notes, index::tests::index, kind_of,
+        test_support::as_javascript_writes_it,
+    };
+
+    fn written<T: autosurgeon::Reconcile>(value: &T) -> AutoCommit {
+        let mut doc = AutoCommit::new();
+        reconcile(&mut doc, value).unwrap();
+        doc
+    }
+
+    fn case_doc() -> AutoCommit {
+        written(&full_case())
+    }
+
+    fn at(doc: &AutoCommit, path: &[&str]) -> ObjId {
+        let mut obj = ROOT;
+        for step in path {
+            obj = match step.parse::<usize>() {
+                Ok(i) => doc.get(&obj, i).unwrap().unwrap().1,
+                Err(_) => doc.get(&obj, *step).unwrap().unwrap().1,
+            };
+        }
+        obj
+    }
+
+    fn errors_of(doc: &AutoCommit) -> Vec<FieldError> {
+        let kind = kind_of(doc).unwrap();
+        shape(doc, kind)
+            .err()
+            .map(|e| e.into_vec())
+            .unwrap_or_default()
+    }
+
+    /// The single problem the shape check finds, as `path: reason`.
+    fn problem(doc: &AutoCommit) -> String {
+        let errors = errors_of(doc);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        errors[0].to_string()
+    }
+
+    #[test]
+    fn every_kind_as_rust_and_as_javascript_writes_it_has_the_right_shape() {
+        let today = Rfc3339Utc::parse("2026-11-30T08:00:00Z").unwrap();
+        let documents: Vec<(DocKind, AutoCommit)> = vec![
+            (DocKind::Case, case_doc()),
+            (
+                DocKind::Case,
+                written(&CaseDoc::new(UserId::new_random(), &today, Channel::Desk)),
+            ),
+            (DocKind::CaseNotes, written(&notes())),
+            (DocKind::Index, written(&index())),
+            (
+                DocKind::Directory,
+                written(&DirectoryDoc::with_defaults(&today)),
+            ),
+        ];
+        for (kind, doc) in documents {
+            assert_eq!(shape(&doc, kind), Ok(()), "{kind}, scalar strings");
+            let javascript = as_javascript_writes_it(&doc);
+            assert_eq!(shape(&javascript, kind), Ok(()), "{kind}, Text strings");
+        }
+    }
+
+    #[test]
+    fn absent_and_null_optional_values_are_fine() {
+        let mut doc = case_doc();
+        let person = at(&doc, &["person"]);
+        doc.delete(&person, "phone").unwrap();
+        doc.put(&person, "email", ScalarValue::Null).unwrap();
+        doc.put(&person, "languages", ScalarValue::Null).unwrap();
+        doc.delete(&ROOT, "needs").unwrap();
+        assert_eq!(errors_of(&doc), vec![]);
+    }
+
+    #[test]
+    fn data_under_an_unknown_key_is_refused_whatever_the_rules_would_say_of_it() {
+        // The consent rule refuses a summary without the privacy notice; the same words under a key of
+        // their own used to bypass it, since hydration never read them.
+        let mut case = CaseDoc::new(
+            UserId::new_random(),
+            &timestamp("2026-11-27T12:00:00Z"),
+            Channel::Desk,
+        );
+        case.person.given_name = "Mario".into();
+        let mut doc = written(&case);
+        assert_eq!(errors_of(&doc), vec![]);
+        let person = at(&doc, &["person"]);
+        let health = doc.put_object(&person, "health", ObjType::Text).unwrap();
+        doc.splice_text(&health, 0, 0, "Vittima di maltrattamenti")
+            .unwrap();
+        let found = problem(&doc);
+        assert!(
+            found.starts_with("person: 1 unknown key: only given_name,"),
+            "{found}"
+        );
+        assert!(
+            !found.contains("health") && !found.contains("Vittima"),
+            "{found}"
+        );
+        // As a scalar, at the root, in a list item: the same.
+        for (path, key) in [
+            (vec![], "notes"),
+            (vec!["referrals", "0"], "health"),
+            (vec!["needs", "1"], "x"),
+        ] {
+            let mut doc = case_doc();
+            let obj = at(&doc, &path);
+            doc.put(&obj, key, "Vittima di maltrattamenti").unwrap();
+            let expected = if path.is_empty() {
+                "(root)".to_owned()
+            } else {
+                format!("{}[{}]", path[0], path[1])
+            };
+            assert_eq!(errors_of(&doc)[0].path, expected);
+        }
+    }
+
+    #[test]
+    fn a_huge_key_is_refused_without_being_repeated() {
+        let mut doc = case_doc();
+        let key = "k".repeat(7 * 1024 * 1024);
+        doc.put(at(&doc, &["consent"]), key.as_str(), true).unwrap();
+        doc.put(&ROOT, "x".repeat(300).as_str(), "y").unwrap();
+        doc.put(&ROOT, "z", "y").unwrap();
+        let errors = errors_of(&doc);
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 2, "{shown:?}");
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.starts_with("(root): 2 unknown keys")),
+            "{shown:?}"
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.starts_with("consent: 1 unknown key")),
+            "{shown:?}"
+        );
+        assert!(shown.iter().all(|s| s.len() < 400 && !s.contains("kkk")));
+    }
+
+    #[test]
+    fn strings_may_be_scalars_or_text_and_each_is_bounded() {
+        // Mixed forms in one document: what two libraries writing the same case leave behind.
+        let mut doc = case_doc();
+        let person = at(&doc, &["person"]);
+        let name = doc
+            .put_object(&person, "family_name", ObjType::Text)
+            .unwrap();
+        doc.splice_text(&name, 0, 0, "Rossi").unwrap();
+        doc.put(&ROOT, "summary", "Ha perso il lavoro").unwrap();
+        assert_eq!(errors_of(&doc), vec![]);
+
+        let bounded: Vec<(&[&str], &str, usize)> = vec![
+            (&[], "created_by", SHORT_MAX_CHARS),
+            (&[], "ticket", SHORT_MAX_CHARS),
+            (&["person"], "given_name", NAME_MAX_CHARS),
+            (&["person"], "email", crate::values::EMAIL_MAX_LEN),
+            (&[], "summary", SUMMARY_MAX_CHARS),
+            (&["referrals", "0"], "id", SHORT_MAX_CHARS),
+            (&["referrals", "0"], "area", SHORT_MAX_CHARS),
+            (&["referrals", "0"], "note", TEXT_MAX_CHARS),
+            (&["needs", "0"], "code", SHORT_MAX_CHARS),
+            (&["needs", "0"], "note", TEXT_MAX_CHARS),
+            (&["consent"], "recorded_at", SHORT_MAX_CHARS),
+        ];
+        for (path, key, max) in bounded {
+            for text in [false, true] {
+                let mut doc = case_doc();
+                let obj = at(&doc, path);
+                // Multi-byte characters: the bound counts characters, not bytes.
+                let at_bound = "è".repeat(max);
+                let over = "è".repeat(max + 1);
+                for (value, fits) in [(&at_bound, true), (&over, false)] {
+                    if text {
+                        let id = doc.put_object(&obj, key, ObjType::Text).unwrap();
+                        doc.splice_text(&id, 0, 0, value).unwrap();
+                    } else {
+                        doc.put(&obj, key, value.as_str()).unwrap();
+                    }
+                    let errors = errors_of(&doc);
+                    if fits {
+                        assert_eq!(errors, vec![], "{key} at its bound, text {text}");
+                    } else {
+                        assert_eq!(errors.len(), 1, "{key}, text {text}: {errors:?}");
+                        assert_eq!(errors[0].reason, format!("at most {max} characters"));
+                        assert!(errors[0].path.ends_with(key), "{:?}", errors[0]);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn values_of_unexpected_types_are_refused_by_type_never_by_content() {
+        let cases: Vec<(&[&str], &str, ScalarValue, &str)> = vec![
+            (
+                &["person"],
+                "given_name",
+                ScalarValue::Bytes(b"Mario".to_vec()),
+                "person.given_name: must be a string (scalar or text), not bytes",
+            ),
+            (
+                &[],
+                "summary",
+                ScalarValue::Counter(7.into()),
+                "summary: must be a string (scalar or text), not a counter",
+            ),
+            (
+                &["referrals", "0"],
+                "decided_at",
+                ScalarValue::Timestamp(1_700_000_000_000),
+                "referrals[0].decided_at: must be a string (scalar or text), not a timestamp",
+            ),
+            (
+                &[],
+                "ticket",
+                ScalarValue::Int(17),
+                "ticket: must be a string (scalar or text), not a number",
+            ),
+            (
+                &["consent"],
+                "privacy_notice",
+                ScalarValue::Str("true".into()),
+                "consent.privacy_notice: must be a boolean, not a string",
+            ),
+            (
+                &["consent"],
+                "data_sharing",
+                ScalarValue::Uint(1),
+                "consent.data_sharing: must be a boolean, not a number",
+            ),
+            (
+                &[],
+                "person",
+                ScalarValue::Str("Mario Rossi".into()),
+                "person: must be a map, not a string",
+            ),
+            (
+                &[],
+                "referrals",
+                ScalarValue::Bytes(vec![0; 64]),
+                "referrals: must be a list, not bytes",
+            ),
+            (
+                &["person"],
+                "sex",
+                ScalarValue::F64(1.0),
+                "person.sex: must be a string (scalar or text), not a number",
+            ),
+        ];
+        for (path, key, value, expected) in cases {
+            let mut doc = case_doc();
+            let obj = at(&doc, path);
+            doc.put(&obj, key, value).unwrap();
+            assert_eq!(problem(&doc), expected);
+        }
+        // Objects where a string or a record is expected; a table where a map is.
+        let mut doc = case_doc();
+        doc.put_object(&ROOT, "created_by", ObjType::Map).unwrap();
+        assert_eq!(
+            problem(&doc),
+            "created_by: must be a string (scalar or text), not a map"
+        );
+        let mut doc = case_doc();
+        doc.put_object(&ROOT, "consent", ObjType::Table).unwrap();
+        assert_eq!(problem(&doc), "consent: must be a map, not a table");
+        let mut doc = case_doc();
+        let languages = at(&doc, &["person", "languages"]);
+        doc.insert_object(&languages, 1, ObjType::List).unwrap();
+        assert_eq!(
+            problem(&doc),
+            "person.languages[1]: must be a string (scalar or text), not a list"
+        );
+        let mut doc = case_doc();
+        let needs = at(&doc, &["needs"]);
+        doc.insert(&needs, 0, "economic").unwrap();
+        assert_eq!(problem(&doc), "needs[0]: must be a map, not a string");
+    }
+
+    #[test]
+    fn lists_are_bounded() {
+        let mut doc = case_doc();
+        let languages = at(&doc, &["person", "languages"]);
+        for i in 0..(MAX_LANGUAGES + 5) {
+            doc.insert(&languages, i, "xx").unwrap();
+        }
+        assert_eq!(problem(&doc), "person.languages: at most 10 entries");
+    }
+
+    #[test]
+    fn text_holds_characters_only_without_marks() {
+        let mut doc = case_doc();
+        let summary = at(&doc, &["summary"]);
+        doc.mark(
+            &summary,
+            Mark::new("comment".into(), "Vittima di maltrattamenti", 0, 3),
+            ExpandMark::None,
+        )
+        .unwrap();
+        assert_eq!(problem(&doc), "summary: may not carry marks");
+
+        // A block or a value inside a Text reads as U+FFFC: hydration refuses it, where it reads the
+        // text anyway (the shape check only bounds the length, from the index).
+        let mut doc = case_doc();
+        let summary = at(&doc, &["summary"]);
+        let block = doc.split_block(&summary, 2).unwrap();
+        doc.put(&block, "health", "Vittima di maltrattamenti")
+            .unwrap();
+        let mut other = case_doc();
+        let note = at(&other, &["needs", "0", "note"]);
+        other
+            .insert(&note, 1, ScalarValue::Bytes(vec![0; 1 << 20]))
+            .unwrap();
+        let mut name = case_doc();
+        let person = at(&name, &["person"]);
+        let family_name = name
+            .put_object(&person, "family_name", ObjType::Text)
+            .unwrap();
+        name.splice_text(&family_name, 0, 0, "Rossi").unwrap();
+        name.insert(&family_name, 2, 1_i64).unwrap();
+        for (doc, key) in [(doc, "summary"), (other, "note"), (name, "family_name")] {
+            assert_eq!(errors_of(&doc), vec![], "{key}");
+            let error = autosurgeon::hydrate::<_, CaseDoc>(&doc)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("a text holding something other than characters")
+                    && error.contains(key),
+                "{key}: {error}"
+            );
+        }
+        // Within its bound from the index: one embedded value counts as one character.
+        let mut doc = case_doc();
+        let summary = at(&doc, &["summary"]);
+        doc.splice_text(
+            &summary,
+            0,
+            0,
+            &"x".repeat(SUMMARY_MAX_CHARS - doc.length(&summary)),
+        )
+        .unwrap();
+        assert_eq!(errors_of(&doc), vec![]);
+        doc.insert(&summary, 0, ScalarValue::Bytes(vec![0; 1 << 20]))
+            .unwrap();
+        assert_eq!(problem(&doc), "summary: at most 20000 characters");
+    }
+
+    #[test]
+    fn every_side_of_a_conflict_is_checked() {
+        let mut desk = case_doc();
+        let mut tablet = desk.fork();
+        // Concurrent writes of the same key: one value wins, the other stays in the document.
+        let person = at(&desk, &["person"]);
+        desk.put(&person, "phone", "3331234567").unwrap();
+        let person = at(&tablet, &["person"]);
+        let hidden = tablet.put_object(&person, "phone", ObjType::Map).unwrap();
+        tablet
+            .put(&hidden, "health", "Vittima di maltrattamenti")
+            .unwrap();
+        desk.merge(&mut tablet).unwrap();
+        assert_eq!(desk.get_all(&person, "phone").unwrap().len(), 2);
+        assert_eq!(
+            problem(&desk),
+            "person.phone: must be a string (scalar or text), not a map"
+        );
+
+        // Two good values in conflict are fine.
+        let mut desk = case_doc();
+        let mut tablet = desk.fork();
+        let person = at(&desk, &["person"]);
+        desk.put(&person, "phone", "3331234567").unwrap();
+        tablet.put(&person, "phone", "3337654321").unwrap();
+        desk.merge(&mut tablet).unwrap();
+        assert_eq!(errors_of(&desk), vec![]);
+    }
+
+    #[test]
+    fn other_kinds_have_closed_key_sets_too() {
+        let mut doc = written(&notes());
+        let note = at(&doc, &["notes", "0"]);
+        doc.put(&note, "mood", "x").unwrap();
+        assert!(
+            problem(&doc).starts_with("notes[0]: 1 unknown key: only id, author, created_at, text")
+        );
+
+        let mut doc = written(&index());
+        doc.put(
+            at(&doc, &["entries", "1"]),
+            "title",
+            "t".repeat(TITLE_MAX_CHARS + 1).as_str(),
+        )
+        .unwrap();
+        assert_eq!(problem(&doc), "entries[1].title: at most 200 characters");
+
+        let today = Rfc3339Utc::parse("2026-11-30T08:00:00Z").unwrap();
+        let mut doc = written(&DirectoryDoc::with_defaults(&today));
+        doc.put(at(&doc, &["areas", "0"]), "active", "yes").unwrap();
+        assert_eq!(
+            problem(&doc),
+            "areas[0].active: must be a boolean, not a string"
+        );
+    }
+
+    #[test]
+    fn the_list_of_problems_is_capped() {
+        let mut doc = written(&notes());
+        let list = at(&doc, &["notes"]);
+        for i in 0..200 {
+            let note = doc.insert_object(&list, i, ObjType::Map).unwrap();
+            doc.put(&note, "text", 1_i64).unwrap();
+        }
+        let errors = errors_of(&doc);
+        assert_eq!(errors.len(), MAX_REPORTED + 1);
+        assert_eq!(
+            errors[MAX_REPORTED].to_string(),
+            "…: 150 more problems not listed"
+        );
+    }
 }

@@ -4,26 +4,30 @@
 //! Each action is one write with its audit record (reads are audited too: who looked at the user list or
 //! the audit log is itself security-relevant). Guarded rules: the last enabled admin cannot be disabled or
 //! demoted; disabling, a role change and a password reset end the user's sessions at once.
+//!
+//! Four eyes ([`grants`]): a new account, a role change, new areas and a password reset are requests that a
+//! second admin approves before they take effect.
 
+pub mod grants;
+
+use sportello_schema::api::grants::GrantRequested;
 use sportello_schema::api::{
-    AuditPage, CreateUserRequest, CreatedUser, OneTimePassword, SessionInfo, SessionsKilled,
-    UpdateUserRequest, UserAccount,
+    AuditPage, SessionInfo, SessionsKilled, UpdateUserRequest, UserAccount,
 };
 use sportello_schema::catalogue::default_area;
 use sportello_schema::{AreaCode, Role, SessionId, UserId};
 
 use crate::audit::{Action, AuditRecord, Outcome};
 use crate::auth::extract::Actor;
-use crate::auth::password::generate_one_time_password;
 use crate::auth::service::record;
 use crate::clock::{rfc3339, rfc3339_from_unix};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::storage::audit::{self, AuditFilter};
 use crate::storage::sessions::{self, RevokeReason};
-use crate::storage::users::{self, NewUser, UserRow};
+use crate::storage::users::{self, UserRow};
 
-const MAX_DISPLAY_NAME_CHARS: usize = 100;
+const MAX_DISPLAY_NAME_CHARS: usize = sportello_schema::api::contract::DISPLAY_NAME_MAX_CHARS;
 pub const MAX_AUDIT_PAGE: u32 = 500;
 
 pub fn account_view(user: &UserRow, now: i64) -> UserAccount {
@@ -45,7 +49,7 @@ pub fn account_view(user: &UserRow, now: i64) -> UserAccount {
     }
 }
 
-fn clean_display_name(raw: &str) -> ApiResult<String> {
+pub(crate) fn clean_display_name(raw: &str) -> ApiResult<String> {
     crate::input::label(raw, "display_name", MAX_DISPLAY_NAME_CHARS)
 }
 
@@ -64,6 +68,15 @@ pub fn check_areas(role: Role, areas: &[AreaCode]) -> ApiResult<Vec<AreaCode>> {
             "a social worker needs at least one area".into(),
         ));
     }
+    check_area_codes(areas)?;
+    let mut areas = areas.to_vec();
+    areas.sort();
+    areas.dedup();
+    Ok(areas)
+}
+
+/// Every area must be in the catalogue, with staff behind it.
+fn check_area_codes(areas: &[AreaCode]) -> ApiResult<()> {
     for area in areas {
         match default_area(area) {
             Some(entry) if entry.has_staff => {}
@@ -75,10 +88,7 @@ pub fn check_areas(role: Role, areas: &[AreaCode]) -> ApiResult<Vec<AreaCode>> {
             None => return Err(ApiError::Validation(format!("unknown area {area}"))),
         }
     }
-    let mut areas = areas.to_vec();
-    areas.sort();
-    areas.dedup();
-    Ok(areas)
+    Ok(())
 }
 
 /// Records an admin action that was refused (bad input, unknown id, a guarded rule) as a `failure` row,
@@ -152,58 +162,19 @@ pub async fn get_user(
     Ok(account_view(&user, now))
 }
 
-pub async fn create_user(
-    state: &AppState,
-    actor: &Actor,
-    request: CreateUserRequest,
-    request_id: Option<String>,
-) -> ApiResult<CreatedUser> {
-    let display_name = clean_display_name(
-        request
-            .display_name
-            .as_deref()
-            .unwrap_or(request.username.as_str()),
-    )?;
-    let areas = check_areas(request.role, &request.areas)?;
-    let one_time_password = generate_one_time_password();
-    let password_hash = state.hasher.hash(one_time_password.clone()).await?;
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
-    let new_user = NewUser {
-        id: UserId::new_random(),
-        username: request.username,
-        display_name,
-        role: request.role,
-        areas,
-        password_hash,
-        must_change_password: true,
-    };
-    let audit_actor = actor.audit_actor();
-    let created = state
-        .storage
-        .write(move |conn| {
-            let inserted = users::insert(conn, &new_user, now)?;
-            let (outcome, target) = if inserted {
-                (Outcome::Success, Some(new_user.id.to_string()))
-            } else {
-                (Outcome::Failure, None)
-            };
-            let mut entry = AuditRecord::new(audit_actor, Action::UserCreate, outcome)
-                .request(request_id.as_deref());
-            entry.target = target;
-            audit::append(conn, &entry, &at)?;
-            if inserted {
-                users::find_by_id(conn, new_user.id)
-            } else {
-                Ok(None)
-            }
-        })
-        .await?;
-    let user = created.ok_or(ApiError::UsernameTaken)?;
-    Ok(CreatedUser {
-        user: account_view(&user, now),
-        one_time_password,
-    })
+/// What a `PATCH` did: applied at once, or (a new role, new areas) waiting for a second admin — the rest of
+/// the patch (display name, disabling) is applied at once either way.
+#[derive(Debug)]
+pub enum Updated {
+    Applied(UserAccount),
+    Requested(GrantRequested),
+}
+
+pub(crate) fn last_admin() -> ApiError {
+    ApiError::Conflict(
+        "last_admin",
+        "the last enabled admin cannot be disabled or given another role".into(),
+    )
 }
 
 pub async fn update_user(
@@ -212,7 +183,7 @@ pub async fn update_user(
     id: UserId,
     patch: UpdateUserRequest,
     request_id: Option<String>,
-) -> ApiResult<UserAccount> {
+) -> ApiResult<Updated> {
     if patch.display_name.is_none()
         && patch.role.is_none()
         && patch.areas.is_none()
@@ -225,10 +196,16 @@ pub async fn update_user(
         .as_deref()
         .map(clean_display_name)
         .transpose()?;
+    if let Some(areas) = &patch.areas {
+        check_area_codes(areas)?;
+    }
+    // With role and areas both given, whether they fit is a rule of the body (422); with one of them
+    // missing, the account's current role or areas decide, and a misfit is a conflict with its state.
+    let body_states_both = patch.role.is_some() && patch.areas.is_some();
     let now = state.now();
     let at = rfc3339(state.clock.now());
-    let audit_actor = actor.audit_actor();
-    let updated = state
+    let (audit_actor, requester) = (actor.audit_actor(), actor.user_id);
+    let (updated, grant) = state
         .storage
         .write(move |conn| {
             let Some(user) = users::find_by_id(conn, id)? else {
@@ -245,6 +222,9 @@ pub async fn update_user(
             };
             let areas = match check_areas(role, &areas) {
                 Ok(areas) => areas,
+                Err(ApiError::Validation(message)) if !body_states_both => {
+                    return Ok(Err(ApiError::Conflict("areas_conflict", message)));
+                }
                 Err(error) => return Ok(Err(error)),
             };
             let stays_admin = role == Role::Admin && !disabled;
@@ -253,16 +233,43 @@ pub async fn update_user(
                 && !stays_admin
                 && users::count_enabled_admins_except(conn, id)? == 0
             {
-                return Ok(Err(ApiError::Conflict(
-                    "last_admin",
-                    "the last enabled admin cannot be disabled or given another role".into(),
-                )));
+                return Ok(Err(last_admin()));
             }
+            // A new role or new areas wait for a second admin; checked first, so that a refused request
+            // leaves the rest of the patch unapplied too.
+            let grant = if grants::is_grant(&user, role, &areas) {
+                let context = (now, at.as_str(), request_id.as_deref());
+                match grants::request_access_change(
+                    conn,
+                    &audit_actor,
+                    requester,
+                    &user,
+                    role,
+                    areas,
+                    context,
+                )? {
+                    Ok(grant) => Some(grant),
+                    Err(refused) => return Ok(Err(refused)),
+                }
+            } else {
+                users::replace_areas(conn, id, &areas)?;
+                None
+            };
+            let role = if grant.is_some() { user.role } else { role };
             let display_name = display_name.unwrap_or_else(|| user.display_name.clone());
-            users::update_profile(conn, id, &display_name, role, disabled, now)?;
-            users::replace_areas(conn, id, &areas)?;
+            let changed = display_name != user.display_name
+                || disabled != user.disabled
+                || role != user.role
+                || grant.is_none();
+            if changed {
+                users::update_profile(conn, id, &display_name, role, disabled, now)?;
+            }
 
-            let mut actions = vec![Action::UserUpdate];
+            let mut actions = if changed {
+                vec![Action::UserUpdate]
+            } else {
+                Vec::new()
+            };
             let mut end_sessions = None;
             if disabled && !user.disabled {
                 actions.push(Action::UserDisable);
@@ -282,45 +289,22 @@ pub async fn update_user(
                     .request(request_id.as_deref());
                 audit::append(conn, &entry, &at)?;
             }
-            Ok(users::find_by_id(conn, id)?.ok_or(ApiError::NotFound))
+            let updated = users::find_by_id(conn, id)?.ok_or(ApiError::NotFound);
+            Ok(updated.map(|updated| (updated, grant)))
         })
         .await??;
     // Sessions may have ended (disabled, new role) and areas may have changed: reconnect with the truth.
-    state.sync.hub.close_user(id, "account changed");
-    Ok(account_view(&updated, now))
-}
-
-pub async fn reset_password(
-    state: &AppState,
-    actor: &Actor,
-    id: UserId,
-    request_id: Option<String>,
-) -> ApiResult<OneTimePassword> {
-    let one_time_password = generate_one_time_password();
-    let password_hash = state.hasher.hash(one_time_password.clone()).await?;
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
-    let audit_actor = actor.audit_actor();
-    let found = state
-        .storage
-        .write(move |conn| {
-            if users::find_by_id(conn, id)?.is_none() {
-                return Ok(false);
-            }
-            users::set_password(conn, id, &password_hash, true, now)?;
-            sessions::revoke_all_for_user(conn, id, RevokeReason::PasswordReset, now)?;
-            let entry = AuditRecord::new(audit_actor, Action::PasswordReset, Outcome::Success)
-                .target(id)
-                .request(request_id.as_deref());
-            audit::append(conn, &entry, &at)?;
-            Ok(true)
-        })
-        .await?;
-    if !found {
-        return Err(ApiError::NotFound);
+    // A mere request changes no access: the user's tablets stay connected.
+    if grant.is_none() || updated.disabled {
+        state.sync.hub.close_user(id, "account changed");
     }
-    state.sync.hub.close_user(id, "session ended");
-    Ok(OneTimePassword { one_time_password })
+    Ok(match grant {
+        Some(grant) => Updated::Requested(GrantRequested {
+            grant: grants::grant_view(&grant, now),
+            one_time_password_part: None,
+        }),
+        None => Updated::Applied(account_view(&updated, now)),
+    })
 }
 
 pub async fn end_user_sessions(

@@ -7,8 +7,11 @@
 //! - Rows are append-only (triggers refuse UPDATE and DELETE) and hash-chained ([`chain`]); `sportello audit
 //!   verify` recomputes the chain and names the first row that was altered or removed.
 //! - `target` holds ids and codes (a user id, a route pattern), never names, fiscal codes or content.
+//! - Refusals go through [`denials`], which writes the first of each actor's window and counts the rest, so
+//!   nobody can flood the log by being refused.
 
 pub mod chain;
+pub mod denials;
 
 use sportello_schema::queue::DeviceKind;
 use sportello_schema::{DeviceId, DeviceSessionId, Role, SessionId, UserId};
@@ -53,10 +56,14 @@ pub enum Action {
     QueueLineUpdate,
     QueueScheduleUpdate,
     QueueStatsRead,
+    GrantRequest,
+    GrantApprove,
+    GrantReject,
+    GrantList,
 }
 
 impl Action {
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 41] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -94,6 +101,10 @@ impl Action {
         Action::QueueLineUpdate,
         Action::QueueScheduleUpdate,
         Action::QueueStatsRead,
+        Action::GrantRequest,
+        Action::GrantApprove,
+        Action::GrantReject,
+        Action::GrantList,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -136,6 +147,11 @@ impl Action {
             Action::QueueLineUpdate => "admin.queue_line_update",
             Action::QueueScheduleUpdate => "admin.queue_schedule_update",
             Action::QueueStatsRead => "queue.stats_read",
+            // Four eyes: the target is the grant id; the change an approval applies has its own row too.
+            Action::GrantRequest => "admin.grant_request",
+            Action::GrantApprove => "admin.grant_approve",
+            Action::GrantReject => "admin.grant_reject",
+            Action::GrantList => "admin.grant_list",
         }
     }
 }

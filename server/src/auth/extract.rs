@@ -8,7 +8,8 @@
 //! | [`AdminUser`]    | an active `admin`                                             |
 //! | [`Staff`]        | an active `operator` or `social_worker` (case readers)        |
 //!
-//! Role refusals are audited (`access.denied`, target = the route pattern).
+//! Role refusals are audited (`access.denied`, target = the route pattern) through
+//! [`crate::audit::denials`]: repeats are counted, and an actor refused too often gets `429`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,6 +19,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use sportello_schema::{AreaCode, Role, SessionId, UserId, Username};
 
+use crate::audit::denials::Limit;
 use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -122,8 +124,16 @@ async fn require_role(request: HttpRequest, allowed: fn(Role) -> bool) -> ApiRes
     let record = AuditRecord::new(actor.audit_actor(), Action::AccessDenied, Outcome::Denied)
         .target(route)
         .request(RequestId::of(&request).as_deref());
-    crate::auth::service::record(&state, record).await?;
-    Err(ApiError::Forbidden)
+    Err(refused(&state, record).await?)
+}
+
+/// Audits a refusal through [`crate::audit::denials`] and picks the answer: `403 forbidden`, or
+/// `429 too_many_denials` once the actor has been refused too often within the window.
+pub async fn refused(state: &AppState, record: AuditRecord) -> ApiResult<ApiError> {
+    Ok(match crate::audit::denials::record(state, record).await? {
+        Limit::Within => ApiError::Forbidden,
+        Limit::Exceeded { retry_after } => ApiError::TooManyDenials { retry_after },
+    })
 }
 
 impl FromRequest for Authenticated {

@@ -370,21 +370,38 @@ pub fn check_policy(password: &str, user_inputs: &[&str]) -> Result<(), String> 
     Ok(())
 }
 
-/// A random password for first start and admin resets: 24 characters from an alphabet without look-alikes
-/// (about 120 bits), grouped in fours for reading aloud.
+/// A random password for first start: 24 characters from an alphabet without look-alikes (about 120 bits),
+/// grouped in fours for reading aloud.
 pub fn generate_one_time_password() -> Secret {
+    Secret::new(random_groups::<24>())
+}
+
+/// One of the two parts of a one-time password made under four eyes (a new account, a reset; see
+/// `admin::grants`): 12 characters (about 69 bits) grouped in fours. The requester gets one part, the
+/// approver the other, and the password is `<requester's part>-<approver's part>`: the same form and
+/// strength as [`generate_one_time_password`], yet neither admin alone knows it.
+pub fn generate_one_time_password_part() -> Secret {
+    Secret::new(random_groups::<12>())
+}
+
+/// The one-time password made of the requester's and the approver's parts.
+pub fn join_one_time_password_parts(requester: &str, approver: &str) -> Secret {
+    Secret::new(format!("{requester}-{approver}"))
+}
+
+fn random_groups<const N: usize>() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 24];
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    let mut password = String::with_capacity(29);
+    let mut password = String::with_capacity(N + N / 4);
     for (index, byte) in bytes.iter().enumerate() {
         if index > 0 && index % 4 == 0 {
             password.push('-');
         }
-        // 256 % 54 != 0 leaves a slight bias, negligible at 24 characters.
+        // 256 % 54 != 0 leaves a slight bias, negligible at these lengths.
         password.push(ALPHABET[usize::from(*byte) % ALPHABET.len()] as char);
     }
-    Secret::new(password)
+    password
 }
 
 #[cfg(test)]
@@ -507,5 +524,19 @@ mod tests {
         assert_ne!(a.expose(), b.expose());
         assert_eq!(a.expose().len(), 29);
         check_policy(a.expose(), &["admin"]).unwrap();
+    }
+
+    #[test]
+    fn two_parts_make_a_one_time_password_of_the_same_form() {
+        let (first, second) = (
+            generate_one_time_password_part(),
+            generate_one_time_password_part(),
+        );
+        assert_eq!(first.expose().len(), 14);
+        assert_ne!(first.expose(), second.expose());
+        let whole = join_one_time_password_parts(first.expose(), second.expose());
+        assert_eq!(whole.expose().len(), 29);
+        assert_eq!(whole.expose().matches('-').count(), 5);
+        check_policy(whole.expose(), &["admin"]).unwrap();
     }
 }

@@ -40,16 +40,11 @@ impl AuthRateLimiter {
     }
 
     fn client_ip(&self, request: &ServiceRequest) -> Option<IpAddr> {
-        // The last hop is the one our own proxy appended; anything left of it was written by the client
-        // and can be forged, so only the last entry is trusted.
-        if self.trust_forwarded_for
-            && let Some(forwarded) = request.headers().get("x-forwarded-for")
-            && let Some(last) = forwarded.to_str().ok().and_then(|v| v.rsplit(',').next())
-            && let Ok(ip) = last.trim().parse()
-        {
-            return Some(ip);
-        }
-        request.peer_addr().map(|addr| addr.ip())
+        client_ip(
+            request.headers(),
+            request.peer_addr(),
+            self.trust_forwarded_for,
+        )
     }
 
     /// Forgets clients whose quota has fully recovered.
@@ -57,4 +52,22 @@ impl AuthRateLimiter {
         self.limiter.retain_recent();
         self.limiter.shrink_to_fit();
     }
+}
+
+/// The client's address: the socket's peer, or behind a trusted reverse proxy the last `X-Forwarded-For`
+/// hop. The last hop is the one our own proxy appended; anything left of it was written by the client and
+/// can be forged, so only the last entry is trusted.
+pub fn client_ip(
+    headers: &actix_web::http::header::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
+    if trust_forwarded_for
+        && let Some(forwarded) = headers.get("x-forwarded-for")
+        && let Some(last) = forwarded.to_str().ok().and_then(|v| v.rsplit(',').next())
+        && let Ok(ip) = last.trim().parse()
+    {
+        return Some(ip);
+    }
+    peer.map(|addr| addr.ip())
 }

@@ -18,7 +18,7 @@ use crate::storage::sessions::{self, RevokeReason, SessionRow};
 use crate::storage::users::{self, FailureState, UserRow};
 use crate::storage::{StorageResult, audit};
 
-const MAX_DEVICE_NAME_CHARS: usize = 64;
+const MAX_DEVICE_NAME_CHARS: usize = sportello_schema::api::contract::SESSION_LABEL_MAX_CHARS;
 
 /// Writes one audit record on its own (for events with no other change, such as a refused request).
 pub async fn record(state: &AppState, record: AuditRecord) -> ApiResult<()> {

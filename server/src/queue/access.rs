@@ -160,8 +160,7 @@ async fn admit(
     )
     .target(route)
     .request(RequestId::of(&request).as_deref());
-    crate::auth::service::record(&state, record).await?;
-    Err(ApiError::Forbidden)
+    Err(crate::auth::extract::refused(&state, record).await?)
 }
 
 type ExtractFuture<T> = Pin<Box<dyn Future<Output = ApiResult<T>>>>;

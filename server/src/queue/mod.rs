@@ -61,8 +61,8 @@ const CLOCK_SKEW_S: i64 = 300;
 const DEFAULT_HANDLING_S: f64 = 8.0 * 60.0;
 /// A desk counts as working a line if it called from it this recently.
 const ACTIVE_DESK_WINDOW_S: i64 = 60 * 60;
-const MAX_DESK_CHARS: usize = 32;
-const MAX_LINE_NAME_CHARS: usize = 60;
+const MAX_DESK_CHARS: usize = sportello_schema::api::contract::DESK_MAX_CHARS;
+const MAX_LINE_NAME_CHARS: usize = sportello_schema::api::contract::LINE_NAME_MAX_CHARS;
 const MAX_LIST: u32 = 2_000;
 const BOARD_CALLS: u32 = 10;
 /// Tickets shown as being called now: one per desk, and a desk count beyond this is unlikely.
@@ -359,10 +359,17 @@ fn check_client_op_id(raw: &str, field: &str) -> ApiResult<()> {
     }
 }
 
+/// A line the request names does not exist. A state of the queue, not a malformed request: `404` with
+/// its own code (as `unknown_lease`), since whether a well-formed code names a line changes with the
+/// admins' settings.
+fn unknown_line(code: LineCode) -> ApiError {
+    ApiError::Missing("unknown_line", format!("there is no line {code}"))
+}
+
 /// The line a ticket may be issued on or moved to: it must exist and be active.
 fn usable_line(conn: &Connection, code: LineCode) -> StorageResult<ApiResult<ServiceLine>> {
     Ok(match store::line(conn, code)? {
-        None => Err(ApiError::Validation(format!("there is no line {code}"))),
+        None => Err(unknown_line(code)),
         Some(line) if !line.active => Err(ApiError::Conflict(
             "line_inactive",
             format!("line {code} is not in service"),
@@ -493,9 +500,7 @@ pub async fn call_next(
                 .iter()
                 .find(|code| !configured.iter().any(|line| line.code == **code))
             {
-                return Ok(Err(ApiError::Validation(format!(
-                    "there is no line {unknown}"
-                ))));
+                return Ok(Err(unknown_line(*unknown)));
             }
             chosen
         };
@@ -585,9 +590,10 @@ pub async fn act(
                     return Ok(Err(ApiError::Validation("a transfer needs a line".into())));
                 };
                 if to == ticket.line {
-                    return Ok(Err(ApiError::Validation(format!(
-                        "the ticket is already on line {to}"
-                    ))));
+                    return Ok(Err(ApiError::Conflict(
+                        "same_line",
+                        format!("the ticket is already on line {to}"),
+                    )));
                 }
                 if let Err(error) = usable_line(conn, to)? {
                     return Ok(Err(error));
@@ -886,13 +892,8 @@ pub async fn import(
                 ))
             })?
             .as_second();
-        if parsed.iter().any(|(_, other, _)| {
-            other.number == offline.number || other.client_op_id == offline.client_op_id
-        }) {
-            return Err(ApiError::Validation(format!(
-                "tickets[{index}] repeats a number or client_op_id of this request"
-            )));
-        }
+        // A number or client_op_id repeated within the request meets the checks below like one imported
+        // earlier: the same pair again is that ticket, anything else a conflict.
         parsed.push((index, offline, issued_at));
     }
     let moment = Moment::of(state);
@@ -926,10 +927,13 @@ pub async fn import(
             if number.line() != lease.line
                 || !(lease.first..=lease.last).contains(&number.sequence())
             {
-                return Ok(Err(ApiError::Validation(format!(
-                    "tickets[{index}]: {number} is outside the lease {}{:03}–{}{:03}",
-                    lease.line, lease.first, lease.line, lease.last
-                ))));
+                return Ok(Err(ApiError::Conflict(
+                    "outside_lease",
+                    format!(
+                        "tickets[{index}]: {number} is outside the lease {}{:03}–{}{:03}",
+                        lease.line, lease.first, lease.line, lease.last
+                    ),
+                )));
             }
             // No offline ticket can predate its lease: an earlier time would jump the queue.
             let earliest = lease.created_at - CLOCK_SKEW_S;
@@ -937,10 +941,13 @@ pub async fn import(
                 || *issued_at > moment.now + CLOCK_SKEW_S
                 || *issued_at < earliest
             {
-                return Ok(Err(ApiError::Validation(format!(
-                    "tickets[{index}].issued_at must lie between the lease ({}) and now",
-                    rfc3339_from_unix(lease.created_at)
-                ))));
+                return Ok(Err(ApiError::Conflict(
+                    "outside_lease",
+                    format!(
+                        "tickets[{index}].issued_at must lie between the lease ({}) and now",
+                        rfc3339_from_unix(lease.created_at)
+                    ),
+                )));
             }
             let by_number = store::ticket_by_number(conn, &lease.day, number)?;
             let by_op = store::ticket_by_op(conn, &issuer, &offline.client_op_id)?;

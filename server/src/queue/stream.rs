@@ -7,83 +7,41 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use actix_web::web::Bytes;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::access::Principal;
 use super::events::{Catchup, EventHub, Frame, frames_from_storage};
 use crate::error::{ApiError, ApiResult};
+use crate::slots::{Refused, Slot, Slots};
 use crate::state::AppState;
 
 /// The event streams open at once: at most `total`, and at most `per_caller` for one user or device (so one
 /// misbehaving display cannot take every slot).
 #[derive(Debug, Clone)]
 pub struct StreamSlots {
-    total: Arc<Semaphore>,
+    slots: Slots,
     per_caller: usize,
-    by_caller: Arc<Mutex<HashMap<String, usize>>>,
-}
-
-/// One open stream's slot, given back when the stream ends (its body is dropped).
-#[derive(Debug)]
-pub struct StreamSlot {
-    _permit: OwnedSemaphorePermit,
-    caller: String,
-    by_caller: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 impl StreamSlots {
     pub fn new(total: usize, per_caller: usize) -> Self {
         Self {
-            total: Arc::new(Semaphore::new(total)),
+            slots: Slots::new(total),
             per_caller: per_caller.max(1),
-            by_caller: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
     /// A slot for `principal`: `429 too_many_streams` past its own quota, `503 busy` when all are taken.
-    pub fn take(&self, principal: &Principal) -> ApiResult<StreamSlot> {
-        let caller = principal.id();
-        let mut counts = self
-            .by_caller
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let open = counts.get(&caller).copied().unwrap_or(0);
-        if open >= self.per_caller {
-            return Err(ApiError::Quota(
-                "too_many_streams",
-                format!("this caller has {open} event streams open already: close one first"),
-            ));
-        }
-        let permit = self
-            .total
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| ApiError::Busy)?;
-        counts.insert(caller.clone(), open + 1);
-        Ok(StreamSlot {
-            _permit: permit,
-            caller,
-            by_caller: self.by_caller.clone(),
-        })
-    }
-}
-
-impl Drop for StreamSlot {
-    fn drop(&mut self) {
-        let mut counts = self
-            .by_caller
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(open) = counts.get_mut(&self.caller) {
-            *open -= 1;
-            if *open == 0 {
-                counts.remove(&self.caller);
-            }
-        }
+    pub fn take(&self, principal: &Principal) -> ApiResult<Slot> {
+        self.slots
+            .take(&[(principal.id(), self.per_caller)])
+            .map_err(|refused| match refused {
+                Refused::Quota { open, .. } => ApiError::Quota(
+                    "too_many_streams",
+                    format!("this caller has {open} event streams open already: close one first"),
+                ),
+                Refused::Full => ApiError::Busy,
+            })
     }
 }
 
@@ -98,7 +56,7 @@ pub struct EventStream {
     pending: VecDeque<Frame>,
     next_check: Instant,
     keepalive: Duration,
-    _slot: StreamSlot,
+    _slot: Slot,
 }
 
 impl std::fmt::Debug for EventStream {
@@ -118,7 +76,7 @@ impl EventStream {
         principal: Principal,
         resume: Option<i64>,
         stored_latest: Option<i64>,
-        slot: StreamSlot,
+        slot: Slot,
     ) -> Self {
         let hub = state.queue.hub.clone();
         let keepalive = state.settings.event_stream_keepalive;

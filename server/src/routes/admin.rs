@@ -2,9 +2,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
+use sportello_schema::api::contract::whole;
+use sportello_schema::api::grants::GrantRequested;
 use sportello_schema::api::{
-    AuditPage, CreateUserRequest, CreatedUser, ErrorBody, OneTimePassword, SessionInfo,
-    SessionsKilled, UpdateUserRequest, UserAccount,
+    AuditPage, CreateUserRequest, ErrorBody, SessionInfo, SessionsKilled, UpdateUserRequest,
+    UserAccount,
 };
 use sportello_schema::{SessionId, UserId};
 
@@ -40,10 +42,10 @@ pub async fn list_users(
     security(("bearer" = [])),
     request_body = CreateUserRequest,
     responses(
-        (status = 201, description = "Created; the one-time password is shown only here", body = CreatedUser),
+        (status = 202, description = "Requested: the account is created when a second admin approves (`POST /api/v1/admin/grants/{id}/approve`). The first part of its one-time password is shown only here", body = GrantRequested),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, description = "`username_taken`", body = ErrorBody),
+        (status = 409, description = "`username_taken` (by an account or a pending request), `approver_needed` (no other enabled admin)", body = ErrorBody),
         (status = 422, description = "`validation_failed` (areas, display name)", body = ErrorBody),
     )
 )]
@@ -55,17 +57,18 @@ pub async fn create_user(
     body: web::Json<CreateUserRequest>,
 ) -> ApiResult<HttpResponse> {
     let request_id = RequestId::of(&request);
-    let created = admin::create_user(&state, &actor, body.into_inner(), request_id.clone()).await;
-    let created = admin::audit_refusal(
+    let requested =
+        admin::grants::request_create(&state, &actor, body.into_inner(), request_id.clone()).await;
+    let requested = admin::audit_refusal(
         &state,
         &actor,
         Action::UserCreate,
         None,
         request_id,
-        created,
+        requested,
     )
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(HttpResponse::Accepted().json(requested))
 }
 
 #[utoipa::path(
@@ -104,10 +107,12 @@ pub async fn show_user(
     params(("id" = String, Path, description = "User id")),
     request_body = UpdateUserRequest,
     responses(
-        (status = 200, body = UserAccount),
+        (status = 200, description = "Applied (no new role, no new area)", body = UserAccount),
+        (status = 202, description = "A new role or new areas wait for a second admin's approval; the rest of the patch (display name, disabling) is applied at once", body = GrantRequested),
+        (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "`last_admin`", body = ErrorBody),
-        (status = 422, body = ErrorBody),
+        (status = 409, description = "`last_admin`; `grant_pending` (a change of role or areas already waits); `approver_needed`; `areas_conflict`: areas that do not fit the account's role", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a display name over 100 characters or with control characters, an empty change, areas that do not fit the role given with them", body = ErrorBody),
     )
 )]
 #[patch("/users/{id}")]
@@ -119,17 +124,21 @@ pub async fn update_user(
     body: web::Json<UpdateUserRequest>,
 ) -> ApiResult<HttpResponse> {
     let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let user = admin::update_user(&state, &actor, id, body.into_inner(), request_id.clone()).await;
-    let user = admin::audit_refusal(
+    let updated =
+        admin::update_user(&state, &actor, id, body.into_inner(), request_id.clone()).await;
+    let updated = admin::audit_refusal(
         &state,
         &actor,
         Action::UserUpdate,
         Some(id.to_string()),
         request_id,
-        user,
+        updated,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(user))
+    Ok(match updated {
+        admin::Updated::Applied(user) => HttpResponse::Ok().json(user),
+        admin::Updated::Requested(requested) => HttpResponse::Accepted().json(requested),
+    })
 }
 
 #[utoipa::path(
@@ -137,8 +146,9 @@ pub async fn update_user(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     responses(
-        (status = 200, description = "A one-time password; the user must change it at next login", body = OneTimePassword),
+        (status = 202, description = "Requested: the reset takes effect when a second admin approves it (the old password works until then). The first part of the one-time password is shown only here", body = GrantRequested),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`grant_pending` (a reset already waits), `approver_needed` (no admin other than the caller and the account)", body = ErrorBody),
     )
 )]
 #[post("/users/{id}/reset-password")]
@@ -149,17 +159,17 @@ pub async fn reset_password(
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
     let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let password = admin::reset_password(&state, &actor, id, request_id.clone()).await;
-    let password = admin::audit_refusal(
+    let requested = admin::grants::request_reset(&state, &actor, id, request_id.clone()).await;
+    let requested = admin::audit_refusal(
         &state,
         &actor,
         Action::PasswordReset,
         Some(id.to_string()),
         request_id,
-        password,
+        requested,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(password))
+    Ok(HttpResponse::Accepted().json(requested))
 }
 
 #[utoipa::path(
@@ -260,16 +270,41 @@ pub struct AuditQuery {
     pub action: Option<String>,
     /// Only rows about this target id.
     pub target: Option<String>,
-    /// `success`, `failure` or `denied`.
-    pub outcome: Option<String>,
+    /// Only rows with this outcome.
+    #[param(inline)]
+    pub outcome: Option<AuditOutcome>,
     /// From this time (inclusive), RFC 3339.
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// Up to this time (exclusive), RFC 3339.
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// Rows older than this `seq` (the previous page's `next_before`).
+    #[serde(default, deserialize_with = "whole::optional_in_query")]
     pub before: Option<i64>,
-    /// Page size, 1 to 500 (default 100).
+    /// Page size (default 100): 0 is taken as 1, anything over 500 as 500.
+    #[param(minimum = 0, maximum = 4_294_967_295_i64)]
+    #[serde(default, deserialize_with = "whole::optional_in_query")]
     pub limit: Option<u32>,
+}
+
+/// The outcomes an audit row can have.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditOutcome {
+    Success,
+    Failure,
+    Denied,
+}
+
+impl AuditOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Success => "success",
+            AuditOutcome::Failure => "failure",
+            AuditOutcome::Denied => "denied",
+        }
+    }
 }
 
 fn normalise_time(raw: Option<String>, name: &str) -> ApiResult<Option<String>> {
@@ -299,18 +334,11 @@ pub async fn read_audit(
     query: web::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    if let Some(outcome) = &query.outcome
-        && !["success", "failure", "denied"].contains(&outcome.as_str())
-    {
-        return Err(ApiError::InvalidRequest(
-            "outcome must be success, failure or denied".into(),
-        ));
-    }
     let filter = AuditFilter {
         actor_id: query.actor_id.map(|id| id.to_string()),
         action: query.action,
         target: query.target,
-        outcome: query.outcome,
+        outcome: query.outcome.map(|outcome| outcome.as_str().to_owned()),
         from: normalise_time(query.from, "from")?,
         to: normalise_time(query.to, "to")?,
         before: query.before,

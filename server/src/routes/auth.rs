@@ -16,6 +16,7 @@ use crate::telemetry::RequestId;
         (status = 200, description = "Logged in: a new session", body = SessionTokens),
         (status = 401, description = "`invalid_credentials`", body = ErrorBody),
         (status = 403, description = "`account_disabled`", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: `device_name` over 64 characters or with control characters", body = ErrorBody),
         (status = 429, description = "`account_locked` or `rate_limited`, with Retry-After", body = ErrorBody),
         (status = 503, description = "`busy`: too many logins in progress", body = ErrorBody),
     )

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod devices;
+pub mod grants;
 pub mod health;
 pub mod me;
 pub mod metrics;
@@ -15,6 +16,9 @@ pub mod sync;
 
 use actix_web::middleware::from_fn;
 use utoipa_actix_web::{UtoipaApp, scope};
+
+/// The scope of login, refresh, logout and the device token, rate-limited per address.
+pub const AUTH_SCOPE: &str = "/api/v1/auth";
 
 /// Mounts every route of the API on `app`.
 pub fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
@@ -31,7 +35,7 @@ where
         .service(sync::connect)
         .service(queue::status_page)
         .service(
-            scope::scope("/api/v1/auth")
+            scope::scope(AUTH_SCOPE)
                 .wrap(from_fn(rate_limit_auth))
                 .service(auth::login)
                 .service(auth::refresh)
@@ -73,6 +77,9 @@ where
                 .service(admin::end_user_sessions)
                 .service(admin::list_sessions)
                 .service(admin::end_session)
+                .service(grants::list)
+                .service(grants::approve)
+                .service(grants::reject)
                 .service(admin::read_audit)
                 .service(devices::enrol)
                 .service(devices::list)

@@ -61,8 +61,9 @@ fn ticket_id(raw: &str) -> ApiResult<TicketId> {
         (status = 200, description = "A retry of the same `client_op_id`: the ticket issued the first time", body = IssuedTicket),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "Not a totem or an operator", body = ErrorBody),
+        (status = 404, description = "`unknown_line`: no such line", body = ErrorBody),
         (status = 409, description = "`desk_closed` (totem, outside opening hours), `line_inactive`, `line_full`, `client_op_id_reused`", body = ErrorBody),
-        (status = 422, description = "`validation_failed` (unknown line, malformed client_op_id)", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a malformed `client_op_id`", body = ErrorBody),
     )
 )]
 #[post("/tickets")]
@@ -95,8 +96,8 @@ pub async fn issue(
     responses(
         (status = 200, description = "The ticket now called to this desk", body = Ticket),
         (status = 401, body = ErrorBody), (status = 403, description = "Not an operator", body = ErrorBody),
-        (status = 404, description = "`queue_empty`: nobody waiting on these lines", body = ErrorBody),
-        (status = 422, description = "`validation_failed` (desk, unknown line)", body = ErrorBody),
+        (status = 404, description = "`queue_empty`: nobody waiting on these lines; `unknown_line`: no such line", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a blank, overlong or unprintable desk, more than 26 lines", body = ErrorBody),
     )
 )]
 #[post("/call-next")]
@@ -187,9 +188,8 @@ mod moves {
     responses(
         (status = 200, description = "Waiting on the new line, with its number and original issue time", body = Ticket),
         (status = 401, body = ErrorBody), (status = 403, description = "Not an operator", body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "`invalid_transition`, `line_inactive`", body = ErrorBody),
-        (status = 422, description = "`validation_failed` (unknown line, same line)", body = ErrorBody),
+        (status = 404, description = "`not_found` (no such ticket), `unknown_line` (no such line)", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`, `line_inactive`, `same_line` (already on that line)", body = ErrorBody),
     )
 )]
 #[post("/tickets/{id}/transfer")]
@@ -217,10 +217,10 @@ pub async fn transfer_ticket(
 #[serde(deny_unknown_fields)]
 pub struct TicketFilter {
     /// One line's tickets only.
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     line: Option<LineCode>,
     /// One status only (`waiting`, `called`, …).
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     status: Option<TicketStatus>,
 }
 
@@ -295,8 +295,13 @@ pub async fn board(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// Resume after this event (when the client cannot send the `Last-Event-ID` header).
+    #[serde(
+        default,
+        deserialize_with = "sportello_schema::api::contract::whole::optional_in_query"
+    )]
     last_event_id: Option<i64>,
     /// The access token, for `EventSource`, which cannot set headers. Never logged.
     #[allow(dead_code)]
@@ -360,8 +365,9 @@ pub async fn events(
     responses(
         (status = 201, description = "A block of today's numbers for this totem", body = Lease),
         (status = 401, body = ErrorBody), (status = 403, description = "Not a totem", body = ErrorBody),
+        (status = 404, description = "`unknown_line`: no such line", body = ErrorBody),
         (status = 409, description = "`line_full`, `line_inactive`", body = ErrorBody),
-        (status = 422, description = "`validation_failed` (size, unknown line)", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a size outside 1–100", body = ErrorBody),
     )
 )]
 #[post("/leases")]
@@ -382,8 +388,8 @@ pub async fn lease(
         (status = 200, description = "All imported (or already imported by an earlier try)", body = ImportResult),
         (status = 401, body = ErrorBody), (status = 403, description = "Not a totem", body = ErrorBody),
         (status = 404, description = "`unknown_lease`: unknown, or another device's", body = ErrorBody),
-        (status = 409, description = "`lease_expired` (another day), `number_taken`, `client_op_id_reused`", body = ErrorBody),
-        (status = 422, description = "`validation_failed`: a number outside the lease, a time not of the lease's day; nothing is imported", body = ErrorBody),
+        (status = 409, description = "`lease_expired` (another day), `outside_lease` (a number outside the lease, or a time between the lease and now it cannot be), `number_taken`, `client_op_id_reused` (also within the request); nothing is imported", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: no tickets or more than 100, a malformed `client_op_id` or `issued_at`; nothing is imported", body = ErrorBody),
     )
 )]
 #[post("/tickets/import")]
@@ -417,11 +423,15 @@ pub enum StatsFormat {
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// First day, `YYYY-MM-DD` (default: today).
+    #[param(format = Date)]
     from: Option<String>,
-    /// Last day, inclusive (default: today); the period spans at most 366 days, both ends included.
+    /// Last day, inclusive (default: today); not before `from`, and the period spans at most 366 days,
+    /// both ends included (else `400 invalid_request`).
+    #[param(format = Date)]
     to: Option<String>,
     /// `json` (default) or `csv`.
     #[serde(default)]
+    #[param(inline)]
     format: StatsFormat,
 }
 
@@ -430,7 +440,8 @@ pub struct StatsQuery {
     security(("bearer" = [])),
     params(StatsQuery),
     responses(
-        (status = 200, description = "Figures per line and per hour (JSON, or CSV with `format=csv`)", body = QueueStats),
+        (status = 200, description = "Figures per line and per hour (JSON, or CSV with `format=csv`)",
+            content((QueueStats = "application/json"), (String = "text/csv"))),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "Not an admin or a social worker", body = ErrorBody),
     )
@@ -477,7 +488,7 @@ pub async fn lines(
 #[utoipa::path(
     tag = "queue",
     security(("bearer" = [])),
-    params(("code" = String, Path, description = "Line code: one capital letter")),
+    params(("code" = LineCode, Path, description = "Line code: one capital letter")),
     request_body = PutServiceLine,
     responses(
         (status = 201, description = "Created", body = ServiceLine),
@@ -541,7 +552,7 @@ pub async fn schedule(
         (status = 200, description = "Replaced; the answer is the schedule as stored (sorted)", body = QueueSchedule),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 422, description = "`validation_failed`, naming the wrong entry", body = ErrorBody),
+        (status = 422, description = "`validation_failed`, naming the wrong entry: an interval that does not close after it opens, or two that overlap on one weekday (rules across fields, which a schema cannot state)", body = ErrorBody),
     )
 )]
 #[put("/queue/schedule")]

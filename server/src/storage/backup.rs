@@ -6,18 +6,33 @@ use std::time::Duration;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
-use super::{StorageError, StorageResult, create_private_file};
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+
+use super::audit::{self, Verification};
+use super::{StorageError, StorageResult};
 
 /// Copies the live database behind `source` to `target` (which must not exist), then opens the copy and
 /// runs `PRAGMA integrity_check`. Returns the check's verdict (`"ok"` when sound).
 pub fn to_file(source: &Connection, target: &Path) -> StorageResult<String> {
-    if target.exists() {
-        return Err(StorageError::DataDir {
-            path: target.to_owned(),
-            source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "backup target exists"),
-        });
+    // Created here, private and new, in one step: an existing file is never opened, let alone overwritten.
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(target)
+    {
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(StorageError::BackupTargetExists(target.to_owned()));
+        }
+        Err(source) => {
+            return Err(StorageError::BackupTarget {
+                path: target.to_owned(),
+                source,
+            });
+        }
     }
-    create_private_file(target)?;
     let mut copy = Connection::open(target)?;
     {
         let backup = Backup::new(source, &mut copy)?;
@@ -36,6 +51,13 @@ pub fn to_file(source: &Connection, target: &Path) -> StorageResult<String> {
     copy.pragma_update(None, "journal_mode", "DELETE")?;
     drop(copy);
     integrity_check(target)
+}
+
+/// The audit chain of the database file at `path` (a backup), opened read-only: what `sportello audit
+/// verify` prints once the file is restored.
+pub fn audit_of(path: &Path) -> StorageResult<Verification> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    audit::verify(&conn)
 }
 
 /// `PRAGMA integrity_check` on the database file at `path`, opened read-only.

@@ -52,6 +52,9 @@ pub struct DocRow {
     pub facts: StoredFacts,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Bytes stored for the document (its snapshot and the chunks since), bounded by
+    /// `SyncLimits::max_doc_bytes`.
+    pub stored_bytes: i64,
 }
 
 /// The bytes to load a document from.
@@ -173,7 +176,7 @@ pub fn find(conn: &Connection, id: &RawDocId) -> StorageResult<Option<DocRow>> {
     let row = conn
         .prepare_cached(
             "SELECT kind, created_by, created_at, updated_at, case_status, at_desk, left_desk_at, \
-             area, owner, title FROM documents WHERE id = ?1",
+             area, owner, title, length(snapshot) + chunk_bytes FROM documents WHERE id = ?1",
         )?
         .query_row([id.as_slice()], |row| {
             Ok((
@@ -187,6 +190,7 @@ pub fn find(conn: &Connection, id: &RawDocId) -> StorageResult<Option<DocRow>> {
                 row.get::<_, Option<String>>(7)?,
                 row.get::<_, Option<String>>(8)?,
                 row.get::<_, Option<String>>(9)?,
+                row.get::<_, i64>(10)?,
             ))
         })
         .optional()?;
@@ -201,6 +205,7 @@ pub fn find(conn: &Connection, id: &RawDocId) -> StorageResult<Option<DocRow>> {
         area,
         owner,
         title,
+        stored_bytes,
     )) = row
     else {
         return Ok(None);
@@ -229,6 +234,7 @@ pub fn find(conn: &Connection, id: &RawDocId) -> StorageResult<Option<DocRow>> {
         facts,
         created_at,
         updated_at,
+        stored_bytes,
     }))
 }
 
@@ -457,4 +463,34 @@ pub fn refused(conn: &Connection, doc: &RawDocId) -> StorageResult<Vec<[u8; 32]>
         .filter_map(|hash| hash.ok().and_then(|hash| hash.try_into().ok()))
         .collect();
     Ok(hashes)
+}
+
+/// Binds each Automerge actor id in `actors` to `user`, unless one of them is bound to another user: then
+/// nothing is bound and the answer is `false`. A change is accepted only under an actor id its writer owns
+/// (issue 8, finding 6); the first user to write under a new actor id owns it from then on. Runs on the
+/// single writer, so two users racing for one new actor id cannot both win.
+pub fn claim_actors(
+    conn: &Connection,
+    actors: &[Vec<u8>],
+    user: UserId,
+    now: i64,
+) -> StorageResult<bool> {
+    let user = user.to_string();
+    let mut owner = conn.prepare_cached("SELECT user_id FROM actor_owners WHERE actor = ?1")?;
+    for actor in actors {
+        let owned_by: Option<String> = owner
+            .query_row([actor.as_slice()], |row| row.get(0))
+            .optional()?;
+        if owned_by.is_some_and(|owned_by| owned_by != user) {
+            return Ok(false);
+        }
+    }
+    let mut claim = conn.prepare_cached(
+        "INSERT INTO actor_owners (actor, user_id, first_seen_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (actor) DO NOTHING",
+    )?;
+    for actor in actors {
+        claim.execute(params![actor.as_slice(), user, now])?;
+    }
+    Ok(true)
 }

@@ -12,6 +12,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_documents.sql"),
     include_str!("../../migrations/0004_queue.sql"),
     include_str!("../../migrations/0005_queue_indexes.sql"),
+    include_str!("../../migrations/0006_account_grants.sql"),
+    include_str!("../../migrations/0007_actor_owners.sql"),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> StorageResult<()> {

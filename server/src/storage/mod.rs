@@ -14,6 +14,7 @@ pub mod audit;
 pub mod backup;
 pub mod devices;
 pub mod documents;
+pub mod grants;
 mod migrations;
 pub mod queue;
 mod readers;
@@ -22,7 +23,7 @@ pub mod users;
 mod writer;
 
 use std::fs::{self, OpenOptions};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +46,16 @@ pub enum StorageError {
     Migration(String),
     #[error("could not prepare the data directory {path}")]
     DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the backup target {0} already exists: a backup never overwrites a file, choose another name"
+    )]
+    BackupTargetExists(PathBuf),
+    #[error("could not create the backup file {path}")]
+    BackupTarget {
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -157,7 +168,20 @@ fn prepare_data_dir(data_dir: &Path) -> StorageResult<()> {
         source,
     };
     if !data_dir.exists() {
-        fs::create_dir_all(data_dir).map_err(io)?;
+        // Created private from the start (not with the umask and then tightened), so a first start says
+        // nothing about permissions; the warning is kept for directories someone else made too open.
+        if let Some(parent) = data_dir
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            fs::create_dir_all(parent).map_err(io)?;
+        }
+        match fs::DirBuilder::new().mode(0o700).create(data_dir) {
+            Ok(()) => {}
+            // Another process (a `user add` beside `serve`) made it first: check it like any other.
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(io(error)),
+        }
     }
     restrict_permissions(data_dir, 0o700)
 }

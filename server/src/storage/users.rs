@@ -122,6 +122,19 @@ pub fn count_enabled_admins_except(conn: &Connection, except: UserId) -> Storage
     )?)
 }
 
+/// Ids of the enabled admins: who could approve a grant (see `admin::grants`).
+pub fn enabled_admins(conn: &Connection) -> StorageResult<Vec<UserId>> {
+    let mut statement =
+        conn.prepare_cached("SELECT id FROM users WHERE role = 'admin' AND disabled = 0")?;
+    statement
+        .query_map([], |row| row.get::<_, String>(0))?
+        .map(|id| {
+            id?.parse()
+                .map_err(|_| StorageError::Corrupt("users.id".into()))
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub id: UserId,

@@ -18,11 +18,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sportello_schema::UserId;
+use sportello_schema::sync::bounds::ChangeBudget;
 use sportello_schema::sync::{PeerId, StorageId};
 
-use self::hub::{Hub, Relayed};
+use self::hub::Hub;
 use self::rules::{Refusal, RuleSettings};
 use self::store::DocStore;
+use crate::slots::Slots;
 use crate::storage::documents::RawDocId;
 
 /// Bounds that keep one connection from taking more than its share.
@@ -38,6 +40,47 @@ pub struct SyncLimits {
     pub handshake_timeout: Duration,
     /// How often a connection re-checks that its session is still live.
     pub session_check: Duration,
+    /// Bytes the changes of one sync message may inflate to (compressed chunks and columns measured
+    /// inflated, before Automerge loads them); more is refused with `too_large`.
+    pub max_inflated_bytes: usize,
+    /// Change chunks in one sync message.
+    pub max_chunks: usize,
+    /// Operations the changes of one sync message may describe (counted from their run lengths before
+    /// Automerge loads them: a 100-byte change can describe a million).
+    pub max_ops: u64,
+    /// Bytes a stored document may take (snapshot and chunks); a change past it is refused with
+    /// `too_large`.
+    pub max_doc_bytes: usize,
+    /// Sync connections open at once (more are refused inside the protocol with `busy`).
+    pub max_connections: usize,
+    /// Sync connections one user may have open at once.
+    pub max_connections_per_user: usize,
+    /// Sync connections one client address may have open at once.
+    pub max_connections_per_address: usize,
+}
+
+impl SyncLimits {
+    pub fn change_budget(&self) -> ChangeBudget {
+        ChangeBudget {
+            max_inflated_bytes: self.max_inflated_bytes,
+            max_chunks: self.max_chunks,
+            max_ops: self.max_ops,
+        }
+    }
+
+    /// Whether a document of `stored` bytes may grow by `adding` bytes.
+    pub fn check_doc_size(&self, stored: i64, adding: usize) -> Result<(), Refusal> {
+        let total = usize::try_from(stored.max(0))
+            .unwrap_or(usize::MAX)
+            .saturating_add(adding);
+        if total > self.max_doc_bytes {
+            return Err(Refusal::too_large(format!(
+                "the document would grow past {} bytes",
+                self.max_doc_bytes
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Default for SyncLimits {
@@ -48,6 +91,15 @@ impl Default for SyncLimits {
             max_pending_creations: 1_000,
             handshake_timeout: Duration::from_secs(10),
             session_check: Duration::from_secs(5),
+            // Compression may not let a message carry more than an uncompressed frame could.
+            max_inflated_bytes: 8 * 1024 * 1024,
+            max_chunks: 100_000,
+            // Loading a million list insertions takes Automerge about 6 s of one core.
+            max_ops: 1_000_000,
+            max_doc_bytes: 32 * 1024 * 1024,
+            max_connections: 2_000,
+            max_connections_per_user: 8,
+            max_connections_per_address: 64,
         }
     }
 }
@@ -59,27 +111,56 @@ pub struct SyncService {
     pub hub: Hub,
     pub rules: RuleSettings,
     pub limits: SyncLimits,
+    /// Open sync connections, counted in total, per user and per client address.
+    pub connections: Slots,
     /// The label this server gives itself in the protocol.
     pub server_peer_id: PeerId,
     pub storage_id: StorageId,
     /// `sessionId` of the ephemeral messages the server itself sends.
     pub server_session_label: String,
     ephemeral_count: Arc<AtomicU64>,
-    seen_ephemeral: Arc<Mutex<SeenSet>>,
     /// Set when a document changed; the index task then rebuilds the indexes someone has open.
     pub indexes_stale: Arc<AtomicBool>,
     /// Index document of each user seen since start (the table is the source; this saves a read).
     index_ids: Arc<Mutex<HashMap<UserId, RawDocId>>>,
 }
 
-/// The most recent ephemeral message ids, to drop echoes (JS repos relay what they receive back).
-#[derive(Debug, Default)]
-struct SeenSet {
-    order: VecDeque<(RawDocId, String, String, u64)>,
-    set: HashSet<(RawDocId, String, String, u64)>,
+/// The most recent keys seen, at most `capacity` (the oldest go first): a connection's memory of the
+/// ephemeral messages it relayed and received, to drop echoes and repeats.
+#[derive(Debug)]
+pub struct RecentSet<K> {
+    capacity: usize,
+    order: VecDeque<K>,
+    set: HashSet<K>,
 }
 
-const SEEN_EPHEMERAL: usize = 4_096;
+impl<K: std::hash::Hash + Eq + Clone> RecentSet<K> {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            order: VecDeque::new(),
+            set: HashSet::new(),
+        }
+    }
+
+    /// True the first time `key` is seen recently.
+    pub fn insert(&mut self, key: K) -> bool {
+        if !self.set.insert(key.clone()) {
+            return false;
+        }
+        self.order.push_back(key);
+        if self.order.len() > self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.set.remove(&oldest);
+        }
+        true
+    }
+
+    pub fn contains(&self, key: &K) -> bool {
+        self.set.contains(key)
+    }
+}
 
 impl SyncService {
     pub fn new(
@@ -93,12 +174,12 @@ impl SyncService {
             store,
             hub: Hub::default(),
             rules,
+            connections: Slots::new(limits.max_connections),
             limits,
             server_peer_id: PeerId::parse("sportello-server").expect("a valid constant label"),
             storage_id,
             server_session_label: session,
             ephemeral_count: Arc::new(AtomicU64::new(0)),
-            seen_ephemeral: Arc::new(Mutex::new(SeenSet::default())),
             indexes_stale: Arc::new(AtomicBool::new(false)),
             index_ids: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -106,30 +187,6 @@ impl SyncService {
 
     pub fn next_ephemeral_count(&self) -> u64 {
         self.ephemeral_count.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// True the first time this (document, sender, session, count) is seen recently.
-    pub fn first_sighting(&self, message: &Relayed) -> bool {
-        let key = (
-            message.doc,
-            message.from_label.clone(),
-            message.session_label.clone(),
-            message.count,
-        );
-        let mut seen = self
-            .seen_ephemeral
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if !seen.set.insert(key.clone()) {
-            return false;
-        }
-        seen.order.push_back(key);
-        if seen.order.len() > SEEN_EPHEMERAL
-            && let Some(oldest) = seen.order.pop_front()
-        {
-            seen.set.remove(&oldest);
-        }
-        true
     }
 
     /// Called after a document was created or changed: the open indexes are rebuilt on the next round.

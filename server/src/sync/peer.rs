@@ -20,15 +20,17 @@ use automerge::{Automerge, ChangeHash};
 use futures_util::{FutureExt, StreamExt};
 use sportello_schema::Role;
 use sportello_schema::policy::Access;
+use sportello_schema::sync::bounds::{self, BoundsError};
 use sportello_schema::sync::{
     DocSync, DocUnavailable, DocumentId, Ephemeral, ErrorMessage, Message, Peer, PeerId,
     PeerMetadata,
 };
 
-use super::SyncService;
 use super::hub::{Registration, Relayed};
 use super::rules::{self, Refusal};
 use super::store::SharedEntry;
+use super::{RecentSet, SyncService};
+use crate::audit::denials::{self, Limit};
 use crate::audit::{Action, AuditRecord, Outcome};
 use crate::auth::extract::Actor;
 use crate::clock::rfc3339;
@@ -38,6 +40,9 @@ use crate::storage::{StorageError, audit};
 
 /// The reason given when the server, not the peer, is at fault.
 pub const INTERNAL_ERROR: &str = "internal error";
+/// The reasons given when no connection slot is left: for this user or address, or on the whole server.
+pub const TOO_MANY_CONNECTIONS: &str = "too_many_connections";
+pub const BUSY: &str = "busy";
 
 /// Why a connection ends.
 #[derive(Debug)]
@@ -90,7 +95,22 @@ struct Connection {
     read_audited: HashSet<RawDocId>,
     /// Unavailable answers already audited on this connection (clients retry every few seconds).
     denial_audited: HashSet<RawDocId>,
+    /// Documents whose oversized or unreadable changes were refused (and audited) on this connection.
+    unmeasured_refused: HashSet<RawDocId>,
+    /// The sender label other peers see on this connection's ephemeral messages: made by the server from
+    /// the user and the connection, never taken from the peer.
+    stamped_label: String,
+    /// Ephemeral messages relayed to this peer (document, sender, session, count), to drop their echoes.
+    relayed_here: RecentSet<(RawDocId, String, String, u64)>,
+    /// Ephemeral messages received from this peer (document, session, count), to drop repeats.
+    received_here: RecentSet<(RawDocId, String, u64)>,
 }
+
+/// How long a peer past its limit of refused documents waits for each further answer.
+const DENIED_PAST_LIMIT_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Ephemeral message ids a connection remembers, each way.
+const RECENT_EPHEMERAL: usize = 4_096;
 
 /// Serves one upgraded connection until it ends. `authenticated` is the outcome of the token check done
 /// at upgrade: a refusal is answered cheaply with an `error` message and a policy close.
@@ -109,13 +129,14 @@ pub async fn serve(
         Ok(actor) => actor,
         Err(reason) => {
             let _ = send_error(&mut session, &sync, None, reason).await;
-            let close = if reason == INTERNAL_ERROR {
-                CloseReason {
-                    code: CloseCode::Error,
-                    description: Some(reason.to_owned()),
-                }
-            } else {
-                policy_close(reason)
+            let code = match reason {
+                INTERNAL_ERROR => CloseCode::Error,
+                BUSY | TOO_MANY_CONNECTIONS => CloseCode::Again,
+                _ => CloseCode::Policy,
+            };
+            let close = CloseReason {
+                code,
+                description: Some(reason.to_owned()),
             };
             let _ = session.close(Some(close)).await;
             return;
@@ -177,7 +198,15 @@ pub async fn serve(
         pending: HashMap::new(),
         read_audited: HashSet::new(),
         denial_audited: HashSet::new(),
+        unmeasured_refused: HashSet::new(),
+        stamped_label: String::new(),
+        relayed_here: RecentSet::new(RECENT_EPHEMERAL),
+        received_here: RecentSet::new(RECENT_EPHEMERAL),
     };
+    connection.stamped_label = format!(
+        "user-{}-{}",
+        connection.actor.user_id, connection.registration.key
+    );
     let end = connection.run(&mut stream).await;
     if let End::Close(code, reason) = end {
         let _ = send_error(
@@ -325,15 +354,31 @@ impl Connection {
     }
 
     async fn unavailable(&mut self, doc: RawDocId) -> Result<(), End> {
-        if self.denial_audited.insert(doc) {
-            self.audit(Action::DocDenied, Outcome::Denied, doc).await?;
-        }
+        self.audit_denial(doc).await?;
         let message = Message::DocUnavailable(DocUnavailable {
             sender_id: self.sync.server_peer_id.clone(),
             target_id: self.peer_label.clone(),
             document_id: DocumentId::from_bytes(doc),
         });
         self.send(&message).await
+    }
+
+    /// Audits that this peer was refused `doc` (once per document and connection: clients retry every
+    /// few seconds).
+    async fn audit_denial(&mut self, doc: RawDocId) -> Result<(), End> {
+        if !self.denial_audited.insert(doc) {
+            return Ok(());
+        }
+        // Counted per user and window: the first is written, repeats are summed up in one row. A peer
+        // past the limit is slowed down, not closed: a tablet that still holds many documents it lost
+        // access to offers them all at every reconnect, and closing it would only make it reconnect and
+        // offer them again, never syncing the rest.
+        let record = AuditRecord::new(self.actor.audit_actor(), Action::DocDenied, Outcome::Denied)
+            .target(DocumentId::from_bytes(doc));
+        if let Limit::Exceeded { .. } = denials::record(&self.app, record).await? {
+            tokio::time::sleep(DENIED_PAST_LIMIT_DELAY).await;
+        }
+        Ok(())
     }
 
     /// Tells the peer, on the document's ephemeral channel, why its changes were not accepted.
@@ -348,17 +393,6 @@ impl Connection {
             data: payload,
         });
         self.send(&message).await
-    }
-
-    async fn audit(&self, action: Action, outcome: Outcome, doc: RawDocId) -> Result<(), End> {
-        let record = AuditRecord::new(self.actor.audit_actor(), action, outcome)
-            .target(DocumentId::from_bytes(doc));
-        let at = rfc3339(self.app.clock.now());
-        self.app
-            .storage
-            .write(move |conn| audit::append(conn, &record, &at).map(|_| ()))
-            .await?;
-        Ok(())
     }
 
     /// Audits a refusal and remembers the refused changes, in one write: offered again, on this connection
@@ -381,6 +415,37 @@ impl Connection {
             })
             .await?;
         Ok(())
+    }
+
+    /// Refuses a message whose changes are too large once inflated, or not readable as change chunks:
+    /// nothing of it was inflated or applied. The answer does not depend on whether the document exists
+    /// or the peer may read it; the refusal is audited once per document and connection (the peer offers
+    /// the same changes again at each sync).
+    async fn refuse_unmeasured(&mut self, doc: RawDocId, error: &BoundsError) -> Result<(), End> {
+        let refusal = match error {
+            BoundsError::Malformed(_) => Refusal::unappliable(),
+            BoundsError::TooLarge { .. }
+            | BoundsError::TooManyChunks { .. }
+            | BoundsError::TooManyOps { .. } => Refusal::too_large(error.to_string()),
+        };
+        if self.unmeasured_refused.insert(doc) {
+            // Through the denial counter: a peer sending such messages for many ids adds one row per
+            // window, not one per id.
+            let record = AuditRecord::new(
+                self.actor.audit_actor(),
+                Action::DocRefused,
+                Outcome::Denied,
+            )
+            .target(DocumentId::from_bytes(doc));
+            if let Limit::Exceeded { .. } = denials::record(&self.app, record).await? {
+                tokio::time::sleep(DENIED_PAST_LIMIT_DELAY).await;
+            }
+            tracing::info!(
+                code = refusal.code,
+                "sync: refused changes before loading them"
+            );
+        }
+        self.tell_refused(doc, &refusal).await
     }
 
     /// Audits the first read of `doc` in this session (once per session, across reconnections).
@@ -409,6 +474,13 @@ impl Connection {
         let message = SyncMessage::decode(&body.data).map_err(|_| {
             End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
         })?;
+        // Before anything inflates or applies the changes, and before access is decided (so the answer is
+        // the same for every id): how large they become once inflated.
+        if let Err(error) =
+            bounds::measure_changes(message.changes.iter(), self.sync.limits.change_budget())
+        {
+            return self.refuse_unmeasured(doc, &error).await;
+        }
 
         if self.pending.contains_key(&doc) {
             return self.on_pending(doc, message).await;
@@ -420,34 +492,23 @@ impl Connection {
                     "too many documents open on one connection".into(),
                 ));
             }
+            let may_create = !is_request && may_create_anything(self.actor.role);
             match self.sync.store.open(doc).await? {
-                None if !is_request && may_create_anything(self.actor.role) => {
-                    if self.pending.len() >= self.sync.limits.max_pending_creations {
-                        return self.unavailable(doc).await;
-                    }
-                    // A creation refused before (on an earlier connection) stays refused without a
-                    // second audit row.
-                    let refused = self
-                        .app
-                        .storage
-                        .read(move |conn| documents::refused(conn, &doc))
-                        .await?;
-                    self.pending.insert(
-                        doc,
-                        Pending {
-                            doc: Automerge::new(),
-                            state: SyncState::new(),
-                            refused: refused.into_iter().map(ChangeHash).collect(),
-                        },
-                    );
-                    return self.on_pending(doc, message).await;
-                }
+                None if may_create => return self.begin_creation(doc, message).await,
                 None => return self.unavailable(doc).await,
                 Some(entry) => {
                     let access = {
                         let entry = entry.lock().await;
                         rules::access(&self.actor, &entry.row, self.now(), &self.sync.rules)
                     };
+                    if !access.may_read() && may_create {
+                        // Answered as for an unknown id (where a `sync` begins an offline creation), so
+                        // that whether a document exists does not show. Nothing the peer sends can be
+                        // stored under this id: the creation finds it taken and the stored document
+                        // refuses this peer.
+                        self.audit_denial(doc).await?;
+                        return self.begin_creation(doc, message).await;
+                    }
                     if !access.may_read() {
                         return self.unavailable(doc).await;
                     }
@@ -472,6 +533,29 @@ impl Connection {
             return self.unavailable(doc).await;
         };
         self.sync_open_doc(doc, entry, message).await
+    }
+
+    /// Treats `doc` as a document the peer is creating offline: it exists only on this connection until
+    /// its first changes validate.
+    async fn begin_creation(&mut self, doc: RawDocId, message: SyncMessage) -> Result<(), End> {
+        if self.pending.len() >= self.sync.limits.max_pending_creations {
+            return self.unavailable(doc).await;
+        }
+        // A creation refused before (on an earlier connection) stays refused without a second audit row.
+        let refused = self
+            .app
+            .storage
+            .read(move |conn| documents::refused(conn, &doc))
+            .await?;
+        self.pending.insert(
+            doc,
+            Pending {
+                doc: Automerge::new(),
+                state: SyncState::new(),
+                refused: refused.into_iter().map(ChangeHash).collect(),
+            },
+        );
+        self.on_pending(doc, message).await
     }
 
     fn open_doc(&mut self, doc: RawDocId, access: Access) {
@@ -537,75 +621,113 @@ impl Connection {
             // A reader's state would silently drop the changes; apply them to the copy anyway to know
             // what was offered, refuse it, and tell the peer.
             state.set_read_only(false);
-            receive(&mut candidate, &mut state, message)?;
-            // Metadata only: encoding the changes just to hash them was the largest cost of a write.
-            let added: Vec<ChangeHash> = candidate
-                .get_changes_meta(&before)
-                .iter()
-                .map(|meta| meta.hash)
-                .collect();
-            let verdict = if added.is_empty() {
-                None
-            } else if added.iter().any(|hash| entry.refused.contains(hash)) {
-                // Offered again after a refusal, perhaps with more built on it: refused at once, silently
-                // (audited and told the first time).
-                entry.refused.extend(added);
-                return Ok(());
-            } else if !open.may_write {
-                Some(Err(Refusal {
-                    code: "read_only",
-                    reason: "this document is read-only for you: your changes are not applied"
-                        .into(),
-                }))
+            let offered_heads = message.heads.clone();
+            if receive(&mut candidate, &mut state, message).is_err() {
+                // Changes Automerge cannot apply (a sequence number taken already, say) are refused like
+                // invalid ones, never answered by closing: a closed connection would reconnect and offer
+                // them again, forever, and every other document on the connection would stall with them.
+                let unknown: Vec<ChangeHash> = offered_heads
+                    .into_iter()
+                    .filter(|head| entry.doc.get_change_meta_by_hash(head).is_none())
+                    .collect();
+                entry.refused.extend(unknown.iter().copied());
+                refusal = Some((Refusal::unappliable(), unknown));
             } else {
-                Some(
-                    match (rules::hydrate(&entry.doc), rules::hydrate(&candidate)) {
-                        (Ok(old), Ok(new)) => {
-                            rules::check_write(&self.actor, Some(&old), &new, now, &self.sync.rules)
-                                .map(|()| new)
-                        }
-                        (_, Err(refused)) => Err(refused),
-                        (Err(_), Ok(new)) => {
-                            rules::check_write(&self.actor, None, &new, now, &self.sync.rules)
-                                .map(|()| new)
-                        }
-                    },
-                )
-            };
-            match verdict {
-                None => {
-                    state.set_read_only(!open.may_write);
-                    open.state = state;
-                }
-                Some(Ok(new)) => {
-                    let chunk = candidate.save_after(&before);
-                    let facts = rules::facts_of(&new);
-                    let record = AuditRecord::new(
-                        self.actor.audit_actor(),
-                        Action::DocWrite,
-                        Outcome::Success,
+                let added = Added::between(&candidate, &before);
+                let verdict = if added.hashes.is_empty() {
+                    None
+                } else if added.hashes.iter().any(|hash| entry.refused.contains(hash)) {
+                    // Offered again after a refusal, perhaps with more built on it: refused at once,
+                    // silently (audited and told the first time).
+                    entry.refused.extend(added.hashes);
+                    return Ok(());
+                } else if !open.may_write {
+                    Some(Err(Refusal {
+                        code: "read_only",
+                        reason: "this document is read-only for you: your changes are not applied"
+                            .into(),
+                    }))
+                } else {
+                    Some(
+                        match (
+                            rules::hydrate_stored(&entry.doc),
+                            rules::hydrate(&candidate),
+                        ) {
+                            (Ok(old), Ok(new)) => rules::check_write(
+                                &self.actor,
+                                Some(&old),
+                                &new,
+                                now,
+                                &self.sync.rules,
+                            )
+                            .map(|()| new),
+                            (_, Err(refused)) => Err(refused),
+                            (Err(_), Ok(new)) => {
+                                rules::check_write(&self.actor, None, &new, now, &self.sync.rules)
+                                    .map(|()| new)
+                            }
+                        },
                     )
-                    .target(DocumentId::from_bytes(doc));
-                    let at = rfc3339(self.app.clock.now());
-                    let row = self
-                        .app
-                        .storage
-                        .write(move |conn| {
-                            documents::append_chunk(conn, &doc, &chunk, &facts, now)?;
-                            audit::append(conn, &record, &at)?;
-                            documents::find(conn, &doc)
-                        })
-                        .await?;
-                    if let Some(row) = row {
-                        entry.row = row;
+                };
+                let verdict = match verdict {
+                    Some(Ok(new)) => {
+                        let chunk = candidate.save_after(&before);
+                        self.sync
+                            .limits
+                            .check_doc_size(entry.row.stored_bytes, chunk.len())
+                            .map(|()| (new, chunk))
+                            .map(Some)
                     }
-                    entry.doc = candidate;
-                    open.state = state;
-                    committed = true;
-                }
-                Some(Err(refused)) => {
-                    entry.refused.extend(added.iter().copied());
-                    refusal = Some((refused, added));
+                    Some(Err(refused)) => Err(refused),
+                    None => Ok(None),
+                };
+                match verdict {
+                    Ok(None) => {
+                        state.set_read_only(!open.may_write);
+                        open.state = state;
+                    }
+                    Ok(Some((new, chunk))) => {
+                        let facts = rules::facts_of(&new);
+                        let record = AuditRecord::new(
+                            self.actor.audit_actor(),
+                            Action::DocWrite,
+                            Outcome::Success,
+                        )
+                        .target(DocumentId::from_bytes(doc));
+                        let at = rfc3339(self.app.clock.now());
+                        let user = self.actor.user_id;
+                        let actors = added.actors;
+                        let written = self
+                            .app
+                            .storage
+                            .write(move |conn| {
+                                if !documents::claim_actors(conn, &actors, user, now)? {
+                                    return Ok(None);
+                                }
+                                documents::append_chunk(conn, &doc, &chunk, &facts, now)?;
+                                audit::append(conn, &record, &at)?;
+                                documents::find(conn, &doc).map(Some)
+                            })
+                            .await?;
+                        match written {
+                            None => {
+                                entry.refused.extend(added.hashes.iter().copied());
+                                refusal = Some((Refusal::foreign_actor(), added.hashes));
+                            }
+                            Some(row) => {
+                                if let Some(row) = row {
+                                    entry.row = row;
+                                }
+                                entry.doc = candidate;
+                                open.state = state;
+                                committed = true;
+                            }
+                        }
+                    }
+                    Err(refused) => {
+                        entry.refused.extend(added.hashes.iter().copied());
+                        refusal = Some((refused, added.hashes));
+                    }
                 }
             }
         }
@@ -664,28 +786,40 @@ impl Connection {
         let original = message.clone();
         let mut candidate = pending.doc.clone();
         let mut state = pending.state.clone();
-        receive(&mut candidate, &mut state, message)?;
-        let added: Vec<ChangeHash> = candidate
-            .get_changes_meta(&[])
+        let offered_heads = message.heads.clone();
+        if receive(&mut candidate, &mut state, message).is_err() {
+            pending.refused.extend(offered_heads.iter().copied());
+            self.record_refusal(doc, &offered_heads).await?;
+            return self.tell_refused(doc, &Refusal::unappliable()).await;
+        }
+        let added = Added::between(&candidate, &[]);
+        if added
+            .hashes
             .iter()
-            .map(|meta| meta.hash)
-            .collect();
-        if added.iter().any(|hash| pending.refused.contains(hash)) {
-            pending.refused.extend(added);
+            .any(|hash| pending.refused.contains(hash))
+        {
+            pending.refused.extend(added.hashes);
             return Ok(());
         }
-        let verdict = rules::hydrate(&candidate).and_then(|new| {
-            rules::check_write(&self.actor, None, &new, now, &self.sync.rules).map(|()| new)
-        });
+        let snapshot = candidate.save();
+        let verdict = rules::hydrate(&candidate)
+            .and_then(|new| {
+                rules::check_write(&self.actor, None, &new, now, &self.sync.rules).map(|()| new)
+            })
+            .and_then(|new| {
+                self.sync
+                    .limits
+                    .check_doc_size(0, snapshot.len())
+                    .map(|()| new)
+            });
         let new = match verdict {
             Ok(new) => new,
             Err(refused) => {
-                pending.refused.extend(added.iter().copied());
-                self.record_refusal(doc, &added).await?;
+                pending.refused.extend(added.hashes.iter().copied());
+                self.record_refusal(doc, &added.hashes).await?;
                 return self.tell_refused(doc, &refused).await;
             }
         };
-        let snapshot = candidate.save();
         let facts = rules::facts_of(&new);
         let record = AuditRecord::new(
             self.actor.audit_actor(),
@@ -694,28 +828,45 @@ impl Connection {
         )
         .target(DocumentId::from_bytes(doc));
         let at = rfc3339(self.app.clock.now());
+        let user = self.actor.user_id;
+        let actors = added.actors;
         let stored = self
             .app
             .storage
             .write(move |conn| {
+                if !documents::claim_actors(conn, &actors, user, now)? {
+                    return Ok(Created::ForeignActor);
+                }
                 if !documents::insert(conn, &doc, &facts, &snapshot, now)? {
-                    return Ok(None);
+                    return Ok(Created::Exists);
                 }
                 audit::append(conn, &record, &at)?;
-                documents::find(conn, &doc)
+                Ok(documents::find(conn, &doc)?.map_or(Created::Exists, Created::Stored))
             })
             .await?;
+        let stored = match stored {
+            Created::ForeignActor => {
+                if let Some(pending) = self.pending.get_mut(&doc) {
+                    pending.refused.extend(added.hashes.iter().copied());
+                }
+                self.record_refusal(doc, &added.hashes).await?;
+                return self.tell_refused(doc, &Refusal::foreign_actor()).await;
+            }
+            Created::Exists => None,
+            Created::Stored(row) => Some(row),
+        };
         self.pending.remove(&doc);
         let Some(row) = stored else {
-            // Created meanwhile by another connection (the same tablet reconnecting, say): this message
-            // now goes to the stored document, like any sync of an existing one.
+            // Created meanwhile by another connection (the same tablet reconnecting, say), or an id this
+            // peer may not read: this message now goes to the stored document, like any sync of an
+            // existing one, and never begins a creation again.
             let body = DocSync {
                 sender_id: self.peer_label.clone(),
                 target_id: self.sync.server_peer_id.clone(),
                 document_id: DocumentId::from_bytes(doc),
                 data: original.encode(),
             };
-            return Box::pin(self.on_sync(body, false)).await;
+            return Box::pin(self.on_sync(body, true)).await;
         };
         let access = rules::access(&self.actor, &row, now, &self.sync.rules);
         self.sync.store.adopt(doc, candidate, row);
@@ -745,6 +896,10 @@ impl Connection {
         Ok(())
     }
 
+    /// Relays an ephemeral message (presence, cursors) to the other peers with the document open. The
+    /// sender is stamped by the server from the authenticated connection, whatever the peer claims, so
+    /// nobody can speak as the server or as another peer; repeats and echoes are dropped per connection,
+    /// so nobody can pre-empt another peer's messages by replaying their ids.
     fn on_ephemeral(&mut self, ephemeral: Ephemeral) {
         let doc = *ephemeral.document_id.as_bytes();
         // Only peers with the document open may speak on it; relayed only to others who have it open
@@ -752,20 +907,31 @@ impl Connection {
         if !self.open.contains_key(&doc) {
             return;
         }
-        // Nobody may speak in the server's name: a forged refusal notice could mislead other tablets.
-        if ephemeral.sender_id == self.sync.server_peer_id {
+        // A JS repo relays what it receives on to its other peers, back to us too: an echo carries the
+        // stamped sender, session and count we sent this connection.
+        let echo = (
+            doc,
+            ephemeral.sender_id.as_str().to_owned(),
+            ephemeral.session_id.clone(),
+            ephemeral.count,
+        );
+        if self.relayed_here.contains(&echo) {
+            return;
+        }
+        if !self
+            .received_here
+            .insert((doc, ephemeral.session_id.clone(), ephemeral.count))
+        {
             return;
         }
         let relayed = Relayed {
             doc,
-            from_label: ephemeral.sender_id.as_str().to_owned(),
+            from_label: self.stamped_label.clone(),
             session_label: ephemeral.session_id,
             count: ephemeral.count,
             data: ephemeral.data,
         };
-        if self.sync.first_sighting(&relayed) {
-            self.sync.hub.relay(relayed, self.registration.key);
-        }
+        self.sync.hub.relay(relayed, self.registration.key);
     }
 
     /// Pushes what other peers changed, relays ephemeral messages, honours close requests.
@@ -817,6 +983,12 @@ impl Connection {
             let Ok(sender_id) = PeerId::parse(&relayed.from_label) else {
                 continue;
             };
+            self.relayed_here.insert((
+                relayed.doc,
+                relayed.from_label.clone(),
+                relayed.session_label.clone(),
+                relayed.count,
+            ));
             let message = Message::Ephemeral(Ephemeral {
                 sender_id,
                 target_id: self.peer_label.clone(),
@@ -840,4 +1012,37 @@ fn receive(doc: &mut Automerge, state: &mut SyncState, message: SyncMessage) -> 
 /// Roles that create documents offline (operators create cases, social workers case notes).
 fn may_create_anything(role: Role) -> bool {
     matches!(role, Role::Operator | Role::SocialWorker)
+}
+
+/// The changes a candidate gained over `before`: their hashes, and the actor ids they were written under
+/// (each once).
+struct Added {
+    hashes: Vec<ChangeHash>,
+    actors: Vec<Vec<u8>>,
+}
+
+impl Added {
+    /// Metadata only: encoding the changes just to hash them was the largest cost of a write.
+    fn between(candidate: &Automerge, before: &[ChangeHash]) -> Self {
+        let metas = candidate.get_changes_meta(before);
+        let mut actors: Vec<Vec<u8>> = metas
+            .iter()
+            .map(|meta| meta.actor.to_bytes().to_vec())
+            .collect();
+        actors.sort_unstable();
+        actors.dedup();
+        Self {
+            hashes: metas.iter().map(|meta| meta.hash).collect(),
+            actors,
+        }
+    }
+}
+
+/// What storing a new document came to.
+enum Created {
+    Stored(documents::DocRow),
+    /// Created meanwhile by another connection.
+    Exists,
+    /// A change was written under an actor id another user owns: nothing was stored.
+    ForeignActor,
 }

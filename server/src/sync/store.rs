@@ -207,6 +207,7 @@ mod tests {
             facts: StoredFacts::of_kind(DocKind::Directory),
             created_at: 0,
             updated_at: 0,
+            stored_bytes: 0,
         }
     }
 

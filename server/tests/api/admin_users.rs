@@ -33,7 +33,8 @@ async fn create(app: &TestApp, admin: &str, body: Value) -> Response {
     send(app, Method::POST, "/api/v1/admin/users", admin, Some(body)).await
 }
 
-/// Creates a user and returns its id and one-time password (no login: one hash only).
+/// Creates a user (asked by `admin`, approved by the second admin) and returns its id and one-time password
+/// (no login).
 async fn created(
     app: &TestApp,
     admin: &str,
@@ -41,18 +42,41 @@ async fn created(
     role: &str,
     areas: &[&str],
 ) -> (String, String) {
-    let response = create(
-        app,
+    app.create_user_approved(
         admin,
-        json!({"username": username, "role": role, "areas": areas}),
+        &json!({"username": username, "role": role, "areas": areas}),
     )
-    .await;
-    assert_eq!(response.status(), StatusCode::CREATED, "create {username}");
+    .await
+}
+
+/// A `202 Accepted` answer's grant id and (when there is one) the requester's password part.
+async fn requested(response: Response, case: &str) -> (String, Option<String>) {
+    assert_eq!(response.status(), StatusCode::ACCEPTED, "{case}: status");
     let body: Value = response.json().await.unwrap();
+    assert_eq!(body["grant"]["status"], "pending", "{case}");
     (
-        body["user"]["id"].as_str().unwrap().to_owned(),
-        body["one_time_password"].as_str().unwrap().to_owned(),
+        body["grant"]["id"].as_str().unwrap().to_owned(),
+        body["one_time_password_part"].as_str().map(str::to_owned),
     )
+}
+
+async fn decide(app: &TestApp, admin: &str, grant: &str, decision: &str) -> Response {
+    send(
+        app,
+        Method::POST,
+        &format!("/api/v1/admin/grants/{grant}/{decision}"),
+        admin,
+        None,
+    )
+    .await
+}
+
+/// The id of the account behind `token`.
+async fn user_id(app: &TestApp, token: &str) -> String {
+    me_ok(app, token).await["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn patch(app: &TestApp, admin: &str, id: &str, body: Value) -> Response {
@@ -140,14 +164,18 @@ async fn a_created_user_must_change_the_one_time_password_before_anything_else()
     let app = spawn_app().await;
     let admin = app.admin_token().await;
 
+    let second_admin = app.second_admin_token().await;
     let response = create(
         &app,
         &admin,
         json!({"username": "anna.neri", "display_name": "Anna Neri", "role": "admin"}),
     )
     .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: Value = response.json().await.unwrap();
+    let (grant, first_part) = requested(response, "create").await;
+    let approved = decide(&app, &second_admin, &grant, "approve").await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    let body: Value = approved.json().await.unwrap();
+    assert_eq!(body["grant"]["status"], "approved");
     let user = &body["user"];
     assert_eq!(user["username"], "anna.neri");
     assert_eq!(user["display_name"], "Anna Neri");
@@ -156,8 +184,12 @@ async fn a_created_user_must_change_the_one_time_password_before_anything_else()
     assert_eq!(user["disabled"], false);
     assert_eq!(user["must_change_password"], true);
     assert!(user.get("password_hash").is_none() && user.get("password").is_none());
-    let one_time = body["one_time_password"].as_str().unwrap().to_owned();
-    assert!(one_time.len() >= 12, "a one-time password worth the name");
+    let one_time = format!(
+        "{}-{}",
+        first_part.unwrap(),
+        body["one_time_password_part"].as_str().unwrap()
+    );
+    assert_eq!(one_time.len(), 29, "a one-time password worth the name");
 
     // The one-time password logs in, flagged…
     let session = app.login_ok("anna.neri", &one_time).await;
@@ -225,8 +257,8 @@ async fn a_username_already_taken_is_refused_with_username_taken() {
         .unwrap();
     assert_eq!(
         users.as_array().unwrap().len(),
-        2,
-        "admin and mario.rossi only"
+        3,
+        "the two admins and mario.rossi only"
     );
 }
 
@@ -517,6 +549,7 @@ async fn patch_changes_the_display_name_and_areas() {
     let admin = app.admin_token().await;
     let (id, _) = created(&app, &admin, "sara.blu", "social_worker", &["elderly"]).await;
 
+    // New areas wait for a second admin; the display name changes at once.
     let response = patch(
         &app,
         &admin,
@@ -524,8 +557,23 @@ async fn patch_changes_the_display_name_and_areas() {
         json!({"display_name": "Sara Blu", "areas": ["housing", "disability"]}),
     )
     .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let user: Value = response.json().await.unwrap();
+    let (grant, part) = requested(response, "new areas").await;
+    assert_eq!(part, None, "no password is involved");
+    let waiting: Value = app
+        .get(&format!("/api/v1/admin/users/{id}"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(waiting["display_name"], "Sara Blu");
+    assert_eq!(waiting["areas"], json!(["elderly"]), "not yet");
+
+    let second_admin = app.second_admin_token().await;
+    let approved = decide(&app, &second_admin, &grant, "approve").await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    let approved: Value = approved.json().await.unwrap();
+    assert!(approved.get("one_time_password_part").is_none());
+    let user = approved["user"].clone();
     assert_eq!(user["display_name"], "Sara Blu");
     assert_eq!(user["areas"], json!(["disability", "housing"]));
     assert_eq!(user["role"], "social_worker", "unchanged");
@@ -537,6 +585,26 @@ async fn patch_changes_the_display_name_and_areas() {
         .await
         .unwrap();
     assert_eq!(read, user, "stored as answered");
+
+    // Removing an area takes nothing to approve.
+    let response = patch(&app, &admin, &id, json!({"areas": ["housing"]})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let fewer: Value = response.json().await.unwrap();
+    assert_eq!(fewer["areas"], json!(["housing"]));
+    let response = patch(
+        &app,
+        &admin,
+        &id,
+        json!({"areas": ["disability", "housing"]}),
+    )
+    .await;
+    let (grant, _) = requested(response, "an area back").await;
+    assert_eq!(
+        decide(&app, &second_admin, &grant, "approve")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 
     let response = patch(&app, &admin, &id, json!({"areas": []})).await;
     assert_error(
@@ -603,17 +671,33 @@ async fn a_role_change_needs_valid_areas_and_ends_the_users_sessions() {
         json!({"role": "social_worker", "areas": ["minors_families"]}),
     )
     .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let user: Value = response.json().await.unwrap();
+    let (grant, _) = requested(response, "to social worker").await;
+    assert_eq!(
+        me(&app, &token).await.status(),
+        StatusCode::OK,
+        "a request changes nothing yet"
+    );
+    let second_admin = app.second_admin_token().await;
+    let approved: Value = decide(&app, &second_admin, &grant, "approve")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let user = &approved["user"];
     assert_eq!(user["role"], "social_worker");
     assert_eq!(user["areas"], json!(["minors_families"]));
     assert_token_dead(&app, &token, "token from before the role change").await;
 
     // Back to operator: the areas go with the role.
     let response = patch(&app, &admin, &id, json!({"role": "operator"})).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let user: Value = response.json().await.unwrap();
-    assert_eq!(user["areas"], json!([]));
+    let (grant, _) = requested(response, "back to operator").await;
+    let approved: Value = decide(&app, &second_admin, &grant, "approve")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved["user"]["role"], "operator");
+    assert_eq!(approved["user"]["areas"], json!([]));
 }
 
 #[tokio::test]
@@ -709,7 +793,7 @@ async fn a_disabled_second_admin_does_not_count_for_the_last_admin_rule() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (second, _) = created(&app, &admin, "anna.neri", "admin", &[]).await;
+    let second = user_id(&app, &app.second_admin_token().await).await;
     assert_eq!(
         patch(&app, &admin, &second, json!({"disabled": true}))
             .await
@@ -735,15 +819,21 @@ async fn an_admin_may_demote_itself_once_a_second_admin_exists() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (second, _) = created(&app, &admin, "anna.neri", "admin", &[]).await;
+    let second_admin = app.second_admin_token().await;
+    let second = user_id(&app, &second_admin).await;
 
+    // A new role for oneself is a grant too: the other admin approves it.
     let response = patch(&app, &admin, &admin_id, json!({"role": "operator"})).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let user: Value = response.json().await.unwrap();
-    assert_eq!(user["role"], "operator");
+    let (grant, _) = requested(response, "demote itself").await;
+    let approved: Value = decide(&app, &second_admin, &grant, "approve")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved["user"]["role"], "operator");
     assert_token_dead(&app, &admin, "own token after the role change").await;
 
-    // Now anna.neri is the last admin, and the rule protects her instead.
+    // Now the second admin is the last one, and the rule protects her instead.
     let again = access(&app.login_ok("admin", ADMIN_PASSWORD).await);
     let response = app
         .get(&format!("/api/v1/admin/users/{second}"), &again)
@@ -765,7 +855,7 @@ async fn an_admin_may_disable_itself_once_a_second_admin_exists() {
         .as_str()
         .unwrap()
         .to_owned();
-    created(&app, &admin, "anna.neri", "admin", &[]).await;
+    app.second_admin_token().await;
 
     let response = patch(&app, &admin, &admin_id, json!({"disabled": true})).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -792,9 +882,28 @@ async fn a_password_reset_replaces_the_password_with_a_one_time_one() {
         None,
     )
     .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    let one_time = body["one_time_password"].as_str().unwrap().to_owned();
+    let (grant, first_part) = requested(response, "reset").await;
+    assert_eq!(
+        me(&app, &token).await.status(),
+        StatusCode::OK,
+        "nothing happens before the approval"
+    );
+    assert_eq!(
+        app.login("mario.rossi", STRONG_PASSWORD).await.status(),
+        StatusCode::OK,
+        "the old password still works"
+    );
+    let second_admin = app.second_admin_token().await;
+    let approved: Value = decide(&app, &second_admin, &grant, "approve")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let one_time = format!(
+        "{}-{}",
+        first_part.unwrap(),
+        approved["one_time_password_part"].as_str().unwrap()
+    );
     assert_ne!(one_time, STRONG_PASSWORD);
 
     assert_token_dead(&app, &token, "token from before the reset").await;
@@ -842,8 +951,8 @@ async fn the_session_list_shows_device_names_and_never_a_token() {
     let all = all.as_array().unwrap();
     assert_eq!(
         all.len(),
-        3,
-        "the admin's session and mario.rossi's two: {all:?}"
+        4,
+        "the two admins' sessions and mario.rossi's two: {all:?}"
     );
     let expected_keys: BTreeSet<&str> = [
         "id",
@@ -1046,17 +1155,26 @@ async fn every_admin_action_is_audited_without_names_or_passwords() {
     let admin_id = me["user"]["id"].as_str().unwrap().to_owned();
     let admin_session = me["session_id"].as_str().unwrap().to_owned();
 
-    // Act: one of each admin action on one user.
+    // Act: one of each admin action on one user (what needs four eyes approved by the second admin).
+    let second_admin = app.second_admin_token().await;
     let response = create(
         &app,
         &admin,
         json!({"username": "giuseppina.verdi", "display_name": "Giuseppina Verdi", "role": "operator"}),
     )
     .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: Value = response.json().await.unwrap();
+    let (create_grant, first_part) = requested(response, "create").await;
+    let body: Value = decide(&app, &second_admin, &create_grant, "approve")
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = body["user"]["id"].as_str().unwrap().to_owned();
-    let first_password = body["one_time_password"].as_str().unwrap().to_owned();
+    let first_password = format!(
+        "{}-{}",
+        first_part.unwrap(),
+        body["one_time_password_part"].as_str().unwrap()
+    );
     assert_eq!(
         app.get("/api/v1/admin/users", &admin).await.status(),
         StatusCode::OK
@@ -1093,9 +1211,17 @@ async fn every_admin_action_is_audited_without_names_or_passwords() {
         None,
     )
     .await;
-    assert_eq!(reset.status(), StatusCode::OK);
-    let reset: Value = reset.json().await.unwrap();
-    let second_password = reset["one_time_password"].as_str().unwrap().to_owned();
+    let (reset_grant, first_part) = requested(reset, "reset").await;
+    let reset: Value = decide(&app, &second_admin, &reset_grant, "approve")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second_password = format!(
+        "{}-{}",
+        first_part.unwrap(),
+        reset["one_time_password_part"].as_str().unwrap()
+    );
     let user_token = access(&app.login_ok("giuseppina.verdi", &second_password).await);
     let user_session = me_ok(&app, &user_token).await["session_id"]
         .as_str()
@@ -1136,13 +1262,13 @@ async fn every_admin_action_is_audited_without_names_or_passwords() {
     .await;
     let entries = page["entries"].as_array().unwrap();
     let expected: [(&str, Option<&str>); 10] = [
-        ("admin.user_create", Some(&id)),
+        ("admin.grant_request", Some(&create_grant)),
         ("admin.user_list", None),
         ("admin.user_read", Some(&id)),
         ("admin.user_update", Some(&id)),
         ("admin.user_disable", Some(&id)),
         ("admin.user_enable", Some(&id)),
-        ("admin.password_reset", Some(&id)),
+        ("admin.grant_request", Some(&reset_grant)),
         ("admin.sessions_list", Some(&id)),
         ("admin.session_kill", Some(&user_session)),
         ("admin.sessions_kill", Some(&id)),
@@ -1168,6 +1294,39 @@ async fn every_admin_action_is_audited_without_names_or_passwords() {
         3,
         "three patches"
     );
+
+    // What took effect under four eyes is the second admin's doing: the approval, and the change itself.
+    let second_id = user_id(&app, &second_admin).await;
+    let second_id_text = second_id.as_str();
+    let (_, page) = audit(
+        &app,
+        &admin,
+        &[("actor_id", second_id_text), ("limit", "500")],
+    )
+    .await;
+    let by_second: Vec<(String, String)> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["outcome"] == "success")
+        .map(|entry| {
+            (
+                entry["action"].as_str().unwrap().to_owned(),
+                entry["target"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    for (action, target) in [
+        ("admin.grant_approve", &create_grant),
+        ("admin.user_create", &id),
+        ("admin.grant_approve", &reset_grant),
+        ("admin.password_reset", &id),
+    ] {
+        assert!(
+            by_second.contains(&(action.to_owned(), target.clone())),
+            "{action} on {target} by the second admin: {by_second:?}"
+        );
+    }
 
     // The log holds ids only: not the new user's name, display name or either one-time password.
     let (everything, _) = audit(&app, &admin, &[("limit", "500")]).await;

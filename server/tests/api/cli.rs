@@ -21,6 +21,7 @@ pub(crate) fn user_add(data_dir: &Path, args: &[&str], password: &str) -> (bool,
     let mut child = sportello(data_dir)
         .args(["user", "add", "--password-stdin"])
         .args(args)
+        .env("RUST_LOG", "info")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -36,9 +37,18 @@ pub(crate) fn user_add(data_dir: &Path, args: &[&str], password: &str) -> (bool,
 /// Runs `sportello serve` on port 0; returns the child, its port and the one-time admin password printed
 /// on standard output (empty when none was).
 pub(crate) fn serve(data_dir: &Path) -> (Child, u16, String) {
+    let (child, port, password, _log) = serve_logged(data_dir, "info");
+    (child, port, password)
+}
+
+/// [`serve`], also handing over the server's log lines that follow the one reporting its port.
+pub(crate) fn serve_logged(
+    data_dir: &Path,
+    rust_log: &str,
+) -> (Child, u16, String, std::sync::mpsc::Receiver<String>) {
     let mut child = sportello(data_dir)
         .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", rust_log)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -98,7 +108,7 @@ pub(crate) fn serve(data_dir: &Path) -> (Child, u16, String) {
             "the password must not reach the log"
         );
     }
-    (child, port, password)
+    (child, port, password, log_rx)
 }
 
 #[tokio::test]
@@ -138,6 +148,44 @@ async fn a_newcomer_starts_the_server_logs_in_changes_the_password_and_creates_s
     .await
     .unwrap();
     let admin = access(&changed);
+    // As the README says: the answer carries a new pair, and the login's token is dead at once.
+    assert!(changed["refresh_token"].is_string());
+    let stale = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(access(&session))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+    // One admin alone cannot create staff (four eyes): the request is refused, naming the way out.
+    let alone = post(
+        "/api/v1/admin/users",
+        Some(&admin),
+        json!({"username": "op.rossi", "role": "operator"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(alone.status(), StatusCode::CONFLICT);
+    let alone: Value = alone.json().await.unwrap();
+    assert_eq!(alone["error"], "approver_needed");
+    // Whoever holds the server adds the second admin from the command line, while it runs.
+    let (ok, text) = user_add(
+        dir.path(),
+        &["--username", "seconda.admin", "--role", "admin"],
+        ADMIN_PASSWORD,
+    );
+    assert!(ok, "{text}");
+    let second: Value = post(
+        "/api/v1/auth/login",
+        None,
+        json!({"username": "seconda.admin", "password": ADMIN_PASSWORD}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let second = access(&second);
     for (username, role, areas) in [
         ("op.rossi", "operator", json!([])),
         ("sw.verdi", "social_worker", json!(["migrants"])),
@@ -149,7 +197,17 @@ async fn a_newcomer_starts_the_server_logs_in_changes_the_password_and_creates_s
         )
         .await
         .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let requested: Value = response.json().await.unwrap();
+        let grant = requested["grant"]["id"].as_str().unwrap();
+        let approved = post(
+            &format!("/api/v1/admin/grants/{grant}/approve"),
+            Some(&second),
+            json!({}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(approved.status(), StatusCode::OK);
     }
 
     // SIGTERM: the server shuts down gracefully and exits 0.
@@ -277,7 +335,14 @@ async fn backup_produces_a_sound_copy_that_a_server_can_run_on() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("integrity_check: ok"));
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(printed.contains("integrity_check: ok"), "{printed}");
+    // The head of the copy, as `audit verify` prints it: the procedure keeps this line with the backup.
+    let head_line = printed
+        .lines()
+        .find(|line| line.starts_with("audit log intact: ") && line.contains(", head "))
+        .unwrap_or_else(|| panic!("no audit head in {printed}"))
+        .to_owned();
 
     let copy = Connection::open(&target).unwrap();
     let check: String = copy
@@ -287,16 +352,38 @@ async fn backup_produces_a_sound_copy_that_a_server_can_run_on() {
     let users: i64 = copy
         .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(users, 2);
+    assert_eq!(users, 3, "the two admins and op.backup");
     drop(copy);
 
+    // Restored, the copy verifies to the very head that was printed; the live log has moved on (it
+    // recorded the backup, naming that head).
+    let verified = sportello(target_dir.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(verified.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&verified.stdout).trim(),
+        head_line,
+        "backup printed {printed}"
+    );
+    let head = head_line.rsplit(' ').next().unwrap();
+    let live = sportello(app.data_dir())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert_ne!(String::from_utf8_lossy(&live.stdout).trim(), head_line);
+    let admin = app.admin_token().await;
+    let recorded: Value = app
+        .get("/api/v1/admin/audit?action=system.backup", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(recorded["entries"][0]["target"], format!("head:{head}"));
+
     // A server started on the restored file knows the accounts (a new token key is made: old tokens die).
-    let restored = spawn_app_in(
-        target_dir.path(),
-        sportello_server::clock::ManualClock::starting_now(),
-        |_| {},
-    )
-    .await;
+    let restored = spawn_app_in(target_dir.path(), crate::helpers::test_clock(), |_| {}).await;
     assert!(restored.bootstrap_password.is_none());
     restored.login_ok("op.backup", STRONG_PASSWORD).await;
 
@@ -306,6 +393,42 @@ async fn backup_produces_a_sound_copy_that_a_server_can_run_on() {
         .output()
         .unwrap();
     assert!(!again.status.success());
+    let error = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        error.contains("already exists") && !error.contains("data directory"),
+        "its own error, not a data-directory problem: {error}"
+    );
+}
+
+#[test]
+fn a_first_start_creates_a_private_data_dir_without_warning_and_a_loose_one_is_tightened_and_told()
+{
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let fresh = parent.path().join("data");
+    let (ok, text) = user_add(
+        &fresh,
+        &["--username", "op.primo", "--role", "operator"],
+        STRONG_PASSWORD,
+    );
+    assert!(ok, "{text}");
+    let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert!(!text.contains("tightened permissions"), "{text}");
+
+    // A directory someone made readable by others is still tightened, and the log says so.
+    let loose = parent.path().join("copied");
+    std::fs::create_dir(&loose).unwrap();
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (ok, text) = user_add(
+        &loose,
+        &["--username", "op.primo", "--role", "operator"],
+        STRONG_PASSWORD,
+    );
+    assert!(ok, "{text}");
+    let mode = std::fs::metadata(&loose).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert!(text.contains("tightened permissions"), "{text}");
 }
 
 #[tokio::test]
@@ -321,4 +444,57 @@ async fn tools_refuse_a_data_dir_without_a_database() {
         !empty.path().join("sportello.db").exists(),
         "nothing was created"
     );
+}
+
+/// Ctrl-C at the terminal stops the server the way `operations.md` says: no new connections, but a
+/// request in flight finishes and gets its answer.
+#[tokio::test]
+async fn sigint_lets_a_request_in_flight_finish_before_the_server_exits() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, port, _, log) = serve_logged(dir.path(), "info,sportello_server=debug");
+    let next_line = |what: &str| loop {
+        let line = log
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("the server logs {what}"));
+        if line.contains(what) {
+            break line;
+        }
+    };
+
+    // A refresh whose body is still on its way when the signal comes: the server has read its head.
+    let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let body = br#"{"refresh_token": "sprt_not-a-real-one"}"#;
+    let head = format!(
+        "POST /api/v1/auth/refresh HTTP/1.1\r\nHost: sportello\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&body[..10]).await.unwrap();
+    next_line("request received");
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let said = next_line("shutdown");
+    assert!(said.contains("graceful"), "{said}");
+    assert!(!said.contains("forced"), "{said}");
+
+    socket.write_all(&body[10..]).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), socket.read_to_end(&mut answer))
+        .await
+        .expect("the answer comes and the connection ends")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("invalid_refresh_token"), "{answer}");
+
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
 }

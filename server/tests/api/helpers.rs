@@ -15,6 +15,8 @@ use tempfile::TempDir;
 /// The password the tests give every account once its one-time password has been replaced.
 pub const STRONG_PASSWORD: &str = "cavallo-batteria-graffetta-77";
 pub const ADMIN_PASSWORD: &str = "tavolo-finestra-limone-2026";
+/// The second admin (made as `sportello user add` makes it), who approves what the first one asks for.
+pub const SECOND_ADMIN: &str = "seconda.admin";
 
 pub struct TestApp {
     pub address: String,
@@ -43,10 +45,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let temp = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let mut app = spawn_app_in(temp.path(), ManualClock::starting_now(), configure).await;
-    app._temp = Some(temp);
-    app
+    spawn_app_at(TEST_START, configure).await
+}
+
+/// Where every test clock starts unless the test names another instant: a Wednesday, 10:00 in Rome, far
+/// from midnight. Never the wall clock, so no test depends on when it runs (tests about days start at
+/// their own instants, see [`spawn_app_at`]).
+pub const TEST_START: &str = "2026-11-25T09:00:00Z";
+
+/// A manual clock at [`TEST_START`], for tests that start and restart apps on one data directory.
+pub fn test_clock() -> ManualClock {
+    ManualClock::starting_at(TEST_START.parse().expect("a valid instant"))
 }
 
 /// Starts an app on an existing data directory (for restart tests); the caller keeps the directory.
@@ -162,8 +171,67 @@ impl TestApp {
         access(&changed)
     }
 
-    /// Creates an account through the admin API and completes its first login; returns the user's id and
-    /// a ready access token. Its password is then [`STRONG_PASSWORD`].
+    /// Logs in as the second admin, creating it first as `sportello user add` would (on the API, a new admin
+    /// needs two admins already); returns an access token.
+    pub async fn second_admin_token(&self) -> String {
+        let existing = self.login(SECOND_ADMIN, ADMIN_PASSWORD).await;
+        if existing.status() == StatusCode::OK {
+            return access(&existing.json().await.unwrap());
+        }
+        let account = sportello_server::commands::NewAccount {
+            username: sportello_schema::Username::parse(SECOND_ADMIN).unwrap(),
+            role: sportello_schema::Role::Admin,
+            areas: Vec::new(),
+            display_name: Some("Seconda amministratrice".into()),
+        };
+        sportello_server::commands::add_account(
+            &self.state.storage,
+            &self.state.hasher,
+            self.state.clock.as_ref(),
+            account,
+            sportello_schema::api::Secret::new(ADMIN_PASSWORD),
+        )
+        .await
+        .expect("the second admin is added");
+        access(&self.login_ok(SECOND_ADMIN, ADMIN_PASSWORD).await)
+    }
+
+    /// `POST /api/v1/admin/grants/{id}/approve` by `approver`, asserting it answers 200.
+    pub async fn approve_grant(&self, approver: &str, grant_id: &str) -> Value {
+        let response = self
+            .request(
+                Method::POST,
+                &format!("/api/v1/admin/grants/{grant_id}/approve"),
+                Some(approver),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "approve {grant_id}");
+        response.json().await.unwrap()
+    }
+
+    /// Asks for an account with `admin_token`, has the second admin approve it, and returns the new id and
+    /// its one-time password (the requester's part, `-`, the approver's part). No login.
+    pub async fn create_user_approved(&self, admin_token: &str, body: &Value) -> (String, String) {
+        // First the approver: a request nobody could approve is refused.
+        let approver = self.second_admin_token().await;
+        let response = self
+            .post_json("/api/v1/admin/users", Some(admin_token), body)
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "request {body}");
+        let requested: Value = response.json().await.unwrap();
+        let first_part = requested["one_time_password_part"].as_str().unwrap();
+        let grant = requested["grant"]["id"].as_str().unwrap();
+        let approved = self.approve_grant(&approver, grant).await;
+        let id = approved["user"]["id"].as_str().unwrap().to_owned();
+        let second_part = approved["one_time_password_part"].as_str().unwrap();
+        (id, format!("{first_part}-{second_part}"))
+    }
+
+    /// Creates an account through the admin API (asked by `admin_token`, approved by the second admin) and
+    /// completes its first login; returns the user's id and a ready access token. Its password is then
+    /// [`STRONG_PASSWORD`].
     pub async fn create_user(
         &self,
         admin_token: &str,
@@ -171,17 +239,12 @@ impl TestApp {
         role: &str,
         areas: &[&str],
     ) -> (String, String) {
-        let response = self
-            .post_json(
-                "/api/v1/admin/users",
-                Some(admin_token),
+        let (id, one_time) = self
+            .create_user_approved(
+                admin_token,
                 &json!({"username": username, "role": role, "areas": areas}),
             )
             .await;
-        assert_eq!(response.status(), StatusCode::CREATED, "create {username}");
-        let created: Value = response.json().await.unwrap();
-        let id = created["user"]["id"].as_str().unwrap().to_owned();
-        let one_time = created["one_time_password"].as_str().unwrap().to_owned();
         let session = self.login_ok(username, &one_time).await;
         let changed = self
             .change_password(&access(&session), &one_time, STRONG_PASSWORD)

@@ -158,3 +158,74 @@ async fn a_js_client_is_told_why_its_invalid_case_was_refused_and_nothing_is_sto
         .unwrap();
     assert_eq!(stored, 0);
 }
+
+#[tokio::test]
+async fn a_js_client_adding_a_key_the_layout_does_not_name_is_refused_and_its_ordinary_edits_are_not()
+ {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (operator_id, operator) = app.create_user(&admin, "op.js", "operator", &[]).await;
+    // Names only: no privacy notice yet, so nothing else about the person may be recorded.
+    let case = json!({
+        "schema": "sportello/case@1",
+        "created_at": "2026-11-27T09:30:00Z",
+        "created_by": operator_id,
+        "channel": "desk",
+        "person": {"given_name": "Luca", "family_name": "Ferri", "languages": []},
+        "needs": [],
+        "summary": "",
+        "urgency": "normal",
+        "consent": {"privacy_notice": false, "data_sharing": false},
+        "referrals": [],
+        "status": "open"
+    })
+    .to_string();
+    let (code, created) = js_client(&app, &operator, &["create", "--doc", &case]);
+    assert_eq!(code, 0, "{created}");
+    let url = created["url"].as_str().unwrap().to_owned();
+
+    // What the consent rule refuses as a summary, written under a key of its own.
+    let (code, refused) = js_client(
+        &app,
+        &operator,
+        &[
+            "edit",
+            "--doc-url",
+            &url,
+            "--set",
+            "person.health=vittima di maltrattamenti",
+        ],
+    );
+    assert_eq!(code, 4, "{refused}");
+    assert_eq!(refused["status"], "rejected");
+    let reason = refused["ephemeral"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("person: 1 unknown key"), "{reason}");
+    assert!(!reason.contains("health") && !reason.contains("maltrattamenti"));
+
+    // Ordinary edits, written the JS way (strings as Text objects, booleans), are taken.
+    let (code, edited) = js_client(
+        &app,
+        &operator,
+        &[
+            "edit",
+            "--doc-url",
+            &url,
+            "--set",
+            "urgency=high",
+            "--set",
+            "consent.privacy_notice=true",
+            "--set",
+            "consent.recorded_at=2026-11-27T09:31:00Z",
+            "--set",
+            "summary=sfratto esecutivo",
+            "--set",
+            "person.phone=+393331234567",
+            "--push",
+            r#"needs={"code":"housing","note":"da verificare"}"#,
+        ],
+    );
+    assert_eq!(code, 0, "{edited}");
+    let opened = js_client(&app, &operator, &["open", "--doc-url", &url]);
+    assert_eq!(opened.1["doc"]["summary"], "sfratto esecutivo");
+    assert!(opened.1["doc"]["person"].get("health").is_none());
+}

@@ -175,8 +175,16 @@ async fn an_admin_reset_unlocks_the_account() {
         .json()
         .await
         .unwrap();
-    let one_time = reset["one_time_password"].as_str().unwrap();
-    let session = app.login_ok("op.reset", one_time).await;
+    let second_admin = app.second_admin_token().await;
+    let approved = app
+        .approve_grant(&second_admin, reset["grant"]["id"].as_str().unwrap())
+        .await;
+    let one_time = format!(
+        "{}-{}",
+        reset["one_time_password_part"].as_str().unwrap(),
+        approved["one_time_password_part"].as_str().unwrap()
+    );
+    let session = app.login_ok("op.reset", &one_time).await;
     assert_eq!(session["user"]["must_change_password"], true);
     let _ = access(&session);
 }

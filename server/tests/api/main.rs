@@ -6,11 +6,14 @@
 
 mod helpers;
 
+mod abuse;
 mod admin_users;
 mod audit_log;
 mod auth_flow;
 mod cli;
+mod contract;
 mod convergence;
+mod four_eyes;
 mod interop;
 mod lockout;
 mod operations;
@@ -18,4 +21,5 @@ mod queue;
 mod role_matrix;
 mod sync;
 mod sync_client;
+mod sync_hardening;
 mod token_rejection;

@@ -152,7 +152,7 @@ async fn unknown_routes_answer_json_not_found() {
 #[tokio::test]
 async fn a_restart_keeps_accounts_sessions_and_the_audit_chain() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = sportello_server::clock::ManualClock::starting_now();
+    let clock = crate::helpers::test_clock();
     let app = spawn_app_in(dir.path(), clock.clone(), |_| {}).await;
     let admin = app.admin_token().await;
     let (_, operator) = app.create_user(&admin, "op.restart", "operator", &[]).await;
@@ -190,22 +190,42 @@ async fn a_restart_keeps_accounts_sessions_and_the_audit_chain() {
 async fn many_concurrent_writes_all_commit() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let creations = (0..40).map(|n| {
+    let second_admin = app.second_admin_token().await;
+    // Forty requests for accounts at once, then forty approvals at once (four eyes).
+    let requests = (0..40).map(|n| {
         let app = &app;
         let admin = admin.clone();
         async move {
-            app.post_json(
-                "/api/v1/admin/users",
-                Some(&admin),
-                &json!({"username": format!("op.n{n}"), "role": "operator"}),
+            let response = app
+                .post_json(
+                    "/api/v1/admin/users",
+                    Some(&admin),
+                    &json!({"username": format!("op.n{n}"), "role": "operator"}),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::ACCEPTED);
+            let requested: Value = response.json().await.unwrap();
+            requested["grant"]["id"].as_str().unwrap().to_owned()
+        }
+    });
+    let grants = join_all(requests).await;
+    let approvals = grants.iter().map(|grant| {
+        let (app, second_admin) = (&app, &second_admin);
+        async move {
+            app.request(
+                Method::POST,
+                &format!("/api/v1/admin/grants/{grant}/approve"),
+                Some(second_admin),
             )
+            .send()
             .await
+            .unwrap()
             .status()
         }
     });
-    let statuses = join_all(creations).await;
+    let statuses = join_all(approvals).await;
     assert!(
-        statuses.iter().all(|s| *s == StatusCode::CREATED),
+        statuses.iter().all(|s| *s == StatusCode::OK),
         "{statuses:?}"
     );
     let users: Value = app
@@ -214,5 +234,9 @@ async fn many_concurrent_writes_all_commit() {
         .json()
         .await
         .unwrap();
-    assert_eq!(users.as_array().unwrap().len(), 41);
+    assert_eq!(
+        users.as_array().unwrap().len(),
+        42,
+        "two admins and forty operators"
+    );
 }

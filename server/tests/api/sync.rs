@@ -140,21 +140,14 @@ async fn a_forged_token_and_a_pending_password_change_are_refused_the_same_way()
         Some(Err((CloseCode::Policy, _)))
     ));
 
-    let created: Value = desk
+    let (_, one_time) = desk
         .app
-        .post_json(
-            "/api/v1/admin/users",
-            Some(&desk.admin),
+        .create_user_approved(
+            &desk.admin,
             &serde_json::json!({"username": "op.nuovo", "role": "operator"}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let session = desk
-        .app
-        .login_ok("op.nuovo", created["one_time_password"].as_str().unwrap())
         .await;
+    let session = desk.app.login_ok("op.nuovo", &one_time).await;
     let mut pending = Peer::connect(
         &desk.app,
         Some(&crate::helpers::access(&session)),
@@ -284,6 +277,87 @@ async fn invalid_changes_are_refused_told_audited_once_and_never_stored() {
         .await;
     let refused = audit_actions(&desk.app, &desk.admin, "doc.refused").await;
     assert_eq!(refused.len(), 1, "{refused:?}");
+}
+
+/// `doc` with `value` written as a Text under `key` of the map at `path` (a key the layout does not name),
+/// as a client writing raw Automerge could.
+fn with_unknown_key(doc: &Automerge, path: &[&str], key: &str, value: &str) -> Automerge {
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ReadDoc};
+    let mut writer = automerge::AutoCommit::load(&doc.save()).unwrap();
+    let mut obj = automerge::ROOT;
+    for step in path {
+        obj = writer.get(&obj, *step).unwrap().unwrap().1;
+    }
+    let text = writer.put_object(&obj, key, ObjType::Text).unwrap();
+    writer.splice_text(&text, 0, 0, value).unwrap();
+    writer.document().clone()
+}
+
+#[tokio::test]
+async fn a_change_adding_a_key_the_layout_does_not_name_is_refused_and_never_stored() {
+    let desk = desk().await;
+    // Names only, no privacy notice: a summary would be refused by the consent rule, and the same words
+    // under a key of their own must be too.
+    let mut case = new_case(&desk.operator.0, "Neri");
+    let (mut creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+
+    let secret = "vittima di maltrattamenti";
+    for (path, key) in [
+        (&["person"][..], "health"),
+        (&[][..], "x".repeat(70_000).leak() as &str),
+    ] {
+        let mut bad = with_unknown_key(&case, path, key, secret);
+        let outcome = creator
+            .sync(id, &mut bad, &mut SyncState::new(), false)
+            .await;
+        assert_eq!(outcome.ephemeral.len(), 1, "{outcome:?}");
+        let refusal = &outcome.ephemeral[0];
+        assert!(payload_contains(refusal, "sportello/refused"));
+        assert!(payload_contains(refusal, "invalid_document"));
+        assert!(payload_contains(refusal, "unknown key"));
+        assert!(!payload_contains(refusal, secret) && !payload_contains(refusal, "xxxxxxxx"));
+        assert!(
+            outcome.closed.is_none(),
+            "a refusal, not a closed connection"
+        );
+    }
+
+    // The server's copy never took either change, on disk or in memory.
+    let (copy, _) = fetch(&desk.app, &desk.colleague.1, id).await;
+    assert_eq!(copy.get_heads(), case.get_heads());
+    let conn = Connection::open(desk.app.data_dir().join("sportello.db")).unwrap();
+    let chunks: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM document_chunks WHERE doc_id IN \
+             (SELECT id FROM documents WHERE kind = 'case')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(chunks, 0, "nothing was appended to the stored case");
+    let refused = audit_actions(&desk.app, &desk.admin, "doc.refused").await;
+    assert_eq!(refused.len(), 2, "{refused:?}");
+
+    // A new case carrying one is never created.
+    let mut bad = with_unknown_key(
+        &new_case(&desk.operator.0, "Gialli"),
+        &["person"],
+        "health",
+        secret,
+    );
+    let mut peer = Peer::join(&desk.app, &desk.operator.1, "tablet").await;
+    let outcome = peer
+        .sync(
+            DocumentId::new_random(),
+            &mut bad,
+            &mut SyncState::new(),
+            false,
+        )
+        .await;
+    assert_eq!(outcome.ephemeral.len(), 1, "{outcome:?}");
+    assert!(payload_contains(&outcome.ephemeral[0], "invalid_document"));
+    assert_eq!(stored_documents(&desk.app), 1);
 }
 
 #[tokio::test]
@@ -709,7 +783,8 @@ async fn a_disabled_account_is_noticed_by_the_periodic_check_too() {
 }
 
 #[tokio::test]
-async fn ephemeral_messages_reach_other_readers_but_nobody_may_speak_as_the_server() {
+async fn ephemeral_messages_reach_other_readers_stamped_by_the_server_so_nobody_speaks_for_another()
+{
     let desk = desk().await;
     let mut case = new_case(&desk.operator.0, "Eco");
     let (mut creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
@@ -718,21 +793,34 @@ async fn ephemeral_messages_reach_other_readers_but_nobody_may_speak_as_the_serv
         .sync(id, &mut Automerge::new(), &mut SyncState::new(), true)
         .await;
 
-    let ephemeral = |sender: &str, count: u64| {
+    let server = creator.server.clone().unwrap();
+    let ephemeral = |sender: &str, session: &str, count: u64| {
         Message::Ephemeral(sportello_schema::sync::Ephemeral {
             sender_id: sportello_schema::sync::PeerId::parse(sender).unwrap(),
-            target_id: creator.server.clone().unwrap(),
+            target_id: server.clone(),
             count,
-            session_id: "s1".into(),
+            session_id: session.into(),
             document_id: id,
             data: vec![0xa1, 0x61, 0x6b, 0x61, 0x76],
         })
     };
-    let forged = ephemeral("sportello-server", 1);
-    let honest = ephemeral("tablet-creator", 2);
-    creator.send(&forged).await;
+    // The server's own label and look-alikes of it, and the watcher's label: all claimed by the creator.
+    for (count, claimed) in [
+        "sportello-server",
+        "sportello-server ",
+        "Sportello-Server",
+        "sportello\u{200b}-server",
+        "sportello\u{2010}server",
+        "watcher",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        creator.send(&ephemeral(claimed, "s1", count as u64)).await;
+    }
+    let honest = ephemeral("tablet-creator", "s1", 10);
     creator.send(&honest).await;
-    creator.send(&honest).await; // a duplicate, as JS repos echo what they receive
+    creator.send(&honest).await; // a repeat on the same connection is dropped
 
     let mut received = Vec::new();
     while let Some(Ok(message)) = watcher.recv_within(Duration::from_millis(500)).await {
@@ -740,5 +828,65 @@ async fn ephemeral_messages_reach_other_readers_but_nobody_may_speak_as_the_serv
             received.push((body.sender_id.as_str().to_owned(), body.count));
         }
     }
-    assert_eq!(received, vec![("tablet-creator".to_owned(), 2)]);
+    assert_eq!(received.len(), 7, "{received:?}");
+    let stamped = &received[0].0;
+    assert!(
+        stamped.starts_with(&format!("user-{}-", desk.operator.0)),
+        "{stamped}"
+    );
+    assert!(
+        received.iter().all(|(sender, _)| sender == stamped),
+        "every message carries the label the server gave the creator's connection: {received:?}"
+    );
+    assert_eq!(
+        received.iter().map(|(_, count)| *count).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4, 5, 10]
+    );
+
+    // The watcher's repo relays what it received back to the server (as JS repos do): an echo, dropped.
+    let echo = Message::Ephemeral(sportello_schema::sync::Ephemeral {
+        sender_id: sportello_schema::sync::PeerId::parse(stamped).unwrap(),
+        target_id: watcher.server.clone().unwrap(),
+        count: 10,
+        session_id: "s1".into(),
+        document_id: id,
+        data: vec![0xa1, 0x61, 0x6b, 0x61, 0x76],
+    });
+    watcher.send(&echo).await;
+    // A replay of the creator's next ids by the watcher first does not silence the creator.
+    let replay = Message::Ephemeral(sportello_schema::sync::Ephemeral {
+        sender_id: sportello_schema::sync::PeerId::parse("tablet-creator").unwrap(),
+        target_id: watcher.server.clone().unwrap(),
+        count: 11,
+        session_id: "s1".into(),
+        document_id: id,
+        data: vec![0xa0],
+    });
+    watcher.send(&replay).await;
+    creator.send(&ephemeral("tablet-creator", "s1", 11)).await;
+
+    let mut at_creator = Vec::new();
+    while let Some(Ok(message)) = creator.recv_within(Duration::from_millis(500)).await {
+        if let Message::Ephemeral(body) = message {
+            at_creator.push((body.sender_id.as_str().to_owned(), body.count));
+        }
+    }
+    assert_eq!(at_creator.len(), 1, "the echo is dropped: {at_creator:?}");
+    assert!(
+        at_creator[0]
+            .0
+            .starts_with(&format!("user-{}-", desk.colleague.0))
+    );
+    assert_eq!(at_creator[0].1, 11);
+    let mut at_watcher = Vec::new();
+    while let Some(Ok(message)) = watcher.recv_within(Duration::from_millis(500)).await {
+        if let Message::Ephemeral(body) = message {
+            at_watcher.push((body.sender_id.as_str().to_owned(), body.count));
+        }
+    }
+    assert_eq!(
+        at_watcher,
+        vec![(stamped.clone(), 11)],
+        "the creator's own message still arrives"
+    );
 }

@@ -526,16 +526,13 @@ async fn a_signed_token_for_a_session_that_does_not_exist_is_unauthenticated() {
 async fn a_signed_token_naming_another_user_than_its_session_is_unauthenticated() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let created = app
-        .post_json(
-            "/api/v1/admin/users",
-            Some(&admin),
+    let (other, _) = app
+        .create_user_approved(
+            &admin,
             &json!({"username": "giulia.bianchi", "role": "operator"}),
         )
         .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let created: Value = created.json().await.unwrap();
-    let other: UserId = created["user"]["id"].as_str().unwrap().parse().unwrap();
+    let other: UserId = other.parse().unwrap();
     let (admin_id, admin_session) = ids_of(&admin);
     let keys = TokenKeys::from_secret(&signing_key(&app), 10);
     let now = app.state.now();

@@ -9,8 +9,9 @@ use sportello_tests::TestServer;
 const ADMIN_PASSWORD: &str = "tavolo-finestra-limone-2026";
 const OPERATOR_PASSWORD: &str = "cavallo-batteria-graffetta-77";
 
-/// The first day: the admin takes over the fresh server and creates a desk operator, who logs in on a
-/// tablet and replaces the one-time password.
+/// The first day: the admin takes over the fresh server and asks for a desk operator; a second admin (added
+/// with `sportello user add`) approves it; the operator logs in on a tablet with the one-time password the
+/// two admins' parts make, and replaces it.
 async fn first_day(server: &TestServer) -> (ApiClient, ApiClient) {
     let admin = ApiClient::new(&server.base_url, Some("ufficio".into()));
     let user = admin
@@ -25,19 +26,30 @@ async fn first_day(server: &TestServer) -> (ApiClient, ApiClient) {
         .await
         .unwrap();
 
-    let created: Value = admin
+    let second_admin = server.second_admin().await.unwrap();
+    let requested: Value = admin
         .post(
             "/api/v1/admin/users",
             &json!({"username": "op.desk", "role": "operator", "display_name": "Operatrice Desk"}),
         )
         .await
         .unwrap();
-    let one_time = created["one_time_password"].as_str().unwrap();
+    assert_eq!(requested["grant"]["status"], "pending");
+    let grant = requested["grant"]["id"].as_str().unwrap();
+    let approved: Value = second_admin
+        .post(&format!("/api/v1/admin/grants/{grant}/approve"), &json!({}))
+        .await
+        .unwrap();
+    let one_time = format!(
+        "{}-{}",
+        requested["one_time_password_part"].as_str().unwrap(),
+        approved["one_time_password_part"].as_str().unwrap()
+    );
 
     let tablet = ApiClient::new(&server.base_url, Some("Tablet 1".into()));
-    tablet.login("op.desk", one_time).await.unwrap();
+    tablet.login("op.desk", &one_time).await.unwrap();
     tablet
-        .change_password(one_time, OPERATOR_PASSWORD)
+        .change_password(&one_time, OPERATOR_PASSWORD)
         .await
         .unwrap();
     (admin, tablet)

@@ -66,7 +66,8 @@ async fn priority_first_then_by_time_of_issue_across_lines() {
     let none_on_m = try_call_next(&app, &operator, "Sportello 2", &["M"]).await;
     assert_eq!(error_code(none_on_m).await, "queue_empty");
     let unknown = try_call_next(&app, &operator, "Sportello 2", &["Q"]).await;
-    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(unknown).await, "unknown_line");
     for desk in ["", "   ", &"x".repeat(33)] {
         let bad_desk = try_call_next(&app, &operator, desk, &[]).await;
         assert_eq!(
@@ -186,15 +187,11 @@ async fn a_transferred_ticket_keeps_its_number_and_its_place() {
 
     // Refused transfers change nothing.
     for (case, body, status) in [
-        (
-            "the same line",
-            json!({"line": "M"}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        ("the same line", json!({"line": "M"}), StatusCode::CONFLICT),
         (
             "an unknown line",
             json!({"line": "Q"}),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::NOT_FOUND,
         ),
         (
             "a malformed line",

@@ -252,7 +252,7 @@ async fn a_stream_sends_every_change_and_resumes_after_the_last_event_seen() {
 #[tokio::test]
 async fn after_a_restart_a_stream_resumes_from_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = sportello_server::clock::ManualClock::starting_now();
+    let clock = crate::helpers::test_clock();
     let app = spawn_app_in(dir.path(), clock.clone(), |_| {}).await;
     let admin = app.admin_token().await;
     let (_, display) = app.device(&admin, "display", "Sala d'attesa").await;

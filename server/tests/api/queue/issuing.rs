@@ -142,7 +142,8 @@ async fn client_op_ids_are_checked_and_belong_to_their_issuer() {
     }
     // An unknown or malformed line is refused before anything is numbered.
     let unknown = try_issue(&app, &totem, json!({"line": "Q"})).await;
-    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(unknown).await, "unknown_line");
     let malformed = try_issue(&app, &totem, json!({"line": "a"})).await;
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
     assert_eq!(list(&app, &operator, "").await.len(), 4);

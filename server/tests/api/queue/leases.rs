@@ -79,13 +79,13 @@ async fn leased_blocks_start_at_500_and_never_overlap() {
     );
 
     // Sizes are 1 to 100; lines must exist.
-    for (line, size) in [("A", 0), ("A", 101), ("Q", 5)] {
+    for (line, size, status) in [
+        ("A", 0, StatusCode::UNPROCESSABLE_ENTITY),
+        ("A", 101, StatusCode::UNPROCESSABLE_ENTITY),
+        ("Q", 5, StatusCode::NOT_FOUND),
+    ] {
         let refused = try_lease(&app, &totem, line, size).await;
-        assert_eq!(
-            refused.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{line} {size}"
-        );
+        assert_eq!(refused.status(), status, "{line} {size}");
     }
     // 500 leasable numbers a day per line: M501..M999 is 499 more, then the line is full.
     for expected_first in ["M501", "M601", "M701", "M801"] {
@@ -195,15 +195,15 @@ async fn refused_imports_change_nothing() {
             "outside the lease",
             &mine,
             json!([good, offline("A505", &earlier, "off-x")]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "outside_lease",
         ),
         (
             "another line",
             &mine,
             json!([good, offline("M500", &earlier, "off-x")]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "outside_lease",
         ),
         (
             "another totem's lease",
@@ -226,22 +226,22 @@ async fn refused_imports_change_nothing() {
                 good,
                 offline("A502", &app.clock_rfc3339(-10 * 3600), "off-x")
             ]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "outside_lease",
         ),
         (
             "issued before its lease was taken (beyond 5 minutes of clock skew)",
             &mine,
             json!([good, offline("A502", &app.clock_rfc3339(-25 * 60), "off-x")]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "outside_lease",
         ),
         (
             "issued in an hour",
             &mine,
             json!([good, offline("A502", &app.clock_rfc3339(3600), "off-x")]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "outside_lease",
         ),
         (
             "not a time",
@@ -257,12 +257,20 @@ async fn refused_imports_change_nothing() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
         ),
+        // Repeats within one request meet the same checks as repeats of an earlier import.
         (
             "a number twice",
             &mine,
             json!([good, offline("A501", &earlier, "off-x")]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "number_taken",
+        ),
+        (
+            "an op id twice",
+            &mine,
+            json!([good, offline("A502", &earlier, "off-2")]),
+            StatusCode::CONFLICT,
+            "client_op_id_reused",
         ),
         (
             "a number taken by another op",
@@ -340,4 +348,71 @@ async fn refused_imports_change_nothing() {
         .await
         .unwrap();
     assert_eq!(stats["lines"][0]["issued"], 3, "yesterday kept its three");
+}
+
+/// A lease taken at 23:50 in Rome belongs to that day: what the totem issued offline comes in until local
+/// midnight, and after it the lease is of another day (`409 lease_expired`, nothing imported) while a new
+/// lease counts from 500 again — in winter (UTC+1) and in summer (UTC+2) alike.
+#[tokio::test]
+async fn a_lease_taken_at_ten_to_midnight_imports_until_midnight_and_is_expired_after_it() {
+    for (start, day, next_day, midnight) in [
+        (
+            "2026-11-27T22:50:00Z",
+            "2026-11-27",
+            "2026-11-28",
+            "2026-11-27T23:00:00.000Z",
+        ),
+        (
+            "2026-07-10T21:50:00Z",
+            "2026-07-10",
+            "2026-07-11",
+            "2026-07-10T22:00:00.000Z",
+        ),
+    ] {
+        let (app, _admin, operator, totem) = desk_at(start).await;
+        let block = lease(&app, &totem, "A", 5).await;
+        assert_eq!(
+            (&block["day"], &block["first"], &block["expires_at"]),
+            (&json!(day), &json!("A500"), &json!(midnight)),
+            "{start}"
+        );
+        advance(&app, 5 * 60);
+        let at_23_55 = app.clock_rfc3339(0);
+        advance(&app, 3 * 60);
+        let at_23_58 = app.clock_rfc3339(0);
+
+        // 23:59: still the lease's day.
+        advance(&app, 60);
+        let before = import(
+            &app,
+            &totem,
+            &block,
+            json!([offline("A500", &at_23_55, "night-1")]),
+        )
+        .await;
+        assert_eq!(before.status(), StatusCode::OK, "{start}");
+        assert_eq!(numbers(&list(&app, &operator, "").await), ["A500"]);
+
+        // 00:10: the lease is of yesterday, whatever time its tickets carry.
+        advance(&app, 11 * 60);
+        let after = import(
+            &app,
+            &totem,
+            &block,
+            json!([offline("A501", &at_23_58, "night-2")]),
+        )
+        .await;
+        assert_eq!(after.status(), StatusCode::CONFLICT, "{start}");
+        assert_eq!(error_code(after).await, "lease_expired");
+        assert!(
+            list(&app, &operator, "").await.is_empty(),
+            "{start}: nothing of yesterday in today's queue"
+        );
+        let today = lease(&app, &totem, "A", 5).await;
+        assert_eq!(
+            (&today["day"], &today["first"]),
+            (&json!(next_day), &json!("A500")),
+            "{start}"
+        );
+    }
 }
