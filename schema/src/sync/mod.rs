@@ -8,6 +8,8 @@
 //! - [`peer_id`]: the labels peers give themselves, [`PeerId`] and [`StorageId`].
 //! - [`bounds`]: how large a sync message's changes become once inflated, measured before Automerge
 //!   loads them ([`bounds::measure_changes`]).
+//! - [`have`]: the bloom filters of a peer's sync message, checked before Automerge probes them
+//!   ([`have::check_have`]).
 //!
 //! # Wire format
 //!
@@ -54,6 +56,7 @@
 pub mod bounds;
 mod cbor;
 pub mod document_id;
+pub mod have;
 pub mod message;
 pub mod peer_id;
 
