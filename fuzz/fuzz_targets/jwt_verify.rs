@@ -54,9 +54,6 @@ fuzz_target!(|input: &[u8]| {
                 .position(|&b| b == b'\n')
                 .unwrap_or(input.len());
             let (header, claims) = (&input[..split], input.get(split + 1..).unwrap_or_default());
-            if expires_at_the_end_of_time(claims) {
-                return;
-            }
             sign(header, claims)
         }
     };
@@ -72,18 +69,6 @@ fuzz_target!(|input: &[u8]| {
         assert_valid(&claims.iss, &claims.aud, claims.nbf, claims.iat, claims.exp);
     }
 });
-
-/// Known finding, reported, not fixed here (`server/` is outside the fuzzing change): `check_times` computes
-/// `exp + leeway` unchecked, so a token *signed with the server's key* with `exp` within the leeway of
-/// `i64::MAX` panics in a debug build and wraps to "expired" in a release build. Only the key holder can
-/// sign such a token (the server signs `exp = now + ttl`), so it is a robustness bug, not a hole; the fix is
-/// `exp.saturating_add(leeway)`. Skipped so the run goes on finding other things; remove once fixed.
-fn expires_at_the_end_of_time(claims: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(claims)
-        .ok()
-        .and_then(|claims| claims.get("exp").and_then(serde_json::Value::as_i64))
-        .is_some_and(|exp| exp > i64::MAX - LEEWAY)
-}
 
 /// A token over exactly these header and claims bytes, signed with the server's key.
 fn sign(header: &[u8], claims: &[u8]) -> String {

@@ -229,7 +229,8 @@ impl TokenKeys {
         if nbf > now + self.leeway_secs || iat > now + self.leeway_secs {
             return Err(TokenError::Invalid);
         }
-        if exp + self.leeway_secs <= now {
+        // Saturating: a token signed with `exp` near the end of time must not overflow (found by fuzzing).
+        if exp.saturating_add(self.leeway_secs) <= now {
             return Err(TokenError::Expired);
         }
         Ok(())
@@ -298,6 +299,20 @@ mod tests {
             Err(TokenError::Invalid),
             "not yet valid"
         );
+    }
+
+    #[test]
+    fn a_token_expiring_at_the_end_of_time_does_not_overflow_the_expiry_check() {
+        // Found by fuzzing: `exp + leeway` overflowed (a panic in debug, "expired" in release).
+        let keys = keys();
+        let token = keys.issue_access(
+            UserId::new_random(),
+            SessionId::new_random(),
+            Role::Operator,
+            1_000,
+            i64::MAX - 1,
+        );
+        assert!(keys.verify_access(&token, 1_500).is_ok());
     }
 
     #[test]

@@ -474,6 +474,14 @@ impl Connection {
         let message = SyncMessage::decode(&body.data).map_err(|_| {
             End::Close(CloseCode::Protocol, "invalid Automerge sync message".into())
         })?;
+        // Automerge trusts the bloom filters' parameters when it next answers this peer (a filter with
+        // no bits divided by zero, 2^32 probes allocated 16 GiB): refused as no real peer sends them.
+        sportello_schema::sync::have::check_have(&message.have).map_err(|error| {
+            End::Close(
+                CloseCode::Protocol,
+                format!("invalid Automerge sync message: {error}"),
+            )
+        })?;
         // Before anything inflates or applies the changes, and before access is decided (so the answer is
         // the same for every id): how large they become once inflated.
         if let Err(error) =

@@ -609,8 +609,8 @@ async fn patch_changes_the_display_name_and_areas() {
     let response = patch(&app, &admin, &id, json!({"areas": []})).await;
     assert_error(
         response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
+        StatusCode::CONFLICT,
+        "areas_conflict",
         "no areas left",
     )
     .await;
@@ -653,8 +653,8 @@ async fn a_role_change_needs_valid_areas_and_ends_the_users_sessions() {
     let response = patch(&app, &admin, &id, json!({"role": "social_worker"})).await;
     assert_error(
         response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
+        StatusCode::CONFLICT,
+        "areas_conflict",
         "social worker without areas",
     )
     .await;

@@ -422,3 +422,43 @@ async fn a_sync_for_a_forbidden_document_is_answered_like_one_for_an_unknown_id(
     );
     assert!(answers[0].2.is_empty(), "nothing of the case was sent");
 }
+
+#[tokio::test]
+async fn a_bloom_filter_no_real_peer_sends_closes_that_connection_only() {
+    let desk = desk_with(|_| {}).await;
+    let mut doc = new_case(&desk.operator.0, "Filtro");
+    let (_creator, id) = create(&desk.app, &desk.operator.1, &mut doc).await;
+    let mut peer = Peer::join(&desk.app, &desk.colleague.1, "tablet-filter").await;
+    // A version-1 sync message with one `have` whose filter has one entry, no bits per entry and 7 probes:
+    // Automerge would divide by zero when it next answers (found by the automerge_apply fuzz target).
+    let data = vec![0x42, 0x00, 0x00, 0x01, 0x00, 0x03, 0x01, 0x00, 0x07, 0x00];
+    assert!(automerge::sync::Message::decode(&data).is_ok());
+    peer.send(&Message::Sync(sportello_schema::sync::DocSync {
+        sender_id: peer.label.clone(),
+        target_id: peer.server.clone().unwrap(),
+        document_id: id,
+        data,
+    }))
+    .await;
+    let mut closed = None;
+    while let Some(answer) = peer.recv().await {
+        if let Err(close) = answer {
+            closed = Some(close);
+            break;
+        }
+    }
+    let (code, reason) = closed.expect("the connection is closed");
+    assert_eq!(code, CloseCode::Protocol);
+    assert!(
+        reason.starts_with("invalid Automerge sync message"),
+        "{reason}"
+    );
+    // The document and the server are untouched.
+    assert_eq!(
+        case_on_server(&desk.app, &desk.colleague.1, id)
+            .await
+            .person
+            .family_name,
+        "Filtro"
+    );
+}
