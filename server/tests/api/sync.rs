@@ -17,20 +17,23 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::sync_client::{Peer, edit_case, new_case, payload_contains};
 
-struct Desk {
-    app: TestApp,
-    admin: String,
-    operator: (String, String),
-    colleague: (String, String),
-    elderly_worker: (String, String),
-    housing_worker: (String, String),
+/// A desk with its staff: an admin token, two operators and two social workers, as (user id, token).
+pub(crate) struct Desk {
+    pub(crate) app: TestApp,
+    pub(crate) admin: String,
+    pub(crate) operator: (String, String),
+    pub(crate) colleague: (String, String),
+    pub(crate) elderly_worker: (String, String),
+    pub(crate) housing_worker: (String, String),
 }
 
 async fn desk() -> Desk {
     desk_with(|_| {}).await
 }
 
-async fn desk_with(configure: impl FnOnce(&mut sportello_server::config::Settings)) -> Desk {
+pub(crate) async fn desk_with(
+    configure: impl FnOnce(&mut sportello_server::config::Settings),
+) -> Desk {
     let app = spawn_app_with(configure).await;
     let admin = app.admin_token().await;
     let operator = app.create_user(&admin, "op.anna", "operator", &[]).await;
@@ -61,7 +64,7 @@ fn stored_documents(app: &TestApp) -> i64 {
     .unwrap()
 }
 
-async fn audit_actions(app: &TestApp, admin: &str, action: &str) -> Vec<Value> {
+pub(crate) async fn audit_actions(app: &TestApp, admin: &str, action: &str) -> Vec<Value> {
     let page: Value = app
         .get(&format!("/api/v1/admin/audit?action={action}"), admin)
         .await
@@ -99,7 +102,7 @@ async fn closed_within(peer: &mut Peer, wait: Duration) -> Option<CloseCode> {
 }
 
 /// A peer of `user` creates `doc` (offline-made) on the server and returns the id.
-async fn create(app: &TestApp, token: &str, doc: &mut Automerge) -> (Peer, DocumentId) {
+pub(crate) async fn create(app: &TestApp, token: &str, doc: &mut Automerge) -> (Peer, DocumentId) {
     let mut peer = Peer::join(app, token, "tablet-creator").await;
     let id = DocumentId::new_random();
     let outcome = peer.sync(id, doc, &mut SyncState::new(), false).await;

@@ -7,48 +7,17 @@ use automerge::sync::State as SyncState;
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, Automerge, ROOT};
 use rusqlite::Connection;
-use serde_json::Value;
 use sportello_schema::documents::CaseDoc;
 use sportello_schema::sync::{DocumentId, Message};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::TestApp;
+use crate::sync::{audit_actions, create, desk_with};
 use crate::sync_client::{Peer, new_case, payload_contains};
 
-struct Desk {
-    app: TestApp,
-    admin: String,
-    operator: (String, String),
-    colleague: (String, String),
-    elderly_worker: (String, String),
-}
-
-async fn desk_with(configure: impl FnOnce(&mut sportello_server::config::Settings)) -> Desk {
-    let app = spawn_app_with(configure).await;
-    let admin = app.admin_token().await;
-    let operator = app.create_user(&admin, "op.anna", "operator", &[]).await;
-    let colleague = app.create_user(&admin, "op.bruno", "operator", &[]).await;
-    let elderly_worker = app
-        .create_user(&admin, "sw.carla", "social_worker", &["elderly"])
-        .await;
-    Desk {
-        app,
-        admin,
-        operator,
-        colleague,
-        elderly_worker,
-    }
-}
-
 async fn audit_count(app: &TestApp, admin: &str, action: &str) -> usize {
-    let page: Value = app
-        .get(&format!("/api/v1/admin/audit?action={action}"), admin)
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["entries"].as_array().unwrap().len()
+    audit_actions(app, admin, action).await.len()
 }
 
 fn stored_chunk_bytes(app: &TestApp) -> i64 {
@@ -59,16 +28,6 @@ fn stored_chunk_bytes(app: &TestApp) -> i64 {
         |row| row.get(0),
     )
     .unwrap()
-}
-
-/// Creates `doc` on the server through a new peer of `token`.
-async fn create(app: &TestApp, token: &str, doc: &mut Automerge) -> (Peer, DocumentId) {
-    let mut peer = Peer::join(app, token, "tablet-creator").await;
-    let id = DocumentId::new_random();
-    let outcome = peer.sync(id, doc, &mut SyncState::new(), false).await;
-    assert!(!outcome.unavailable, "{outcome:?}");
-    assert!(outcome.ephemeral.is_empty(), "refused: {outcome:?}");
-    (peer, id)
 }
 
 /// Edits the case through its typed form, writing as `actor`.
