@@ -190,9 +190,8 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         .split_for_parts();
         let document = api.to_json().unwrap_or_else(|_| "{}".into());
         app.app_data(web::Data::new(OpenApiJson(document)))
-            .default_service(web::to(|| async {
-                actix_web::ResponseError::error_response(&ApiError::NotFound)
-            }))
+            // Last: the web app answers only what no route matched (and never `/api`, `/sync`…).
+            .default_service(web::to(routes::app::serve))
             .wrap(from_fn(telemetry::observe))
     })
     .workers(workers)

@@ -21,3 +21,4 @@ mod sync;
 mod sync_client;
 mod sync_hardening;
 mod token_rejection;
+mod web_app;
