@@ -22,3 +22,4 @@ mod sync_client;
 mod sync_hardening;
 mod token_rejection;
 mod web_app;
+mod web_browser;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it as test } from "vitest";
 import { en } from "./en";
 import { it } from "./it";
-import { pickLanguage, setLanguage, t, tOr } from "./index";
+import { pickLanguage, setLanguage, t, tCount, tOr } from "./index";
 
 describe("message catalogues", () => {
   afterEach(() => setLanguage("it"));
@@ -27,6 +27,12 @@ describe("message catalogues", () => {
     expect(t("shell.pending.some", { count: 12000 })).toBe("Modifiche in attesa di arrivare al server: 12.000");
     setLanguage("en");
     expect(t("shell.pending.some", { count: 12000 })).toBe("Changes waiting to reach the server: 12,000");
+  });
+
+  test("counts take the plural form of the language", () => {
+    expect(tCount("cases.count", 1)).toBe("1 documento");
+    expect(tCount("cases.count", 0)).toBe("0 documenti");
+    expect(tCount("cases.count", 3)).toBe("3 documenti");
   });
 
   test("an unknown error code falls back to the generic message", () => {

@@ -43,6 +43,12 @@ export function tOr(key: string, fallback: MessageKey, values: Record<string, st
   return key in it ? t(key as MessageKey, values) : t(fallback, values);
 }
 
+/** A count in words: `{base}.one` or `{base}.other`, by the language's plural rules. */
+export function tCount(base: "cases.count", count: number): string {
+  const form = new Intl.PluralRules(current).select(count) === "one" ? "one" : "other";
+  return t(`${base}.${form}`, { count });
+}
+
 export function formatDateTime(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";

@@ -80,6 +80,18 @@ describe("token WebSocket adapter", () => {
     expect(adapter.socket).toBeUndefined();
   });
 
+  it("can be disconnected twice (stopped, then shut down with its Repo)", async () => {
+    const server = await refusingServer("busy");
+    cleanups.push(server.close);
+    const adapter = new TokenWebSocketAdapter(server.url, () => "t", () => undefined, 50);
+    adapter.connect("peer-1" as PeerId);
+    // (Node's `ws`, unlike a browser, throws when a socket still connecting is closed: wait for it.)
+    await until(() => adapter.socket !== undefined && adapter.socket.readyState !== adapter.socket.CONNECTING);
+    adapter.stop();
+    expect(() => adapter.disconnect()).not.toThrow();
+    expect(adapter.socket).toBeUndefined();
+  });
+
   it("builds the sync URL of the page's origin", () => {
     expect(syncUrlFor({ protocol: "https:", host: "sportello.comune.it" })).toBe("wss://sportello.comune.it/sync");
     expect(syncUrlFor({ protocol: "http:", host: "127.0.0.1:8080" })).toBe("ws://127.0.0.1:8080/sync");

@@ -54,7 +54,13 @@ export class TokenWebSocketAdapter extends WebSocketClientAdapter {
 
   /** Closes the connection and cancels the retries, if any. */
   stop(): void {
-    if (this.socket) this.disconnect();
+    this.disconnect();
+  }
+
+  /** Idempotent, unlike the stock one (which asserts there is a socket): the Repo's shutdown calls it too. */
+  override disconnect(): void {
+    if (!this.socket || !this.peerId) return;
+    super.disconnect();
   }
 
   override receiveMessage(messageBytes: Uint8Array): void {

@@ -3,7 +3,7 @@
 import { LitElement, css, html } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import type { SyncView } from "../../sync/sync-client";
-import { formatDateTime, t, tOr } from "../../i18n";
+import { formatDateTime, t, tCount, tOr } from "../../i18n";
 import { shared } from "../../styles/shared";
 
 @customElement("case-list")
@@ -59,7 +59,7 @@ export class CaseList extends LitElement {
     return html`<div class="table-wrap">
       <table data-index-status=${status}>
         <caption>
-          ${t("cases.count", { count: entries.length })}
+          ${tCount("cases.count", entries.length)}
         </caption>
         <thead>
           <tr>

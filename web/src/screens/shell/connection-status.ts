@@ -49,8 +49,11 @@ export class ConnectionStatus extends LitElement {
         color: var(--warn);
         background: var(--warn-bg);
       }
-      .dot.offline,
-      .dot.refused {
+      .pill .dot {
+        background: currentColor;
+      }
+      .pill .dot.offline,
+      .pill .dot.refused {
         border-radius: 2px;
       }
       .pending {
