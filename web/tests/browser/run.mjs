@@ -24,7 +24,14 @@ const oneTime = required("SPORTELLO_ONE_TIME_PASSWORD");
 const newPassword = process.env.SPORTELLO_NEW_PASSWORD ?? "girasole-tramonto-bicicletta-42";
 const screenshots = process.env.SCREENSHOTS;
 const jsClient = process.env.JS_CLIENT;
-const TIMEOUT = 15_000;
+// Generous: CI runs these beside the whole test suite on 2 cores.
+const TIMEOUT = 30_000;
+// Nothing may hang the cargo test that runs this: the whole run ends within this bound.
+const WATCHDOG = setTimeout(() => {
+  console.log(`FAILED - the browser tests did not finish within 240 s\n${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+}, 240_000);
+WATCHDOG.unref();
 
 function required(name) {
   const value = process.env[name];
