@@ -20,7 +20,7 @@ async function refusingServer(reason: string) {
 
 const wait = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
-async function until(condition: () => boolean, ms = 3000) {
+async function until(condition: () => boolean, ms = 10_000) {
   const end = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > end) throw new Error("timed out");
@@ -50,7 +50,8 @@ describe("token WebSocket adapter", () => {
     // The stock adapter reconnects after a close; while the token is there, so does this one.
     await until(() => server.urls.length >= 2);
     token = undefined;
-    await wait(150);
+    // The attempt under way when the token went ends, and the adapter stays down.
+    await until(() => adapter.socket === undefined);
     const attempts = server.urls.length;
     await wait(300);
     expect(server.urls.length).toBe(attempts);

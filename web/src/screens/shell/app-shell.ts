@@ -20,17 +20,36 @@ export class AppShell extends LitElement {
     shared,
     css`
       header {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.75rem 1.5rem;
+        display: grid;
+        grid-template-columns: 1fr auto;
+        grid-template-areas:
+          "brand who"
+          "status status";
+        gap: 0.5rem 1.5rem;
         align-items: center;
-        justify-content: space-between;
         padding-block: 0.75rem;
         padding-inline: 1.5rem;
         background: var(--surface);
         border-block-end: 1px solid var(--line);
       }
+      @media (min-width: 1100px) {
+        header {
+          grid-template-columns: auto 1fr auto;
+          grid-template-areas: "brand status who";
+        }
+        connection-status {
+          justify-content: center;
+        }
+      }
+      connection-status {
+        grid-area: status;
+        min-inline-size: 0;
+      }
+      .who {
+        grid-area: who;
+      }
       .brand {
+        grid-area: brand;
         font-size: 1.2rem;
         font-weight: 700;
         color: var(--accent);
@@ -50,6 +69,19 @@ export class AppShell extends LitElement {
         padding-inline: 1.5rem;
         max-inline-size: 72rem;
         margin-inline: auto;
+      }
+      @media (max-width: 600px) {
+        header {
+          grid-template-columns: minmax(0, 1fr);
+          grid-template-areas:
+            "brand"
+            "who"
+            "status";
+          padding-inline: 1rem;
+        }
+        main {
+          padding-inline: 1rem;
+        }
       }
     `,
   ];

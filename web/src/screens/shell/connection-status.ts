@@ -26,9 +26,10 @@ export class ConnectionStatus extends LitElement {
         gap: 0.45rem;
         min-block-size: 44px;
         padding-inline: 0.8rem;
-        border-radius: 999px;
+        border-radius: 22px;
         font-weight: 600;
         border: 2px solid currentColor;
+        max-inline-size: 100%;
       }
       .dot {
         inline-size: 0.7rem;
