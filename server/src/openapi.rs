@@ -256,13 +256,14 @@ impl KnownRoutes {
     }
 }
 
-/// The answer when no route matched: `405` with `Allow` for a known path, `404` for anything else.
+/// The answer when no route matched: `405` with `Allow` for a known path; anything else goes to the tablet
+/// app (`routes::app::serve`: its files, its fallback to `index.html`, or the JSON `404` for server paths).
 pub async fn unmatched(request: HttpRequest, known: web::Data<KnownRoutes>) -> HttpResponse {
-    let error = match known.allowed(request.path()) {
+    match known.allowed(request.path()) {
         Some(allow) => ApiError::MethodNotAllowed {
             allow: allow.to_owned(),
-        },
-        None => ApiError::NotFound,
-    };
-    error.error_response()
+        }
+        .error_response(),
+        None => crate::routes::app::serve(request).await,
+    }
 }

@@ -202,6 +202,8 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         let document = api.to_json().unwrap_or_else(|_| "{}".into());
         app.app_data(web::Data::new(OpenApiJson(document)))
             .app_data(web::Data::new(known_routes))
+            // Last: a known path with another method is a 405; anything else no route matched goes to the
+            // tablet app (never `/api`, `/sync`…, which stay the JSON 404).
             .default_service(web::to(crate::openapi::unmatched))
             .wrap(from_fn(crate::input::json_objects_only))
             .wrap(from_fn(crate::request_body::deadline))

@@ -2,9 +2,11 @@
 //! calls one service function and maps the result. No SQL and no rules here.
 //!
 //! [`register`] is the single place where routes are mounted; it registers them through
-//! `utoipa-actix-web`, so every route appears in the OpenAPI document by construction.
+//! `utoipa-actix-web`, so every route appears in the OpenAPI document by construction. The web app
+//! ([`app::serve`]) is the default service, mounted last in `startup::serve`, so it never shadows a route.
 
 pub mod admin;
+pub mod app;
 pub mod auth;
 pub mod devices;
 pub mod grants;

@@ -23,3 +23,5 @@ mod sync;
 mod sync_client;
 mod sync_hardening;
 mod token_rejection;
+mod web_app;
+mod web_browser;

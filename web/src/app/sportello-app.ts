@@ -1,0 +1,70 @@
+// The root: renders the screen the session is on and runs one sync engine per signed-in session.
+import { LitElement, html } from "lit";
+import { customElement, state } from "lit/decorators.js";
+import { createApi } from "../data/api";
+import { Session, type SessionState } from "../data/session";
+import { SyncClient, type SyncView } from "../sync/sync-client";
+import "../screens/login/login-screen";
+import "../screens/password/password-change-screen";
+import "../screens/shell/app-shell";
+
+@customElement("sportello-app")
+export class SportelloApp extends LitElement {
+  readonly session = new Session(createApi());
+  @state() private sessionState: SessionState = this.session.state;
+  @state() private view?: SyncView;
+  #sync?: SyncClient;
+
+  // Light DOM: the screens are the page (one <main> each), no wrapper shadow root.
+  protected override createRenderRoot() {
+    return this;
+  }
+
+  override connectedCallback() {
+    super.connectedCallback();
+    this.session.subscribe(state => this.onSession(state));
+  }
+
+  private onSession(state: SessionState) {
+    const previous = this.sessionState;
+    this.sessionState = state;
+    if (state.kind === "signed-in" && previous.kind !== "signed-in") this.startSync(state);
+    if (state.kind !== "signed-in") this.stopSync();
+  }
+
+  private startSync(state: Extract<SessionState, { kind: "signed-in" }>) {
+    const indexUrl = state.tokens.index_doc;
+    if (!indexUrl) return;
+    const sync = new SyncClient({
+      indexUrl,
+      accessToken: () => this.session.accessToken(),
+      onSessionEnded: () => this.session.end("error.session_ended"),
+      onTokenExpired: () => void this.session.refreshNow(),
+    });
+    this.#sync = sync;
+    sync.subscribe(view => (this.view = view));
+    void sync.start();
+  }
+
+  private stopSync() {
+    void this.#sync?.stop();
+    this.#sync = undefined;
+    this.view = undefined;
+  }
+
+  override render() {
+    const state = this.sessionState;
+    switch (state.kind) {
+      case "signed-out":
+        return html`<login-screen .session=${this.session} .notice=${state.notice}></login-screen>`;
+      case "password-change":
+        return html`<password-change-screen .session=${this.session}></password-change-screen>`;
+      case "signed-in":
+        return html`<app-shell
+          .session=${this.session}
+          .tokens=${state.tokens}
+          .view=${this.view ?? { connection: "connecting", pending: 0, index: { status: "loading", entries: [] } }}
+        ></app-shell>`;
+    }
+  }
+}

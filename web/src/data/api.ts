@@ -1,0 +1,91 @@
+// The REST client: login, refresh, password change and logout against `/api/v1` on the same origin.
+// Every failure becomes an `ApiError` with the server's stable code (`invalid_credentials`,
+// `password_change_required`…), or `network` when no answer came. No token is ever logged.
+//
+// Wire types mirror `schema::api` (see docs/api.md); they are the few fields this part of the app reads.
+
+export type Role = "operator" | "social_worker" | "admin";
+
+export interface UserSummary {
+  id: string;
+  username: string;
+  display_name: string;
+  role: Role;
+  areas: string[];
+  must_change_password: boolean;
+}
+
+export interface SessionTokens {
+  access_token: string;
+  refresh_token: string;
+  token_type: string;
+  expires_in: number;
+  session_expires_at: string;
+  user: UserSummary;
+  /** `automerge:` URL of the user's index document. */
+  index_doc?: string | null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    /** The server's stable snake_case code, or `network` when the server could not be reached. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export interface Api {
+  login(username: string, password: string, deviceName?: string): Promise<SessionTokens>;
+  refresh(refreshToken: string): Promise<SessionTokens>;
+  changePassword(accessToken: string, current: string, next: string): Promise<SessionTokens>;
+  logout(accessToken: string): Promise<void>;
+}
+
+type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+export function createApi(fetchFn: Fetch = (input, init) => fetch(input, init), base = ""): Api {
+  async function call<T>(path: string, body: unknown, token?: string): Promise<T> {
+    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let response: Response;
+    try {
+      response = await fetchFn(`${base}/api/v1${path}`, {
+        method: "POST",
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "omit",
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, "network", "the server could not be reached");
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) {
+      const error = json as { error?: unknown; message?: unknown } | undefined;
+      const code = typeof error?.error === "string" ? error.error : `http_${response.status}`;
+      const message = typeof error?.message === "string" ? error.message : response.statusText;
+      throw new ApiError(response.status, code, message);
+    }
+    return json as T;
+  }
+
+  return {
+    login: (username, password, deviceName) =>
+      call<SessionTokens>("/auth/login", { username, password, ...(deviceName ? { device_name: deviceName } : {}) }),
+    refresh: refreshToken => call<SessionTokens>("/auth/refresh", { refresh_token: refreshToken }),
+    changePassword: (accessToken, current, next) =>
+      call<SessionTokens>("/me/password", { current_password: current, new_password: next }, accessToken),
+    logout: accessToken => call<void>("/auth/logout", undefined, accessToken),
+  };
+}

@@ -1,0 +1,110 @@
+// The signed-in frame: who is signed in, the sync state, log out, and the current view (for now the
+// cases at the desk). Later parts add the queue panel, the intake and the social workers' views here.
+import { LitElement, css, html } from "lit";
+import { customElement, property } from "lit/decorators.js";
+import type { SessionTokens } from "../../data/api";
+import type { Session } from "../../data/session";
+import type { SyncView } from "../../sync/sync-client";
+import { t, tOr } from "../../i18n";
+import { shared } from "../../styles/shared";
+import "./case-list";
+import "./connection-status";
+
+@customElement("app-shell")
+export class AppShell extends LitElement {
+  @property({ attribute: false }) session!: Session;
+  @property({ attribute: false }) tokens!: SessionTokens;
+  @property({ attribute: false }) view!: SyncView;
+
+  static override styles = [
+    shared,
+    css`
+      header {
+        display: grid;
+        grid-template-columns: 1fr auto;
+        grid-template-areas:
+          "brand who"
+          "status status";
+        gap: 0.5rem 1.5rem;
+        align-items: center;
+        padding-block: 0.75rem;
+        padding-inline: 1.5rem;
+        background: var(--surface);
+        border-block-end: 1px solid var(--line);
+      }
+      @media (min-width: 1100px) {
+        header {
+          grid-template-columns: auto 1fr auto;
+          grid-template-areas: "brand status who";
+        }
+        connection-status {
+          justify-content: center;
+        }
+      }
+      connection-status {
+        grid-area: status;
+        min-inline-size: 0;
+      }
+      .who {
+        grid-area: who;
+      }
+      .brand {
+        grid-area: brand;
+        font-size: 1.2rem;
+        font-weight: 700;
+        color: var(--accent);
+        margin: 0;
+      }
+      .who {
+        display: flex;
+        gap: 0.75rem;
+        align-items: center;
+      }
+      .who p {
+        margin: 0;
+        color: var(--muted);
+      }
+      main {
+        padding-block: 1.5rem;
+        padding-inline: 1.5rem;
+        max-inline-size: 72rem;
+        margin-inline: auto;
+      }
+      @media (max-width: 600px) {
+        header {
+          grid-template-columns: minmax(0, 1fr);
+          grid-template-areas:
+            "brand"
+            "who"
+            "status";
+          padding-inline: 1rem;
+        }
+        main {
+          padding-inline: 1rem;
+        }
+      }
+    `,
+  ];
+
+  override render() {
+    const user = this.tokens.user;
+    return html`<header>
+        <p class="brand">${t("app.name")}</p>
+        <connection-status .view=${this.view} aria-label=${t("shell.status")}></connection-status>
+        <div class="who">
+          <p>${t("shell.signedInAs", { name: user.display_name, role: tOr(`role.${user.role}`, "status.none") })}</p>
+          <button type="button" class="secondary" @click=${() => this.session.logout()}>${t("shell.logout")}</button>
+        </div>
+      </header>
+      <main>
+        <h1>${t("cases.title")}</h1>
+        <case-list .index=${this.view.index}></case-list>
+      </main>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "app-shell": AppShell;
+  }
+}

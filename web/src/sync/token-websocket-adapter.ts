@@ -1,0 +1,85 @@
+// The stock automerge-repo WebSocket client adapter, with the two things Sportello's server needs from a
+// browser client (docs/sync-protocol.md §3.1, §15):
+// - the access token travels as the `access_token` query parameter (a browser WebSocket cannot set
+//   headers), read afresh at every (re)connection, so a refreshed token is used at the next one;
+// - once the token is gone (signed out, session ended) it stops reconnecting instead of retrying every
+//   5 s with a dead token, as the stock adapter 2.5.6 does;
+// - the server's `error` message (`token_expired`, `session ended or account changed`, `busy`…) reaches
+//   the app through `onServerError`, where the stock adapter only logs it at debug level.
+
+import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
+import { cbor, type PeerId, type PeerMetadata } from "@automerge/automerge-repo/slim";
+
+/** `base` (a ws:// or wss:// URL) with the token as the `access_token` query parameter. */
+export function urlWithToken(base: string, token: string): string {
+  const url = new URL(base);
+  url.searchParams.set("access_token", token);
+  return url.toString();
+}
+
+/** The sync endpoint on the page's own origin: `wss://host/sync` for an https page. */
+export function syncUrlFor(location: { protocol: string; host: string }): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/sync`;
+}
+
+export class TokenWebSocketAdapter extends WebSocketClientAdapter {
+  readonly #baseUrl: string;
+  readonly #token: () => string | undefined;
+  readonly #onServerError: (message: string) => void;
+
+  constructor(
+    baseUrl: string,
+    token: () => string | undefined,
+    onServerError: (message: string) => void,
+    retryInterval = 5000,
+  ) {
+    super(baseUrl, retryInterval);
+    this.#baseUrl = baseUrl;
+    this.#token = token;
+    this.#onServerError = onServerError;
+  }
+
+  override connect(peerId: PeerId, peerMetadata?: PeerMetadata): void {
+    const token = this.#token();
+    if (!token) {
+      // No token: close what is open (which also clears the stock adapter's retry timer) and stay down.
+      this.stop();
+      return;
+    }
+    // `url` is a plain field the stock adapter reads when it opens each socket.
+    (this as { url: string }).url = urlWithToken(this.#baseUrl, token);
+    super.connect(peerId, peerMetadata);
+  }
+
+  /** Closes the connection and cancels the retries, if any. */
+  stop(): void {
+    this.disconnect();
+  }
+
+  /** Idempotent, unlike the stock one (which asserts there is a socket): the Repo's shutdown calls it too. */
+  override disconnect(): void {
+    if (!this.socket || !this.peerId) return;
+    super.disconnect();
+  }
+
+  override receiveMessage(messageBytes: Uint8Array): void {
+    let message: unknown;
+    try {
+      message = cbor.decode(new Uint8Array(messageBytes));
+    } catch {
+      message = undefined;
+    }
+    if (isErrorMessage(message)) this.#onServerError(message.message);
+    super.receiveMessage(messageBytes);
+  }
+}
+
+function isErrorMessage(message: unknown): message is { type: "error"; message: string } {
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    (message as { type?: unknown }).type === "error" &&
+    typeof (message as { message?: unknown }).message === "string"
+  );
+}
