@@ -44,11 +44,22 @@ async fn invented_requests(app: &TestApp, from: usize, count: usize) {
             assert!(response.status().is_client_error(), "{method} {path}");
         }
         let response = app
-            .request(Method::GET, &format!("/unknown-{i}"), None)
+            .request(Method::GET, &format!("/api/v1/unknown-{i}"), None)
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        // Outside the API an unknown path is an app route (the tablet app's fallback): still no new label.
+        let response = app
+            .request(Method::GET, &format!("/unknown-{i}"), None)
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(
+            response.status(),
+            StatusCode::NOT_FOUND,
+            "the app's fallback (or, with SPORTELLO_SKIP_WEB_BUILD, its not-built page)"
+        );
     }
 }
 
