@@ -34,6 +34,15 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
+impl Outcome {
+    /// Whether the server told the peer its changes were refused with `code`.
+    pub fn refused_with(&self, code: &str) -> bool {
+        self.ephemeral
+            .iter()
+            .any(|payload| payload_contains(payload, code))
+    }
+}
+
 impl Peer {
     /// Opens a WebSocket to `/sync` with the token in the query string (as the JS client does), without
     /// the protocol handshake.

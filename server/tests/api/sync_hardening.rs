@@ -67,13 +67,7 @@ async fn changes_that_inflate_past_the_budget_are_refused_before_loading_audited
     let outcome = peer.sync(id, &mut bomb, &mut state, false).await;
 
     assert!(outcome.closed.is_none(), "{outcome:?}");
-    assert!(
-        outcome
-            .ephemeral
-            .iter()
-            .any(|payload| payload_contains(payload, "too_large")),
-        "{outcome:?}"
-    );
+    assert!(outcome.refused_with("too_large"), "{outcome:?}");
     assert_eq!(stored_chunk_bytes(&desk.app), stored_before);
     assert_eq!(
         audit_count(&desk.app, &desk.admin, "doc.refused").await,
@@ -105,13 +99,7 @@ async fn a_change_describing_more_operations_than_allowed_is_refused_before_load
     let mut bomb = bomb.document().clone();
     let outcome = peer.sync(id, &mut bomb, &mut SyncState::new(), false).await;
     assert!(outcome.closed.is_none(), "{outcome:?}");
-    assert!(
-        outcome
-            .ephemeral
-            .iter()
-            .any(|payload| payload_contains(payload, "too_large")),
-        "{outcome:?}"
-    );
+    assert!(outcome.refused_with("too_large"), "{outcome:?}");
 }
 
 #[tokio::test]
@@ -137,13 +125,7 @@ async fn a_change_that_would_grow_a_document_past_its_size_limit_is_refused() {
     let outcome = peer
         .sync(id, &mut grown, &mut SyncState::new(), false)
         .await;
-    assert!(
-        outcome
-            .ephemeral
-            .iter()
-            .any(|payload| payload_contains(payload, "too_large")),
-        "{outcome:?}"
-    );
+    assert!(outcome.refused_with("too_large"), "{outcome:?}");
     let stored = case_on_server(&desk.app, &desk.colleague.1, id).await;
     assert!(stored.summary.is_empty() && !stored.consent.privacy_notice);
 }
@@ -171,13 +153,7 @@ async fn a_change_under_another_users_actor_id_is_refused_and_the_owner_keeps_sy
     let outcome = thief
         .sync(id, &mut forged, &mut SyncState::new(), false)
         .await;
-    assert!(
-        outcome
-            .ephemeral
-            .iter()
-            .any(|payload| payload_contains(payload, "foreign_actor")),
-        "{outcome:?}"
-    );
+    assert!(outcome.refused_with("foreign_actor"), "{outcome:?}");
 
     // The owner's own next change (the same actor, the same sequence number) goes through, on a
     // connection that stays open.
