@@ -222,6 +222,16 @@ pub struct ServeArgs {
     )]
     pub request_body_timeout_secs: u64,
 
+    /// Wrong passwords (at login or password change) within 15 minutes that lock an account (§5.1 of
+    /// docs/api.md); the lock lasts 15 minutes, doubling with each further lock up to a day.
+    #[arg(
+        long,
+        env = "SPORTELLO_LOGIN_LOCKOUT_THRESHOLD",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(3..)
+    )]
+    pub login_lockout_threshold: u32,
+
     /// Refusals (403, unavailable documents) one user or device may get per minute; more are answered
     /// 429 too_many_denials (REST) or close the sync connection, until the minute is over.
     #[arg(long, env = "SPORTELLO_DENIALS_PER_MINUTE", default_value_t = 100)]
@@ -277,6 +287,39 @@ impl ServeArgs {
             .collect();
         settings.request_body_timeout = Duration::from_secs(self.request_body_timeout_secs.max(1));
         settings.denials.max_per_window = self.denials_per_minute.max(1);
+        settings.lockout.threshold = self.login_lockout_threshold;
         settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_settings(args: &[&str]) -> Result<Settings, clap::Error> {
+        let cli = Cli::try_parse_from(["sportello", "serve"].iter().chain(args))?;
+        match cli.command {
+            Command::Serve(serve) => Ok(serve.into_settings(cli.data_dir)),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_lockout_threshold_defaults_to_the_documented_ten_and_can_be_raised() {
+        assert_eq!(serve_settings(&[]).unwrap().lockout.threshold, 10);
+        let raised = serve_settings(&["--login-lockout-threshold", "25"]).unwrap();
+        assert_eq!(raised.lockout.threshold, 25);
+    }
+
+    #[test]
+    fn a_lockout_threshold_under_three_is_refused_rather_than_locking_at_the_first_typo() {
+        for low in ["0", "1", "2"] {
+            let error = serve_settings(&["--login-lockout-threshold", low]).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{low}"
+            );
+        }
     }
 }
