@@ -44,7 +44,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage accounts directly on the data directory (provisioning, recovery).
     #[command(subcommand)]
     User(UserCommand),
