@@ -1,5 +1,5 @@
 //! The tablet app in a real browser and its own unit tests, from `cargo test`:
-//! - `web/tests/browser/run.mjs` drives Debian's Chromium with playwright-core against this server: log in
+//! - `web/tests/browser/*.mjs` (one scenario per script, sharing `harness.mjs`; [`run_browser_scenario`]) drive Debian's Chromium with playwright-core against this server: log in
 //!   with a one-time password, the forced change, the index with a case created live through the sync
 //!   server by the stock JS client, offline indicator, offline reload (service worker), log out, and axe on
 //!   every screen. Without `/usr/bin/chromium` it is skipped with a loud message, except on CI
@@ -60,11 +60,11 @@ fn the_web_apps_unit_tests_pass() {
     );
 }
 
-#[tokio::test]
-async fn an_operator_changes_the_one_time_password_sees_cases_arrive_live_and_the_app_opens_offline()
- {
+/// Whether the browser scenarios can run here: the app is built and Chromium is installed. Without Chromium
+/// they are skipped loudly, except on CI (`CI=true`), where that is a failure.
+pub fn browser_available() -> bool {
     if !app_is_built() {
-        return;
+        return false;
     }
     if !Path::new(CHROMIUM).exists() {
         assert!(
@@ -75,15 +75,54 @@ async fn an_operator_changes_the_one_time_password_sees_cases_arrive_live_and_th
             "\n*** SKIPPED: the browser tests need Debian's chromium ({CHROMIUM}); \
              `apt-get install chromium` to run them ***\n"
         );
-        return;
+        return false;
     }
     let root = repo_root();
+    let _installed = WEB_PACKAGES.lock().unwrap_or_else(|e| e.into_inner());
+    npm_install(&root.join("web"));
+    npm_install(&root.join("tests/js"));
+    true
+}
+
+/// Runs one scenario of `web/tests/browser/` (`script`, e.g. `shell.mjs`) against `address` with the
+/// harness's environment (see `harness.mjs`) and `env`, and fails with its output unless every check passed.
+pub async fn run_browser_scenario(script: &str, address: &str, env: &[(&str, &str)]) {
+    let root = repo_root();
     let web = root.join("web");
-    let js_client = root.join("tests/js");
-    {
-        let _installed = WEB_PACKAGES.lock().unwrap_or_else(|e| e.into_inner());
-        npm_install(&web);
-        npm_install(&js_client);
+    let screenshots = std::env::var_os("SPORTELLO_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/web-screenshots"));
+    let mut command = Command::new("node");
+    command
+        .arg(web.join("tests/browser").join(script))
+        .current_dir(&web)
+        .env("SPORTELLO_URL", address)
+        .env("CHROMIUM", CHROMIUM)
+        .env("JS_CLIENT", root.join("tests/js/client.mjs"))
+        .env("SCREENSHOTS", &screenshots);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    // On the blocking pool: the server's background tasks (the index refresh among them) run on this
+    // test's runtime, and must keep running while the browser waits for them.
+    let output = tokio::task::spawn_blocking(move || command.output().expect("node runs"))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the browser scenario {script} failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+#[tokio::test]
+async fn an_operator_changes_the_one_time_password_sees_cases_arrive_live_and_the_app_opens_offline()
+ {
+    if !browser_available() {
+        return;
     }
     let app = spawn_app().await;
     let admin = app.admin_token().await;
@@ -93,31 +132,13 @@ async fn an_operator_changes_the_one_time_password_sees_cases_arrive_live_and_th
             &json!({"username": "op.web", "role": "operator", "display_name": "Giulia Neri"}),
         )
         .await;
-    let screenshots = std::env::var_os("SPORTELLO_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/web-screenshots"));
-
-    // On the blocking pool: the server's background tasks (the index refresh among them) run on this test's
-    // runtime, and must keep running while the browser waits for them.
-    let mut command = Command::new("node");
-    command
-        .arg(web.join("tests/browser/run.mjs"))
-        .current_dir(&web)
-        .env("SPORTELLO_URL", &app.address)
-        .env("SPORTELLO_USERNAME", "op.web")
-        .env("SPORTELLO_ONE_TIME_PASSWORD", &one_time)
-        .env("CHROMIUM", CHROMIUM)
-        .env("JS_CLIENT", js_client.join("client.mjs"))
-        .env("SCREENSHOTS", &screenshots);
-    let output = tokio::task::spawn_blocking(move || command.output().expect("node runs"))
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "the browser tests failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    run_browser_scenario(
+        "shell.mjs",
+        &app.address,
+        &[
+            ("SPORTELLO_USERNAME", "op.web"),
+            ("SPORTELLO_ONE_TIME_PASSWORD", &one_time),
+        ],
+    )
+    .await;
 }
