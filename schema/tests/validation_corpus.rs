@@ -13,6 +13,8 @@
 //! The test fails when the file is stale; `SPORTELLO_REGENERATE_CORPUS=1 cargo test -p sportello-schema
 //! --test validation_corpus` rewrites it.
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed: the panic is the report
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
