@@ -1,12 +1,14 @@
 // The signed-in frame: who is signed in, the sync state, log out, and the current view (for now the
 // cases at the desk). Later parts add the queue panel, the intake and the social workers' views here.
 import { LitElement, css, html } from "lit";
+import { nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import type { SessionTokens } from "../../data/api";
 import type { Session } from "../../data/session";
 import type { SyncView } from "../../sync/sync-client";
 import { t, tOr } from "../../i18n";
 import { shared } from "../../styles/shared";
+import "../queue/queue-panel";
 import "./case-list";
 import "./connection-status";
 
@@ -97,6 +99,7 @@ export class AppShell extends LitElement {
         </div>
       </header>
       <main>
+        ${user.role === "operator" ? html`<queue-panel .session=${this.session}></queue-panel>` : nothing}
         <h1>${t("cases.title")}</h1>
         <case-list .index=${this.view.index}></case-list>
       </main>`;
