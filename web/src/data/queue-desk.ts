@@ -224,8 +224,10 @@ export class QueueDesk {
         this.#set({ queue: state });
         if (effect === "reload") void this.#load();
       },
-      onState: (state: StreamState) => {
+      onState: (state: StreamState, error?: ApiError) => {
         if (this.#stopped) return;
+        // A refusal in words (too many streams, busy); a dropped connection shows as the network state only.
+        if (error && error.code !== "network") this.#set({ error: queueErrorKey(error) });
         const network: DeskNetwork = !this.#online()
           ? "offline"
           : state === "live"

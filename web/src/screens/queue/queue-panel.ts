@@ -2,23 +2,17 @@
 // number called to this desk and its moves (recall, start, finish, no-show, transfer); call the next.
 // Collapsible (a native <details>), so on a phone-sized screen it folds to one line above the cases.
 //
-// Starting an intake from the called ticket: the panel dispatches `sportello-start-intake`
-// (`detail: { ticket: "A007" }`, bubbling and composed) for the intake screen to open a new intake with
-// that number filled in.
+// Starting an intake from the called ticket goes to the new-intake route with its number
+// (`startIntake({ticket})`, app/router.ts: `#/nuova?ticket=A007`), where the intake screen fills it in.
 import { LitElement, css, html, nothing } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { QueueDesk, type DeskView } from "../../data/queue-desk";
 import { allowedMoves, deskName, waitingCounts, type DeskSettings, type Move, type ServiceLine } from "../../data/queue";
 import type { Session } from "../../data/session";
+import { startIntake } from "../../app/router";
 import { language, t, type MessageKey } from "../../i18n";
 import { shared } from "../../styles/shared";
 import "./desk-setup";
-
-/** The DOM event that asks the intake screen for a new intake with this ticket number. */
-export const START_INTAKE_EVENT = "sportello-start-intake";
-export interface StartIntakeDetail {
-  ticket: string;
-}
 
 @customElement("queue-panel")
 export class QueuePanel extends LitElement {
@@ -342,7 +336,7 @@ export class QueuePanel extends LitElement {
               ${moves.start ? this.moveButton("start", "queue.action.start", usable) : nothing}
               ${moves.noShow ? this.moveButton("no-show", "queue.action.noShow", usable, "secondary") : nothing}
               ${moves.finish ? this.moveButton("finish", "queue.action.finish", usable) : nothing}
-              <button type="button" class="secondary" @click=${() => this.startIntake(current.number)}>
+              <button type="button" class="secondary" @click=${() => startIntake({ ticket: current.number })}>
                 ${t("queue.action.startIntake", { number: current.number })}
               </button>`
             : html`<button type="button" ?disabled=${!usable} @click=${() => void this.#desk?.callNext()}>
@@ -382,12 +376,6 @@ export class QueuePanel extends LitElement {
     const line = new FormData(event.currentTarget as HTMLFormElement).get("line");
     if (typeof line === "string" && line) void this.#desk?.transfer(line);
   }
-
-  private startIntake(ticket: string) {
-    this.dispatchEvent(
-      new CustomEvent<StartIntakeDetail>(START_INTAKE_EVENT, { detail: { ticket }, bubbles: true, composed: true }),
-    );
-  }
 }
 
 function lineName(line: ServiceLine): string {
@@ -406,8 +394,5 @@ function statusKey(status: string): MessageKey {
 declare global {
   interface HTMLElementTagNameMap {
     "queue-panel": QueuePanel;
-  }
-  interface HTMLElementEventMap {
-    "sportello-start-intake": CustomEvent<StartIntakeDetail>;
   }
 }
