@@ -151,3 +151,31 @@ describe("the desk's queue", () => {
     expect(listeners.size).toBe(0);
   });
 });
+
+describe("changing the desk while the queue is being read", () => {
+  test("the new desk's queue is read once the first read is over", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>(resolve => (release = resolve));
+    let ticketReads = 0;
+    const { fetchFn } = fakeServer({
+      "GET /lines": () => json(200, LINES),
+      "GET /board": () => json(200, { last_event_id: 0 }),
+      "GET /tickets": async () => {
+        ticketReads += 1;
+        if (ticketReads === 1) await gate;
+        return json(200, [ticket("M001", "called", { desk: "Sportello 5" })]);
+      },
+    });
+    const store = memoryStore({ [DESK_STORAGE_KEY]: '{"desk":1,"lines":["A"]}' });
+    const desk = new QueueDesk({ auth, fetch: fetchFn, store, makeStream: fakeStream().makeStream });
+    const started = desk.start();
+    await new Promise(resolve => setTimeout(resolve, 0));
+    const configured = desk.configure({ desk: 5, lines: ["M"] });
+    release();
+    await Promise.all([started, configured]);
+    expect(ticketReads).toBe(2);
+    expect(desk.view.loaded).toBe(true);
+    expect(desk.view.queue.current?.number).toBe("M001");
+    desk.stop();
+  });
+});

@@ -66,6 +66,7 @@ export class QueueDesk {
   #stream?: Pick<QueueStream, "start" | "stop" | "reconnectNow">;
   #stopped = false;
   #loading?: Promise<void>;
+  #again = false;
   #retry?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly options: DeskOptions) {
@@ -182,7 +183,17 @@ export class QueueDesk {
 
   /** One full read at a time: lines, the board's event id, today's tickets; then the stream from there. */
   #load(): Promise<void> {
-    this.#loading ??= this.#loadOnce().finally(() => (this.#loading = undefined));
+    if (this.#loading) {
+      // A read is under way, perhaps for settings just replaced: read once more after it.
+      this.#again = true;
+      return this.#loading;
+    }
+    this.#loading = (async () => {
+      do {
+        this.#again = false;
+        await this.#loadOnce();
+      } while (this.#again && !this.#stopped);
+    })().finally(() => (this.#loading = undefined));
     return this.#loading;
   }
 
