@@ -25,4 +25,5 @@ mod sync_hardening;
 mod token_rejection;
 mod web_app;
 mod web_browser;
+mod web_intake;
 mod web_queue;
