@@ -26,3 +26,4 @@ mod token_rejection;
 mod web_app;
 mod web_browser;
 mod web_intake;
+mod web_queue;

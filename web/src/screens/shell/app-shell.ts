@@ -1,6 +1,8 @@
 // The signed-in frame: who is signed in, the sync state, log out, and the current view (`case-desk`: the
-// cases at the desk, a new intake or one case). Later parts add the queue panel and the social workers' views.
+// cases at the desk, a new intake or one case), and above it the operators' queue panel. Later parts add
+// the social workers' views.
 import { LitElement, css, html } from "lit";
+import { nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import type { SessionTokens } from "../../data/api";
 import type { Session } from "../../data/session";
@@ -10,6 +12,7 @@ import { shared } from "../../styles/shared";
 import type { AuthorBook } from "../../model/authors";
 import type { CaseLibrary } from "../../model/case-library";
 import "../cases/case-desk";
+import "../queue/queue-panel";
 import "./connection-status";
 
 @customElement("app-shell")
@@ -101,6 +104,7 @@ export class AppShell extends LitElement {
         </div>
       </header>
       <main>
+        ${user.role === "operator" ? html`<queue-panel .session=${this.session}></queue-panel>` : nothing}
         <case-desk .library=${this.cases} .authors=${this.authors} .user=${user} .indexStatus=${this.view.index.status}></case-desk>
       </main>`;
   }
