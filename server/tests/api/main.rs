@@ -22,6 +22,7 @@ mod role_matrix;
 mod sync;
 mod sync_client;
 mod sync_hardening;
+mod sync_refused_recovery;
 mod token_rejection;
 mod web_app;
 mod web_browser;
