@@ -11,6 +11,7 @@ mod admin_users;
 mod audit_log;
 mod auth_flow;
 mod cli;
+mod continuity_of_care;
 mod contract;
 mod convergence;
 mod four_eyes;
