@@ -27,3 +27,4 @@ mod sync_refused_recovery;
 mod token_rejection;
 mod web_app;
 mod web_browser;
+mod web_intake;

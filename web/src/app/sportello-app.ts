@@ -4,6 +4,8 @@ import { customElement, state } from "lit/decorators.js";
 import { createApi } from "../data/api";
 import { Session, type SessionState } from "../data/session";
 import { SyncClient, type SyncView } from "../sync/sync-client";
+import { AuthorBook } from "../model/authors";
+import { CaseLibrary } from "../model/case-library";
 import "../screens/login/login-screen";
 import "../screens/password/password-change-screen";
 import "../screens/shell/app-shell";
@@ -14,6 +16,8 @@ export class SportelloApp extends LitElement {
   @state() private sessionState: SessionState = this.session.state;
   @state() private view?: SyncView;
   #sync?: SyncClient;
+  @state() private cases?: CaseLibrary;
+  @state() private authors?: AuthorBook;
 
   // Light DOM: the screens are the page (one <main> each), no wrapper shadow root.
   protected override createRenderRoot() {
@@ -44,12 +48,18 @@ export class SportelloApp extends LitElement {
     this.#sync = sync;
     sync.subscribe(view => (this.view = view));
     void sync.start();
+    this.cases = new CaseLibrary(sync);
+    this.authors = new AuthorBook({ name: state.tokens.user.display_name });
+    void this.cases.start();
   }
 
   private stopSync() {
     void this.#sync?.stop();
     this.#sync = undefined;
     this.view = undefined;
+    this.cases?.stop();
+    this.cases = undefined;
+    this.authors = undefined;
   }
 
   override render() {
@@ -63,6 +73,8 @@ export class SportelloApp extends LitElement {
         return html`<app-shell
           .session=${this.session}
           .tokens=${state.tokens}
+          .cases=${this.cases}
+          .authors=${this.authors}
           .view=${this.view ?? { connection: "connecting", pending: 0, index: { status: "loading", entries: [] } }}
         ></app-shell>`;
     }

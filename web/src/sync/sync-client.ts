@@ -49,8 +49,22 @@ export class SyncClient {
   #index?: DocHandle<unknown>;
   #timer?: ReturnType<typeof setInterval>;
   #stopped = false;
+  #started: Promise<Repo>;
+  #resolveStarted!: (repo: Repo) => void;
 
-  constructor(private readonly options: SyncOptions) {}
+  constructor(private readonly options: SyncOptions) {
+    this.#started = new Promise(resolve => (this.#resolveStarted = resolve));
+  }
+
+  /** The session's Repo once the WASM is loaded (the case model creates and opens documents in it). */
+  whenStarted(): Promise<Repo> {
+    return this.#started;
+  }
+
+  /** The server's storage id while it is connected: whose acknowledged heads say what is on the server. */
+  get serverStorageId(): StorageId | undefined {
+    return this.#serverStorage;
+  }
 
   get view(): SyncView {
     return this.#view;
@@ -84,6 +98,7 @@ export class SyncClient {
     addEventListener("online", this.#onBrowserNetwork);
     addEventListener("offline", this.#onBrowserNetwork);
     this.#timer = setInterval(() => this.#update(), STATUS_EVERY_MS);
+    this.#resolveStarted(this.#repo);
     await this.#openIndex();
   }
 

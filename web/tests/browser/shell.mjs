@@ -82,10 +82,10 @@ try {
 
   await check("a case created through the sync server appears in the list live", async () => {
     await createCase(await apiLogin(username, newPassword), "Diallo", "Amina");
-    const row = page.locator("tr", { hasText: "Diallo Amina" });
+    const row = page.locator("[data-case]", { hasText: "Diallo Amina" });
     await row.waitFor();
     await row.getByText("Aperto").waitFor();
-    await row.getByText("Caso", { exact: true }).waitFor();
+    await row.getByText("Salvato sul server").waitFor();
     await noAxeViolations(page, "shell with a case");
     await shot(page, "shell");
   });

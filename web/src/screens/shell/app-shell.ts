@@ -1,5 +1,5 @@
-// The signed-in frame: who is signed in, the sync state, log out, and the current view (for now the
-// cases at the desk). Later parts add the queue panel, the intake and the social workers' views here.
+// The signed-in frame: who is signed in, the sync state, log out, and the current view (`case-desk`: the
+// cases at the desk, a new intake or one case). Later parts add the queue panel and the social workers' views.
 import { LitElement, css, html } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import type { SessionTokens } from "../../data/api";
@@ -7,7 +7,9 @@ import type { Session } from "../../data/session";
 import type { SyncView } from "../../sync/sync-client";
 import { t, tOr } from "../../i18n";
 import { shared } from "../../styles/shared";
-import "./case-list";
+import type { AuthorBook } from "../../model/authors";
+import type { CaseLibrary } from "../../model/case-library";
+import "../cases/case-desk";
 import "./connection-status";
 
 @customElement("app-shell")
@@ -15,6 +17,8 @@ export class AppShell extends LitElement {
   @property({ attribute: false }) session!: Session;
   @property({ attribute: false }) tokens!: SessionTokens;
   @property({ attribute: false }) view!: SyncView;
+  @property({ attribute: false }) cases?: CaseLibrary;
+  @property({ attribute: false }) authors?: AuthorBook;
 
   static override styles = [
     shared,
@@ -97,8 +101,7 @@ export class AppShell extends LitElement {
         </div>
       </header>
       <main>
-        <h1>${t("cases.title")}</h1>
-        <case-list .index=${this.view.index}></case-list>
+        <case-desk .library=${this.cases} .authors=${this.authors} .user=${user} .indexStatus=${this.view.index.status}></case-desk>
       </main>`;
   }
 }
