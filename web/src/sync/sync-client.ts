@@ -8,6 +8,7 @@
 import { Repo, initializeWasm, type DocHandle, type PeerId, type StorageId } from "@automerge/automerge-repo/slim";
 import wasmUrl from "@automerge/automerge/automerge.wasm?url";
 import { caseEntries, type IndexEntry } from "./index-entries";
+import { RefusalKeeper } from "./refusals";
 import { connectionState, pendingCount, type Connection } from "./sync-status";
 import { TokenWebSocketAdapter, syncUrlFor } from "./token-websocket-adapter";
 
@@ -51,6 +52,8 @@ export class SyncClient {
   #stopped = false;
   #started: Promise<Repo>;
   #resolveStarted!: (repo: Repo) => void;
+  /** The server's refusals on this session's documents: refused changes are dropped (refusals.ts). */
+  readonly refusals = new RefusalKeeper();
 
   constructor(private readonly options: SyncOptions) {
     this.#started = new Promise(resolve => (this.#resolveStarted = resolve));
@@ -95,6 +98,7 @@ export class SyncClient {
     });
     this.#adapter = adapter;
     this.#repo = new Repo({ network: [adapter], sharePolicy: async () => true });
+    this.refusals.attach(this.#repo, () => this.#serverStorage);
     addEventListener("online", this.#onBrowserNetwork);
     addEventListener("offline", this.#onBrowserNetwork);
     this.#timer = setInterval(() => this.#update(), STATUS_EVERY_MS);
@@ -110,6 +114,7 @@ export class SyncClient {
     removeEventListener("offline", this.#onBrowserNetwork);
     this.#adapter?.stop();
     this.#listeners.clear();
+    this.refusals.detach();
     await this.#repo?.shutdown().catch(() => undefined);
     this.#repo = undefined;
   }
