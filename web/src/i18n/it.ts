@@ -71,6 +71,29 @@ export const it = {
   "error.network": "Il server non risponde. Controlla la connessione e riprova.",
   "error.unknown": "Qualcosa non ha funzionato ({code}). Riprova.",
   "error.session_ended": "La sessione è terminata. Accedi di nuovo.",
+
+  // — store: the encrypted local store, offline unlock, inactivity lock —
+  "error.login_to_sync": "La rete è tornata: accedi di nuovo per inviare al server le modifiche fatte su questo tablet.",
+  "login.offline.offer":
+    "Il server non risponde. Hai già usato questo tablet: puoi aprire i dati salvati qui e lavorare senza rete. Le modifiche arriveranno al server quando torna la connessione.",
+  "login.offline.unlock": "Apri senza rete",
+  "login.offline.busy": "Apertura in corso…",
+  "login.offline.none":
+    "Il server non risponde e su questo tablet non ci sono dati di questo utente: per il primo accesso serve la rete.",
+  "unlock.title": "App bloccata",
+  "unlock.intro":
+    "Dopo {minutes} minuti senza attività l'app si blocca per proteggere i dati. Inserisci la password per continuare: le modifiche non inviate sono al sicuro su questo tablet.",
+  "unlock.submit": "Sblocca",
+  "unlock.busy": "Sblocco in corso…",
+  "unlock.switchUser": "Cambia utente",
+  "store.wrongPassword": "Password non corretta per i dati di questo tablet.",
+  "store.tooManyAttempts": "Troppi tentativi sbagliati. Riprova fra {seconds} secondi.",
+  "store.noLocalData": "Su questo tablet non ci sono dati di questo utente: per il primo accesso serve la rete.",
+  "store.previousPassword":
+    "I dati di questo tablet sono protetti dalla tua password precedente (è stata cambiata altrove). Inserisci la password precedente per recuperarli.",
+  "store.previousPasswordLabel": "Password precedente",
+  "store.recover": "Recupera i dati",
+  "store.failed": "Non è stato possibile aprire i dati di questo tablet ({code}).",
 } as const;
 
 export type MessageKey = keyof typeof it;
