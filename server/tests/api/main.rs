@@ -25,3 +25,4 @@ mod sync_hardening;
 mod token_rejection;
 mod web_app;
 mod web_browser;
+mod web_store;
