@@ -82,6 +82,10 @@ function fakeVault(store: FakeStore): SessionVault {
       return store.handle();
     },
     knows: async name => name === "mario.rossi",
+    forget: async () => {
+      store.records.clear();
+      store.log.push("forget");
+    },
   };
 }
 
@@ -210,6 +214,22 @@ describe("the session with the encrypted store", () => {
     await session.login("mario.rossi", "current", "previous");
     expect(session.state.kind).toBe("signed-in");
     expect(store.password).toBe("current");
+  });
+
+  it("a user who no longer knows the previous password may discard the tablet's copy and start afresh", async () => {
+    const store = new FakeStore("previous");
+    store.records.set("session", { user: tokens("x").user, session_expires_at: "", refresh_token: "r-old" });
+    const vault = fakeVault(store);
+    vault.openAfterLogin = async (_id, _name, password) => {
+      if (store.records.size > 0 && password !== store.password) throw new WrongPasswordError();
+      store.password = password;
+      return store.handle();
+    };
+    const session = new Session(fakeApi(), new ManualTimers(), vault);
+    await expect(session.login("mario.rossi", "current")).rejects.toBeInstanceOf(PreviousPasswordNeeded);
+    await session.login("mario.rossi", "current", undefined, true);
+    expect(store.log).toContain("forget");
+    expect(session.state.kind).toBe("signed-in");
   });
 
   it("unlocked offline after a logout (no refresh token), the network coming back asks for a login", async () => {

@@ -46,6 +46,7 @@ export interface SessionVault {
   openAfterLogin(userId: string, username: string, password: string): Promise<LocalStore>;
   unlock(username: string, password: string): Promise<LocalStore>;
   knows(username: string): Promise<boolean>;
+  forget(userId: string): Promise<void>;
 }
 
 /** The session as it rests in the encrypted store (record `session`): enough to resume after an unlock. */
@@ -120,10 +121,10 @@ export class Session {
    * Online login; then the user's local store is created or unlocked with the same password. A network
    * failure is thrown as `ApiError` `network`: the login screen then offers `unlockOffline`.
    */
-  async login(username: string, password: string, previousPassword?: string): Promise<void> {
+  async login(username: string, password: string, previousPassword?: string, discardLocal = false): Promise<void> {
     const tokens = await this.api.login(username.trim(), password, deviceName());
     if (this.vault) {
-      const store = await this.#openStore(tokens, password, previousPassword);
+      const store = await this.#openStore(tokens, password, previousPassword, discardLocal);
       await this.#release(false);
       this.#store = store;
       const previous = await store.records.get<StoredSession>(SESSION_RECORD).catch(() => undefined);
@@ -136,13 +137,24 @@ export class Session {
    * The store after an online login. If the password was changed elsewhere, the store is still wrapped
    * under the previous one: without `previousPassword` the new server session is ended again and
    * `PreviousPasswordNeeded` thrown (the screen asks for it); with it, the key is re-wrapped under `password`.
+   * `discardLocal` (the user does not know the previous password) deletes the tablet's copy first: what
+   * had not reached the server is lost, and the screen says so before.
    */
-  async #openStore(tokens: SessionTokens, password: string, previousPassword?: string): Promise<LocalStore> {
+  async #openStore(
+    tokens: SessionTokens,
+    password: string,
+    previousPassword?: string,
+    discardLocal = false,
+  ): Promise<LocalStore> {
     const vault = this.vault as SessionVault;
     try {
       return await vault.openAfterLogin(tokens.user.id, tokens.user.username, password);
     } catch (error) {
       if (!(error instanceof WrongPasswordError)) throw error;
+      if (discardLocal) {
+        await vault.forget(tokens.user.id);
+        return vault.openAfterLogin(tokens.user.id, tokens.user.username, password);
+      }
       if (previousPassword === undefined) {
         void this.api.logout(tokens.access_token).catch(() => undefined);
         throw new PreviousPasswordNeeded();

@@ -93,5 +93,8 @@ export const en: Record<MessageKey, string> = {
     "This tablet's data are protected by your previous password (it was changed elsewhere). Enter the previous password to recover them.",
   "store.previousPasswordLabel": "Previous password",
   "store.recover": "Recover the data",
+  "store.discard": "I don't remember it: delete this tablet's data",
+  "store.discardWarning":
+    "Changes made on this tablet that have not reached the server yet will be lost. Data already on the server stay.",
   "store.failed": "This tablet's data could not be opened ({code}).",
 };

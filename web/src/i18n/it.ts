@@ -93,6 +93,9 @@ export const it = {
     "I dati di questo tablet sono protetti dalla tua password precedente (è stata cambiata altrove). Inserisci la password precedente per recuperarli.",
   "store.previousPasswordLabel": "Password precedente",
   "store.recover": "Recupera i dati",
+  "store.discard": "Non la ricordo: elimina i dati di questo tablet",
+  "store.discardWarning":
+    "Le modifiche fatte su questo tablet e non ancora arrivate al server andranno perse. I dati già sul server restano.",
   "store.failed": "Non è stato possibile aprire i dati di questo tablet ({code}).",
 } as const;
 

@@ -91,7 +91,12 @@ async function unwrapWith(
   }
 }
 
-async function wrapWith(dataKey: CryptoKey, password: string, userId: string, iterations: number): Promise<WrappedKey> {
+async function wrapWith(
+  dataKey: CryptoKey,
+  password: string,
+  userId: string,
+  iterations: number,
+): Promise<{ record: WrappedKey; wrappingKey: CryptoKey }> {
   const salt = randomBytes(SALT_BYTES);
   const iv = randomBytes(IV_BYTES);
   const wrappingKey = await deriveWrappingKey(password, salt, iterations);
@@ -100,7 +105,7 @@ async function wrapWith(dataKey: CryptoKey, password: string, userId: string, it
     iv,
     additionalData: wrapAad(userId),
   });
-  return { format: FORMAT, salt, iterations, iv, wrapped: new Uint8Array(wrapped) };
+  return { record: { format: FORMAT, salt, iterations, iv, wrapped: new Uint8Array(wrapped) }, wrappingKey };
 }
 
 /**
@@ -113,8 +118,8 @@ export async function createDataKey(
   iterations = PBKDF2_ITERATIONS,
 ): Promise<{ key: CryptoKey; record: WrappedKey }> {
   const extractable = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, true, ["encrypt", "decrypt"]);
-  const record = await wrapWith(extractable, password, userId, iterations);
-  const key = await unwrapDataKey(record, password, userId);
+  const { record, wrappingKey } = await wrapWith(extractable, password, userId, iterations);
+  const key = await unwrapWith(wrappingKey, record, userId, false);
   return { key, record };
 }
 
@@ -137,7 +142,7 @@ export async function rewrapDataKey(
 ): Promise<WrappedKey> {
   const wrappingKey = await deriveWrappingKey(current, record.salt, record.iterations);
   const extractable = await unwrapWith(wrappingKey, record, userId, true);
-  return wrapWith(extractable, next, userId, iterations);
+  return (await wrapWith(extractable, next, userId, iterations)).record;
 }
 
 /** `plaintext` encrypted under `key` with a fresh IV; `aad` names where it will be stored. */

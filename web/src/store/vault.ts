@@ -61,6 +61,15 @@ function usernameKey(username: string): Promise<string> {
   return sha256Hex(`sportello/username@1\u0000${username.trim().normalize("NFKC").toLowerCase()}`);
 }
 
+/**
+ * Asks the browser not to evict this origin's storage under pressure (best effort: a browser may say no,
+ * and an installed PWA usually gets it). Unsynced work lives here; eviction would lose it.
+ */
+function requestPersistence(): void {
+  if (typeof navigator === "undefined" || !navigator.storage?.persist) return;
+  void navigator.storage.persist().catch(() => undefined);
+}
+
 export class Vault {
   constructor(
     private readonly factory: IDBFactory = indexedDB,
@@ -96,6 +105,7 @@ export class Vault {
         key = created.key;
       }
       await this.#register(await usernameKey(username), { userId, failures: 0, lastFailureAt: 0 });
+      requestPersistence();
       return new LocalStore(userId, db, key);
     } catch (error) {
       db.close();

@@ -85,6 +85,12 @@ export class LoginScreen extends LitElement {
           <button type="submit" ?disabled=${this.busy}>
             ${this.busy ? t("login.busy") : this.needPrevious ? t("store.recover") : t("login.submit")}
           </button>
+          ${this.needPrevious
+            ? html`<p class="hint" id="discard-hint">${t("store.discardWarning")}</p>
+                <button type="button" class="secondary" aria-describedby="discard-hint" ?disabled=${this.busy} @click=${this.discard}>
+                  ${t("store.discard")}
+                </button>`
+            : ""}
           ${this.offerOffline
             ? html`<p class="offer" role="status">${t("login.offline.offer")}</p>
                 <button type="button" class="secondary" ?disabled=${this.busy} @click=${this.openOffline}>
@@ -134,6 +140,12 @@ export class LoginScreen extends LitElement {
   private async openOffline() {
     const { form, username, password } = this.fields();
     await this.attempt(form, () => this.session.unlockOffline(username, password));
+  }
+
+  /** Logs in and replaces this tablet's copy of the user's data (the previous password is lost). */
+  private async discard() {
+    const { form, username, password } = this.fields();
+    await this.attempt(form, () => this.session.login(username, password, undefined, true));
   }
 
   private async submitUnlock(event: SubmitEvent) {
