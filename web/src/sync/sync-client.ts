@@ -100,6 +100,7 @@ export class SyncClient {
     exposeTestHandle(this.#repo);
     addEventListener("online", this.#onBrowserNetwork);
     addEventListener("offline", this.#onBrowserNetwork);
+    document.addEventListener("visibilitychange", this.#onHidden);
     this.#timer = setInterval(() => this.#update(), STATUS_EVERY_MS);
     void this.#openOutbox();
     await this.#openIndex();
@@ -124,9 +125,13 @@ export class SyncClient {
     clearInterval(this.#timer);
     removeEventListener("online", this.#onBrowserNetwork);
     removeEventListener("offline", this.#onBrowserNetwork);
+    document.removeEventListener("visibilitychange", this.#onHidden);
     this.#adapter?.stop();
     this.#listeners.clear();
     exposeTestHandle(undefined);
+    // Every ready document reaches the store before the session closes it. (The Repo's own shutdown
+    // flushes every handle, and one not ready makes its Promise.all reject before the others are written.)
+    await this.#flush();
     await this.#repo?.shutdown().catch(() => undefined);
     await this.#saveAcked();
     this.#repo = undefined;
@@ -150,6 +155,20 @@ export class SyncClient {
   }
 
   #onBrowserNetwork = () => this.#update();
+
+  /** The tab is hidden (switched away, closing, the tablet sleeping): write the latest changes now. */
+  #onHidden = () => {
+    if (document.visibilityState === "hidden") void this.#flush();
+  };
+
+  async #flush(): Promise<void> {
+    const repo = this.#repo;
+    if (!repo || !this.options.store) return;
+    const ready = Object.values(repo.handles)
+      .filter(handle => handle.isReady())
+      .map(handle => handle.documentId);
+    await repo.flush(ready).catch(() => undefined);
+  }
 
   #onServerError(message: string): void {
     if (message === "token_expired") {
