@@ -48,6 +48,8 @@ const browser = await launchBrowser();
 try {
   const context = await newTablet(browser);
   await enableTestHandle(context);
+  // The page's clock is Playwright's (it runs on its own) so that the inactivity lock can be reached.
+  await context.clock.install();
   const page = await context.newPage();
   watchPage(page);
   const consoleErrors = collectConsoleErrors(page);
@@ -127,6 +129,24 @@ try {
     if (result.doc?.person?.fiscal_code !== person.fiscal_code) {
       throw new Error(`the server's copy differs: ${JSON.stringify(result.doc?.person)}`);
     }
+  });
+
+  await check("after 15 minutes without activity the app locks, and the password unlocks it", async () => {
+    await page.clock.fastForward("15:10");
+    await page.getByRole("heading", { name: "App bloccata" }).waitFor();
+    const handle = await page.evaluate(() => window.sportelloTestHandle !== undefined);
+    if (handle) throw new Error("the app's Repo is still reachable while locked");
+    await noAxeViolations(page, "unlock");
+    await touchTargetsAreLargeEnough(page, "unlock");
+    await shot(page, "unlock");
+    await page.getByLabel("Password", { exact: true }).fill("non-la-password-giusta");
+    await page.getByRole("button", { name: "Sblocca" }).click();
+    await page.getByText("Password non corretta per i dati di questo tablet.").waitFor();
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await page.getByRole("button", { name: "Sblocca" }).click();
+    await page.locator('[data-connection="online"]').waitFor();
+    await page.locator('[data-pending="0"]').waitFor();
+    await page.locator("tr", { hasText: "Diallo Amina" }).waitFor();
   });
 
   await check("no script errors besides the network failures of the offline steps", async () => {

@@ -48,6 +48,10 @@ export class LoginScreen extends LitElement {
         display: grid;
         gap: 0.75rem;
       }
+      input[readonly] {
+        background: var(--page);
+        color: var(--muted);
+      }
       .offer {
         padding: 0.75rem 1rem;
         border-inline-start: 4px solid var(--warn);
