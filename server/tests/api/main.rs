@@ -29,3 +29,4 @@ mod web_app;
 mod web_browser;
 mod web_intake;
 mod web_queue;
+mod web_store;
