@@ -65,16 +65,27 @@ export class SyncClient {
   /** The server's refusals on this session's documents: refused changes are dropped (refusals.ts). */
   readonly refusals = new RefusalKeeper();
   #stopping?: Promise<void>;
+  #localDocuments: Promise<string[]>;
+  #resolveLocalDocuments!: (urls: string[]) => void;
   #acked: Record<string, string[]> = {};
   #ackedDirty = false;
 
   constructor(private readonly options: SyncOptions) {
     this.#started = new Promise(resolve => (this.#resolveStarted = resolve));
+    this.#localDocuments = new Promise(resolve => (this.#resolveLocalDocuments = resolve));
   }
 
   /** The session's Repo once the WASM is loaded (the case model creates and opens documents in it). */
   whenStarted(): Promise<Repo> {
     return this.#started;
+  }
+
+  /**
+   * The URLs of every document this tablet holds for the user (the outbox), once they are open: the case
+   * list shows those the server does not list yet (created offline, before a reload).
+   */
+  localDocuments(): Promise<string[]> {
+    return this.#localDocuments;
   }
 
   /** The server's storage id while it is connected: whose acknowledged heads say what is on the server. */
@@ -161,9 +172,13 @@ export class SyncClient {
   async #openOutbox(): Promise<void> {
     const store = this.options.store;
     const repo = this.#repo;
-    if (!store || !repo) return;
+    if (!store || !repo) {
+      this.#resolveLocalDocuments([]);
+      return;
+    }
     const ids = await store.documentIds().catch(() => []);
     await Promise.all(ids.map(id => repo.find(id as never).catch(() => undefined)));
+    this.#resolveLocalDocuments(ids.map(id => `automerge:${id}`));
     this.#update(true);
   }
 
