@@ -28,3 +28,4 @@ mod token_rejection;
 mod web_app;
 mod web_browser;
 mod web_intake;
+mod web_referrals;
