@@ -83,6 +83,11 @@ async function serverCaseWhere(tokens, url, test, what) {
   throw new Error(`${what}: the server holds ${JSON.stringify(doc?.referrals)}`);
 }
 
+async function noHorizontalOverflow(page, what) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 1) throw new Error(`${what} overflows sideways by ${overflow} px`);
+}
+
 const browser = await launchBrowser();
 try {
   const desk = await apiLogin(operator, password);
@@ -179,6 +184,21 @@ try {
     await rows.filter({ hasText: "Bassi Giulia" }).waitFor({ state: "detached" });
     await noAxeViolations(page, "inbox after the decisions");
     await shot(page, "referrals-inbox-after");
+  });
+
+  await check("the inbox and a case in the history are usable in portrait and on a phone (no sideways scroll)", async () => {
+    for (const viewport of [{ width: 800, height: 1280 }, { width: 390, height: 844 }]) {
+      await page.setViewportSize(viewport);
+      await page.getByRole("heading", { name: "Invii al tuo servizio" }).waitFor();
+      await noHorizontalOverflow(page, `inbox at ${viewport.width}×${viewport.height}`);
+      await rows.filter({ hasText: "Conti Maria" }).getByRole("link").click();
+      await page.getByRole("heading", { name: "Caso di Conti Maria" }).waitFor();
+      await noHorizontalOverflow(page, `case at ${viewport.width}×${viewport.height}`);
+      await touchTargetsAreLargeEnough(page, `case at ${viewport.width}×${viewport.height}`);
+      if (viewport.width === 390) await shot(page, "referrals-case-phone");
+      await page.getByRole("link", { name: "Torna agli invii" }).click();
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   await check("no unexpected script errors", async () => {
