@@ -30,3 +30,4 @@ mod web_browser;
 mod web_intake;
 mod web_queue;
 mod web_store;
+mod web_referrals;

@@ -101,6 +101,7 @@ export class SportelloApp extends LitElement {
           .tokens=${state.tokens}
           .cases=${this.cases}
           .authors=${this.authors}
+          .sync=${this.#sync}
           .view=${this.view ?? { connection: "connecting", pending: 0, index: { status: "loading", entries: [] } }}
         ></app-shell>`;
     }

@@ -6,13 +6,14 @@ import { nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import type { SessionTokens } from "../../data/api";
 import type { Session } from "../../data/session";
-import type { SyncView } from "../../sync/sync-client";
+import type { SyncClient, SyncView } from "../../sync/sync-client";
 import { t, tOr } from "../../i18n";
 import { shared } from "../../styles/shared";
 import type { AuthorBook } from "../../model/authors";
 import type { CaseLibrary } from "../../model/case-library";
 import "../cases/case-desk";
 import "../queue/queue-panel";
+import "../referrals/referral-desk";
 import "./connection-status";
 
 @customElement("app-shell")
@@ -22,6 +23,7 @@ export class AppShell extends LitElement {
   @property({ attribute: false }) view!: SyncView;
   @property({ attribute: false }) cases?: CaseLibrary;
   @property({ attribute: false }) authors?: AuthorBook;
+  @property({ attribute: false }) sync?: SyncClient;
 
   static override styles = [
     shared,
@@ -105,7 +107,9 @@ export class AppShell extends LitElement {
       </header>
       <main>
         ${user.role === "operator" ? html`<queue-panel .session=${this.session}></queue-panel>` : nothing}
-        <case-desk .library=${this.cases} .authors=${this.authors} .user=${user} .indexStatus=${this.view.index.status}></case-desk>
+        ${user.role === "social_worker"
+          ? html`<referral-desk .library=${this.cases} .sync=${this.sync} .user=${user} .indexStatus=${this.view.index.status}></referral-desk>`
+          : html`<case-desk .library=${this.cases} .authors=${this.authors} .user=${user} .indexStatus=${this.view.index.status}></case-desk>`}
       </main>`;
   }
 }
