@@ -191,6 +191,20 @@ export class SyncClient {
 
   #onBrowserNetwork = () => this.#update();
 
+  #browserOnline = true;
+
+  /**
+   * The browser says the network went or came back (seen by the event or by the next status tick,
+   * whichever comes first): close the socket at once, so no change leaves on a half-dead connection the
+   * app already shows as offline, or reconnect at once instead of waiting for the adapter's 5 s retry.
+   */
+  #followBrowserNetwork(online: boolean): void {
+    if (online === this.#browserOnline) return;
+    this.#browserOnline = online;
+    if (online) this.#adapter?.resume();
+    else this.#adapter?.stop();
+  }
+
   /** The tab is hidden (switched away, closing, the tablet sleeping): write the latest changes now. */
   #onHidden = () => {
     if (document.visibilityState === "hidden") void this.#flush();
@@ -244,6 +258,7 @@ export class SyncClient {
 
   #update(changed = false): void {
     if (this.#stopped) return;
+    this.#followBrowserNetwork(navigator.onLine);
     const connection = connectionState({
       browserOnline: navigator.onLine,
       serverPeer: this.#serverPeer !== undefined,

@@ -72,6 +72,13 @@ try {
     url = await createInApp(page, caseDoc(await userIdOf(page), person));
     await page.locator('[data-pending="1"]').waitFor();
     await storedInIndexedDb(page, url);
+    let reached = true;
+    try {
+      openOnServer((await apiLogin(username, password)).access_token, url);
+    } catch {
+      reached = false;
+    }
+    if (reached) throw new Error("the case reached the server while the app showed it offline");
   });
 
   await check("reloaded with no network, a wrong password does not open the local data, with a clear message", async () => {
