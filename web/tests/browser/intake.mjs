@@ -215,7 +215,10 @@ try {
     ], "referrals");
     await noAxeViolations(page, "intake");
     await touchTargetsAreLargeEnough(page, "intake");
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, "intake");
+    await page.getByLabel("Email").scrollIntoViewIfNeeded();
+    await shot(page, "intake-person");
   });
 
   await check("the case is in the list as saved on the server, and search finds it by name or codice fiscale", async () => {
