@@ -143,6 +143,7 @@ export const en: Record<MessageKey, string> = {
   "intake.fiscal.typing": "{count} of 16 characters.",
   "intake.needs.legend": "Needs",
   "intake.needs.hint": "Choose every need that comes up in the interview.",
+  "intake.needs.note": "Note on: {need}",
   "intake.summaryHint": "Shared free text: several people can write in it at once.",
   "intake.urgency.low": "Low",
   "intake.urgency.normal": "Normal",

@@ -143,6 +143,7 @@ export const it = {
   "intake.fiscal.typing": "{count} caratteri su 16.",
   "intake.needs.legend": "Bisogni",
   "intake.needs.hint": "Scegli tutti quelli che emergono dal colloquio.",
+  "intake.needs.note": "Nota su: {need}",
   "intake.summaryHint": "Testo libero condiviso: più persone possono scriverci insieme.",
   "intake.urgency.low": "Bassa",
   "intake.urgency.normal": "Normale",

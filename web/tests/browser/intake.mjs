@@ -174,6 +174,7 @@ try {
     await page.getByLabel("Email").fill("amina.diallo@example.org");
     await page.getByLabel("Casa e abitazione").check();
     await page.getByLabel("Lingua e mediazione linguistica").check();
+    await page.getByLabel("Nota su: Casa e abitazione").fill("Sfratto a gennaio");
     await page.getByLabel("Sintesi del colloquio").fill("Sfratto esecutivo a gennaio. Due figli piccoli.");
     await page.getByLabel("Alta").check();
     await page.getByLabel("La persona acconsente alla condivisione dei dati con i servizi a cui viene inviata").check();
@@ -207,7 +208,7 @@ try {
       email: "amina.diallo@example.org",
     }, "person on the server");
     expectEqual([doc.ticket, doc.urgency, doc.status, doc.summary], ["A023", "high", "referred", "Sfratto esecutivo a gennaio. Due figli piccoli."], "case fields");
-    expectEqual(doc.needs.map(n => n.code), ["housing", "language"], "needs");
+    expectEqual(doc.needs.map(n => [n.code, n.note]), [["housing", "Sfratto a gennaio"], ["language", ""]], "needs");
     expectEqual([doc.consent.privacy_notice, doc.consent.data_sharing], [true, true], "consent");
     expectEqual(doc.referrals.map(r => [r.area, r.status, r.reason, r.created_by]), [
       ["housing", "proposed", "Emergenza abitativa: sfratto", tokensA.user.id],

@@ -590,6 +590,26 @@ export class IntakeForm extends LitElement {
         )}
       </div>
       ${this.renderError("needs")}
+      ${view?.needs.map(n => {
+        const key = `need-note-${n.code}`;
+        const label = this.catalogue.needs.find(c => c.code === n.code)?.labelIt ?? n.code;
+        return html`<div class="field">
+          <label for=${key}>${t("intake.needs.note", { need: label })}</label>
+          <textarea
+            id=${key}
+            rows="2"
+            ?disabled=${!enabled}
+            .value=${this.drafts[key] ?? n.note}
+            @input=${(e: Event) => {
+              const value = (e.target as HTMLTextAreaElement).value;
+              this.setDraft(key, value);
+              this.commit(key, { kind: "need_note", code: n.code, value });
+            }}
+            @blur=${() => this.setDraft(key, undefined)}
+          ></textarea>
+          ${this.renderError(key)}
+        </div>`;
+      })}
     </fieldset>`;
   }
 
