@@ -115,6 +115,18 @@ describe("the case document", () => {
     expect(view.status).toBe("open");
   });
 
+  test("a need's note is a Text, edited in place, and goes with the need", () => {
+    const h = newCase();
+    commitEdit(h, { kind: "need", code: "health", on: true }, ctx);
+    expect(commitEdit(h, { kind: "need_note", code: "health", value: "Diabete" }, ctx).stage).toBe("ok");
+    commitEdit(h, { kind: "need_note", code: "health", value: "Diabete di tipo 2" }, ctx);
+    const note = (h.doc() as unknown as { needs: { note: unknown }[] }).needs[0].note;
+    expect(typeof note).toBe("string");
+    expect(readCase(h.doc()).needs).toEqual([{ code: "health", note: "Diabete di tipo 2" }]);
+    commitEdit(h, { kind: "need", code: "health", on: false }, ctx);
+    expect(readCase(h.doc()).needs).toEqual([]);
+  });
+
   test("clearing an optional field removes it", () => {
     const h = newCase();
     commitEdit(h, { kind: "person", field: "email", value: "a@b.it" }, ctx);

@@ -559,7 +559,7 @@ export class IntakeForm extends LitElement {
     if (!parsed.ok) return nothing;
     const birth = suggestedBirthDate(parsed.value.birth, todayDate());
     const date = new Intl.DateTimeFormat(language(), { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${birth}T00:00:00Z`));
-    const sex = t(`intake.sex.${parsed.value.birth.sex}`);
+    const sex = t(`intake.fiscal.sex.${parsed.value.birth.sex}`);
     const place = parsed.value.placeCode.startsWith("Z") ? `${parsed.value.placeCode} ${t("intake.fiscal.foreign")}` : parsed.value.placeCode;
     const differs = view.person.birth_date !== birth || view.person.sex !== parsed.value.birth.sex;
     return html`<div class="decoded" data-decoded>
@@ -590,6 +590,26 @@ export class IntakeForm extends LitElement {
         )}
       </div>
       ${this.renderError("needs")}
+      ${view?.needs.map(n => {
+        const key = `need-note-${n.code}`;
+        const label = this.catalogue.needs.find(c => c.code === n.code)?.labelIt ?? n.code;
+        return html`<div class="field">
+          <label for=${key}>${t("intake.needs.note", { need: label })}</label>
+          <textarea
+            id=${key}
+            rows="2"
+            ?disabled=${!enabled}
+            .value=${this.drafts[key] ?? n.note}
+            @input=${(e: Event) => {
+              const value = (e.target as HTMLTextAreaElement).value;
+              this.setDraft(key, value);
+              this.commit(key, { kind: "need_note", code: n.code, value });
+            }}
+            @blur=${() => this.setDraft(key, undefined)}
+          ></textarea>
+          ${this.renderError(key)}
+        </div>`;
+      })}
     </fieldset>`;
   }
 
