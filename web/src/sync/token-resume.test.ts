@@ -42,7 +42,8 @@ describe("token WebSocket adapter resume", () => {
     const server = await recordingServer();
     cleanups.push(server.close);
     let token: string | undefined;
-    const adapter = new TokenWebSocketAdapter(server.url, () => token, () => undefined, 50);
+    // The stock retry interval (5 s): a shorter one opens extra sockets while one is still connecting.
+    const adapter = new TokenWebSocketAdapter(server.url, () => token, () => undefined, 5000);
     cleanups.push(async () => {
       // (Node's `ws` throws when a socket still connecting is closed: wait for it to settle.)
       await until(() => adapter.socket === undefined || adapter.socket.readyState !== adapter.socket.CONNECTING);
