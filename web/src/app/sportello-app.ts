@@ -5,6 +5,8 @@ import { createApi } from "../data/api";
 import { Session, type SessionState } from "../data/session";
 import { SyncClient, type SyncView } from "../sync/sync-client";
 import { Vault } from "../store/vault";
+import { AuthorBook } from "../model/authors";
+import { CaseLibrary } from "../model/case-library";
 import "../screens/login/login-screen";
 import "../screens/password/password-change-screen";
 import "../screens/shell/app-shell";
@@ -16,6 +18,8 @@ export class SportelloApp extends LitElement {
   @state() private view?: SyncView;
   #sync?: SyncClient;
   #stopping: Promise<void> = Promise.resolve();
+  @state() private cases?: CaseLibrary;
+  @state() private authors?: AuthorBook;
 
   // Light DOM: the screens are the page (one <main> each), no wrapper shadow root.
   protected override createRenderRoot() {
@@ -65,6 +69,9 @@ export class SportelloApp extends LitElement {
     this.#sync = sync;
     sync.subscribe(view => (this.view = view));
     void sync.start();
+    this.cases = new CaseLibrary(sync);
+    this.authors = new AuthorBook({ name: state.tokens.user.display_name });
+    void this.cases.start();
   }
 
   /** Stops the sync engine; the promise (the same for every caller) settles once it has flushed. */
@@ -72,6 +79,9 @@ export class SportelloApp extends LitElement {
     const sync = this.#sync;
     this.#sync = undefined;
     this.view = undefined;
+    this.cases?.stop();
+    this.cases = undefined;
+    this.authors = undefined;
     if (sync) this.#stopping = sync.stop();
     return this.#stopping;
   }
@@ -89,6 +99,9 @@ export class SportelloApp extends LitElement {
         return html`<app-shell
           .session=${this.session}
           .tokens=${state.tokens}
+          .cases=${this.cases}
+          .authors=${this.authors}
+          .sync=${this.#sync}
           .view=${this.view ?? { connection: "connecting", pending: 0, index: { status: "loading", entries: [] } }}
         ></app-shell>`;
     }

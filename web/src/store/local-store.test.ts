@@ -154,6 +154,17 @@ describe("the encrypted storage adapter", () => {
     await expect(store.records.get("session")).rejects.toBeInstanceOf(StoreLockedError);
     await expect(store.storage.save(["d", "snapshot", "h"], bytes("x"))).rejects.toBeInstanceOf(StoreLockedError);
   });
+
+  it("writes a save begun before close to the end (the Repo saves on its own schedule), and refuses one after", async () => {
+    const store = await vault.openAfterLogin(ANNA.id, ANNA.username, "password di anna");
+    const begun = store.storage.save(["doc1", "incremental", "late"], bytes("written"));
+    store.close();
+    await expect(begun).resolves.toBeUndefined();
+    await expect(store.storage.save(["doc1", "incremental", "after"], bytes("x"))).rejects.toBeInstanceOf(StoreLockedError);
+    const unlocked = await vault.unlock(ANNA.username, "password di anna");
+    expect(textOf(await unlocked.storage.load(["doc1", "incremental", "late"]))).toBe("written");
+    expect(await unlocked.storage.load(["doc1", "incremental", "after"])).toBeUndefined();
+  });
 });
 
 describe("the vault", () => {

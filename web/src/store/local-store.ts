@@ -57,6 +57,9 @@ function asBytes(value: unknown): Uint8Array {
 export class LocalStore {
   #key?: CryptoKey;
   #db?: IDBDatabase;
+  /** Saves begun before `close()` and still sealing: the database closes once they are written. */
+  #saving = 0;
+  #closeWhenSaved?: IDBDatabase;
 
   constructor(
     readonly userId: string,
@@ -122,7 +125,8 @@ export class LocalStore {
   /** Drops the data key and closes the database: the data stay on the tablet, encrypted. */
   close(): void {
     this.#key = undefined;
-    this.#db?.close();
+    if (this.#saving === 0) this.#db?.close();
+    else this.#closeWhenSaved = this.#db;
     this.#db = undefined;
   }
 
@@ -133,13 +137,24 @@ export class LocalStore {
     return open(dataKey, aad, asBytes(sealed));
   }
 
+  // A save begun before `close()` is written to the end (sealing is asynchronous, and a write the Repo
+  // started must not be lost, nor reject after the session ended: the Repo writes its storage id on its own
+  // schedule); one begun after it is refused with StoreLockedError.
   async #save(store: string, key: IDBValidKey, aad: string, data: Uint8Array): Promise<void> {
-    const { key: dataKey } = this.#open();
-    const sealed = await seal(dataKey, aad, data);
-    const { db } = this.#open();
-    const tx = db.transaction(store, "readwrite");
-    tx.objectStore(store).put(sealed, key);
-    await done(tx);
+    const { db, key: dataKey } = this.#open();
+    this.#saving += 1;
+    try {
+      const sealed = await seal(dataKey, aad, data);
+      const tx = db.transaction(store, "readwrite");
+      tx.objectStore(store).put(sealed, key);
+      await done(tx);
+    } finally {
+      this.#saving -= 1;
+      if (this.#saving === 0 && this.#closeWhenSaved) {
+        this.#closeWhenSaved.close();
+        this.#closeWhenSaved = undefined;
+      }
+    }
   }
 
   async #remove(store: string, key: IDBValidKey): Promise<void> {

@@ -13,6 +13,7 @@ import wasmUrl from "@automerge/automerge/automerge.wasm?url";
 import type { LocalStore } from "../store/local-store";
 import { exposeTestHandle } from "./test-handle";
 import { caseEntries, type IndexEntry } from "./index-entries";
+import { RefusalKeeper } from "./refusals";
 import { connectionState, pendingCount, type Connection } from "./sync-status";
 import { TokenWebSocketAdapter, syncUrlFor } from "./token-websocket-adapter";
 
@@ -59,11 +60,38 @@ export class SyncClient {
   #index?: DocHandle<unknown>;
   #timer?: ReturnType<typeof setInterval>;
   #stopped = false;
+  #started: Promise<Repo>;
+  #resolveStarted!: (repo: Repo) => void;
+  /** The server's refusals on this session's documents: refused changes are dropped (refusals.ts). */
+  readonly refusals = new RefusalKeeper();
   #stopping?: Promise<void>;
+  #localDocuments: Promise<string[]>;
+  #resolveLocalDocuments!: (urls: string[]) => void;
   #acked: Record<string, string[]> = {};
   #ackedDirty = false;
 
-  constructor(private readonly options: SyncOptions) {}
+  constructor(private readonly options: SyncOptions) {
+    this.#started = new Promise(resolve => (this.#resolveStarted = resolve));
+    this.#localDocuments = new Promise(resolve => (this.#resolveLocalDocuments = resolve));
+  }
+
+  /** The session's Repo once the WASM is loaded (the case model creates and opens documents in it). */
+  whenStarted(): Promise<Repo> {
+    return this.#started;
+  }
+
+  /**
+   * The URLs of every document this tablet holds for the user (the outbox), once they are open: the case
+   * list shows those the server does not list yet (created offline, before a reload).
+   */
+  localDocuments(): Promise<string[]> {
+    return this.#localDocuments;
+  }
+
+  /** The server's storage id while it is connected: whose acknowledged heads say what is on the server. */
+  get serverStorageId(): StorageId | undefined {
+    return this.#serverStorage;
+  }
 
   get view(): SyncView {
     return this.#view;
@@ -97,11 +125,13 @@ export class SyncClient {
     this.#acked = (await store?.records.get<Record<string, string[]>>(ACKED_RECORD).catch(() => undefined)) ?? {};
     if (this.#stopped) return;
     this.#repo = new Repo({ network: [adapter], storage: store?.storage, sharePolicy: async () => true });
+    this.refusals.attach(this.#repo, () => this.#serverStorage);
     exposeTestHandle(this.#repo);
     addEventListener("online", this.#onBrowserNetwork);
     addEventListener("offline", this.#onBrowserNetwork);
     document.addEventListener("visibilitychange", this.#onHidden);
     this.#timer = setInterval(() => this.#update(), STATUS_EVERY_MS);
+    this.#resolveStarted(this.#repo);
     void this.#openOutbox();
     await this.#openIndex();
   }
@@ -128,6 +158,7 @@ export class SyncClient {
     document.removeEventListener("visibilitychange", this.#onHidden);
     this.#adapter?.stop();
     this.#listeners.clear();
+    this.refusals.detach();
     exposeTestHandle(undefined);
     // Every ready document reaches the store before the session closes it. (The Repo's own shutdown
     // flushes every handle, and one not ready makes its Promise.all reject before the others are written.)
@@ -141,9 +172,13 @@ export class SyncClient {
   async #openOutbox(): Promise<void> {
     const store = this.options.store;
     const repo = this.#repo;
-    if (!store || !repo) return;
+    if (!store || !repo) {
+      this.#resolveLocalDocuments([]);
+      return;
+    }
     const ids = await store.documentIds().catch(() => []);
     await Promise.all(ids.map(id => repo.find(id as never).catch(() => undefined)));
+    this.#resolveLocalDocuments(ids.map(id => `automerge:${id}`));
     this.#update(true);
   }
 

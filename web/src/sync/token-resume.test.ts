@@ -42,8 +42,9 @@ describe("token WebSocket adapter resume", () => {
     const server = await recordingServer();
     cleanups.push(server.close);
     let token: string | undefined;
-    // The stock retry interval (5 s): a shorter one opens extra sockets while one is still connecting.
-    const adapter = new TokenWebSocketAdapter(server.url, () => token, () => undefined, 5000);
+    // The stock retry interval: a short one opens a second socket whenever the first takes longer than it to
+    // open (the stock adapter retries until `open`), which a loaded machine does.
+    const adapter = new TokenWebSocketAdapter(server.url, () => token, () => undefined);
     cleanups.push(async () => {
       // (Node's `ws` throws when a socket still connecting is closed: wait for it to settle.)
       await until(() => adapter.socket === undefined || adapter.socket.readyState !== adapter.socket.CONNECTING);

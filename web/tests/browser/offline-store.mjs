@@ -62,7 +62,7 @@ try {
 
   await check("a case created on the server appears in the list (its index document is kept in the store)", async () => {
     await createCase(await apiLogin(username, password), "Diallo", "Amina");
-    await page.locator("tr", { hasText: "Diallo Amina" }).waitFor();
+    await page.locator("[data-case]", { hasText: "Diallo Amina" }).waitFor();
   });
 
   await check("offline, a case recorded in the app waits as a change for the server", async () => {
@@ -102,7 +102,7 @@ try {
     // The outbox opened the local case: it still waits for the server.
     await page.locator('[data-pending="1"]').waitFor();
     // The list of cases comes from the index document in the store.
-    await page.locator("tr", { hasText: "Diallo Amina" }).waitFor();
+    await page.locator("[data-case]", { hasText: "Diallo Amina" }).waitFor();
     const doc = await readInApp(page, url);
     if (doc.person.family_name !== person.family_name || doc.person.fiscal_code !== person.fiscal_code) {
       throw new Error(`the case read back offline is not the one written: ${JSON.stringify(doc.person)}`);
@@ -153,7 +153,7 @@ try {
     await page.getByRole("button", { name: "Sblocca" }).click();
     await page.locator('[data-connection="online"]').waitFor();
     await page.locator('[data-pending="0"]').waitFor();
-    await page.locator("tr", { hasText: "Diallo Amina" }).waitFor();
+    await page.locator("[data-case]", { hasText: "Diallo Amina" }).waitFor();
   });
 
   await check("no script errors besides the network failures of the offline steps", async () => {

@@ -82,10 +82,10 @@ try {
 
   await check("a case created through the sync server appears in the list live", async () => {
     await createCase(await apiLogin(username, newPassword), "Diallo", "Amina");
-    const row = page.locator("tr", { hasText: "Diallo Amina" });
+    const row = page.locator("[data-case]", { hasText: "Diallo Amina" });
     await row.waitFor();
     await row.getByText("Aperto").waitFor();
-    await row.getByText("Caso", { exact: true }).waitFor();
+    await row.getByText("Salvato sul server").waitFor();
     await noAxeViolations(page, "shell with a case");
     await shot(page, "shell");
   });
@@ -119,7 +119,7 @@ try {
     await page.getByLabel("Nome utente").fill(username);
     await page.getByLabel("Password", { exact: true }).fill(newPassword);
     await page.getByRole("button", { name: "Entra" }).click();
-    await page.locator("tr", { hasText: "Diallo Amina" }).waitFor();
+    await page.locator("[data-case]", { hasText: "Diallo Amina" }).waitFor();
     await page.getByRole("button", { name: "Esci" }).click();
     await page.getByLabel("Nome utente").waitFor();
     await page.getByRole("heading", { name: "Accesso" }).waitFor();

@@ -1,13 +1,19 @@
-// The signed-in frame: who is signed in, the sync state, log out, and the current view (for now the
-// cases at the desk). Later parts add the queue panel, the intake and the social workers' views here.
+// The signed-in frame: who is signed in, the sync state, log out, and the current view (`case-desk`: the
+// cases at the desk, a new intake or one case), and above it the operators' queue panel. Later parts add
+// the social workers' views.
 import { LitElement, css, html } from "lit";
+import { nothing } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import type { SessionTokens } from "../../data/api";
 import type { Session } from "../../data/session";
-import type { SyncView } from "../../sync/sync-client";
+import type { SyncClient, SyncView } from "../../sync/sync-client";
 import { t, tOr } from "../../i18n";
 import { shared } from "../../styles/shared";
-import "./case-list";
+import type { AuthorBook } from "../../model/authors";
+import type { CaseLibrary } from "../../model/case-library";
+import "../cases/case-desk";
+import "../queue/queue-panel";
+import "../referrals/referral-desk";
 import "./connection-status";
 
 @customElement("app-shell")
@@ -15,6 +21,9 @@ export class AppShell extends LitElement {
   @property({ attribute: false }) session!: Session;
   @property({ attribute: false }) tokens!: SessionTokens;
   @property({ attribute: false }) view!: SyncView;
+  @property({ attribute: false }) cases?: CaseLibrary;
+  @property({ attribute: false }) authors?: AuthorBook;
+  @property({ attribute: false }) sync?: SyncClient;
 
   static override styles = [
     shared,
@@ -97,8 +106,10 @@ export class AppShell extends LitElement {
         </div>
       </header>
       <main>
-        <h1>${t("cases.title")}</h1>
-        <case-list .index=${this.view.index}></case-list>
+        ${user.role === "operator" ? html`<queue-panel .session=${this.session}></queue-panel>` : nothing}
+        ${user.role === "social_worker"
+          ? html`<referral-desk .library=${this.cases} .sync=${this.sync} .user=${user} .indexStatus=${this.view.index.status}></referral-desk>`
+          : html`<case-desk .library=${this.cases} .authors=${this.authors} .user=${user} .indexStatus=${this.view.index.status}></case-desk>`}
       </main>`;
   }
 }

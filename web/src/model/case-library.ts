@@ -1,0 +1,211 @@
+// The cases of one session: those the user's index lists (opened in the background, so that search by
+// codice fiscale works and they are at hand offline) and those created on this tablet (not in the index
+// until the server accepts them). For each: its row in the list, its save state (only on this tablet,
+// waiting, saved on the server, refused with the server's reason), and its DocHandle for the editor.
+//
+// Not pure (it holds the Repo's handles) but free of DOM; the views subscribe to it and call its intents.
+
+import type { DocHandle, Repo, StorageId } from "@automerge/automerge-repo/slim";
+import type { IndexEntry } from "../sync/index-entries";
+import { CASE_SCHEMA, caseTitle, createCase, readCase, type CaseDocument, type CaseView, type NewCase } from "./case-doc";
+import { searchKey } from "./case-search";
+import { refusalOf, saveState, type Refusal, type SaveState } from "./save-state";
+
+export interface CaseRow {
+  url: string;
+  title: string;
+  fiscalCode: string;
+  /** The case's own status (`open`, `referred`, `closed`), or "" while unknown. */
+  status: string;
+  updatedAt: string;
+  save: SaveState;
+  refusal?: Refusal;
+  createdHere: boolean;
+  /** Prepared for search. */
+  key: string;
+}
+
+/** What the library needs of the sync engine (SyncClient). */
+export interface SyncSource {
+  whenStarted(): Promise<Repo>;
+  /** The documents this tablet holds (the outbox): cases among them not in the index yet are listed too. */
+  localDocuments(): Promise<string[]>;
+  readonly serverStorageId: StorageId | undefined;
+  subscribe(listener: (view: { index: { entries: IndexEntry[] } }) => void): () => void;
+}
+
+interface Tracked {
+  handle: DocHandle<CaseDocument>;
+  createdHere: boolean;
+  refusal?: Refusal;
+  view: CaseView;
+}
+
+/** Index entries opened at once in the background. */
+const OPEN_AT_ONCE = 4;
+
+export class CaseLibrary {
+  #repo?: Repo;
+  #tracked = new Map<string, Tracked>();
+  #index: IndexEntry[] = [];
+  #opening = new Set<string>();
+  #queue: string[] = [];
+  #listeners = new Set<() => void>();
+  #unsubscribe?: () => void;
+  #stopped = false;
+  #notifyScheduled = false;
+
+  constructor(private readonly sync: SyncSource) {}
+
+  async start(): Promise<void> {
+    this.#repo = await this.sync.whenStarted();
+    if (this.#stopped) return;
+    this.#unsubscribe = this.sync.subscribe(view => {
+      if (view.index.entries !== this.#index) {
+        this.#index = view.index.entries;
+        for (const entry of this.#index) if (entry.kind === "case") this.#enqueue(entry.url);
+      }
+      this.#notify();
+    });
+    // Cases recorded on this tablet in an earlier session that the server does not list yet (offline, or
+    // refused): the store holds them, the index does not.
+    void this.sync.localDocuments().then(urls => {
+      for (const url of urls) this.#enqueue(url);
+    });
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#unsubscribe?.();
+    this.#listeners.clear();
+    this.#tracked.clear();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** A new case in this tablet's Repo; the server learns of it at the next sync. */
+  async create(init: NewCase): Promise<DocHandle<CaseDocument>> {
+    const repo = this.#repo ?? (await this.sync.whenStarted());
+    const handle = createCase(repo, init);
+    this.#track(handle, true);
+    return handle;
+  }
+
+  /** The case at `url`, from memory or the server. */
+  async open(url: string): Promise<DocHandle<CaseDocument>> {
+    const known = this.#tracked.get(url);
+    if (known) return known.handle;
+    const repo = this.#repo ?? (await this.sync.whenStarted());
+    const handle = await repo.find<CaseDocument>(url as never);
+    // The store also holds the index and case notes: only cases are the library's.
+    if ((handle.doc() as { schema?: unknown } | undefined)?.schema?.toString() !== CASE_SCHEMA) {
+      throw new Error("not a case document");
+    }
+    const inIndex = this.#index.some(entry => entry.url === url);
+    return this.#track(handle, !inIndex).handle;
+  }
+
+  refusal(url: string): Refusal | undefined {
+    return this.#tracked.get(url)?.refusal;
+  }
+
+  saveStateOf(url: string): SaveState {
+    const tracked = this.#tracked.get(url);
+    return tracked ? this.#saveState(tracked) : "saved";
+  }
+
+  /** Every case of the session: the index's and this tablet's, newest first. */
+  rows(): CaseRow[] {
+    const rows = new Map<string, CaseRow>();
+    for (const entry of this.#index) {
+      if (entry.kind !== "case") continue;
+      rows.set(entry.url, this.#row(entry.url, entry));
+    }
+    for (const url of this.#tracked.keys()) if (!rows.has(url)) rows.set(url, this.#row(url));
+    return [...rows.values()].sort(
+      (a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.title.localeCompare(b.title, "it") || a.url.localeCompare(b.url),
+    );
+  }
+
+  #row(url: string, entry?: IndexEntry): CaseRow {
+    const tracked = this.#tracked.get(url);
+    const title = tracked ? caseTitle(tracked.view) : (entry?.title ?? "");
+    const fiscalCode = tracked?.view.person.fiscal_code ?? "";
+    const row: CaseRow = {
+      url,
+      title,
+      fiscalCode,
+      status: tracked?.view.status ?? entry?.status ?? "",
+      updatedAt: entry?.updatedAt ?? tracked?.view.createdAt ?? "",
+      save: tracked ? this.#saveState(tracked) : "saved",
+      refusal: tracked?.refusal,
+      createdHere: tracked?.createdHere ?? false,
+      key: "",
+    };
+    row.key = searchKey(row);
+    return row;
+  }
+
+  #saveState(tracked: Tracked): SaveState {
+    const storage = this.sync.serverStorageId;
+    const serverHeads = storage ? tracked.handle.getSyncInfo(storage)?.lastHeads : undefined;
+    return saveState({ localHeads: tracked.handle.heads() ?? [], serverHeads, refusal: tracked.refusal });
+  }
+
+  #track(handle: DocHandle<CaseDocument>, createdHere: boolean): Tracked {
+    const known = this.#tracked.get(handle.url);
+    if (known) return known;
+    const tracked: Tracked = { handle, createdHere, view: readCase(handle.doc()) };
+    this.#tracked.set(handle.url, tracked);
+    handle.on("change", () => {
+      tracked.view = readCase(handle.doc());
+      this.#notify();
+    });
+    handle.on("remote-heads", () => {
+      // Acknowledged again: an earlier refusal no longer stands.
+      if (tracked.refusal && this.#saveState({ ...tracked, refusal: undefined }) === "saved") tracked.refusal = undefined;
+      this.#notify();
+    });
+    handle.on("ephemeral-message", ({ senderId, message }) => {
+      const refusal = refusalOf(senderId, message);
+      if (refusal) {
+        tracked.refusal = refusal;
+        this.#notify();
+      }
+    });
+    this.#notify();
+    return tracked;
+  }
+
+  #enqueue(url: string): void {
+    if (this.#tracked.has(url) || this.#opening.has(url) || this.#queue.includes(url)) return;
+    this.#queue.push(url);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (!this.#stopped && this.#opening.size < OPEN_AT_ONCE && this.#queue.length > 0) {
+      const url = this.#queue.shift()!;
+      this.#opening.add(url);
+      void this.open(url)
+        .catch(() => undefined) // unavailable (gone from the desk, or offline): the index row stays
+        .finally(() => {
+          this.#opening.delete(url);
+          this.#pump();
+        });
+    }
+  }
+
+  /** Listeners run at most once per task, however many handles changed. */
+  #notify(): void {
+    if (this.#notifyScheduled || this.#stopped) return;
+    this.#notifyScheduled = true;
+    queueMicrotask(() => {
+      this.#notifyScheduled = false;
+      for (const listener of this.#listeners) listener();
+    });
+  }
+}
