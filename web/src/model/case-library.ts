@@ -31,6 +31,8 @@ export interface SyncSource {
   /** The documents this tablet holds (the outbox): cases among them not in the index yet are listed too. */
   localDocuments(): Promise<string[]>;
   readonly serverStorageId: StorageId | undefined;
+  /** The heads the server last acknowledged as kept in the local store (offline, after a restart). */
+  acknowledgedHeads?(documentId: string): readonly string[] | undefined;
   subscribe(listener: (view: { connection: string; index: { entries: IndexEntry[] } }) => void): () => void;
 }
 
@@ -161,7 +163,8 @@ export class CaseLibrary {
 
   #saveState(tracked: Tracked): SaveState {
     const storage = this.sync.serverStorageId;
-    const serverHeads = storage ? tracked.handle.getSyncInfo(storage)?.lastHeads : undefined;
+    const live = storage ? tracked.handle.getSyncInfo(storage)?.lastHeads : undefined;
+    const serverHeads = live ?? this.sync.acknowledgedHeads?.(tracked.handle.documentId);
     return saveState({ localHeads: tracked.handle.heads() ?? [], serverHeads, refusal: tracked.refusal });
   }
 

@@ -11,7 +11,6 @@
 import { Repo, initializeWasm, type DocHandle, type PeerId, type StorageId } from "@automerge/automerge-repo/slim";
 import wasmUrl from "@automerge/automerge/automerge.wasm?url";
 import type { LocalStore } from "../store/local-store";
-import { exposeTestHandle } from "./test-handle";
 import { caseEntries, type IndexEntry } from "./index-entries";
 import { RefusalKeeper } from "./refusals";
 import { connectionState, pendingCount, type Connection } from "./sync-status";
@@ -93,6 +92,14 @@ export class SyncClient {
     return this.#serverStorage;
   }
 
+  /**
+   * The heads the server last acknowledged for a document, as kept in the store: after a restart offline
+   * the sync state is empty, and these say what is already on the server.
+   */
+  acknowledgedHeads(documentId: string): readonly string[] | undefined {
+    return this.#acked[documentId];
+  }
+
   get view(): SyncView {
     return this.#view;
   }
@@ -126,7 +133,6 @@ export class SyncClient {
     if (this.#stopped) return;
     this.#repo = new Repo({ network: [adapter], storage: store?.storage, sharePolicy: async () => true });
     this.refusals.attach(this.#repo, () => this.#serverStorage);
-    exposeTestHandle(this.#repo);
     addEventListener("online", this.#onBrowserNetwork);
     addEventListener("offline", this.#onBrowserNetwork);
     document.addEventListener("visibilitychange", this.#onHidden);
@@ -159,7 +165,6 @@ export class SyncClient {
     this.#adapter?.stop();
     this.#listeners.clear();
     this.refusals.detach();
-    exposeTestHandle(undefined);
     // Every ready document reaches the store before the session closes it. (The Repo's own shutdown
     // flushes every handle, and one not ready makes its Promise.all reject before the others are written.)
     await this.#flush();

@@ -1,15 +1,9 @@
 // Helpers shared by the encrypted-store scenarios (offline-store.mjs, session-end.mjs): the first login
-// with its forced password change, the test handle on the app's Repo (installed only when the flag below
-// is set before the app starts), the raw contents of IndexedDB, and reading a document back from the
+// with its forced password change, the raw contents of IndexedDB, and reading a document back from the
 // server with the stock JS client.
 
 import { spawnSync } from "node:child_process";
-import { base, TIMEOUT } from "./harness.mjs";
-
-/** Sets the flag that makes the app install `window.sportelloTestHandle` (src/sync/test-handle.ts). */
-export async function enableTestHandle(context) {
-  await context.addInitScript(() => localStorage.setItem("sportello.test-handle", "on"));
-}
+import { base } from "./harness.mjs";
 
 /** Logs in through the app with a one-time password and changes it; ends on the shell, online. */
 export async function firstLogin(page, username, oneTime, password) {
@@ -25,39 +19,9 @@ export async function firstLogin(page, username, oneTime, password) {
   await page.locator('[data-index-status="ready"]').waitFor();
 }
 
-/** A valid case (docs/documents.md) created by `userId`, for `person`. */
-export function caseDoc(userId, person) {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  return {
-    schema: "sportello/case@1",
-    created_at: now,
-    created_by: userId,
-    channel: "desk",
-    person: { ...person, languages: ["it"] },
-    needs: [{ code: "housing", note: "" }],
-    summary: "Cerca casa dopo lo sfratto",
-    urgency: "normal",
-    consent: { privacy_notice: true, data_sharing: false, recorded_at: now },
-    referrals: [],
-    status: "open",
-  };
-}
-
 /** The signed-in user's id, as the shell knows it. */
 export async function userIdOf(page) {
   return page.evaluate(() => document.querySelector("app-shell")?.tokens?.user?.id);
-}
-
-/** Creates a document in the app's own Repo (as the intake screen will), returns its automerge: URL. */
-export async function createInApp(page, doc) {
-  await page.waitForFunction(() => window.sportelloTestHandle !== undefined, null, { timeout: TIMEOUT });
-  return page.evaluate(d => window.sportelloTestHandle.create(d), doc);
-}
-
-/** Reads a document from the app's Repo (local store, or the server), as plain JSON. */
-export async function readInApp(page, url) {
-  await page.waitForFunction(() => window.sportelloTestHandle !== undefined, null, { timeout: TIMEOUT });
-  return page.evaluate(u => window.sportelloTestHandle.read(u), url);
 }
 
 /**
