@@ -9,7 +9,8 @@ use crate::helpers::{STRONG_PASSWORD, spawn_app};
 use crate::web_browser::{browser_available, run_browser_scenario};
 
 #[tokio::test]
-async fn an_operator_records_an_intake_with_a_referral_and_two_operators_resolve_an_offline_conflict() {
+async fn an_operator_records_an_intake_with_a_referral_and_two_operators_resolve_an_offline_conflict()
+ {
     if !browser_available() {
         return;
     }
@@ -24,8 +25,12 @@ async fn an_operator_records_an_intake_with_a_referral_and_two_operators_resolve
             .await;
         assert!(!id.is_empty());
         let session = app.login_ok(username, &one_time).await;
-        app.change_password(&crate::helpers::access(&session), &one_time, STRONG_PASSWORD)
-            .await;
+        app.change_password(
+            &crate::helpers::access(&session),
+            &one_time,
+            STRONG_PASSWORD,
+        )
+        .await;
     }
     run_browser_scenario(
         "intake.mjs",

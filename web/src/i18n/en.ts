@@ -137,6 +137,8 @@ export const en: Record<MessageKey, string> = {
   "intake.phoneHint": "Digits only, with a leading + for foreign numbers.",
   "intake.fiscal.decoded": "From the code: born on {date}, sex {sex}, birth place code {place}.",
   "intake.fiscal.foreign": "(born abroad)",
+  "intake.fiscal.sex.female": "female",
+  "intake.fiscal.sex.male": "male",
   "intake.fiscal.use": "Use the code's date and sex",
   "intake.fiscal.typing": "{count} of 16 characters.",
   "intake.needs.legend": "Needs",

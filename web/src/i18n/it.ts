@@ -137,6 +137,8 @@ export const it = {
   "intake.phoneHint": "Solo cifre, con + davanti per i numeri esteri.",
   "intake.fiscal.decoded": "Dal codice: nascita il {date}, sesso {sex}, codice del luogo di nascita {place}.",
   "intake.fiscal.foreign": "(nato/a all'estero)",
+  "intake.fiscal.sex.female": "femminile",
+  "intake.fiscal.sex.male": "maschile",
   "intake.fiscal.use": "Usa data e sesso del codice",
   "intake.fiscal.typing": "{count} caratteri su 16.",
   "intake.needs.legend": "Bisogni",

@@ -14,6 +14,7 @@ import * as A from "@automerge/automerge/slim";
 import type { DocHandle } from "@automerge/automerge-repo/slim";
 
 export const AUTHOR_MESSAGE = "sportello/author";
+const REANNOUNCE_MS = 5000;
 
 export interface Announcement {
   actor: string;
@@ -37,6 +38,7 @@ export class AuthorBook {
   /** Per document URL: actor id → announcement. */
   #known = new Map<string, Map<string, Announcement>>();
   #listening = new WeakSet<object>();
+  #lastSent = new WeakMap<object, number>();
 
   constructor(private readonly me: { name: string }) {}
 
@@ -52,6 +54,11 @@ export class AuthorBook {
         // The first announcement of an actor id stands: a later one cannot rename it.
         if (isNew) book.set(heard.actor, heard);
         if (isNew) this.#send(handle);
+      });
+      // An announcement made before the document reached the server went nowhere: say it again when the
+      // server answers for the document (after a reconnection too), at most every few seconds.
+      handle.on("remote-heads", () => {
+        if (Date.now() - (this.#lastSent.get(handle) ?? 0) > REANNOUNCE_MS) this.#send(handle);
       });
     }
     this.#send(handle);
@@ -69,6 +76,7 @@ export class AuthorBook {
   }
 
   #send(handle: DocHandle<unknown>): void {
+    this.#lastSent.set(handle, Date.now());
     try {
       handle.broadcast({ type: AUTHOR_MESSAGE, actor: A.getActorId(handle.doc() as A.Doc<unknown>), name: this.me.name });
     } catch {

@@ -29,7 +29,7 @@ export interface CaseRow {
 export interface SyncSource {
   whenStarted(): Promise<Repo>;
   readonly serverStorageId: StorageId | undefined;
-  subscribe(listener: (view: { index: { entries: IndexEntry[] } }) => void): () => void;
+  subscribe(listener: (view: { connection: string; index: { entries: IndexEntry[] } }) => void): () => void;
 }
 
 interface Tracked {
@@ -37,7 +37,12 @@ interface Tracked {
   createdHere: boolean;
   refusal?: Refusal;
   view: CaseView;
+  /** Local and acknowledged heads when a change was last seen waiting, and since when. */
+  waiting?: { key: string; since: number };
 }
+
+/** How long a change may wait, online, with nothing moving, before the document's sync is nudged. */
+const NUDGE_AFTER_MS = 3000;
 
 /** Index entries opened at once in the background. */
 const OPEN_AT_ONCE = 4;
@@ -52,13 +57,17 @@ export class CaseLibrary {
   #unsubscribe?: () => void;
   #stopped = false;
   #notifyScheduled = false;
+  #online = false;
+  #nudgeTimer?: ReturnType<typeof setInterval>;
 
   constructor(private readonly sync: SyncSource) {}
 
   async start(): Promise<void> {
     this.#repo = await this.sync.whenStarted();
     if (this.#stopped) return;
+    this.#nudgeTimer = setInterval(() => this.#nudgeStalled(), 1000);
     this.#unsubscribe = this.sync.subscribe(view => {
+      this.#online = view.connection === "online";
       if (view.index.entries !== this.#index) {
         this.#index = view.index.entries;
         for (const entry of this.#index) if (entry.kind === "case") this.#enqueue(entry.url);
@@ -69,6 +78,7 @@ export class CaseLibrary {
 
   stop(): void {
     this.#stopped = true;
+    clearInterval(this.#nudgeTimer);
     this.#unsubscribe?.();
     this.#listeners.clear();
     this.#tracked.clear();
@@ -166,6 +176,36 @@ export class CaseLibrary {
     });
     this.#notify();
     return tracked;
+  }
+
+  /**
+   * Observed with automerge-repo 2.5.6 (web/tests/browser/intake.mjs, about one run in three): right after
+   * merging a peer's concurrent changes, a local change is sometimes not offered to the server until the
+   * next local change — the Repo's document synchronizer misses that "change" event. A change the user
+   * made must not wait for another one: when a document's changes have waited, online, for a few seconds
+   * with neither its heads nor the server's moving, its synchronizer is given the "change" event again (a
+   * sync message with nothing new is harmless).
+   */
+  #nudgeStalled(): void {
+    if (!this.#online) return;
+    const storage = this.sync.serverStorageId;
+    for (const tracked of this.#tracked.values()) {
+      const state = this.#saveState(tracked);
+      if (state !== "pending" && state !== "local") {
+        tracked.waiting = undefined;
+        continue;
+      }
+      const server = storage ? tracked.handle.getSyncInfo(storage)?.lastHeads : undefined;
+      const key = `${(tracked.handle.heads() ?? []).join(",")}|${(server ?? []).join(",")}`;
+      const now = Date.now();
+      if (tracked.waiting?.key !== key) {
+        tracked.waiting = { key, since: now };
+      } else if (now - tracked.waiting.since >= NUDGE_AFTER_MS) {
+        tracked.waiting.since = now;
+        const handle = tracked.handle;
+        handle.emit("change", { handle, doc: handle.doc(), patches: [], patchInfo: { before: handle.doc(), after: handle.doc(), source: "change" } });
+      }
+    }
   }
 
   #enqueue(url: string): void {

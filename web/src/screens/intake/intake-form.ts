@@ -559,7 +559,7 @@ export class IntakeForm extends LitElement {
     if (!parsed.ok) return nothing;
     const birth = suggestedBirthDate(parsed.value.birth, todayDate());
     const date = new Intl.DateTimeFormat(language(), { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${birth}T00:00:00Z`));
-    const sex = t(`intake.sex.${parsed.value.birth.sex}`);
+    const sex = t(`intake.fiscal.sex.${parsed.value.birth.sex}`);
     const place = parsed.value.placeCode.startsWith("Z") ? `${parsed.value.placeCode} ${t("intake.fiscal.foreign")}` : parsed.value.placeCode;
     const differs = view.person.birth_date !== birth || view.person.sex !== parsed.value.birth.sex;
     return html`<div class="decoded" data-decoded>
