@@ -78,12 +78,7 @@ pub async fn spawn_app_in(
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
-        // Idle connections are dropped before the server's 5 s keep-alive closes them: a request sent on a
-        // connection the server is closing fails with `IncompleteMessage` (seen under load).
-        client: reqwest::Client::builder()
-            .pool_idle_timeout(std::time::Duration::from_secs(2))
-            .build()
-            .unwrap(),
+        client: reqwest::Client::new(),
         clock,
         state,
         bootstrap_password,

@@ -101,11 +101,16 @@ describe("RefusalKeeper", () => {
     keeper.detach();
   });
 
-  test("newer work acknowledged by the server ends the notice", async () => {
+  test("newer work from here acknowledged by the server ends the notice; others' edits do not", async () => {
     const { handle, keeper, refuse } = setup();
     handle.change(d => (d.person.fiscal_code = "NOTACODE"));
     refuse();
     await settled();
+    // A colleague's edit arrives and the server acknowledges it: the notice stays.
+    const colleague = A.change(A.clone(handle.doc()), d => (d.urgency = "low"));
+    handle.update(doc => A.merge(doc, colleague));
+    handle.setSyncInfo(STORAGE, { lastHeads: encodeHeads(A.getHeads(handle.doc())), lastSyncTimestamp: Date.now() });
+    expect(keeper.notices()).toHaveLength(1);
     handle.change(d => (d.urgency = "high"));
     handle.setSyncInfo(STORAGE, { lastHeads: encodeHeads(A.getHeads(handle.doc())), lastSyncTimestamp: Date.now() });
     expect(keeper.notices()).toEqual([]);

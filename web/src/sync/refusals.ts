@@ -183,16 +183,20 @@ export class RefusalKeeper {
     this.#emit();
   }
 
-  /** Newer work on the document reached the server: the refusal no longer describes it. */
+  /** The user's newer work on the document reached the server: the refusal no longer describes it. */
   #maybeDone(documentId: string, handle: DocHandle<unknown>): void {
     const watched = this.#watched.get(documentId);
     const storage = this.#serverStorage();
     if (!watched?.revertedHeads || !storage) return;
-    const local = A.getHeads(handle.doc());
+    const doc = handle.doc();
+    const local = A.getHeads(doc);
     const server = handle.getSyncInfo(storage)?.lastHeads;
     const acknowledged = server ? decodeHeads(server) : [];
-    const newer = local.some(head => !watched.revertedHeads!.includes(head));
-    if (newer && local.every(head => acknowledged.includes(head))) this.dismiss(documentId);
+    if (!local.every(head => acknowledged.includes(head))) return;
+    // Others' edits arriving do not end it: only a change written here after the revert does.
+    const me = A.getActorId(doc);
+    const since = A.getChanges(A.view(doc, watched.revertedHeads), doc);
+    if (since.some(change => A.decodeChange(change).actor === me)) this.dismiss(documentId);
   }
 
   #emit(): void {

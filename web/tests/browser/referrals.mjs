@@ -4,7 +4,9 @@
 // newest first, and a referral to another area never shows. The worker opens one (read-only but for the
 // decision), accepts it — the server stores the decision — adds an area note, and closes it: the case
 // stays in the area's history, read-only. The other is rejected with a note (required): it leaves the
-// inbox and the desk reads the note. axe and 44 px targets on every screen; screenshots at 1280×800.
+// inbox and the desk reads the note. A change the server refuses (made by hand: the app checks first) is
+// dropped from the tablet, its reason shown, and the desk's next edit still arrives. axe and 44 px targets
+// on every screen; screenshots at 1280×800.
 //
 // Started by server/tests/api/web_referrals.rs; by hand against a server with an operator and a social
 // worker of `elderly` whose passwords are already changed:
@@ -141,6 +143,23 @@ try {
     await page.getByText("Invio accettato").waitFor();
     await page.locator('referral-case li[data-referral="r1"][data-status="accepted"]').waitFor();
     await serverCaseWhere(desk, conti, doc => doc.referrals[0].status === "accepted" && doc.referrals[0].decided_by, "acceptance");
+  });
+
+  await check("a change the server refuses is dropped, its reason is shown, and the case keeps syncing", async () => {
+    // The app checks before it commits, so a refusal takes a bug or a race: make one by hand, with the
+    // session's own Repo (an invalid phone number written straight into the document).
+    await page.evaluate(async url => {
+      const repo = await document.querySelector("app-shell").sync.whenStarted();
+      const handle = await repo.find(url);
+      handle.change(doc => (doc.person.phone = "non è un numero"));
+    }, conti);
+    await page.getByText("Il server ha rifiutato l'ultima modifica: dati non validi in Telefono.").waitFor();
+    // Back to the server's state: the refused phone is gone from the tablet's copy.
+    await page.locator("referral-case dt", { hasText: "Telefono" }).waitFor({ state: "detached" });
+    await shot(page, "referrals-case-refused");
+    jsClient(desk, ["edit", "--doc-url", conti, "--set", "urgency=high"]);
+    await page.locator("referral-case dd", { hasText: "Alta" }).waitFor();
+    await page.getByText("Il server ha rifiutato l'ultima modifica").waitFor();
   });
 
   await check("the area's notes on the case: an empty note is refused, a note is added and listed", async () => {
