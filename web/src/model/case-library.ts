@@ -25,8 +25,19 @@ export interface CaseRow {
   key: string;
 }
 
+/**
+ * The server's refusals that still stand (SyncClient.refusals): a refused change is dropped at once, so the
+ * document is back at the server's heads, yet the case must say *refused* and why until this tablet's
+ * corrected work reaches the server.
+ */
+export interface RefusalSource {
+  noticeFor(url: string): Refusal | undefined;
+  subscribe(listener: () => void): () => void;
+}
+
 /** What the library needs of the sync engine (SyncClient). */
 export interface SyncSource {
+  readonly refusals?: RefusalSource;
   whenStarted(): Promise<Repo>;
   /** The documents this tablet holds (the outbox): cases among them not in the index yet are listed too. */
   localDocuments(): Promise<string[]>;
@@ -78,6 +89,12 @@ export class CaseLibrary {
       }
       this.#notify();
     });
+    const unsubscribeRefusals = this.sync.refusals?.subscribe(() => this.#notify());
+    const unsubscribeIndex = this.#unsubscribe;
+    this.#unsubscribe = () => {
+      unsubscribeIndex?.();
+      unsubscribeRefusals?.();
+    };
     // Cases recorded on this tablet in an earlier session that the server does not list yet (offline, or
     // refused): the store holds them, the index does not.
     void this.sync.localDocuments().then(urls => {
@@ -121,7 +138,12 @@ export class CaseLibrary {
   }
 
   refusal(url: string): Refusal | undefined {
-    return this.#tracked.get(url)?.refusal;
+    return this.#tracked.get(url)?.refusal ?? this.#standingRefusal(url);
+  }
+
+  #standingRefusal(url: string): Refusal | undefined {
+    const notice = this.sync.refusals?.noticeFor(url);
+    return notice ? { code: notice.code, reason: notice.reason } : undefined;
   }
 
   saveStateOf(url: string): SaveState {
@@ -153,7 +175,7 @@ export class CaseLibrary {
       status: tracked?.view.status ?? entry?.status ?? "",
       updatedAt: entry?.updatedAt ?? tracked?.view.createdAt ?? "",
       save: tracked ? this.#saveState(tracked) : "saved",
-      refusal: tracked?.refusal,
+      refusal: this.refusal(url),
       createdHere: tracked?.createdHere ?? false,
       key: "",
     };
@@ -162,6 +184,7 @@ export class CaseLibrary {
   }
 
   #saveState(tracked: Tracked): SaveState {
+    if (this.#standingRefusal(tracked.handle.url)) return "refused";
     const storage = this.sync.serverStorageId;
     const live = storage ? tracked.handle.getSyncInfo(storage)?.lastHeads : undefined;
     const serverHeads = live ?? this.sync.acknowledgedHeads?.(tracked.handle.documentId);
