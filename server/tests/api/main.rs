@@ -29,5 +29,5 @@ mod web_app;
 mod web_browser;
 mod web_intake;
 mod web_queue;
-mod web_store;
 mod web_referrals;
+mod web_store;
