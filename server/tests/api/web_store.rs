@@ -1,6 +1,7 @@
 //! The tablet app's encrypted local store in a real browser (`web/tests/browser/offline-store.mjs`,
-//! `session-end.mjs`): a case recorded offline survives a reload with no network, opens with the password,
-//! rests only as ciphertext in IndexedDB, and reaches the server when the network is back; a session ended
+//! `session-end.mjs`): a case recorded offline with a referral survives a reload with no network, opens
+//! with the password, rests only as ciphertext in IndexedDB, and reaches the server when the network is
+//! back, where the area's social worker accepts the referral in their browser and the operator sees it live; a session ended
 //! by an admin returns the app to the login screen at its next contact, and the unsynced case reaches the
 //! server after the next login. Each test runs the real server and creates its own operator.
 
@@ -10,7 +11,7 @@ use crate::helpers::spawn_app;
 use crate::web_browser::{browser_available, run_browser_scenario};
 
 #[tokio::test]
-async fn a_case_recorded_offline_survives_a_reload_encrypted_and_reaches_the_server_when_the_network_is_back()
+async fn a_case_recorded_offline_survives_a_reload_encrypted_reaches_the_server_and_its_referral_is_accepted_live()
  {
     if !browser_available() {
         return;
@@ -23,12 +24,20 @@ async fn a_case_recorded_offline_survives_a_reload_encrypted_and_reaches_the_ser
             &json!({"username": "op.store", "role": "operator", "display_name": "Giulia Neri"}),
         )
         .await;
+    let (_, worker_one_time) = app
+        .create_user_approved(
+            &admin,
+            &json!({"username": "sw.casa", "role": "social_worker", "areas": ["housing"], "display_name": "Paola Conti"}),
+        )
+        .await;
     run_browser_scenario(
         "offline-store.mjs",
         &app.address,
         &[
             ("SPORTELLO_USERNAME", "op.store"),
             ("SPORTELLO_ONE_TIME_PASSWORD", &one_time),
+            ("SPORTELLO_WORKER_USERNAME", "sw.casa"),
+            ("SPORTELLO_WORKER_ONE_TIME_PASSWORD", &worker_one_time),
         ],
     )
     .await;

@@ -165,6 +165,15 @@ describe("the encrypted storage adapter", () => {
     expect(textOf(await unlocked.storage.load(["doc1", "incremental", "late"]))).toBe("written");
     expect(await unlocked.storage.load(["doc1", "incremental", "after"])).toBeUndefined();
   });
+
+  it("drops a sync state the Repo saves after close (a cache it rebuilds), but never a document's data", async () => {
+    const store = await vault.openAfterLogin(ANNA.id, ANNA.username, "password di anna");
+    store.close();
+    await expect(store.storage.save(["doc1", "sync-state", "server"], bytes("state"))).resolves.toBeUndefined();
+    await expect(store.storage.save(["doc1", "snapshot", "h"], bytes("x"))).rejects.toBeInstanceOf(StoreLockedError);
+    const unlocked = await vault.unlock(ANNA.username, "password di anna");
+    expect(await unlocked.storage.load(["doc1", "sync-state", "server"])).toBeUndefined();
+  });
 });
 
 describe("the vault", () => {

@@ -82,7 +82,13 @@ export class LocalStore {
   /** The automerge-repo storage adapter over this store. */
   readonly storage: StorageAdapterInterface = {
     load: key => this.#load(CHUNKS, key, chunkAad(this.userId, key)),
-    save: (key, data) => this.#save(CHUNKS, key, chunkAad(this.userId, key), data),
+    save: (key, data) =>
+      // The Repo saves each peer's sync state on a timer of its own, which can fire after the session
+      // closed the store (lock, logout): that is a cache the Repo rebuilds at the next sync, so such a late
+      // save is dropped. Every other late write still fails loudly.
+      !this.isOpen && key[1] === "sync-state"
+        ? Promise.resolve()
+        : this.#save(CHUNKS, key, chunkAad(this.userId, key), data),
     remove: key => this.#remove(CHUNKS, key),
     loadRange: prefix => this.#loadRange(prefix),
     removeRange: prefix => this.#removeRange(prefix),

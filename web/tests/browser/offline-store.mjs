@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// The encrypted local store, offline: an operator logs in online, goes offline, records an intake through
-// the app's intake screen, reloads the app with no network, opens the local data with the password, and finds the
-// case there; nothing readable rests in IndexedDB; back online, the case reaches the server with no action
-// from the user (read back with the stock JS client). Started by server/tests/api/web_store.rs; by hand:
+// The encrypted local store, offline: an operator logs in online, goes offline, records an intake with a
+// referral through the app's intake screen, reloads the app with no network, opens the local data with the
+// password, and finds the case there; nothing readable rests in IndexedDB; back online, the case reaches the
+// server with no action from the user (read back with the stock JS client), the social worker of the area
+// sees the referral arrive in their own browser and accepts it, and the operator's screen shows the
+// acceptance live. Started by server/tests/api/web_store.rs; by hand:
 //
 //   SPORTELLO_URL=http://127.0.0.1:8080 SPORTELLO_USERNAME=op.store SPORTELLO_ONE_TIME_PASSWORD=… \
+//   SPORTELLO_WORKER_USERNAME=sw.casa SPORTELLO_WORKER_ONE_TIME_PASSWORD=… \
 //   JS_CLIENT=../tests/js/client.mjs node tests/browser/offline-store.mjs
 
 import {
   apiLogin,
+  base,
   check,
   createCase,
   consoleErrors as collectConsoleErrors,
@@ -27,7 +31,10 @@ import { dumpIndexedDb, firstLogin, openOnServer, storedInIndexedDb } from "./st
 
 const username = required("SPORTELLO_USERNAME");
 const oneTime = required("SPORTELLO_ONE_TIME_PASSWORD");
+const worker = required("SPORTELLO_WORKER_USERNAME");
+const workerOneTime = required("SPORTELLO_WORKER_ONE_TIME_PASSWORD");
 const password = "melograno-lanterna-ottobre-17";
+const workerPassword = "castagna-ruscello-febbraio-29";
 const person = { family_name: "Rossi", given_name: "Mario", fiscal_code: "RSSMRA85T10A562S" };
 watchdog(150);
 
@@ -67,6 +74,10 @@ try {
     await page.getByLabel("Sintesi del colloquio").fill("Cerca casa dopo lo sfratto");
     await page.getByLabel("Sintesi del colloquio").press("Tab");
     await page.getByRole("heading", { name: `Accoglienza: ${person.given_name} ${person.family_name}` }).waitFor();
+    await page.getByLabel("Servizio").selectOption("housing");
+    await page.getByLabel("Motivo dell'invio").fill("Emergenza abitativa: sfratto");
+    await page.getByRole("button", { name: "Invia al servizio" }).click();
+    await page.locator('[data-referral][data-area="housing"][data-status="proposed"]').waitFor();
     await page.locator('[data-pending="1"]').waitFor();
     await storedInIndexedDb(page, url);
     let reached = true;
@@ -120,6 +131,7 @@ try {
     if (values.join("|") !== `${person.family_name}|${person.fiscal_code}|Cerca casa dopo lo sfratto`) {
       throw new Error(`the intake read back offline is not the one written: ${values.join("|")}`);
     }
+    await page.locator('[data-referral][data-area="housing"][data-status="proposed"]', { hasText: "Emergenza abitativa" }).waitFor();
   });
 
   await check("nothing readable is in IndexedDB: no name, codice fiscale, token or Automerge chunk in clear", async () => {
@@ -148,6 +160,28 @@ try {
     if (result.doc?.person?.fiscal_code !== person.fiscal_code || result.doc?.person?.family_name !== person.family_name) {
       throw new Error(`the server's copy differs: ${JSON.stringify(result.doc?.person)}`);
     }
+  });
+
+  await check("the social worker of the area sees the referral arrive and accepts it; the operator's screen shows it live", async () => {
+    const office = await newTablet(browser);
+    const workerPage = await office.newPage();
+    await workerPage.goto(base);
+    await workerPage.getByLabel("Nome utente").fill(worker);
+    await workerPage.getByLabel("Password", { exact: true }).fill(workerOneTime);
+    await workerPage.getByRole("button", { name: "Entra" }).click();
+    await workerPage.getByLabel("Password attuale (temporanea)").fill(workerOneTime);
+    await workerPage.getByLabel("Nuova password", { exact: true }).fill(workerPassword);
+    await workerPage.getByLabel("Ripeti la nuova password").fill(workerPassword);
+    await workerPage.getByRole("button", { name: "Cambia la password" }).click();
+    await workerPage.getByRole("heading", { name: "Invii al tuo servizio" }).waitFor();
+    const row = workerPage.locator("referral-inbox li[data-case]", { hasText: `${person.family_name} ${person.given_name}` });
+    await row.getByText("Proposto", { exact: true }).waitFor();
+    await row.getByRole("link").click();
+    await workerPage.getByRole("button", { name: "Accetta l'invio" }).click();
+    await workerPage.getByText("Invio accettato").waitFor();
+    // The operator still has the case open: the decision arrives without a reload.
+    await page.locator('[data-referral][data-area="housing"][data-status="accepted"]', { hasText: "Accettato" }).waitFor();
+    await office.close();
   });
 
   await check("after 15 minutes without activity the app locks, and the password unlocks it", async () => {
