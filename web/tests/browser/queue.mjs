@@ -143,10 +143,14 @@ try {
     await panel.locator('section[data-current="A003"][data-status="called"]').waitFor();
     await button("Avvia l'accoglienza del numero A003").click();
     await page.waitForFunction(() => location.hash === "#/nuova?ticket=A003");
-    // Back to the cases at the desk, where the panel is.
+    // The intake has the screen: the panel folds to its summary line, which still says who is called.
+    await button("Richiama").waitFor({ state: "hidden" });
+    await panel.locator("summary", { hasText: "A003" }).waitFor();
+    // Back to the cases at the desk, where the panel opens again.
     await page.goBack();
     await page.waitForFunction(() => location.hash === "" || location.hash === "#/");
     await panel.locator('section[data-current="A003"][data-status="called"]').waitFor();
+    await button("Richiama").waitFor();
   });
 
   await check("transferring A003 to line M puts it back in the queue there and frees the desk", async () => {

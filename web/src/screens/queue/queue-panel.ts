@@ -9,7 +9,7 @@ import { customElement, property, state } from "lit/decorators.js";
 import { QueueDesk, type DeskView } from "../../data/queue-desk";
 import { allowedMoves, deskName, waitingCounts, type DeskSettings, type Move, type ServiceLine } from "../../data/queue";
 import type { Session } from "../../data/session";
-import { startIntake } from "../../app/router";
+import { currentRoute, startIntake } from "../../app/router";
 import { language, t, type MessageKey } from "../../i18n";
 import { shared } from "../../styles/shared";
 import "./desk-setup";
@@ -225,8 +225,16 @@ export class QueuePanel extends LitElement {
     `,
   ];
 
+  /**
+   * Folded to its summary line (the number called, how many wait) while a case or an intake is open, so the
+   * form has the screen; open again on the list of cases. The user may still open or fold it by hand.
+   */
+  @state() private folded = currentRoute().name !== "cases";
+  #onRoute = () => (this.folded = currentRoute().name !== "cases");
+
   override connectedCallback() {
     super.connectedCallback();
+    addEventListener("hashchange", this.#onRoute);
     const session = this.session;
     this.#desk = new QueueDesk({
       auth: {
@@ -244,6 +252,7 @@ export class QueuePanel extends LitElement {
 
   override disconnectedCallback() {
     super.disconnectedCallback();
+    removeEventListener("hashchange", this.#onRoute);
     this.#desk?.stop();
     this.#desk = undefined;
   }
@@ -254,7 +263,11 @@ export class QueuePanel extends LitElement {
     const settings = view.settings;
     const title = settings ? t("queue.titleDesk", { desk: deskName(settings.desk) }) : t("queue.title");
     const setup = !settings || this.editing;
-    return html`<details open data-network=${view.network}>
+    return html`<details
+      ?open=${!this.folded}
+      @toggle=${(event: Event) => (this.folded = !(event.target as HTMLDetailsElement).open)}
+      data-network=${view.network}
+    >
       <summary>
         <h2 id="queue-title">${title}</h2>
         ${settings && view.loaded ? html`<span class="facts">${this.summaryFacts(view, settings)}</span>` : nothing}
