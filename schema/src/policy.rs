@@ -13,8 +13,11 @@
 //!   and correct; then it leaves their tablet and index. When the time it left is unknown
 //!   (`left_desk_at: None`) the creator is denied: an unknown start cannot prove the window is open.
 //! - **Case, social workers.** Those of an area with a `proposed` or `accepted` referral read and write
-//!   the case: they need it to decide on the referral and to work on it. A `rejected`, `cancelled` or
-//!   `closed` referral gives nothing.
+//!   the case: they need it to decide on the referral and to work on it. **Continuity of care**: a
+//!   `closed` referral (the area took the case in charge and finished: only the area's social workers
+//!   close a referral they accepted) keeps the case in the area's history, **read-only**, so that when
+//!   the person comes back the area finds their past (and keeps its own case notes, below). A `rejected`
+//!   or `cancelled` referral gives nothing: the area never took the case.
 //! - **Case notes.** Only social workers of the notes' area, read-write: the notes are that area's work,
 //!   kept out of the case so that the desk and other areas do not see them.
 //! - **Index.** Its own user reads it, whatever their role; nobody writes it through sync, the server
@@ -159,6 +162,15 @@ impl Access {
     pub fn may_write(self) -> bool {
         matches!(self, Access::ReadWrite)
     }
+
+    /// None < Read < ReadWrite.
+    fn rank(self) -> u8 {
+        match self {
+            Access::None => 0,
+            Access::Read => 1,
+            Access::ReadWrite => 2,
+        }
+    }
 }
 
 /// A case is at the desk while its status is `open` or any referral is still `proposed`.
@@ -197,20 +209,35 @@ fn decide_case(actor: &ActorCtx, case: &CaseFacts) -> Access {
                 Access::None
             }
         }
-        Role::SocialWorker => {
-            let referred_here = case.referrals.iter().any(|(area, status)| {
-                matches!(status, ReferralStatus::Proposed | ReferralStatus::Accepted)
-                    && actor.is_social_worker_of(area)
-            });
-            if referred_here {
-                Access::ReadWrite
-            } else {
-                Access::None
-            }
-        }
+        Role::SocialWorker => case
+            .referrals
+            .iter()
+            .filter(|(area, _)| actor.is_social_worker_of(area))
+            .map(|(_, status)| area_access(*status))
+            .max_by_key(|access| access.rank())
+            .unwrap_or(Access::None),
         Role::Admin => Access::None,
     }
 }
+
+/// What a referral in `status` gives the social workers of its area on the case: read-write while it is
+/// theirs to decide or work on, read-only once they closed it (continuity of care), nothing otherwise.
+/// The server's index of a social worker lists the cases with a referral in one of
+/// [`AREA_REFERRAL_STATUSES`], the statuses this gives access for.
+pub fn area_access(status: ReferralStatus) -> Access {
+    match status {
+        ReferralStatus::Proposed | ReferralStatus::Accepted => Access::ReadWrite,
+        ReferralStatus::Closed => Access::Read,
+        ReferralStatus::Rejected | ReferralStatus::Cancelled => Access::None,
+    }
+}
+
+/// The referral statuses that give an area's social workers access to the case ([`area_access`]).
+pub const AREA_REFERRAL_STATUSES: [ReferralStatus; 3] = [
+    ReferralStatus::Proposed,
+    ReferralStatus::Accepted,
+    ReferralStatus::Closed,
+];
 
 /// Whether `role` may create documents of `kind` through sync at all.
 pub fn may_create(role: Role, kind: DocKind) -> bool {
@@ -302,7 +329,14 @@ mod tests {
             (N,  N,  N, "referred, accepted elsewhere, mine, 31 days",   case(me, Referred, &[(elderly, Accepted)], Some(31))),
             (N,  RW, N, "accepted here, mine, left at unknown time",     case(me, Referred, &[(minors, Accepted)], None)),
             (N,  N,  N, "referred, rejected here",                       case(other, Referred, &[(minors, Rejected)], Some(1))),
-            (N,  N,  N, "referred, closed here",                         case(other, Referred, &[(minors, ReferralStatus::Closed)], Some(1))),
+            (N,  R,  N, "referred, closed here (the area's history)",    case(other, Referred, &[(minors, ReferralStatus::Closed)], Some(1))),
+            (N,  R,  N, "closed case, closed here, long ago",            case(other, CaseStatus::Closed, &[(minors, ReferralStatus::Closed)], Some(400))),
+            (N,  N,  N, "closed case, closed elsewhere",                 case(other, CaseStatus::Closed, &[(elderly, ReferralStatus::Closed)], Some(1))),
+            (RW, RW, N, "closed here before, proposed here again",       case(other, Referred, &[(minors, ReferralStatus::Closed), (minors, Proposed)], None)),
+            (N,  RW, N, "closed here before, accepted here again",       case(other, Referred, &[(minors, Accepted), (minors, ReferralStatus::Closed)], Some(1))),
+            (N,  R,  N, "closed here, rejected here later",              case(other, Referred, &[(minors, ReferralStatus::Closed), (minors, Rejected)], Some(1))),
+            (N,  R,  N, "closed here, cancelled here later",             case(other, Referred, &[(minors, ReferralStatus::Closed), (minors, Cancelled)], Some(1))),
+            (RW, R,  N, "closed here, mine, 3 days",                     case(me, Referred, &[(minors, ReferralStatus::Closed)], Some(3))),
             (RW, N,  N, "referred, cancelled here, mine, 2 days",        case(me, Referred, &[(minors, Cancelled)], Some(2))),
             (RW, N,  N, "closed case, mine, 5 days",                     case(me, CaseStatus::Closed, &[], Some(5))),
             (N,  N,  N, "closed case, someone else's",                   case(other, CaseStatus::Closed, &[], Some(5))),
@@ -326,6 +360,33 @@ mod tests {
                     "{role} / {scenario}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn each_referral_status_gives_the_area_what_the_continuity_rule_says() {
+        use ReferralStatus::*;
+        let me = UserId::new_random();
+        let worker = actor(Role::SocialWorker, me);
+        for &status in ReferralStatus::ALL {
+            let facts = case(
+                UserId::new_random(),
+                CaseStatus::Referred,
+                &[("minors_families", status)],
+                Some(1),
+            );
+            let expected = match status {
+                Proposed | Accepted => Access::ReadWrite,
+                Closed => Access::Read,
+                Rejected | Cancelled => Access::None,
+            };
+            assert_eq!(decide(&worker, &facts), expected, "{status}");
+            assert_eq!(area_access(status), expected, "{status}");
+            assert_eq!(
+                AREA_REFERRAL_STATUSES.contains(&status),
+                expected.may_read(),
+                "{status}: the index lists exactly the statuses that give access"
+            );
         }
     }
 

@@ -5,6 +5,8 @@
 //   node client.mjs create --url URL --doc JSON|@FILE [--scalar-strings]
 //   node client.mjs open   --url URL --doc-url automerge:... [--expect ready|unavailable]
 //   node client.mjs edit   --url URL --doc-url automerge:... --set PATH=VALUE ... [--push PATH=VALUE ...]
+//   node client.mjs keep-refused --url URL --doc-url automerge:... --set PATH=VALUE ... --until PATH=VALUE
+//                          [--ready-file FILE] [--reconnect]
 //   common: [--timeout SECONDS (10): bound on the whole run, from process start] [--peer-id ID] [--debug]
 //
 // Prints exactly one JSON line on stdout (the result) and exits with:
@@ -14,14 +16,14 @@
 //   3 refused by the server at connection level (`error` message, policy close code, HTTP error at upgrade)
 //   4 the server would not take our change or document (ephemeral message / doc-unavailable while waiting
 //     for the acknowledgement), or `edit` of a document that is unavailable
-//   5 `open --expect X` and the answer was not X
+//   5 `open --expect X` and the answer was not X; `keep-refused` and the server took the change
 //
 // The access token travels in the `access_token` query parameter of --url (or comes from the environment
 // variable SPORTELLO_ACCESS_TOKEN, which is then appended to the URL). It is never printed: everything
 // written to stdout and stderr by this process (including the library's debug output) is redacted.
 
-import { parseArgs } from "node:util";
-import { readFileSync } from "node:fs";
+import { isDeepStrictEqual, parseArgs } from "node:util";
+import { readFileSync, writeFileSync } from "node:fs";
 
 export const EXIT = { OK: 0, FAIL: 1, USAGE: 2, REFUSED: 3, REJECTED: 4, EXPECT: 5 };
 const DEFAULT_TIMEOUT_S = 10;
@@ -78,6 +80,8 @@ const USAGE = `usage:
   node client.mjs create --url WS_URL --doc JSON|@FILE [--scalar-strings]
   node client.mjs open   --url WS_URL --doc-url automerge:ID [--expect ready|unavailable]
   node client.mjs edit   --url WS_URL --doc-url automerge:ID (--set PATH=VALUE | --push PATH=VALUE)... [--scalar-strings]
+  node client.mjs keep-refused --url WS_URL --doc-url automerge:ID (--set|--push PATH=VALUE)... --until PATH=VALUE
+                         [--ready-file FILE] [--reconnect]
   common options: --timeout SECONDS (default ${DEFAULT_TIMEOUT_S}), --peer-id ID, --debug
   WS_URL like ws://127.0.0.1:8080/sync with the token in its access_token query parameter
   (or in the environment variable SPORTELLO_ACCESS_TOKEN, then appended to WS_URL); never printed`;
@@ -109,6 +113,9 @@ try {
       timeout: { type: "string" },
       "peer-id": { type: "string" },
       expect: { type: "string" },
+      until: { type: "string" },
+      "ready-file": { type: "string" },
+      reconnect: { type: "boolean" },
       "scalar-strings": { type: "boolean" },
       debug: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -125,8 +132,8 @@ async function main({ values: opt, positionals }) {
     process.exit(0);
   }
   const command = positionals[0];
-  if (!["create", "open", "edit"].includes(command) || positionals.length !== 1)
-    return usage(`expected one command: create, open or edit`);
+  if (!["create", "open", "edit", "keep-refused"].includes(command) || positionals.length !== 1)
+    return usage(`expected one command: create, open, edit or keep-refused`);
   if (!opt.url) return usage("--url is required");
   const timeoutS = opt.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(opt.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) return usage("--timeout must be a positive number of seconds");
@@ -175,22 +182,25 @@ async function main({ values: opt, positionals }) {
     docUrl = opt["doc-url"];
     if (!docUrl || !isValidAutomergeUrl(docUrl)) return usage("--doc-url must be a valid automerge: URL");
   }
-  if (command === "edit") {
+  let until;
+  if (command === "keep-refused") {
+    const eq = opt.until?.indexOf("=") ?? -1;
+    if (eq <= 0) return usage("keep-refused needs --until PATH=VALUE");
+    until = { path: parsePath(opt.until.slice(0, eq)), value: parseValue(opt.until.slice(eq + 1)) };
+  } else if (opt.until !== undefined || opt["ready-file"] !== undefined || opt.reconnect) {
+    return usage("--until, --ready-file and --reconnect apply to keep-refused only");
+  }
+  if (command === "edit" || command === "keep-refused") {
     for (const [kind, list] of [["set", opt.set ?? []], ["push", opt.push ?? []]]) {
       for (const item of list) {
         const eq = item.indexOf("=");
         if (eq <= 0) return usage(`--${kind} expects PATH=VALUE, got ${JSON.stringify(item)}`);
-        const path = item.slice(0, eq).split(".").map(p => (/^\d+$/.test(p) ? Number(p) : p));
-        let value;
-        try {
-          value = JSON.parse(item.slice(eq + 1));
-        } catch {
-          value = item.slice(eq + 1);
-        }
+        const path = parsePath(item.slice(0, eq));
+        const value = parseValue(item.slice(eq + 1));
         edits.push({ kind, path, value: scalar ? toScalarStrings(value, A) : value });
       }
     }
-    if (edits.length === 0) return usage("edit needs at least one --set or --push");
+    if (edits.length === 0) return usage(`${command} needs at least one --set or --push`);
   }
   if (opt.expect !== undefined && (command !== "open" || !["ready", "unavailable"].includes(opt.expect)))
     return usage("--expect ready|unavailable applies to open only");
@@ -404,6 +414,8 @@ async function main({ values: opt, positionals }) {
     return ss.theirHeads.every(h => ours.has(h));
   }, handle);
 
+  if (command === "keep-refused") return keepRefused();
+
   if (command === "open") {
     const result = { status: "ready", url: docUrl, heads: hexHeads(handle), doc: plain(handle) };
     if (opt.expect && opt.expect !== "ready") return finish(EXIT.EXPECT, result, `expected ${opt.expect}, got ready`);
@@ -420,6 +432,53 @@ async function main({ values: opt, positionals }) {
   }
   await waitAcknowledged(handle);
   return finish(EXIT.OK, { status: "ok", url: docUrl, heads: hexHeads(handle), doc: plain(handle) });
+
+  /** keep-refused: make a change the server refuses, keep it (as a client that ignores refusals does),
+   *  then wait until an edit made elsewhere reaches us anyway (`--until PATH=VALUE`). */
+  async function keepRefused() {
+    handle.change(d => {
+      for (const { kind, path, value } of edits) applyEdit(d, kind, path, value);
+    });
+    state.stage = "refusal";
+    const refusal = await waitFor(() => {
+      const ss = serverSyncState.get(documentId);
+      if (ss && ss.theirHeads && A.hasOurChanges(handle.doc(), ss)) return { taken: true };
+      const e = state.ephemeral.find(e => e.documentId === documentId && e.message?.type === "sportello/refused");
+      return e ? { taken: false, message: e.message } : null;
+    }, handle);
+    if (refusal.taken)
+      return finish(EXIT.EXPECT, { status: "ok", url: docUrl, heads: hexHeads(handle) }, "expected a refusal, the server took the change");
+    if (opt.reconnect) {
+      // A new connection: the server starts from a fresh sync state, and we offer the refused change again.
+      state.stage = "reconnect";
+      const before = state.server;
+      state.server = null;
+      adapter.socket?.close();
+      await waitFor(() => state.server && state.server !== before);
+      if (finished) return;
+    }
+    if (opt["ready-file"]) writeFileSync(opt["ready-file"], JSON.stringify(refusal.message));
+    state.stage = "until";
+    await waitFor(() => isDeepStrictEqual(valueAt(plain(handle), until.path), until.value), handle);
+    return finish(EXIT.OK, { status: "ok", url: docUrl, refused: refusal.message, heads: hexHeads(handle), doc: plain(handle) });
+  }
+}
+
+function parsePath(text) {
+  return text.split(".").map(p => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+/** A command-line value: JSON when it parses, else the text itself. */
+function parseValue(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function valueAt(doc, path) {
+  return path.reduce((v, seg) => (v === undefined || v === null ? undefined : v[seg]), doc);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -373,14 +373,21 @@ pub fn listed_for_operator(
     into_listed(rows)
 }
 
-/// Cases with a proposed or accepted referral to one of `areas`, and the case notes of those areas.
+/// Cases with a referral to one of `areas` in a status that gives the area access (`policy::AREA_REFERRAL_STATUSES`:
+/// proposed, accepted, and closed as the area's history), and the case notes of those areas.
 pub fn listed_for_areas(conn: &Connection, areas: &[AreaCode]) -> StorageResult<Vec<Listed>> {
     let mut result = Vec::new();
-    let mut cases = conn.prepare_cached(
+    // The statuses that give the area access (the policy's; closed referrals are the area's history).
+    let statuses = sportello_schema::policy::AREA_REFERRAL_STATUSES
+        .iter()
+        .map(|status| format!("'{}'", status.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut cases = conn.prepare_cached(&format!(
         "SELECT DISTINCT d.id, d.kind, d.title, d.case_status, d.updated_at FROM documents d \
          JOIN document_referrals r ON r.doc_id = d.id \
-         WHERE r.area = ?1 AND r.status IN ('proposed', 'accepted')",
-    )?;
+         WHERE r.area = ?1 AND r.status IN ({statuses})"
+    ))?;
     let mut notes = conn.prepare_cached(
         "SELECT id, kind, title, NULL, updated_at FROM documents WHERE kind = 'case_notes' AND area = ?1",
     )?;

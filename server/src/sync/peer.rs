@@ -16,7 +16,7 @@ use std::panic::AssertUnwindSafe;
 
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
 use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 use futures_util::{FutureExt, StreamExt};
 use sportello_schema::Role;
 use sportello_schema::policy::Access;
@@ -615,12 +615,10 @@ impl Connection {
             .iter()
             .any(|head| entry.refused.contains(head))
         {
-            // The peer still holds changes we refused (and perhaps more built on them). Taking its heads in
-            // would make us ask for those changes and the two sides would loop; its message is ignored.
-            // It hears from us again when the document changes here.
-            return Ok(());
-        }
-        if message.changes.is_empty() {
+            // The peer still holds changes we refused (and perhaps more built on them): answered from our own
+            // state, so that it still receives what others write.
+            answer_from_own_state(&mut entry.doc, &mut open.state, message)?;
+        } else if message.changes.is_empty() {
             receive(&mut entry.doc, &mut open.state, message)?;
         } else {
             let before = entry.doc.get_heads();
@@ -630,6 +628,7 @@ impl Connection {
             // what was offered, refuse it, and tell the peer.
             state.set_read_only(false);
             let offered_heads = message.heads.clone();
+            let asked = OwnStateAnswer::of(&message);
             if receive(&mut candidate, &mut state, message).is_err() {
                 // Changes Automerge cannot apply (a sequence number taken already, say) are refused like
                 // invalid ones, never answered by closing: a closed connection would reconnect and offer
@@ -642,13 +641,30 @@ impl Connection {
                 refusal = Some((Refusal::unappliable(), unknown));
             } else {
                 let added = Added::between(&candidate, &before);
-                let verdict = if added.hashes.is_empty() {
-                    None
-                } else if added.hashes.iter().any(|hash| entry.refused.contains(hash)) {
+                // Changes waiting for a dependency we refused can never be applied.
+                let queued_on_refused = candidate
+                    .get_missing_deps(&[])
+                    .iter()
+                    .any(|hash| entry.refused.contains(hash));
+                let mut answered_from_own_state = false;
+                let verdict = if added.hashes.iter().any(|hash| entry.refused.contains(hash))
+                    || queued_on_refused
+                {
                     // Offered again after a refusal, perhaps with more built on it: refused at once,
-                    // silently (audited and told the first time).
-                    entry.refused.extend(added.hashes);
-                    return Ok(());
+                    // silently (audited and told the first time), and answered from our own state. The
+                    // message's heads we still lack are built on the refusal too: refused with it, so that
+                    // later messages naming them are answered the same way.
+                    entry.refused.extend(added.hashes.iter().copied());
+                    entry.refused.extend(
+                        offered_heads
+                            .iter()
+                            .filter(|head| candidate.get_change_meta_by_hash(head).is_none()),
+                    );
+                    answer_from_own_state(&mut entry.doc, &mut open.state, asked.into_message())?;
+                    answered_from_own_state = true;
+                    None
+                } else if added.hashes.is_empty() {
+                    None
                 } else if !open.may_write {
                     Some(Err(Refusal {
                         code: "read_only",
@@ -690,6 +706,8 @@ impl Connection {
                     None => Ok(None),
                 };
                 match verdict {
+                    // Our state already took in what the peer has of ours.
+                    Ok(None) if answered_from_own_state => {}
                     Ok(None) => {
                         state.set_read_only(!open.may_write);
                         open.state = state;
@@ -1015,6 +1033,113 @@ impl Connection {
 fn receive(doc: &mut Automerge, state: &mut SyncState, message: SyncMessage) -> Result<(), End> {
     doc.receive_sync_message(state, message)
         .map_err(|_| End::Close(CloseCode::Protocol, "invalid Automerge sync message".into()))
+}
+
+/// What a peer's sync message says besides its changes: enough to answer it from our own state.
+struct OwnStateAnswer {
+    heads: Vec<ChangeHash>,
+    need: Vec<ChangeHash>,
+    have: Vec<automerge::sync::Have>,
+    flags: Option<automerge::sync::MessageFlags>,
+    version: automerge::sync::MessageVersion,
+}
+
+impl OwnStateAnswer {
+    fn of(message: &SyncMessage) -> Self {
+        Self {
+            heads: message.heads.clone(),
+            need: message.need.clone(),
+            have: message.have.clone(),
+            flags: message.flags,
+            version: message.version.clone(),
+        }
+    }
+
+    fn into_message(self) -> SyncMessage {
+        SyncMessage {
+            heads: self.heads,
+            need: self.need,
+            have: self.have,
+            changes: automerge::sync::ChunkList::from(Vec::<Vec<u8>>::new()),
+            flags: self.flags,
+            version: self.version,
+        }
+    }
+}
+
+/// Takes in a message from a peer that holds changes we refused (or built on them), without its changes,
+/// so that our sync state describes what the peer has **of ours**: then Automerge sends it what it lacks and
+/// never asks for what we refused.
+///
+/// Automerge cannot do this alone. Given heads it does not know, it asks for them (`need`), the peer has
+/// already sent them, and each side answers the other for ever because their heads differ; ignoring the
+/// message instead leaves a peer on a fresh connection without what others wrote (our pushes carry no
+/// changes until we have heard its `have`). So the refused heads are replaced by what the peer has of ours:
+/// when its `have` and `need` show it lacks nothing we hold, our own heads (and there is nothing to answer
+/// until we change); otherwise the heads of ours it named, or its last sync point, and Automerge sends the
+/// changes its bloom filter lacks.
+fn answer_from_own_state(
+    doc: &mut Automerge,
+    state: &mut SyncState,
+    message: SyncMessage,
+) -> Result<(), End> {
+    let known = |hash: &ChangeHash| doc.get_change_meta_by_hash(hash).is_some();
+    let lacks_something = peer_lacks_something(doc, &message.have, &message.need);
+    let heads = if !lacks_something {
+        doc.get_heads()
+    } else {
+        let named: Vec<ChangeHash> = message.heads.iter().copied().filter(known).collect();
+        if named.is_empty() {
+            let mut last_sync: Vec<ChangeHash> = message
+                .have
+                .iter()
+                .flat_map(|have| have.last_sync.iter().copied())
+                .filter(known)
+                .collect();
+            last_sync.sort_unstable();
+            last_sync.dedup();
+            last_sync
+        } else {
+            named
+        }
+    };
+    let message = SyncMessage {
+        heads,
+        changes: automerge::sync::ChunkList::from(Vec::<Vec<u8>>::new()),
+        ..message
+    };
+    receive(doc, state, message)
+}
+
+/// Whether a peer's `have` and `need` show that it lacks a change we hold (as Automerge decides what to
+/// send: a change we hold that it needs, or one after its last sync point that none of its bloom filters
+/// holds). Without any `have` we cannot tell, and say no: what it needs is still sent.
+fn peer_lacks_something(
+    doc: &Automerge,
+    have: &[automerge::sync::Have],
+    need: &[ChangeHash],
+) -> bool {
+    let known = |hash: &ChangeHash| doc.get_change_meta_by_hash(hash).is_some();
+    if need.iter().any(known) {
+        return true;
+    }
+    if have.is_empty() {
+        return false;
+    }
+    let mut last_sync: Vec<ChangeHash> = have
+        .iter()
+        .flat_map(|have| have.last_sync.iter().copied())
+        .collect();
+    last_sync.sort_unstable();
+    last_sync.dedup();
+    if !last_sync.iter().all(known) {
+        // Automerge answers such a peer with a reset.
+        return true;
+    }
+    doc.get_changes_meta(&last_sync).iter().any(|meta| {
+        have.iter()
+            .all(|have| !have.bloom.contains_hash(&meta.hash))
+    })
 }
 
 /// Roles that create documents offline (operators create cases, social workers case notes).

@@ -78,7 +78,12 @@ pub async fn spawn_app_in(
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        // Idle connections are dropped before the server's 5 s keep-alive closes them: a request sent on a
+        // connection the server is closing fails with `IncompleteMessage` (seen under load).
+        client: reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .unwrap(),
         clock,
         state,
         bootstrap_password,

@@ -12,7 +12,7 @@ use sportello_schema::sync::AutomergeUrl;
 
 use crate::helpers::{TestApp, spawn_app};
 
-fn client_script() -> PathBuf {
+pub(crate) fn client_script() -> PathBuf {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js");
     // `cargo test` alone must work on a fresh checkout: install the pinned client once if it is missing

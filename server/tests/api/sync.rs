@@ -112,7 +112,7 @@ pub(crate) async fn create(app: &TestApp, token: &str, doc: &mut Automerge) -> (
 }
 
 /// What `token`'s peer gets when it asks for `id` with nothing local.
-async fn fetch(app: &TestApp, token: &str, id: DocumentId) -> (Automerge, bool) {
+pub(crate) async fn fetch(app: &TestApp, token: &str, id: DocumentId) -> (Automerge, bool) {
     let mut peer = Peer::join(app, token, "tablet-reader").await;
     let mut doc = Automerge::new();
     let outcome = peer.sync(id, &mut doc, &mut SyncState::new(), true).await;
@@ -512,7 +512,7 @@ async fn oversized_and_malformed_frames_close_the_connection_with_clear_codes() 
     assert_eq!(stored_documents(&desk.app), 0);
 }
 
-fn index_url(session: &Value) -> DocumentId {
+pub(crate) fn index_url(session: &Value) -> DocumentId {
     let url = session["index_doc"]
         .as_str()
         .expect("login names the index document");
@@ -521,7 +521,7 @@ fn index_url(session: &Value) -> DocumentId {
         .document_id()
 }
 
-fn index_entries(doc: &Automerge) -> Vec<(String, String)> {
+pub(crate) fn index_entries(doc: &Automerge) -> Vec<(String, String)> {
     let index: sportello_schema::documents::IndexDoc = autosurgeon::hydrate(doc).unwrap();
     index
         .entries

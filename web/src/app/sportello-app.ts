@@ -4,6 +4,7 @@ import { customElement, state } from "lit/decorators.js";
 import { createApi } from "../data/api";
 import { Session, type SessionState } from "../data/session";
 import { SyncClient, type SyncView } from "../sync/sync-client";
+import { Vault } from "../store/vault";
 import { AuthorBook } from "../model/authors";
 import { CaseLibrary } from "../model/case-library";
 import "../screens/login/login-screen";
@@ -12,10 +13,11 @@ import "../screens/shell/app-shell";
 
 @customElement("sportello-app")
 export class SportelloApp extends LitElement {
-  readonly session = new Session(createApi());
+  readonly session = new Session(createApi(), undefined, new Vault());
   @state() private sessionState: SessionState = this.session.state;
   @state() private view?: SyncView;
   #sync?: SyncClient;
+  #stopping: Promise<void> = Promise.resolve();
   @state() private cases?: CaseLibrary;
   @state() private authors?: AuthorBook;
 
@@ -27,13 +29,31 @@ export class SportelloApp extends LitElement {
   override connectedCallback() {
     super.connectedCallback();
     this.session.subscribe(state => this.onSession(state));
+    // The sync engine flushes into the store before the session closes it (logout, session end, lock).
+    this.session.beforeRelease = () => this.stopSync();
+    // Any touch or key keeps the inactivity lock away; the network coming back resumes a session
+    // unlocked offline.
+    addEventListener("pointerdown", this.onActivity, { capture: true, passive: true });
+    addEventListener("keydown", this.onActivity, { capture: true, passive: true });
+    addEventListener("online", this.onNetworkBack);
   }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    removeEventListener("pointerdown", this.onActivity, { capture: true });
+    removeEventListener("keydown", this.onActivity, { capture: true });
+    removeEventListener("online", this.onNetworkBack);
+  }
+
+  private onActivity = () => this.session.touch();
+  private onNetworkBack = () => this.session.networkBack();
 
   private onSession(state: SessionState) {
     const previous = this.sessionState;
     this.sessionState = state;
     if (state.kind === "signed-in" && previous.kind !== "signed-in") this.startSync(state);
-    if (state.kind !== "signed-in") this.stopSync();
+    else if (state.kind === "signed-in") this.#sync?.resume();
+    if (state.kind !== "signed-in") void this.stopSync();
   }
 
   private startSync(state: Extract<SessionState, { kind: "signed-in" }>) {
@@ -44,6 +64,7 @@ export class SportelloApp extends LitElement {
       accessToken: () => this.session.accessToken(),
       onSessionEnded: () => this.session.end("error.session_ended"),
       onTokenExpired: () => void this.session.refreshNow(),
+      store: this.session.store,
     });
     this.#sync = sync;
     sync.subscribe(view => (this.view = view));
@@ -53,13 +74,16 @@ export class SportelloApp extends LitElement {
     void this.cases.start();
   }
 
-  private stopSync() {
-    void this.#sync?.stop();
+  /** Stops the sync engine; the promise (the same for every caller) settles once it has flushed. */
+  private stopSync(): Promise<void> {
+    const sync = this.#sync;
     this.#sync = undefined;
     this.view = undefined;
     this.cases?.stop();
     this.cases = undefined;
     this.authors = undefined;
+    if (sync) this.#stopping = sync.stop();
+    return this.#stopping;
   }
 
   override render() {
@@ -67,6 +91,8 @@ export class SportelloApp extends LitElement {
     switch (state.kind) {
       case "signed-out":
         return html`<login-screen .session=${this.session} .notice=${state.notice}></login-screen>`;
+      case "locked":
+        return html`<login-screen .session=${this.session} .locked=${state.username}></login-screen>`;
       case "password-change":
         return html`<password-change-screen .session=${this.session}></password-change-screen>`;
       case "signed-in":

@@ -2,21 +2,63 @@
 // (`login`, `changePassword`, `logout`); nothing here touches the DOM.
 //
 // Invariants:
-// - Tokens live in memory only (never in localStorage or IndexedDB): a reload signs the user out. The
-//   offline unlock with a password-wrapped key comes with the encrypted local store (a later part).
+// - Tokens live in memory; the refresh token also rests in the user's encrypted local store (sealed under
+//   the data key, docs/web.md "Storage"), so that after an offline unlock the app can refresh and sync
+//   once the network is back with no action from the user. Nothing readable is in localStorage.
+// - The password the user types is used for the server login and to derive the store's wrapping key
+//   (by the vault), then dropped: the session never keeps it.
+// - Logout, the end of the session (the server refused a token or a refresh) and the inactivity lock drop
+//   the tokens and the data key from memory; the sync engine flushes to the store first (`beforeRelease`),
+//   so no change made before is lost: it syncs after the next login or unlock.
 // - Until a one-time password is changed the state is `password-change`: the server answers every other
 //   route with 403 `password_change_required`, so the app asks for nothing else.
 // - A password change answers with a new token pair and kills the old one at once: the new pair replaces
 //   the old before anything else can use it.
 // - The access token is refreshed before it expires; a refused refresh ends the session.
 
-import { ApiError, type Api, type SessionTokens } from "./api";
+import { ApiError, type Api, type SessionTokens, type UserSummary } from "./api";
 import type { MessageKey } from "../i18n";
+import type { LocalStore } from "../store/local-store";
+import { WrongPasswordError } from "../store/crypto";
+import { NoLocalStoreError } from "../store/vault";
+
+/** The local store is wrapped under a previous password (changed on another device): ask for it. */
+export class PreviousPasswordNeeded extends Error {
+  constructor() {
+    super("the local store needs the previous password");
+    this.name = "PreviousPasswordNeeded";
+  }
+}
 
 export type SessionState =
   | { kind: "signed-out"; notice?: MessageKey }
+  /** Locked after inactivity: the same user unlocks with the password (or another user signs in). */
+  | { kind: "locked"; username: string }
   | { kind: "password-change"; tokens: SessionTokens }
+  /** Signed in; after an offline unlock `tokens.access_token` is empty until a refresh succeeds. */
   | { kind: "signed-in"; tokens: SessionTokens };
+
+/** The inactivity lock: after this long without a touch or a key, the app locks (one place to change it). */
+export const INACTIVITY_LOCK_MS = 15 * 60_000;
+
+/** What the session needs of the tablet's vault (src/store/vault.ts). */
+export interface SessionVault {
+  openAfterLogin(userId: string, username: string, password: string): Promise<LocalStore>;
+  unlock(username: string, password: string): Promise<LocalStore>;
+  knows(username: string): Promise<boolean>;
+  forget(userId: string): Promise<void>;
+}
+
+/** The session as it rests in the encrypted store (record `session`): enough to resume after an unlock. */
+export interface StoredSession {
+  user: UserSummary;
+  index_doc?: string | null;
+  session_expires_at: string;
+  /** Absent after a logout or the end of the session: the next contact with the server needs a login. */
+  refresh_token?: string;
+}
+
+const SESSION_RECORD = "session";
 
 export interface Timers {
   set(callback: () => void, ms: number): unknown;
@@ -41,11 +83,23 @@ export class Session {
   #state: SessionState = { kind: "signed-out" };
   #listeners = new Set<(state: SessionState) => void>();
   #refreshTimer: unknown;
+  #idleTimer: unknown;
+  #lastTouch = 0;
+  #store?: LocalStore;
+  #persisting: Promise<void> = Promise.resolve();
+  /** Runs before the store is closed (the sync engine flushes its documents into it). */
+  beforeRelease?: () => Promise<void>;
 
   constructor(
     private readonly api: Api,
     private readonly timers: Timers = browserTimers,
+    private readonly vault?: SessionVault,
   ) {}
+
+  /** The signed-in user's unlocked local store (undefined without a vault, or once released). */
+  get store(): LocalStore | undefined {
+    return this.#store;
+  }
 
   get state(): SessionState {
     return this.#state;
@@ -53,7 +107,9 @@ export class Session {
 
   /** The current access token, or undefined once signed out (the sync adapter stops reconnecting then). */
   accessToken(): string | undefined {
-    return this.#state.kind === "signed-out" ? undefined : this.#state.tokens.access_token;
+    const state = this.#state;
+    if (state.kind !== "signed-in" && state.kind !== "password-change") return undefined;
+    return state.tokens.access_token || undefined;
   }
 
   subscribe(listener: (state: SessionState) => void): () => void {
@@ -61,15 +117,106 @@ export class Session {
     return () => this.#listeners.delete(listener);
   }
 
-  async login(username: string, password: string): Promise<void> {
+  /**
+   * Online login; then the user's local store is created or unlocked with the same password. A network
+   * failure is thrown as `ApiError` `network`: the login screen then offers `unlockOffline`.
+   */
+  async login(username: string, password: string, previousPassword?: string, discardLocal = false): Promise<void> {
     const tokens = await this.api.login(username.trim(), password, deviceName());
+    if (this.vault) {
+      const store = await this.#openStore(tokens, password, previousPassword, discardLocal);
+      await this.#release(false);
+      this.#store = store;
+      const previous = await store.records.get<StoredSession>(SESSION_RECORD).catch(() => undefined);
+      if (previous?.refresh_token) this.#endOrphan(previous.refresh_token);
+    }
     this.#enter(tokens);
+  }
+
+  /**
+   * The store after an online login. If the password was changed elsewhere, the store is still wrapped
+   * under the previous one: without `previousPassword` the new server session is ended again and
+   * `PreviousPasswordNeeded` thrown (the screen asks for it); with it, the key is re-wrapped under `password`.
+   * `discardLocal` (the user does not know the previous password) deletes the tablet's copy first: what
+   * had not reached the server is lost, and the screen says so before.
+   */
+  async #openStore(
+    tokens: SessionTokens,
+    password: string,
+    previousPassword?: string,
+    discardLocal = false,
+  ): Promise<LocalStore> {
+    const vault = this.vault as SessionVault;
+    try {
+      return await vault.openAfterLogin(tokens.user.id, tokens.user.username, password);
+    } catch (error) {
+      if (!(error instanceof WrongPasswordError)) throw error;
+      if (discardLocal) {
+        await vault.forget(tokens.user.id);
+        return vault.openAfterLogin(tokens.user.id, tokens.user.username, password);
+      }
+      if (previousPassword === undefined) {
+        void this.api.logout(tokens.access_token).catch(() => undefined);
+        throw new PreviousPasswordNeeded();
+      }
+      const store = await vault.unlock(tokens.user.username, previousPassword).catch(async unlockError => {
+        await this.api.logout(tokens.access_token).catch(() => undefined);
+        throw unlockError;
+      });
+      await store.rewrap(previousPassword, password);
+      return store;
+    }
+  }
+
+  /** Whether `username` has logged in on this tablet before (offline unlock is possible). */
+  async canUnlockOffline(username: string): Promise<boolean> {
+    return (await this.vault?.knows(username.trim())) ?? false;
+  }
+
+  /**
+   * Offline: unlocks the local store of a user who has logged in here before and resumes their session
+   * from it. With no access token the app works on local data; the refresh token (if the session had one)
+   * is presented as soon as the server can be reached.
+   */
+  async unlockOffline(username: string, password: string): Promise<void> {
+    if (!this.vault) throw new NoLocalStoreError();
+    const store = await this.vault.unlock(username.trim(), password);
+    const stored = await store.records.get<StoredSession>(SESSION_RECORD).catch(error => {
+      store.close();
+      throw error;
+    });
+    if (!stored) {
+      store.close();
+      throw new NoLocalStoreError();
+    }
+    await this.#release(false);
+    this.#store = store;
+    this.#enter({
+      access_token: "",
+      refresh_token: stored.refresh_token ?? "",
+      token_type: "Bearer",
+      expires_in: 0,
+      session_expires_at: stored.session_expires_at,
+      user: stored.user,
+      index_doc: stored.index_doc,
+    });
+    if (stored.refresh_token) void this.#refresh();
+  }
+
+  /** Unlocks after the inactivity lock: the same user, the same way as an offline unlock. */
+  async unlock(password: string): Promise<void> {
+    const state = this.#state;
+    if (state.kind !== "locked") throw new NoLocalStoreError();
+    await this.unlockOffline(state.username, password);
   }
 
   async changePassword(current: string, next: string): Promise<void> {
     const token = this.accessToken();
     if (!token) throw new ApiError(401, "unauthenticated", "not signed in");
     const tokens = await this.api.changePassword(token, current, next);
+    // The same data key, wrapped under the new password (the data are not re-encrypted). A failure leaves
+    // the store under the old password, which still unlocks it offline.
+    await this.#store?.rewrap(current, next).catch(() => undefined);
     this.#enter(tokens);
   }
 
@@ -80,11 +227,42 @@ export class Session {
     if (token) await this.api.logout(token).catch(() => undefined);
   }
 
-  /** Forgets the session at once, e.g. when the server said it ended; `notice` tells the user why. */
+  /**
+   * Forgets the session at once, e.g. when the server said it ended; `notice` tells the user why. The
+   * tokens and the data key leave memory; the store keeps the unsynced work, encrypted, for the next login.
+   */
   end(notice?: MessageKey): void {
-    this.timers.clear(this.#refreshTimer);
-    this.#refreshTimer = undefined;
+    this.#clearTimers();
     this.#set({ kind: "signed-out", notice });
+    void this.#release(true);
+  }
+
+  /** Locks the app (inactivity): tokens and data key leave memory; the user unlocks with the password. */
+  lock(): void {
+    const state = this.#state;
+    if ((state.kind !== "signed-in" && state.kind !== "password-change") || !this.#store) return;
+    this.#clearTimers();
+    this.#set({ kind: "locked", username: state.tokens.user.username });
+    void this.#release(false);
+  }
+
+  /** The user did something: the inactivity lock starts counting again. */
+  touch(): void {
+    if (!this.#store || this.#state.kind === "signed-out" || this.#state.kind === "locked") return;
+    const now = Date.now();
+    // Rescheduling a timer on every key press is wasted work: a few seconds of slack change nothing.
+    if (now - this.#lastTouch < 5_000 && this.#idleTimer !== undefined) return;
+    this.#lastTouch = now;
+    this.timers.clear(this.#idleTimer);
+    this.#idleTimer = this.timers.set(() => this.lock(), INACTIVITY_LOCK_MS);
+  }
+
+  /**
+   * The browser says the network is back: a session unlocked offline refreshes now (and syncs); one with
+   * no refresh token (unlocked after a logout) asks for a login, which then syncs the local work.
+   */
+  networkBack(): void {
+    if (this.#state.kind === "signed-in" && !this.accessToken()) void this.#refresh();
   }
 
   /** Refreshes the access token now (the sync server said it expired); the next reconnection uses it. */
@@ -97,7 +275,55 @@ export class Session {
   #enter(tokens: SessionTokens): void {
     const kind = tokens.user.must_change_password ? "password-change" : "signed-in";
     this.#set({ kind, tokens });
-    this.#scheduleRefresh(refreshDelayMs(tokens.expires_in));
+    if (tokens.access_token) this.#scheduleRefresh(refreshDelayMs(tokens.expires_in));
+    this.#persist({
+      user: tokens.user,
+      index_doc: tokens.index_doc,
+      session_expires_at: tokens.session_expires_at,
+      refresh_token: tokens.refresh_token || undefined,
+    });
+    this.touch();
+  }
+
+  /** Seals the resumable session into the store; writes are chained so the latest always lands last. */
+  #persist(record: StoredSession): void {
+    const store = this.#store;
+    if (!store) return;
+    this.#persisting = this.#persisting.then(() => store.records.put(SESSION_RECORD, record)).catch(() => undefined);
+  }
+
+  /**
+   * Drops the store from memory after the sync engine has flushed into it. `forgetToken`: the session is
+   * over on the server, so its refresh token is dead and is removed from the store too.
+   */
+  async #release(forgetToken: boolean): Promise<void> {
+    const store = this.#store;
+    if (!store) return;
+    this.#store = undefined;
+    await this.beforeRelease?.().catch(() => undefined);
+    await this.#persisting;
+    if (forgetToken) {
+      const stored = await store.records.get<StoredSession>(SESSION_RECORD).catch(() => undefined);
+      if (stored?.refresh_token) {
+        await store.records.put(SESSION_RECORD, { ...stored, refresh_token: undefined }).catch(() => undefined);
+      }
+    }
+    store.close();
+  }
+
+  /** An earlier session of this tablet left a refresh token behind (the app was reloaded): end it. */
+  #endOrphan(refreshToken: string): void {
+    void this.api
+      .refresh(refreshToken)
+      .then(tokens => this.api.logout(tokens.access_token))
+      .catch(() => undefined);
+  }
+
+  #clearTimers(): void {
+    this.timers.clear(this.#refreshTimer);
+    this.#refreshTimer = undefined;
+    this.timers.clear(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   #scheduleRefresh(ms: number): void {
@@ -113,7 +339,12 @@ export class Session {
 
   async #refreshOnce(): Promise<void> {
     const state = this.#state;
-    if (state.kind === "signed-out") return;
+    if (state.kind !== "signed-in" && state.kind !== "password-change") return;
+    if (!state.tokens.refresh_token) {
+      // Unlocked offline after a logout: nothing to resume with; a login is needed to reach the server.
+      this.end("error.login_to_sync");
+      return;
+    }
     try {
       const tokens = await this.api.refresh(state.tokens.refresh_token);
       // Signed out (or signed in again) meanwhile: this answer belongs to a session we no longer hold.

@@ -273,4 +273,29 @@ export const en: Record<MessageKey, string> = {
   "rule.transition.other_area": "only the service's social workers can do this.",
   "rule.transition.impossible": "this step is not possible.",
   "rule.other": "the value is not accepted.",
+  // — store: the encrypted local store, offline unlock, inactivity lock —
+  "error.login_to_sync": "The network is back: sign in again to send the changes made on this tablet to the server.",
+  "login.offline.offer":
+    "The server does not answer. You have used this tablet before: you can open the data saved here and work offline. Your changes will reach the server when the connection is back.",
+  "login.offline.unlock": "Open offline",
+  "login.offline.busy": "Opening…",
+  "login.offline.none":
+    "The server does not answer and this tablet holds no data of this user: the first sign-in needs the network.",
+  "unlock.title": "App locked",
+  "unlock.intro":
+    "After {minutes} minutes without activity the app locks to protect the data. Enter your password to continue: unsent changes are safe on this tablet.",
+  "unlock.submit": "Unlock",
+  "unlock.busy": "Unlocking…",
+  "unlock.switchUser": "Switch user",
+  "store.wrongPassword": "Wrong password for this tablet's data.",
+  "store.tooManyAttempts": "Too many wrong attempts. Try again in {seconds} seconds.",
+  "store.noLocalData": "This tablet holds no data of this user: the first sign-in needs the network.",
+  "store.previousPassword":
+    "This tablet's data are protected by your previous password (it was changed elsewhere). Enter the previous password to recover them.",
+  "store.previousPasswordLabel": "Previous password",
+  "store.recover": "Recover the data",
+  "store.discard": "I don't remember it: delete this tablet's data",
+  "store.discardWarning":
+    "Changes made on this tablet that have not reached the server yet will be lost. Data already on the server stay.",
+  "store.failed": "This tablet's data could not be opened ({code}).",
 };

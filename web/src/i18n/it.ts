@@ -274,6 +274,31 @@ export const it = {
   "rule.transition.other_area": "solo gli assistenti sociali del servizio possono farlo.",
   "rule.transition.impossible": "questo passaggio non è possibile.",
   "rule.other": "il valore non è accettato.",
+  // — store: the encrypted local store, offline unlock, inactivity lock —
+  "error.login_to_sync": "La rete è tornata: accedi di nuovo per inviare al server le modifiche fatte su questo tablet.",
+  "login.offline.offer":
+    "Il server non risponde. Hai già usato questo tablet: puoi aprire i dati salvati qui e lavorare senza rete. Le modifiche arriveranno al server quando torna la connessione.",
+  "login.offline.unlock": "Apri senza rete",
+  "login.offline.busy": "Apertura in corso…",
+  "login.offline.none":
+    "Il server non risponde e su questo tablet non ci sono dati di questo utente: per il primo accesso serve la rete.",
+  "unlock.title": "App bloccata",
+  "unlock.intro":
+    "Dopo {minutes} minuti senza attività l'app si blocca per proteggere i dati. Inserisci la password per continuare: le modifiche non inviate sono al sicuro su questo tablet.",
+  "unlock.submit": "Sblocca",
+  "unlock.busy": "Sblocco in corso…",
+  "unlock.switchUser": "Cambia utente",
+  "store.wrongPassword": "Password non corretta per i dati di questo tablet.",
+  "store.tooManyAttempts": "Troppi tentativi sbagliati. Riprova fra {seconds} secondi.",
+  "store.noLocalData": "Su questo tablet non ci sono dati di questo utente: per il primo accesso serve la rete.",
+  "store.previousPassword":
+    "I dati di questo tablet sono protetti dalla tua password precedente (è stata cambiata altrove). Inserisci la password precedente per recuperarli.",
+  "store.previousPasswordLabel": "Password precedente",
+  "store.recover": "Recupera i dati",
+  "store.discard": "Non la ricordo: elimina i dati di questo tablet",
+  "store.discardWarning":
+    "Le modifiche fatte su questo tablet e non ancora arrivate al server andranno perse. I dati già sul server restano.",
+  "store.failed": "Non è stato possibile aprire i dati di questo tablet ({code}).",
 } as const;
 
 export type MessageKey = keyof typeof it;

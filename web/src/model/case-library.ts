@@ -7,7 +7,7 @@
 
 import type { DocHandle, Repo, StorageId } from "@automerge/automerge-repo/slim";
 import type { IndexEntry } from "../sync/index-entries";
-import { caseTitle, createCase, readCase, type CaseDocument, type CaseView, type NewCase } from "./case-doc";
+import { CASE_SCHEMA, caseTitle, createCase, readCase, type CaseDocument, type CaseView, type NewCase } from "./case-doc";
 import { searchKey } from "./case-search";
 import { refusalOf, saveState, type Refusal, type SaveState } from "./save-state";
 
@@ -28,6 +28,8 @@ export interface CaseRow {
 /** What the library needs of the sync engine (SyncClient). */
 export interface SyncSource {
   whenStarted(): Promise<Repo>;
+  /** The documents this tablet holds (the outbox): cases among them not in the index yet are listed too. */
+  localDocuments(): Promise<string[]>;
   readonly serverStorageId: StorageId | undefined;
   subscribe(listener: (view: { index: { entries: IndexEntry[] } }) => void): () => void;
 }
@@ -65,6 +67,11 @@ export class CaseLibrary {
       }
       this.#notify();
     });
+    // Cases recorded on this tablet in an earlier session that the server does not list yet (offline, or
+    // refused): the store holds them, the index does not.
+    void this.sync.localDocuments().then(urls => {
+      for (const url of urls) this.#enqueue(url);
+    });
   }
 
   stop(): void {
@@ -93,7 +100,12 @@ export class CaseLibrary {
     if (known) return known.handle;
     const repo = this.#repo ?? (await this.sync.whenStarted());
     const handle = await repo.find<CaseDocument>(url as never);
-    return this.#track(handle, false).handle;
+    // The store also holds the index and case notes: only cases are the library's.
+    if ((handle.doc() as { schema?: unknown } | undefined)?.schema?.toString() !== CASE_SCHEMA) {
+      throw new Error("not a case document");
+    }
+    const inIndex = this.#index.some(entry => entry.url === url);
+    return this.#track(handle, !inIndex).handle;
   }
 
   refusal(url: string): Refusal | undefined {

@@ -2,12 +2,18 @@
 // own cached file) talking to `/sync` through the token adapter, the user's index document open, and the
 // status the shell shows. The views subscribe to `SyncView` and never touch the Repo.
 //
-// Storage: none yet. Nothing is written to IndexedDB until the encrypted local store lands (a later part
-// of issue 9), because nothing readable may rest on the tablet; until then documents live in memory.
+// Storage: the user's encrypted local store (src/store/), when the session has one. Documents rest there
+// sealed under the data key; the outbox opens every one of them at start, because automerge-repo offers
+// the server only the documents it has open, so changes made offline (before a reload, a restart, the end
+// of a session) reach the server with no action from the user. The heads the server last acknowledged
+// are kept in the store too, so the count of waiting changes is right offline after a restart.
 
 import { Repo, initializeWasm, type DocHandle, type PeerId, type StorageId } from "@automerge/automerge-repo/slim";
 import wasmUrl from "@automerge/automerge/automerge.wasm?url";
+import type { LocalStore } from "../store/local-store";
+import { exposeTestHandle } from "./test-handle";
 import { caseEntries, type IndexEntry } from "./index-entries";
+import { RefusalKeeper } from "./refusals";
 import { connectionState, pendingCount, type Connection } from "./sync-status";
 import { TokenWebSocketAdapter, syncUrlFor } from "./token-websocket-adapter";
 
@@ -26,7 +32,12 @@ export interface SyncOptions {
   onSessionEnded: () => void;
   /** The server said the access token expired: refresh it, the next reconnection uses the new one. */
   onTokenExpired: () => void;
+  /** The user's unlocked local store; without one, documents live in memory for the session. */
+  store?: LocalStore;
 }
+
+/** The store record holding, per document id, the heads the server last acknowledged. */
+const ACKED_RECORD = "acked-heads";
 
 let wasmReady: Promise<void> | undefined;
 
@@ -51,14 +62,30 @@ export class SyncClient {
   #stopped = false;
   #started: Promise<Repo>;
   #resolveStarted!: (repo: Repo) => void;
+  /** The server's refusals on this session's documents: refused changes are dropped (refusals.ts). */
+  readonly refusals = new RefusalKeeper();
+  #stopping?: Promise<void>;
+  #localDocuments: Promise<string[]>;
+  #resolveLocalDocuments!: (urls: string[]) => void;
+  #acked: Record<string, string[]> = {};
+  #ackedDirty = false;
 
   constructor(private readonly options: SyncOptions) {
     this.#started = new Promise(resolve => (this.#resolveStarted = resolve));
+    this.#localDocuments = new Promise(resolve => (this.#resolveLocalDocuments = resolve));
   }
 
   /** The session's Repo once the WASM is loaded (the case model creates and opens documents in it). */
   whenStarted(): Promise<Repo> {
     return this.#started;
+  }
+
+  /**
+   * The URLs of every document this tablet holds for the user (the outbox), once they are open: the case
+   * list shows those the server does not list yet (created offline, before a reload).
+   */
+  localDocuments(): Promise<string[]> {
+    return this.#localDocuments;
   }
 
   /** The server's storage id while it is connected: whose acknowledged heads say what is on the server. */
@@ -94,27 +121,89 @@ export class SyncClient {
       this.#update();
     });
     this.#adapter = adapter;
-    this.#repo = new Repo({ network: [adapter], sharePolicy: async () => true });
+    const store = this.options.store;
+    this.#acked = (await store?.records.get<Record<string, string[]>>(ACKED_RECORD).catch(() => undefined)) ?? {};
+    if (this.#stopped) return;
+    this.#repo = new Repo({ network: [adapter], storage: store?.storage, sharePolicy: async () => true });
+    this.refusals.attach(this.#repo, () => this.#serverStorage);
+    exposeTestHandle(this.#repo);
     addEventListener("online", this.#onBrowserNetwork);
     addEventListener("offline", this.#onBrowserNetwork);
+    document.addEventListener("visibilitychange", this.#onHidden);
     this.#timer = setInterval(() => this.#update(), STATUS_EVERY_MS);
     this.#resolveStarted(this.#repo);
+    void this.#openOutbox();
     await this.#openIndex();
   }
 
-  /** Disconnects and forgets everything of this session (its documents were only in memory). */
-  async stop(): Promise<void> {
+  /** A token exists again (a refresh after an offline unlock): connect now. */
+  resume(): void {
+    this.#adapter?.resume();
+  }
+
+  /**
+   * Disconnects, writes every open document to the store (the Repo's shutdown flushes) and forgets the
+   * session's documents from memory. Idempotent: the session awaits it before it closes the store.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stopOnce();
+    return this.#stopping;
+  }
+
+  async #stopOnce(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
     removeEventListener("online", this.#onBrowserNetwork);
     removeEventListener("offline", this.#onBrowserNetwork);
+    document.removeEventListener("visibilitychange", this.#onHidden);
     this.#adapter?.stop();
     this.#listeners.clear();
+    this.refusals.detach();
+    exposeTestHandle(undefined);
+    // Every ready document reaches the store before the session closes it. (The Repo's own shutdown
+    // flushes every handle, and one not ready makes its Promise.all reject before the others are written.)
+    await this.#flush();
     await this.#repo?.shutdown().catch(() => undefined);
+    await this.#saveAcked();
     this.#repo = undefined;
   }
 
+  /** The outbox: opens every document of the local store, so the Repo offers their changes to the server. */
+  async #openOutbox(): Promise<void> {
+    const store = this.options.store;
+    const repo = this.#repo;
+    if (!store || !repo) {
+      this.#resolveLocalDocuments([]);
+      return;
+    }
+    const ids = await store.documentIds().catch(() => []);
+    await Promise.all(ids.map(id => repo.find(id as never).catch(() => undefined)));
+    this.#resolveLocalDocuments(ids.map(id => `automerge:${id}`));
+    this.#update(true);
+  }
+
+  async #saveAcked(): Promise<void> {
+    const store = this.options.store;
+    if (!store || !this.#ackedDirty) return;
+    this.#ackedDirty = false;
+    await store.records.put(ACKED_RECORD, this.#acked).catch(() => undefined);
+  }
+
   #onBrowserNetwork = () => this.#update();
+
+  /** The tab is hidden (switched away, closing, the tablet sleeping): write the latest changes now. */
+  #onHidden = () => {
+    if (document.visibilityState === "hidden") void this.#flush();
+  };
+
+  async #flush(): Promise<void> {
+    const repo = this.#repo;
+    if (!repo || !this.options.store) return;
+    const ready = Object.values(repo.handles)
+      .filter(handle => handle.isReady())
+      .map(handle => handle.documentId);
+    await repo.flush(ready).catch(() => undefined);
+  }
 
   #onServerError(message: string): void {
     if (message === "token_expired") {
@@ -163,11 +252,17 @@ export class SyncClient {
     const storage = this.#serverStorage;
     const handles = this.#repo ? Object.values(this.#repo.handles).filter(h => h.isReady()) : [];
     const pending = pendingCount(
-      handles.map(handle => ({
-        local: handle.heads() ?? [],
-        server: storage ? handle.getSyncInfo(storage)?.lastHeads : undefined,
-      })),
+      handles.map(handle => {
+        const reported = storage ? handle.getSyncInfo(storage)?.lastHeads : undefined;
+        const id = handle.documentId;
+        if (reported && !sameList(reported, this.#acked[id])) {
+          this.#acked[id] = [...reported];
+          this.#ackedDirty = true;
+        }
+        return { local: handle.heads() ?? [], server: reported ?? this.#acked[id] };
+      }),
     );
+    void this.#saveAcked();
     const next = { ...this.#view, connection, refusal: connection === "refused" ? this.#refusal : undefined, pending };
     if (
       changed ||
@@ -179,4 +274,8 @@ export class SyncClient {
       for (const listener of this.#listeners) listener(next);
     }
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[] | undefined): boolean {
+  return b !== undefined && a.length === b.length && a.every((item, i) => item === b[i]);
 }

@@ -5,7 +5,8 @@
 // - once the token is gone (signed out, session ended) it stops reconnecting instead of retrying every
 //   5 s with a dead token, as the stock adapter 2.5.6 does;
 // - the server's `error` message (`token_expired`, `session ended or account changed`, `busy`…) reaches
-//   the app through `onServerError`, where the stock adapter only logs it at debug level.
+//   the app through `onServerError`, where the stock adapter only logs it at debug level;
+// - `resume()` connects again once a token exists (after an offline unlock the app starts with none).
 
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
 import { cbor, type PeerId, type PeerMetadata } from "@automerge/automerge-repo/slim";
@@ -40,7 +41,10 @@ export class TokenWebSocketAdapter extends WebSocketClientAdapter {
     this.#onServerError = onServerError;
   }
 
+  #self?: { peerId: PeerId; peerMetadata?: PeerMetadata };
+
   override connect(peerId: PeerId, peerMetadata?: PeerMetadata): void {
+    this.#self = { peerId, peerMetadata };
     const token = this.#token();
     if (!token) {
       // No token: close what is open (which also clears the stock adapter's retry timer) and stay down.
@@ -50,6 +54,15 @@ export class TokenWebSocketAdapter extends WebSocketClientAdapter {
     // `url` is a plain field the stock adapter reads when it opens each socket.
     (this as { url: string }).url = urlWithToken(this.#baseUrl, token);
     super.connect(peerId, peerMetadata);
+  }
+
+  /**
+   * Connects again after the adapter stayed down for want of a token (an offline unlock, then a refresh
+   * once the network is back). Does nothing while a socket is open or before the Repo asked to connect.
+   */
+  resume(): void {
+    if (this.socket || !this.#self || !this.#token()) return;
+    this.connect(this.#self.peerId, this.#self.peerMetadata);
   }
 
   /** Closes the connection and cancels the retries, if any. */

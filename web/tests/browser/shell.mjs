@@ -119,7 +119,7 @@ try {
     await page.getByLabel("Nome utente").fill(username);
     await page.getByLabel("Password", { exact: true }).fill(newPassword);
     await page.getByRole("button", { name: "Entra" }).click();
-    await page.locator("tr", { hasText: "Diallo Amina" }).waitFor();
+    await page.locator("[data-case]", { hasText: "Diallo Amina" }).waitFor();
     await page.getByRole("button", { name: "Esci" }).click();
     await page.getByLabel("Nome utente").waitFor();
     await page.getByRole("heading", { name: "Accesso" }).waitFor();

@@ -1,9 +1,14 @@
 // Log in: username and password, then the session decides where to go (password change or the shell).
+// When the server cannot be reached and this user has logged in on this tablet before, it offers to open
+// the local data offline with the same password. It is also the unlock screen after the inactivity lock
+// (`locked`: the username is fixed) and asks for the previous password when the local data are still
+// wrapped under it (the password was changed on another device).
 import { LitElement, css, html } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
-import type { Session } from "../../data/session";
-import { errorMessage } from "../../data/errors";
+import { ApiError } from "../../data/api";
+import { INACTIVITY_LOCK_MS, PreviousPasswordNeeded, type Session } from "../../data/session";
 import { t, type MessageKey } from "../../i18n";
+import { storeErrorMessage } from "../../store/messages";
 import { shared } from "../../styles/shared";
 
 @customElement("login-screen")
@@ -11,8 +16,13 @@ export class LoginScreen extends LitElement {
   @property({ attribute: false }) session!: Session;
   /** Why the user is here again (the session ended), shown above the form. */
   @property({ attribute: false }) notice?: MessageKey;
+  /** The username of the locked session: this is the unlock screen. */
+  @property({ attribute: false }) locked?: string;
   @state() private busy = false;
   @state() private error = "";
+  /** The server did not answer and this user has local data: offer the offline unlock. */
+  @state() private offerOffline = false;
+  @state() private needPrevious = false;
 
   static override styles = [
     shared,
@@ -34,10 +44,25 @@ export class LoginScreen extends LitElement {
       button {
         inline-size: 100%;
       }
+      .actions {
+        display: grid;
+        gap: 0.75rem;
+      }
+      input[readonly] {
+        background: var(--page);
+        color: var(--muted);
+      }
+      .offer {
+        padding: 0.75rem 1rem;
+        border-inline-start: 4px solid var(--warn);
+        background: var(--warn-bg);
+        border-radius: 4px;
+      }
     `,
   ];
 
   override render() {
+    if (this.locked !== undefined) return this.renderUnlock(this.locked);
     return html`<main>
       <form class="card" @submit=${this.submit} novalidate>
         <p class="brand">${t("app.name")}</p>
@@ -53,21 +78,117 @@ export class LoginScreen extends LitElement {
           <label for="password">${t("login.password")}</label>
           <input id="password" name="password" type="password" autocomplete="current-password" required />
         </div>
-        <button type="submit" ?disabled=${this.busy}>${this.busy ? t("login.busy") : t("login.submit")}</button>
+        ${this.needPrevious
+          ? html`<p class="offer">${t("store.previousPassword")}</p>
+              <div class="field">
+                <label for="previous">${t("store.previousPasswordLabel")}</label>
+                <input id="previous" name="previous" type="password" autocomplete="off" required />
+              </div>`
+          : ""}
+        <div class="actions">
+          <button type="submit" ?disabled=${this.busy}>
+            ${this.busy ? t("login.busy") : this.needPrevious ? t("store.recover") : t("login.submit")}
+          </button>
+          ${this.needPrevious
+            ? html`<p class="hint" id="discard-hint">${t("store.discardWarning")}</p>
+                <button type="button" class="secondary" aria-describedby="discard-hint" ?disabled=${this.busy} @click=${this.discard}>
+                  ${t("store.discard")}
+                </button>`
+            : ""}
+          ${this.offerOffline
+            ? html`<p class="offer" role="status">${t("login.offline.offer")}</p>
+                <button type="button" class="secondary" ?disabled=${this.busy} @click=${this.openOffline}>
+                  ${t("login.offline.unlock")}
+                </button>`
+            : ""}
+        </div>
       </form>
     </main>`;
   }
 
-  private async submit(event: SubmitEvent) {
-    event.preventDefault();
-    const form = event.target as HTMLFormElement;
+  private renderUnlock(username: string) {
+    return html`<main>
+      <form class="card" @submit=${this.submitUnlock} novalidate>
+        <p class="brand">${t("app.name")}</p>
+        <h1>${t("unlock.title")}</h1>
+        <p>${t("unlock.intro", { minutes: Math.round(INACTIVITY_LOCK_MS / 60_000) })}</p>
+        <div role="alert">${this.error ? html`<p class="error">${this.error}</p>` : ""}</div>
+        <div class="field">
+          <label for="username">${t("login.username")}</label>
+          <input id="username" name="username" autocomplete="username" .value=${username} readonly />
+        </div>
+        <div class="field">
+          <label for="password">${t("login.password")}</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required />
+        </div>
+        <div class="actions">
+          <button type="submit" ?disabled=${this.busy}>${this.busy ? t("unlock.busy") : t("unlock.submit")}</button>
+          <button type="button" class="secondary" @click=${() => this.session.end()}>${t("unlock.switchUser")}</button>
+        </div>
+      </form>
+    </main>`;
+  }
+
+  private fields(): { form: HTMLFormElement; username: string; password: string; previous?: string } {
+    const form = this.renderRoot.querySelector("form") as HTMLFormElement;
     const data = new FormData(form);
+    const previous = data.get("previous");
+    return {
+      form,
+      username: String(data.get("username") ?? ""),
+      password: String(data.get("password") ?? ""),
+      previous: previous === null ? undefined : String(previous),
+    };
+  }
+
+  private async openOffline() {
+    const { form, username, password } = this.fields();
+    await this.attempt(form, () => this.session.unlockOffline(username, password));
+  }
+
+  /** Logs in and replaces this tablet's copy of the user's data (the previous password is lost). */
+  private async discard() {
+    const { form, username, password } = this.fields();
+    await this.attempt(form, () => this.session.login(username, password, undefined, true));
+  }
+
+  private async submitUnlock(event: SubmitEvent) {
+    event.preventDefault();
+    const { form, password } = this.fields();
+    await this.attempt(form, () => this.session.unlock(password));
+  }
+
+  /** Runs one attempt with the busy state; a failure is shown and the password field focused. */
+  private async attempt(form: HTMLFormElement, body: () => Promise<void>) {
     this.busy = true;
     this.error = "";
     try {
-      await this.session.login(String(data.get("username") ?? ""), String(data.get("password") ?? ""));
+      await body();
     } catch (error) {
-      this.error = errorMessage(error);
+      this.error = storeErrorMessage(error);
+      (form.elements.namedItem("password") as HTMLInputElement | null)?.focus();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async submit(event: SubmitEvent) {
+    event.preventDefault();
+    const { form, username, password, previous } = this.fields();
+    this.busy = true;
+    this.error = "";
+    this.offerOffline = false;
+    try {
+      await this.session.login(username, password, this.needPrevious ? previous : undefined);
+    } catch (error) {
+      if (error instanceof PreviousPasswordNeeded) {
+        this.needPrevious = true;
+      } else if (error instanceof ApiError && error.code === "network") {
+        this.offerOffline = await this.session.canUnlockOffline(username).catch(() => false);
+        this.error = this.offerOffline ? "" : t("login.offline.none");
+      } else {
+        this.error = storeErrorMessage(error);
+      }
       (form.elements.namedItem("password") as HTMLInputElement | null)?.focus();
     } finally {
       this.busy = false;
