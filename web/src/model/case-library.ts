@@ -108,6 +108,11 @@ export class CaseLibrary {
     return this.#track(handle, !inIndex).handle;
   }
 
+  /** How many cases are open in memory (the index's, opened in the background, and this tablet's). */
+  get openedCount(): number {
+    return this.#tracked.size;
+  }
+
   refusal(url: string): Refusal | undefined {
     return this.#tracked.get(url)?.refusal;
   }
