@@ -6,6 +6,7 @@
 // Not pure (it holds the Repo's handles) but free of DOM; the views subscribe to it and call its intents.
 
 import type { DocHandle, Repo, StorageId } from "@automerge/automerge-repo/slim";
+import { headsOf } from "../sync/heads";
 import type { IndexEntry } from "../sync/index-entries";
 import { CASE_SCHEMA, caseTitle, createCase, readCase, type CaseDocument, type CaseView, type NewCase } from "./case-doc";
 import { searchKey } from "./case-search";
@@ -39,6 +40,23 @@ interface Tracked {
   createdHere: boolean;
   refusal?: Refusal;
   view: CaseView;
+  /** Counts the events that can change its row (a change, an acknowledgement, a refusal). */
+  version: number;
+}
+
+/** A row as last built, and what it was built from. */
+interface CachedRow {
+  row: CaseRow;
+  entry?: IndexEntry;
+  version: number;
+  storage?: StorageId;
+}
+
+const collator = new Intl.Collator("it");
+
+/** The index rewrites its entries as new objects at every change: compare what a row shows. */
+function sameEntry(a: IndexEntry | undefined, b: IndexEntry | undefined): boolean {
+  return a === b || (!!a && !!b && a.title === b.title && a.status === b.status && a.updatedAt === b.updatedAt);
 }
 
 /** Index entries opened at once in the background. */
@@ -54,6 +72,8 @@ export class CaseLibrary {
   #unsubscribe?: () => void;
   #stopped = false;
   #notifyScheduled = false;
+  #rowCache = new Map<string, CachedRow>();
+  #sorted: CaseRow[] = [];
 
   constructor(private readonly sync: SyncSource) {}
 
@@ -122,17 +142,34 @@ export class CaseLibrary {
     return tracked ? this.#saveState(tracked) : "saved";
   }
 
-  /** Every case of the session: the index's and this tablet's, newest first. */
+  /**
+   * Every case of the session: the index's and this tablet's, newest first. Rows are rebuilt only for the
+   * cases that changed since the last call (and sorted again only then): the list asks at every change of
+   * any case, and with 1,000 cases rebuilding them all each time was most of the start-up time.
+   */
   rows(): CaseRow[] {
-    const rows = new Map<string, CaseRow>();
-    for (const entry of this.#index) {
-      if (entry.kind !== "case") continue;
-      rows.set(entry.url, this.#row(entry.url, entry));
-    }
-    for (const url of this.#tracked.keys()) if (!rows.has(url)) rows.set(url, this.#row(url));
-    return [...rows.values()].sort(
-      (a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.title.localeCompare(b.title, "it") || a.url.localeCompare(b.url),
-    );
+    const storage = this.sync.serverStorageId;
+    const next = new Map<string, CachedRow>();
+    let changed = false;
+    const take = (url: string, entry?: IndexEntry) => {
+      const tracked = this.#tracked.get(url);
+      const version = tracked?.version ?? -1;
+      const cached = this.#rowCache.get(url);
+      if (cached && sameEntry(cached.entry, entry) && cached.version === version && cached.storage === storage) {
+        next.set(url, cached);
+        return;
+      }
+      changed = true;
+      next.set(url, { row: this.#row(url, entry), entry, version, storage });
+    };
+    for (const entry of this.#index) if (entry.kind === "case") take(entry.url, entry);
+    for (const url of this.#tracked.keys()) if (!next.has(url)) take(url);
+    if (!changed && next.size === this.#rowCache.size) return this.#sorted;
+    this.#rowCache = next;
+    this.#sorted = [...next.values()]
+      .map(cached => cached.row)
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || collator.compare(a.title, b.title) || a.url.localeCompare(b.url));
+    return this.#sorted;
   }
 
   #row(url: string, entry?: IndexEntry): CaseRow {
@@ -157,27 +194,30 @@ export class CaseLibrary {
   #saveState(tracked: Tracked): SaveState {
     const storage = this.sync.serverStorageId;
     const serverHeads = storage ? tracked.handle.getSyncInfo(storage)?.lastHeads : undefined;
-    return saveState({ localHeads: tracked.handle.heads() ?? [], serverHeads, refusal: tracked.refusal });
+    return saveState({ localHeads: headsOf(tracked.handle), serverHeads, refusal: tracked.refusal });
   }
 
   #track(handle: DocHandle<CaseDocument>, createdHere: boolean): Tracked {
     const known = this.#tracked.get(handle.url);
     if (known) return known;
-    const tracked: Tracked = { handle, createdHere, view: readCase(handle.doc()) };
+    const tracked: Tracked = { handle, createdHere, view: readCase(handle.doc()), version: 0 };
     this.#tracked.set(handle.url, tracked);
     handle.on("change", () => {
       tracked.view = readCase(handle.doc());
+      tracked.version += 1;
       this.#notify();
     });
     handle.on("remote-heads", () => {
       // Acknowledged again: an earlier refusal no longer stands.
       if (tracked.refusal && this.#saveState({ ...tracked, refusal: undefined }) === "saved") tracked.refusal = undefined;
+      tracked.version += 1;
       this.#notify();
     });
     handle.on("ephemeral-message", ({ senderId, message }) => {
       const refusal = refusalOf(senderId, message);
       if (refusal) {
         tracked.refusal = refusal;
+        tracked.version += 1;
         this.#notify();
       }
     });
