@@ -47,6 +47,15 @@ function loadWasm(): Promise<void> {
   return wasmReady;
 }
 
+/**
+ * Compiles automerge.wasm ahead of the session (main.ts calls it once the page has loaded): the login
+ * screen waits for a password for seconds, and the unlock no longer pays for the compilation. A failure
+ * is forgotten, so that the session's own attempt tries again.
+ */
+export function prepareWasm(): void {
+  loadWasm().catch(() => (wasmReady = undefined));
+}
+
 const STATUS_EVERY_MS = 1000;
 const SESSION_OVER = ["unauthenticated", "session ended", "password_change_required", "account changed"];
 
