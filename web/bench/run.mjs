@@ -372,7 +372,7 @@ row("search, per keystroke, p50 / p95 (ms)", pq(results.search_keystroke), "< 50
 row("  the app's work (key → list re-rendered), p50 / p95 (ms)", pq(results.search_keystroke_work), "");
 row("  typing a name, p50 / p95 (ms)", pq(results.search_keystroke_name), "");
 row("  typing a codice fiscale, p50 / p95 (ms)", pq(results.search_keystroke_fiscal_code), "");
-row("search cleared → all cases again, p50 / p95 (ms)", pq(results.search_cleared_to_all), "");
+row("search cleared → the list painted again, p50 / p95 (ms)", pq(results.search_cleared_to_all), "");
 row("summary, key → frame, p50 / p95 (ms)", pq(results.summary_keystroke), "< 16 ms");
 row("  the app's work (key → form re-rendered), p50 / p95 (ms)", pq(results.summary_keystroke_work), "");
 row("online: edit → acknowledged by the server, p50 / p95 (ms)", pq(results.online_edit_acknowledged), "p95 < 300 ms");
