@@ -40,16 +40,13 @@ interface Tracked {
   createdHere: boolean;
   refusal?: Refusal;
   view: CaseView;
-  /** Counts the events that can change its row (a change, an acknowledgement, a refusal). */
-  version: number;
 }
 
-/** A row as last built, and what it was built from. */
+/** A row as last built, and what it was built from (its save state and refusal are in the row). */
 interface CachedRow {
   row: CaseRow;
   entry?: IndexEntry;
-  version: number;
-  storage?: StorageId;
+  view?: CaseView;
 }
 
 const collator = new Intl.Collator("it");
@@ -144,23 +141,34 @@ export class CaseLibrary {
 
   /**
    * Every case of the session: the index's and this tablet's, newest first. Rows are rebuilt only for the
-   * cases that changed since the last call (and sorted again only then): the list asks at every change of
-   * any case, and with 1,000 cases rebuilding them all each time was most of the start-up time.
+   * cases that changed since the last call (and sorted again only then), and the same array comes back
+   * when none did: the list asks at every change of any case, and with 1,000 cases rebuilding them all each
+   * time was most of the start-up time.
    */
   rows(): CaseRow[] {
-    const storage = this.sync.serverStorageId;
     const next = new Map<string, CachedRow>();
     let changed = false;
     const take = (url: string, entry?: IndexEntry) => {
       const tracked = this.#tracked.get(url);
-      const version = tracked?.version ?? -1;
+      // The save state is worked out every time (cheap: the heads are cached per document state), so that
+      // whatever moves it (a change, an acknowledgement, a refusal) shows; the rest of the row is rebuilt
+      // only when the case's document or its index entry changed.
+      const save = tracked ? this.#saveState(tracked) : "saved";
+      const refusal = tracked?.refusal;
       const cached = this.#rowCache.get(url);
-      if (cached && sameEntry(cached.entry, entry) && cached.version === version && cached.storage === storage) {
+      if (
+        cached &&
+        sameEntry(cached.entry, entry) &&
+        cached.view === tracked?.view &&
+        cached.row.save === save &&
+        cached.row.refusal?.code === refusal?.code &&
+        cached.row.refusal?.reason === refusal?.reason
+      ) {
         next.set(url, cached);
         return;
       }
       changed = true;
-      next.set(url, { row: this.#row(url, entry), entry, version, storage });
+      next.set(url, { row: this.#row(url, entry), entry, view: tracked?.view });
     };
     for (const entry of this.#index) if (entry.kind === "case") take(entry.url, entry);
     for (const url of this.#tracked.keys()) if (!next.has(url)) take(url);
@@ -200,24 +208,21 @@ export class CaseLibrary {
   #track(handle: DocHandle<CaseDocument>, createdHere: boolean): Tracked {
     const known = this.#tracked.get(handle.url);
     if (known) return known;
-    const tracked: Tracked = { handle, createdHere, view: readCase(handle.doc()), version: 0 };
+    const tracked: Tracked = { handle, createdHere, view: readCase(handle.doc()) };
     this.#tracked.set(handle.url, tracked);
     handle.on("change", () => {
       tracked.view = readCase(handle.doc());
-      tracked.version += 1;
       this.#notify();
     });
     handle.on("remote-heads", () => {
       // Acknowledged again: an earlier refusal no longer stands.
       if (tracked.refusal && this.#saveState({ ...tracked, refusal: undefined }) === "saved") tracked.refusal = undefined;
-      tracked.version += 1;
       this.#notify();
     });
     handle.on("ephemeral-message", ({ senderId, message }) => {
       const refusal = refusalOf(senderId, message);
       if (refusal) {
         tracked.refusal = refusal;
-        tracked.version += 1;
         this.#notify();
       }
     });
