@@ -3,9 +3,13 @@
 import { registerSW } from "virtual:pwa-register";
 import { pickLanguage, setLanguage } from "./i18n";
 import "./app/sportello-app";
+import { prepareWasm } from "./sync/sync-client";
 
 setLanguage(pickLanguage(navigator.languages ?? [navigator.language]));
 
 if ("serviceWorker" in navigator) {
   registerSW({ immediate: true });
 }
+
+// The sync engine's WASM compiles while the login screen waits for the password.
+addEventListener("load", () => setTimeout(prepareWasm, 0), { once: true });

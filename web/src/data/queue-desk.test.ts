@@ -179,3 +179,25 @@ describe("changing the desk while the queue is being read", () => {
     desk.stop();
   });
 });
+
+describe("a stream that ends without the panel asking", () => {
+  test("is opened again after the queue is read again", async () => {
+    let boardReads = 0;
+    const { fetchFn } = fakeServer({
+      "GET /lines": () => json(200, LINES),
+      "GET /board": () => json(200, { last_event_id: 10 + boardReads++ }),
+      "GET /tickets": () => json(200, []),
+    });
+    const streams = fakeStream();
+    const store = memoryStore({ [DESK_STORAGE_KEY]: '{"desk":1,"lines":["A"]}' });
+    const desk = new QueueDesk({ auth, fetch: fetchFn, store, makeStream: streams.makeStream, retryMs: 1 });
+    await desk.start();
+    expect(streams.made).toHaveLength(1);
+    streams.made[0].options.onState("stopped");
+    const start = Date.now();
+    while (streams.made.length < 2 && Date.now() - start < 2000) await new Promise(resolve => setTimeout(resolve, 5));
+    expect(streams.made).toHaveLength(2);
+    expect(streams.made[1].after).toBe(11);
+    desk.stop();
+  });
+});

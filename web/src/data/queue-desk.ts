@@ -216,10 +216,21 @@ export class QueueDesk {
     } catch (error) {
       if (this.#stopped) return;
       const offline = !this.#online();
-      this.#set({ network: offline ? "offline" : "unavailable", error: offline ? undefined : queueErrorKey(error) });
+      // No token right now (being refreshed): not an error to show, just a read to try again.
+      const tokenless = !this.options.auth.accessToken();
+      this.#set({
+        network: offline ? "offline" : "unavailable",
+        error: offline || tokenless ? undefined : queueErrorKey(error),
+      });
       // Online but no answer (the server restarting): read again shortly; offline, the `online` event does.
-      if (!offline) this.#retry = setTimeout(() => void this.#load(), this.options.retryMs ?? 10_000);
+      if (!offline) this.#retryLater();
     }
+  }
+
+  #retryLater(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => void this.#load(), this.options.retryMs ?? 10_000);
   }
 
   #openStream(after: number): void {
@@ -251,6 +262,12 @@ export class QueueDesk {
                 ? "reconnecting"
                 : "unavailable";
         this.#set({ network });
+        if (state === "stopped") {
+          // Ended without us (no token for a moment, or refused): read the queue again later, which opens a
+          // new stream; an ended session unmounts the panel first.
+          this.#stream = undefined;
+          this.#retryLater();
+        }
       },
     });
     this.#stream.start(after);

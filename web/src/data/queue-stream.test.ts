@@ -129,6 +129,50 @@ describe("the reconnecting event stream", () => {
     stream.stop();
   });
 
+  test("a connection silent for longer than the keep-alive allows is dropped and opened again", async () => {
+    const lastIds: (string | undefined)[] = [];
+    const stream = new QueueStream({
+      auth: { accessToken: () => "tok", refresh: async () => {}, sessionEnded: () => {} },
+      fetch: async (_url, init) => {
+        lastIds.push((init?.headers as Record<string, string>)["last-event-id"]);
+        return sse(frame(lastIds.length + 2), true); // one event, then silence
+      },
+      onEvent: () => {},
+      onState: () => {},
+      silenceMs: 30,
+      sleep: async () => {},
+    });
+    stream.start(2);
+    await waitFor(() => lastIds.length >= 3);
+    stream.stop();
+    expect(lastIds.slice(0, 3)).toEqual(["2", "3", "4"]);
+  });
+
+  test("reconnecting now cuts a back-off short", async () => {
+    let calls = 0;
+    let sleeping = false;
+    const stream = new QueueStream({
+      auth: { accessToken: () => "tok", refresh: async () => {}, sessionEnded: () => {} },
+      fetch: async () => {
+        calls += 1;
+        throw new TypeError("Failed to fetch");
+      },
+      onEvent: () => {},
+      onState: () => {},
+      random: () => 0,
+      sleep: (_ms, signal) =>
+        new Promise<void>(resolve => {
+          sleeping = true;
+          signal.addEventListener("abort", () => ((sleeping = false), resolve()), { once: true });
+        }),
+    });
+    stream.start(0);
+    await waitFor(() => sleeping && calls === 1);
+    stream.reconnectNow();
+    await waitFor(() => calls === 2);
+    stream.stop();
+  });
+
   test("a network failure waits with growing back-off before each new attempt", async () => {
     const sleeps: number[] = [];
     let calls = 0;

@@ -6,6 +6,7 @@
 // Not pure (it holds the Repo's handles) but free of DOM; the views subscribe to it and call its intents.
 
 import type { DocHandle, Repo, StorageId } from "@automerge/automerge-repo/slim";
+import { headsOf } from "../sync/heads";
 import type { IndexEntry } from "../sync/index-entries";
 import { CASE_SCHEMA, caseTitle, createCase, readCase, type CaseDocument, type CaseView, type NewCase } from "./case-doc";
 import { searchKey } from "./case-search";
@@ -59,6 +60,20 @@ interface Tracked {
 /** How long a change may wait, online, with nothing moving, before the document's sync is nudged. */
 const NUDGE_AFTER_MS = 3000;
 
+/** A row as last built, and what it was built from (its save state and refusal are in the row). */
+interface CachedRow {
+  row: CaseRow;
+  entry?: IndexEntry;
+  view?: CaseView;
+}
+
+const collator = new Intl.Collator("it");
+
+/** The index rewrites its entries as new objects at every change: compare what a row shows. */
+function sameEntry(a: IndexEntry | undefined, b: IndexEntry | undefined): boolean {
+  return a === b || (!!a && !!b && a.title === b.title && a.status === b.status && a.updatedAt === b.updatedAt);
+}
+
 /** Index entries opened at once in the background. */
 const OPEN_AT_ONCE = 4;
 
@@ -74,6 +89,8 @@ export class CaseLibrary {
   #notifyScheduled = false;
   #online = false;
   #nudgeTimer?: ReturnType<typeof setInterval>;
+  #rowCache = new Map<string, CachedRow>();
+  #sorted: CaseRow[] = [];
 
   constructor(private readonly sync: SyncSource) {}
 
@@ -137,6 +154,11 @@ export class CaseLibrary {
     return this.#track(handle, !inIndex).handle;
   }
 
+  /** How many cases are open in memory (the index's, opened in the background, and this tablet's). */
+  get openedCount(): number {
+    return this.#tracked.size;
+  }
+
   refusal(url: string): Refusal | undefined {
     return this.#tracked.get(url)?.refusal ?? this.#standingRefusal(url);
   }
@@ -151,17 +173,45 @@ export class CaseLibrary {
     return tracked ? this.#saveState(tracked) : "saved";
   }
 
-  /** Every case of the session: the index's and this tablet's, newest first. */
+  /**
+   * Every case of the session: the index's and this tablet's, newest first. Rows are rebuilt only for the
+   * cases that changed since the last call (and sorted again only then), and the same array comes back
+   * when none did: the list asks at every change of any case, and with 1,000 cases rebuilding them all each
+   * time was most of the start-up time.
+   */
   rows(): CaseRow[] {
-    const rows = new Map<string, CaseRow>();
-    for (const entry of this.#index) {
-      if (entry.kind !== "case") continue;
-      rows.set(entry.url, this.#row(entry.url, entry));
-    }
-    for (const url of this.#tracked.keys()) if (!rows.has(url)) rows.set(url, this.#row(url));
-    return [...rows.values()].sort(
-      (a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.title.localeCompare(b.title, "it") || a.url.localeCompare(b.url),
-    );
+    const next = new Map<string, CachedRow>();
+    let changed = false;
+    const take = (url: string, entry?: IndexEntry) => {
+      const tracked = this.#tracked.get(url);
+      // The save state is worked out every time (cheap: the heads are cached per document state), so that
+      // whatever moves it (a change, an acknowledgement, a refusal) shows; the rest of the row is rebuilt
+      // only when the case's document or its index entry changed.
+      const save = tracked ? this.#saveState(tracked) : "saved";
+      const refusal = this.refusal(url);
+      const cached = this.#rowCache.get(url);
+      if (
+        cached &&
+        sameEntry(cached.entry, entry) &&
+        cached.view === tracked?.view &&
+        cached.row.save === save &&
+        cached.row.refusal?.code === refusal?.code &&
+        cached.row.refusal?.reason === refusal?.reason
+      ) {
+        next.set(url, cached);
+        return;
+      }
+      changed = true;
+      next.set(url, { row: this.#row(url, entry), entry, view: tracked?.view });
+    };
+    for (const entry of this.#index) if (entry.kind === "case") take(entry.url, entry);
+    for (const url of this.#tracked.keys()) if (!next.has(url)) take(url);
+    if (!changed && next.size === this.#rowCache.size) return this.#sorted;
+    this.#rowCache = next;
+    this.#sorted = [...next.values()]
+      .map(cached => cached.row)
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || collator.compare(a.title, b.title) || a.url.localeCompare(b.url));
+    return this.#sorted;
   }
 
   #row(url: string, entry?: IndexEntry): CaseRow {
@@ -188,7 +238,7 @@ export class CaseLibrary {
     const storage = this.sync.serverStorageId;
     const live = storage ? tracked.handle.getSyncInfo(storage)?.lastHeads : undefined;
     const serverHeads = live ?? this.sync.acknowledgedHeads?.(tracked.handle.documentId);
-    return saveState({ localHeads: tracked.handle.heads() ?? [], serverHeads, refusal: tracked.refusal });
+    return saveState({ localHeads: headsOf(tracked.handle), serverHeads, refusal: tracked.refusal });
   }
 
   #track(handle: DocHandle<CaseDocument>, createdHere: boolean): Tracked {

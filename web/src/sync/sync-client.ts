@@ -13,6 +13,7 @@ import wasmUrl from "@automerge/automerge/automerge.wasm?url";
 import type { LocalStore } from "../store/local-store";
 import { caseEntries, type IndexEntry } from "./index-entries";
 import { RefusalKeeper } from "./refusals";
+import { headsOf } from "./heads";
 import { connectionState, pendingCount, type Connection } from "./sync-status";
 import { TokenWebSocketAdapter, syncUrlFor } from "./token-websocket-adapter";
 
@@ -45,8 +46,20 @@ function loadWasm(): Promise<void> {
   return wasmReady;
 }
 
+/**
+ * Compiles automerge.wasm ahead of the session (main.ts calls it once the page has loaded): the login
+ * screen waits for a password for seconds, and the unlock no longer pays for the compilation. A failure
+ * is forgotten, so that the session's own attempt tries again.
+ */
+export function prepareWasm(): void {
+  loadWasm().catch(() => (wasmReady = undefined));
+}
+
 const STATUS_EVERY_MS = 1000;
 const SESSION_OVER = ["unauthenticated", "session ended", "password_change_required", "account changed"];
+
+/** Documents of the store the outbox opens at once. */
+const OUTBOX_AT_ONCE = 8;
 
 export class SyncClient {
   #view: SyncView = { connection: "connecting", pending: 0, index: { status: "loading", entries: [] } };
@@ -182,7 +195,16 @@ export class SyncClient {
       return;
     }
     const ids = await store.documentIds().catch(() => []);
-    await Promise.all(ids.map(id => repo.find(id as never).catch(() => undefined)));
+    // A few at a time: a thousand loads at once would queue the index's own load (the list of cases comes
+    // from it) behind all of them, and the page would show nothing until every case was open.
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length && !this.#stopped) {
+        const id = ids[next++];
+        await repo.find(id as never).catch(() => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: OUTBOX_AT_ONCE }, worker));
     this.#resolveLocalDocuments(ids.map(id => `automerge:${id}`));
     this.#update(true);
   }
@@ -279,7 +301,7 @@ export class SyncClient {
           this.#acked[id] = [...reported];
           this.#ackedDirty = true;
         }
-        return { local: handle.heads() ?? [], server: reported ?? this.#acked[id] };
+        return { local: headsOf(handle), server: reported ?? this.#acked[id] };
       }),
     );
     void this.#saveAcked();

@@ -138,15 +138,21 @@ try {
     await waitingOn("A").getByText("1 persona in attesa").waitFor();
   });
 
-  await check("starting an intake from the called ticket opens a new intake with its number", async () => {
+  await check("starting an intake from the called ticket opens a new intake with its number, the panel folded", async () => {
     await button("Chiama il prossimo").click();
     await panel.locator('section[data-current="A003"][data-status="called"]').waitFor();
     await button("Avvia l'accoglienza del numero A003").click();
     await page.waitForFunction(() => location.hash === "#/nuova?ticket=A003");
-    // The intake has the screen: the panel folds to its summary line, which still says who is called.
+    const ticketField = page.getByLabel("Numero del biglietto");
+    await ticketField.waitFor();
+    const filled = await ticketField.inputValue();
+    if (filled !== "A003") throw new Error(`the intake's ticket field holds "${filled}"`);
+    // Folded to its summary, which still says which number is at the desk.
     await button("Richiama").waitFor({ state: "hidden" });
-    await panel.locator("summary", { hasText: "A003" }).waitFor();
-    // Back to the cases at the desk, where the panel opens again.
+    await panel.locator("summary").getByText("Ora: A003 (chiamato)").waitFor();
+    await noAxeViolations(page, "new intake with the queue panel folded");
+    await shot(page, "queue-intake");
+    // Back to the cases at the desk; the panel opens again by itself.
     await page.goBack();
     await page.waitForFunction(() => location.hash === "" || location.hash === "#/");
     await panel.locator('section[data-current="A003"][data-status="called"]').waitFor();

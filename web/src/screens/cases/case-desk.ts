@@ -42,6 +42,7 @@ export class CaseDesk extends LitElement {
 
   #onHash = () => {
     this.route = currentRoute();
+    if (this.route.name === "cases" && this.library) this.rows = this.library.rows();
   };
 
   override connectedCallback() {
@@ -52,6 +53,8 @@ export class CaseDesk extends LitElement {
   override disconnectedCallback() {
     super.disconnectedCallback();
     removeEventListener("hashchange", this.#onHash);
+    cancelAnimationFrame(this.#rowsFrame);
+    this.#rowsFrame = 0;
     this.#unsubscribe?.();
     this.#subscribedTo = undefined;
   }
@@ -61,9 +64,22 @@ export class CaseDesk extends LitElement {
       this.#unsubscribe?.();
       this.#subscribedTo = this.library;
       const library = this.library;
-      this.#unsubscribe = library.subscribe(() => (this.rows = library.rows()));
+      this.#unsubscribe = library.subscribe(() => this.#scheduleRows());
       this.rows = library.rows();
     }
+  }
+
+  #rowsFrame = 0;
+  /**
+   * The list follows the library at most once a frame, and only while it is shown: at start the library
+   * changes once per case opened (1,000 times), and while a case is edited once per keystroke.
+   */
+  #scheduleRows() {
+    if (this.#rowsFrame || this.route.name !== "cases") return;
+    this.#rowsFrame = requestAnimationFrame(() => {
+      this.#rowsFrame = 0;
+      if (this.library && this.route.name === "cases") this.rows = this.library.rows();
+    });
   }
 
   override render() {

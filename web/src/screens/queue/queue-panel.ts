@@ -85,12 +85,29 @@ export class QueuePanel extends LitElement {
       }
       @media (min-width: 900px) {
         .body.ready {
-          grid-template-columns: minmax(0, 2fr) minmax(0, 3fr);
+          grid-template-columns: minmax(0, 1fr) minmax(0, 2fr);
           align-items: start;
         }
-        .body.ready > .wide {
-          grid-column: 1 / -1;
+        .body.ready {
+          grid-template-areas:
+            "network current"
+            "side current";
+          grid-template-rows: auto 1fr;
         }
+        .body.ready > .network {
+          grid-area: network;
+        }
+        .body.ready > .current {
+          grid-area: current;
+        }
+        .body.ready > .side {
+          grid-area: side;
+        }
+      }
+      .side {
+        display: grid;
+        gap: 0.75rem;
+        align-content: start;
       }
       h3 {
         font-size: 1rem;
@@ -186,7 +203,7 @@ export class QueuePanel extends LitElement {
         flex-wrap: wrap;
         gap: 0.6rem;
         align-items: end;
-        margin-block-start: 0.75rem;
+        margin-block-start: 0.6rem;
       }
       .transfer label {
         margin-block-end: 0.2rem;
@@ -208,14 +225,15 @@ export class QueuePanel extends LitElement {
       .done {
         color: var(--ok);
         font-weight: 600;
+        margin-block: 0.5rem 0;
       }
       .error {
+        margin-block: 0 0.75rem;
         display: flex;
         flex-wrap: wrap;
         align-items: center;
         justify-content: space-between;
         gap: 0.5rem;
-        margin: 0;
       }
       .error button {
         background: transparent;
@@ -273,18 +291,26 @@ export class QueuePanel extends LitElement {
         ${settings && view.loaded ? html`<span class="facts">${this.summaryFacts(view, settings)}</span>` : nothing}
       </summary>
       <div class="body ${setup ? "" : "ready"}">
-        <p class="network ${view.network} wide" role="status" data-queue-network=${view.network}>
-          ${t(networkKey(view.network))}
-        </p>
-        ${view.error
-          ? html`<div class="error wide" role="alert">
-              <span>${t(view.error)}</span>
-              <button type="button" @click=${() => this.#desk?.dismissError()}>${t("queue.action.dismiss")}</button>
-            </div>`
-          : nothing}
+        ${setup ? this.renderNetwork(view) : nothing}
+        ${setup ? this.renderError(view) : nothing}
         ${setup ? this.renderSetup(view) : this.renderDesk(view, settings)}
       </div>
     </details>`;
+  }
+
+  private renderError(view: DeskView) {
+    return view.error
+      ? html`<div class="error" role="alert">
+          <span>${t(view.error)}</span>
+          <button type="button" @click=${() => this.#desk?.dismissError()}>${t("queue.action.dismiss")}</button>
+        </div>`
+      : nothing;
+  }
+
+  private renderNetwork(view: DeskView) {
+    return html`<p class="network ${view.network}" role="status" data-queue-network=${view.network}>
+      ${t(networkKey(view.network))}
+    </p>`;
   }
 
   private summaryFacts(view: DeskView, settings: DeskSettings) {
@@ -298,7 +324,6 @@ export class QueuePanel extends LitElement {
 
   private renderSetup(view: DeskView) {
     return html`<desk-setup
-      class="wide"
       .lines=${view.lines}
       .settings=${view.settings}
       ?cancellable=${Boolean(view.settings)}
@@ -316,24 +341,15 @@ export class QueuePanel extends LitElement {
     const moves = allowedMoves(current?.status);
     const lineNames = new Map(view.lines.map(line => [line.code, lineName(line)]));
     const transferTargets = view.lines.filter(line => line.active && line.code !== current?.line);
-    return html`<section aria-labelledby="queue-waiting">
-        <h3 id="queue-waiting">${t("queue.lines.heading")}</h3>
-        <ul class="lines">
-          ${waitingCounts(view.queue, settings.lines).map(
-            line => html`<li data-line=${line.line} data-waiting=${view.loaded ? line.waiting : ""}>
-              <span>${lineNames.get(line.line) ?? line.line}</span>
-              <span
-                ><span class="count">${t(line.waiting === 1 ? "queue.waiting.one" : "queue.waiting.other", {
-                  count: line.waiting,
-                })}</span
-                >${line.priority > 0 ? html` (${t("queue.waiting.priority", { count: line.priority })})` : nothing}</span
-              >
-            </li>`,
-          )}
-        </ul>
-      </section>
-      <section aria-labelledby="queue-current" data-current=${current?.number ?? ""} data-status=${current?.status ?? ""}>
+    return html`${this.renderNetwork(view)}
+      <section
+        class="current"
+        aria-labelledby="queue-current"
+        data-current=${current?.number ?? ""}
+        data-status=${current?.status ?? ""}
+      >
         <h3 id="queue-current">${t("queue.current.heading")}</h3>
+        ${this.renderError(view)}
         ${current
           ? html`<div class="ticket">
               <span class="number">${current.number}</span>
@@ -349,7 +365,7 @@ export class QueuePanel extends LitElement {
               ${moves.start ? this.moveButton("start", "queue.action.start", usable) : nothing}
               ${moves.noShow ? this.moveButton("no-show", "queue.action.noShow", usable, "secondary") : nothing}
               ${moves.finish ? this.moveButton("finish", "queue.action.finish", usable) : nothing}
-              <button type="button" class="secondary" @click=${() => startIntake({ ticket: current.number })}>
+              <button type="button" class="secondary" @click=${() => this.startIntake(current.number)}>
                 ${t("queue.action.startIntake", { number: current.number })}
               </button>`
             : html`<button type="button" ?disabled=${!usable} @click=${() => void this.#desk?.callNext()}>
@@ -367,14 +383,30 @@ export class QueuePanel extends LitElement {
               <button type="submit" class="secondary" ?disabled=${!usable}>${t("queue.action.transfer")}</button>
             </form>`
           : nothing}
-        ${view.done
-          ? html`<p class="done" role="status">
-              ${t(view.done.key, { number: view.done.number, line: view.done.line ?? "" })}
-            </p>`
-          : nothing}
+        <p class="done" role="status">${view.done ? t(view.done.key, { ...view.done, line: view.done.line ?? "" }) : nothing}</p>
       </section>
-      <div class="wide">
-        <button type="button" class="secondary" @click=${() => (this.editing = true)}>${t("queue.action.changeDesk")}</button>
+      <div class="side">
+        <section aria-labelledby="queue-waiting">
+          <h3 id="queue-waiting">${t("queue.lines.heading")}</h3>
+          <ul class="lines">
+            ${waitingCounts(view.queue, settings.lines).map(
+              line => html`<li data-line=${line.line} data-waiting=${view.loaded ? line.waiting : ""}>
+                <span>${lineNames.get(line.line) ?? line.line}</span>
+                <span
+                  ><span class="count">${t(line.waiting === 1 ? "queue.waiting.one" : "queue.waiting.other", {
+                    count: line.waiting,
+                  })}</span
+                  >${line.priority > 0 ? html` (${t("queue.waiting.priority", { count: line.priority })})` : nothing}</span
+                >
+              </li>`,
+            )}
+          </ul>
+        </section>
+        <div>
+          <button type="button" class="secondary" @click=${() => (this.editing = true)}>
+            ${t("queue.action.changeDesk")}
+          </button>
+        </div>
       </div>`;
   }
 
@@ -382,6 +414,12 @@ export class QueuePanel extends LitElement {
     return html`<button type="button" class=${kind} ?disabled=${!usable} @click=${() => void this.#desk?.move(move)}>
       ${t(label)}
     </button>`;
+  }
+
+  /** Opens the new intake for this ticket; the route change folds the panel so the form is in view (the
+   * summary still shows the number). */
+  private startIntake(ticket: string) {
+    startIntake({ ticket });
   }
 
   private transfer(event: SubmitEvent) {
