@@ -39,6 +39,7 @@ export class AuthorBook {
   #known = new Map<string, Map<string, Announcement>>();
   #listening = new WeakSet<object>();
   #lastSent = new WeakMap<object, number>();
+  #trailing = new WeakSet<object>();
 
   constructor(private readonly me: { name: string }) {}
 
@@ -57,8 +58,19 @@ export class AuthorBook {
       });
       // An announcement made before the document reached the server went nowhere: say it again when the
       // server answers for the document (after a reconnection too), at most every few seconds.
+      // A suppressed one is sent when the few seconds are over: right after a reconnection the other tablet
+      // may not be listening yet, and the burst of sync traffic that follows would otherwise be the last
+      // chance (CI saw a conflict's author stay unnamed that way).
       handle.on("remote-heads", () => {
-        if (Date.now() - (this.#lastSent.get(handle) ?? 0) > REANNOUNCE_MS) this.#send(handle);
+        const since = Date.now() - (this.#lastSent.get(handle) ?? 0);
+        if (since > REANNOUNCE_MS) this.#send(handle);
+        else if (!this.#trailing.has(handle)) {
+          this.#trailing.add(handle);
+          setTimeout(() => {
+            this.#trailing.delete(handle);
+            this.#send(handle);
+          }, REANNOUNCE_MS - since);
+        }
       });
     }
     this.#send(handle);
