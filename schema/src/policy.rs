@@ -33,6 +33,8 @@
 //! document cannot meaningfully change it. Field-level rules (who may move a referral to which status) live
 //! in [`crate::validate`].
 
+pub mod routes;
+
 use std::time::{Duration, SystemTime};
 
 use crate::{
