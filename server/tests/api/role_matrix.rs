@@ -1210,6 +1210,25 @@ async fn a_device_token_opens_no_sync_connection() {
     }
 }
 
+/// Whose token an expired token was is read from its claims: a device's expired token is `token_expired` on
+/// a queue route (the device should fetch a new one) but still no token at all on a user's route.
+#[tokio::test]
+async fn an_expired_device_token_is_token_expired_on_queue_routes_and_no_token_on_user_routes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, display) = app.device(&admin, "display", "Schermo sala").await;
+    app.clock.advance(jiff::SignedDuration::from_hours(31 * 24));
+
+    for path in ["/api/v1/queue/lines", "/api/v1/queue/board"] {
+        let response = app.get(path, &display).await;
+        assert_answer(response, Refused(401, "token_expired"), path).await;
+    }
+    for path in ["/api/v1/me", "/api/v1/admin/devices", "/metrics"] {
+        let response = app.get(path, &display).await;
+        assert_answer(response, UNAUTHENTICATED, path).await;
+    }
+}
+
 /// `access_token` in the query is taken only by the event stream (for `EventSource`), with the same rules
 /// as the header; anywhere else, the board included, it is no token at all.
 #[tokio::test]
