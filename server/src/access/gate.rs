@@ -39,7 +39,7 @@ pub struct Gatekeeper {
 pub struct Admission {
     /// The rule the caller was admitted under.
     pub rule: RouteRule,
-    /// The caller; `None` on a public route or for the metrics scrape token.
+    /// The caller; `None` for the metrics scrape token.
     pub principal: Option<Principal>,
 }
 
@@ -64,9 +64,6 @@ impl Gatekeeper {
         token_from: TokenFrom,
     ) -> ApiResult<Admission> {
         let admitted = |principal| Admission { rule, principal };
-        if rule == RouteRule::Public {
-            return Ok(admitted(None));
-        }
         let header = bearer_token(request);
         if rule == RouteRule::Metrics
             && header.is_some_and(|token| {
@@ -139,9 +136,12 @@ pub async fn gate(
         pattern.as_deref(),
         request.path(),
     );
-    let Some((rule, token_from)) = found else {
-        // Not an API route: the web app, a 404 or a 405. No handler there takes a caller.
-        return Ok(next.call(request).await?.map_into_boxed_body());
+    let (rule, token_from) = match found {
+        // A public route reads no token; no handler there takes a caller.
+        Some((RouteRule::Public, _)) => return Ok(next.call(request).await?.map_into_boxed_body()),
+        Some(rule) => rule,
+        // Not an API route: the web app, a 404 or a 405. No handler there takes a caller either.
+        None => return Ok(next.call(request).await?.map_into_boxed_body()),
     };
     let gatekeeper = request.app_data::<web::Data<Gatekeeper>>().cloned();
     let (http_request, payload) = request.into_parts();
