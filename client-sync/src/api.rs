@@ -1,4 +1,4 @@
-//! The REST client. It keeps the current token pair in memory in an [`AuthSession`] (which refreshes it
+//! The REST client. It keeps the current token pair in memory in an `auth::AuthSession` (which refreshes it
 //! when the server answers `token_expired`, once per call, then retries the call), and classifies errors so
 //! a caller knows whether retrying can help ([`ClientError::is_retryable`]) or the user must log in again
 //! ([`ClientError::needs_login`]).

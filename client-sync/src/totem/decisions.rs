@@ -1,7 +1,7 @@
 //! What an answer from the server means for the totem, one function per decision (no I/O): whether the
 //! server could not be reached (print offline), whether a lease refusal concerns only that line, and what to
 //! do when an import is refused. The server's error codes are matched here and nowhere else in the totem
-//! (the device token's staleness is the session's: [`DeviceRenewal`](crate::auth)).
+//! (the device token's staleness is the session's: `auth::DeviceRenewal::is_stale`).
 
 use crate::api::ClientError;
 

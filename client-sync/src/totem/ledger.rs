@@ -50,7 +50,7 @@ pub struct PendingTicket {
 }
 
 /// A ticket issued offline that the server refused to import, with its answer. It is kept (and reported by
-/// [`Totem::sync_pending`] once) so that someone can look into it; it is never sent again.
+/// [`Totem::sync_pending`](super::Totem::sync_pending) once) so that someone can look into it; it is never sent again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unimportable {
     pub lease_id: LeaseId,

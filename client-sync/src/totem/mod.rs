@@ -3,7 +3,7 @@
 //!
 //! [`Totem`] authenticates as an enrolled device (its credential is exchanged for an access token, again
 //! whenever the server says the token has expired or is no longer valid — the shared
-//! [`AuthSession`](crate::auth) with a device renewal), and:
+//! `auth::AuthSession` with a device renewal), and:
 //!
 //! - [`Totem::issue`] asks the server for a ticket with a fresh `client_op_id`, retrying the same id once on
 //!   a transport error. Only when the server cannot be reached does it issue the next number of today's

@@ -248,7 +248,7 @@ impl Totem {
         Ok(report)
     }
 
-    /// Imports the pending offline tickets, lease by lease, at most [`MAX_IMPORT_BATCH`] per request, and
+    /// Imports the pending offline tickets, lease by lease, at most [`MAX_IMPORT_BATCH`](super::MAX_IMPORT_BATCH) per request, and
     /// forgets each batch once the server has it. Sending a batch again is harmless (the server answers with
     /// the tickets it already has), so after a lost answer just call this again. Tickets the server refuses
     /// for good are set aside (see [`Unimportable`]) and listed in the summary; when a batch is refused for
