@@ -1,18 +1,18 @@
-//! The REST client. It keeps the current token pair in memory, refreshes it when the server answers
-//! `token_expired` (once per call, then retries the call), and classifies errors so a caller knows
-//! whether retrying can help ([`ClientError::is_retryable`]) or the user must log in again
+//! The REST client. It keeps the current token pair in memory in an `auth::AuthSession` (which refreshes it
+//! when the server answers `token_expired`, once per call, then retries the call), and classifies errors so
+//! a caller knows whether retrying can help ([`ClientError::is_retryable`]) or the user must log in again
 //! ([`ClientError::needs_login`]).
 
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sportello_schema::api::{
-    ChangePasswordRequest, ErrorBody, LoginRequest, Me, RefreshRequest, Secret, SessionTokens,
-    UserSummary,
+    ChangePasswordRequest, LoginRequest, Me, Secret, SessionTokens, UserSummary,
 };
-use tokio::sync::Mutex;
+
+use crate::auth::{AuthSession, Endpoint, UserRenewal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -64,26 +64,19 @@ impl ClientError {
 
 #[derive(Debug)]
 pub struct ApiClient {
-    base_url: String,
-    http: reqwest::Client,
     device_name: Option<String>,
-    session: Mutex<Option<SessionTokens>>,
+    session: AuthSession<UserRenewal>,
 }
 
 impl ApiClient {
     /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8080`). `device_name` labels the
     /// sessions it opens in the admins' session list.
     pub fn new(base_url: impl Into<String>, device_name: Option<String>) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
-            .build()
+        let endpoint = Endpoint::new(base_url, Duration::from_secs(5), Duration::from_secs(30))
             .expect("a plain HTTP client builds");
         Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            http,
             device_name,
-            session: Mutex::new(None),
+            session: AuthSession::new(endpoint, UserRenewal),
         }
     }
 
@@ -94,65 +87,38 @@ impl ApiClient {
             device_name: self.device_name.clone(),
         };
         let tokens: SessionTokens = self
-            .send(Method::POST, "/api/v1/auth/login", None, Some(&body))
+            .session
+            .endpoint()
+            .send_json(Method::POST, "/api/v1/auth/login", None, Some(&body))
             .await?;
         let user = tokens.user.clone();
-        *self.session.lock().await = Some(tokens);
+        self.session.set_grant(Some(tokens)).await;
         Ok(user)
     }
 
     /// The signed-in user as of the last login or refresh.
     pub async fn user(&self) -> Option<UserSummary> {
-        self.session
-            .lock()
-            .await
-            .as_ref()
-            .map(|tokens| tokens.user.clone())
+        self.session.grant().await.map(|tokens| tokens.user)
     }
 
     /// The `automerge:` URL of the signed-in user's index document, as of the last login or refresh.
     pub async fn index_doc(&self) -> Option<String> {
         self.session
-            .lock()
+            .grant()
             .await
-            .as_ref()
-            .and_then(|tokens| tokens.index_doc.clone())
+            .and_then(|tokens| tokens.index_doc)
     }
 
     /// The current access token, for the sync connection.
     pub async fn access_token(&self) -> Result<Secret, ClientError> {
-        self.session
-            .lock()
-            .await
-            .as_ref()
-            .map(|tokens| tokens.access_token.clone())
-            .ok_or(ClientError::NotLoggedIn)
+        self.session.access_token().await
     }
 
     /// Exchanges the refresh token for a new pair. Concurrent callers share one refresh: the lock is held
-    /// across it, so a spent token is never presented twice (which the server treats as theft).
+    /// across it, so a spent token is never presented twice (which the server treats as theft). A refresh
+    /// the server refuses for good ([`ClientError::needs_login`]) ends the session here too.
     pub async fn refresh(&self) -> Result<(), ClientError> {
-        let mut session = self.session.lock().await;
-        let refresh_token = session
-            .as_ref()
-            .map(|tokens| tokens.refresh_token.clone())
-            .ok_or(ClientError::NotLoggedIn)?;
-        let body = RefreshRequest { refresh_token };
-        match self
-            .send::<_, SessionTokens>(Method::POST, "/api/v1/auth/refresh", None, Some(&body))
-            .await
-        {
-            Ok(tokens) => {
-                *session = Some(tokens);
-                Ok(())
-            }
-            Err(error) => {
-                if error.needs_login() {
-                    *session = None;
-                }
-                Err(error)
-            }
-        }
+        self.session.renew().await
     }
 
     /// Replaces the password; the server ends every session and hands back a fresh one, kept here.
@@ -162,7 +128,7 @@ impl ApiClient {
             new_password: Secret::new(new),
         };
         let tokens: SessionTokens = self.post("/api/v1/me/password", &body).await?;
-        *self.session.lock().await = Some(tokens);
+        self.session.set_grant(Some(tokens)).await;
         Ok(())
     }
 
@@ -173,36 +139,23 @@ impl ApiClient {
     /// Ends the session on the server. An expired access token is refreshed first, so an idle tablet's
     /// logout really ends the session instead of leaving its refresh token valid.
     pub async fn logout(&self) -> Result<(), ClientError> {
-        let mut outcome = self.logout_once().await;
-        if matches!(&outcome, Err(error) if error.code() == Some("token_expired")) {
-            self.refresh().await?;
-            outcome = self.logout_once().await;
-        }
-        if outcome.is_ok() {
-            *self.session.lock().await = None;
-        }
-        outcome
-    }
-
-    async fn logout_once(&self) -> Result<(), ClientError> {
-        let token = self.access_token().await?;
-        let response = self
-            .http
-            .post(self.url("/api/v1/auth/logout"))
-            .bearer_auth(token.expose())
-            .send()
-            .await
-            .map_err(ClientError::Network)?;
-        if response.status() == StatusCode::NO_CONTENT {
-            Ok(())
-        } else {
-            Err(api_error(response).await)
-        }
+        let endpoint = self.session.endpoint();
+        self.session
+            .call(|token| async move {
+                endpoint
+                    .send_no_content(Method::POST, "/api/v1/auth/logout", &token)
+                    .await
+            })
+            .await?;
+        self.session.set_grant(None).await;
+        Ok(())
     }
 
     /// An authenticated GET, refreshing the access token once if it has expired.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
-        self.authenticated::<(), T>(Method::GET, path, None).await
+        self.session
+            .send_json::<(), T>(Method::GET, path, None)
+            .await
     }
 
     /// An authenticated POST of a JSON body, refreshing the access token once if it has expired.
@@ -211,7 +164,7 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<T, ClientError> {
-        self.authenticated(Method::POST, path, Some(body)).await
+        self.session.send_json(Method::POST, path, Some(body)).await
     }
 
     /// An authenticated PATCH of a JSON body (admin tools), refreshing the access token once if needed.
@@ -220,7 +173,9 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<T, ClientError> {
-        self.authenticated(Method::PATCH, path, Some(body)).await
+        self.session
+            .send_json(Method::PATCH, path, Some(body))
+            .await
     }
 
     /// An authenticated PUT of a JSON body (admin tools), refreshing the access token once if needed.
@@ -229,80 +184,7 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<T, ClientError> {
-        self.authenticated(Method::PUT, path, Some(body)).await
-    }
-
-    async fn authenticated<B: Serialize, T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&B>,
-    ) -> Result<T, ClientError> {
-        let token = self.access_token().await?;
-        match self.send(method.clone(), path, Some(&token), body).await {
-            Err(error) if error.code() == Some("token_expired") => {
-                self.refresh().await?;
-                let token = self.access_token().await?;
-                self.send(method, path, Some(&token), body).await
-            }
-            other => other,
-        }
-    }
-
-    async fn send<B: Serialize, T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&Secret>,
-        body: Option<&B>,
-    ) -> Result<T, ClientError> {
-        send_json(&self.http, method, &self.url(path), token, body).await
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
-}
-
-/// One JSON request: `body` (if any) as JSON, `token` (if any) as a bearer token, the answer decoded as `T`.
-/// A connection that fails at any point, the answer's body included, is [`ClientError::Network`]: the
-/// server may or may not have acted on the request, so only an idempotent retry is safe. Shared by
-/// [`ApiClient`] and the [`Totem`](crate::totem::Totem).
-pub(crate) async fn send_json<B: Serialize, T: DeserializeOwned>(
-    http: &reqwest::Client,
-    method: Method,
-    url: &str,
-    token: Option<&Secret>,
-    body: Option<&B>,
-) -> Result<T, ClientError> {
-    let mut request = http.request(method, url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token.expose());
-    }
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    let response = request.send().await.map_err(ClientError::Network)?;
-    if !response.status().is_success() {
-        return Err(api_error(response).await);
-    }
-    let bytes = response.bytes().await.map_err(ClientError::Network)?;
-    serde_json::from_slice(&bytes).map_err(|error| ClientError::Decode(error.to_string()))
-}
-
-async fn api_error(response: reqwest::Response) -> ClientError {
-    let status = response.status().as_u16();
-    match response.json::<ErrorBody>().await {
-        Ok(body) => ClientError::Api {
-            status,
-            code: body.error,
-            message: body.message,
-        },
-        Err(_) => ClientError::Api {
-            status,
-            code: "unknown".into(),
-            message: format!("HTTP {status} without an error body"),
-        },
+        self.session.send_json(Method::PUT, path, Some(body)).await
     }
 }
 

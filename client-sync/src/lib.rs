@@ -2,6 +2,8 @@
 //!
 //! - [`api`]: [`ApiClient`], the REST side — login, transparent refresh of expired access tokens, password
 //!   change, logout, and authenticated JSON calls.
+//! - `auth`: the authenticated session both [`ApiClient`] and [`Totem`] hold — the current access token,
+//!   its renewal (a user's refresh token, a device's credential), one renewal at a time, one retry after it.
 //! - [`store`]: the local SQLite document store (snapshots + chunks, durable, survives restarts) and what
 //!   the tablet knows of each document's state on the server.
 //! - [`sync`]: [`Tablet`], the offline-first document client speaking the automerge-repo protocol with the
@@ -16,6 +18,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod api;
+mod auth;
 pub mod store;
 pub mod sync;
 pub mod totem;

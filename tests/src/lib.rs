@@ -1,15 +1,17 @@
 //! End-to-end harness: a real Sportello server (in this process, on port 0, with a temporary data
 //! directory and a test clock) for `client-sync` tablets to talk to, a [`FaultProxy`] to put between them,
 //! and helpers to create staff accounts and to wait on conditions across several tablets. Scenarios live in
-//! `tests/e2e/`.
+//! `tests/e2e/`. Starting the server, the test passwords and the four-eyes account creation come from the
+//! harness shared with the server's own tests ([`harness`], `server/tests/support/harness.rs`).
 
 pub mod fault_proxy;
+#[path = "../../server/tests/support/harness.rs"]
+pub mod harness;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -17,20 +19,11 @@ use serde_json::{Value, json};
 use sportello_client_sync::{ApiClient, Tablet, TabletOptions};
 use sportello_schema::UserId;
 use sportello_server::clock::ManualClock;
-use sportello_server::config::Settings;
-use sportello_server::startup::Application;
 use sportello_server::state::AppState;
 use tempfile::TempDir;
 
 pub use fault_proxy::{FaultProxy, ProxyStats};
-
-/// The password every account made by [`TestServer::create_user`] ends up with.
-pub const STAFF_PASSWORD: &str = "cavallo-batteria-graffetta-77";
-/// The first admin's password once [`TestServer::admin`] has replaced the one-time one.
-pub const ADMIN_PASSWORD: &str = "tavolo-finestra-limone-2026";
-/// The second admin, made as `sportello user add` makes it: it approves the accounts the first admin asks
-/// for (four eyes).
-pub const SECOND_ADMIN: &str = "seconda.admin";
+pub use harness::{ADMIN_PASSWORD, SECOND_ADMIN, STAFF_PASSWORD};
 
 /// Where a scenario server's clock starts: a Wednesday, 09:00 in Rome. Never the wall clock, so that no
 /// scenario depends on the hour it runs at (a totem's day would otherwise end under a run at 23:58).
@@ -57,27 +50,17 @@ pub struct TestUser {
 impl TestServer {
     pub async fn start() -> anyhow::Result<Self> {
         let data_dir = tempfile::tempdir()?;
-        let mut settings = Settings::for_data_dir(data_dir.path());
-        settings.addr = "127.0.0.1:0".parse()?;
-        settings.workers = 2;
-        // Every tablet of a scenario connects from 127.0.0.1.
-        settings.auth_requests_per_minute = 100_000;
         let clock = ManualClock::starting_at(START.parse()?);
-        let application = Application::build(settings, Arc::new(clock.clone())).await?;
-        let addr: SocketAddr = format!("127.0.0.1:{}", application.port()).parse()?;
-        let base_url = format!("http://{addr}");
-        let admin_one_time_password = application
-            .bootstrap_password()
-            .map(|password| password.expose().to_owned())
+        let server = harness::start_server(data_dir.path(), clock, |_| {}).await?;
+        let admin_one_time_password = server
+            .bootstrap_password
             .ok_or_else(|| anyhow::anyhow!("a fresh server creates the first admin"))?;
-        let state = application.state().clone();
-        tokio::spawn(application.run_until_stopped());
         Ok(Self {
-            base_url,
-            addr,
-            clock,
+            base_url: server.base_url,
+            addr: server.addr,
+            clock: server.clock,
             admin_one_time_password,
-            state,
+            state: server.state,
             data_dir,
         })
     }
@@ -109,20 +92,7 @@ impl TestServer {
         if admin.login(SECOND_ADMIN, ADMIN_PASSWORD).await.is_ok() {
             return Ok(admin);
         }
-        let account = sportello_server::commands::NewAccount {
-            username: sportello_schema::Username::parse(SECOND_ADMIN)?,
-            role: sportello_schema::Role::Admin,
-            areas: Vec::new(),
-            display_name: None,
-        };
-        sportello_server::commands::add_account(
-            &self.state.storage,
-            &self.state.hasher,
-            self.state.clock.as_ref(),
-            account,
-            sportello_schema::api::Secret::new(ADMIN_PASSWORD),
-        )
-        .await?;
+        harness::add_second_admin(&self.state).await?;
         admin
             .login(SECOND_ADMIN, ADMIN_PASSWORD)
             .await
@@ -141,30 +111,18 @@ impl TestServer {
     ) -> anyhow::Result<TestUser> {
         // First the approver: a request nobody could approve is refused.
         let approver = self.second_admin().await?;
-        let requested: Value = admin
-            .post(
-                "/api/v1/admin/users",
-                &json!({"username": username, "role": role, "areas": areas}),
-            )
-            .await
-            .with_context(|| format!("request {username}"))?;
-        let grant = requested["grant"]["id"].as_str().context("grant.id")?;
-        let approved: Value = approver
-            .post(&format!("/api/v1/admin/grants/{grant}/approve"), &json!({}))
-            .await
-            .with_context(|| format!("approve {username}"))?;
-        let one_time = format!(
-            "{}-{}",
-            requested["one_time_password_part"]
-                .as_str()
-                .context("the requester's part")?,
-            approved["one_time_password_part"]
-                .as_str()
-                .context("the approver's part")?
-        );
-        let id: UserId = approved["user"]["id"]
-            .as_str()
-            .context("user.id")?
+        let account = harness::request_and_approve_account(
+            &reqwest::Client::new(),
+            &self.base_url,
+            admin.access_token().await?.expose(),
+            approver.access_token().await?.expose(),
+            &json!({"username": username, "role": role, "areas": areas}),
+        )
+        .await
+        .with_context(|| format!("create {username}"))?;
+        let one_time = account.one_time_password;
+        let id: UserId = account
+            .id
             .parse()
             .map_err(|_| anyhow::anyhow!("user.id is not a UUID"))?;
         let first = ApiClient::new(&self.base_url, None);

@@ -1,4 +1,6 @@
-//! `spawn_app()` and friends: a running server per test, and short ways to log in and call it.
+//! `spawn_app()` and friends: a running server per test, and short ways to log in and call it. Starting the
+//! server, the test passwords and the four-eyes account creation come from the harness shared with the
+//! end-to-end tests (`server/tests/support/harness.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,15 +10,13 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use sportello_server::clock::ManualClock;
 use sportello_server::config::Settings;
-use sportello_server::startup::Application;
 use sportello_server::state::AppState;
 use tempfile::TempDir;
 
 /// The password the tests give every account once its one-time password has been replaced.
-pub const STRONG_PASSWORD: &str = "cavallo-batteria-graffetta-77";
-pub const ADMIN_PASSWORD: &str = "tavolo-finestra-limone-2026";
-/// The second admin (made as `sportello user add` makes it), who approves what the first one asks for.
-pub const SECOND_ADMIN: &str = "seconda.admin";
+pub use crate::harness::STAFF_PASSWORD as STRONG_PASSWORD;
+use crate::harness::{self, request_and_approve_account, start_server};
+pub use crate::harness::{ADMIN_PASSWORD, SECOND_ADMIN};
 
 pub struct TestApp {
     pub address: String,
@@ -28,16 +28,6 @@ pub struct TestApp {
     handle: ServerHandle,
     data_dir: PathBuf,
     _temp: Option<Arc<TempDir>>,
-}
-
-/// Settings for tests: production values, except a generous per-address auth limit (every test client
-/// comes from 127.0.0.1) and fewer workers.
-pub fn test_settings(data_dir: &Path) -> Settings {
-    let mut settings = Settings::for_data_dir(data_dir);
-    settings.addr = "127.0.0.1:0".parse().unwrap();
-    settings.workers = 2;
-    settings.auth_requests_per_minute = 100_000;
-    settings
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -64,25 +54,16 @@ pub async fn spawn_app_in(
     clock: ManualClock,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    let mut settings = test_settings(data_dir);
-    configure(&mut settings);
-    let application = Application::build(settings, Arc::new(clock.clone()))
+    let server = start_server(data_dir, clock, configure)
         .await
         .expect("the app builds");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let bootstrap_password = application
-        .bootstrap_password()
-        .map(|password| password.expose().to_owned());
-    let handle = application.handle();
-    let state = application.state().clone();
-    tokio::spawn(application.run_until_stopped());
     TestApp {
-        address,
+        address: server.base_url,
         client: reqwest::Client::new(),
-        clock,
-        state,
-        bootstrap_password,
-        handle,
+        clock: server.clock,
+        state: server.state,
+        bootstrap_password: server.bootstrap_password,
+        handle: server.handle,
         data_dir: data_dir.to_owned(),
         _temp: None,
     }
@@ -178,21 +159,9 @@ impl TestApp {
         if existing.status() == StatusCode::OK {
             return access(&existing.json().await.unwrap());
         }
-        let account = sportello_server::commands::NewAccount {
-            username: sportello_schema::Username::parse(SECOND_ADMIN).unwrap(),
-            role: sportello_schema::Role::Admin,
-            areas: Vec::new(),
-            display_name: Some("Seconda amministratrice".into()),
-        };
-        sportello_server::commands::add_account(
-            &self.state.storage,
-            &self.state.hasher,
-            self.state.clock.as_ref(),
-            account,
-            sportello_schema::api::Secret::new(ADMIN_PASSWORD),
-        )
-        .await
-        .expect("the second admin is added");
+        harness::add_second_admin(&self.state)
+            .await
+            .expect("the second admin is added");
         access(&self.login_ok(SECOND_ADMIN, ADMIN_PASSWORD).await)
     }
 
@@ -216,17 +185,11 @@ impl TestApp {
     pub async fn create_user_approved(&self, admin_token: &str, body: &Value) -> (String, String) {
         // First the approver: a request nobody could approve is refused.
         let approver = self.second_admin_token().await;
-        let response = self
-            .post_json("/api/v1/admin/users", Some(admin_token), body)
-            .await;
-        assert_eq!(response.status(), StatusCode::ACCEPTED, "request {body}");
-        let requested: Value = response.json().await.unwrap();
-        let first_part = requested["one_time_password_part"].as_str().unwrap();
-        let grant = requested["grant"]["id"].as_str().unwrap();
-        let approved = self.approve_grant(&approver, grant).await;
-        let id = approved["user"]["id"].as_str().unwrap().to_owned();
-        let second_part = approved["one_time_password_part"].as_str().unwrap();
-        (id, format!("{first_part}-{second_part}"))
+        let account =
+            request_and_approve_account(&self.client, &self.address, admin_token, &approver, body)
+                .await
+                .unwrap();
+        (account.id, account.one_time_password)
     }
 
     /// Creates an account through the admin API (asked by `admin_token`, approved by the second admin) and

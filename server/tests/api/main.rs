@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed: the panic is the report
 
+// Shared with the end-to-end tests (`tests/src/lib.rs`), which use parts this suite does not.
+#[allow(dead_code)]
+#[path = "../support/harness.rs"]
+mod harness;
 mod helpers;
 
 mod abuse;
