@@ -1,5 +1,5 @@
 //! Who may read, write and create which document: one pure function, [`decide`], plus [`may_create`] and
-//! [`may_create_document`]. The server calls them before it sends a document, before it applies a change,
+//! [`may_create_document`]. Who may call which REST route is the table of [`routes`]. The server calls them before it sends a document, before it applies a change,
 //! and before it accepts a document created offline; the tablets may call them to hide what would be refused.
 //!
 //! The rules (DESIGN.md §3), and why:
@@ -32,6 +32,8 @@
 //! Write always implies read ([`Access`] cannot say "write but not read"): a peer that cannot see a
 //! document cannot meaningfully change it. Field-level rules (who may move a referral to which status) live
 //! in [`crate::validate`].
+
+pub mod routes;
 
 use std::time::{Duration, SystemTime};
 

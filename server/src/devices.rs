@@ -1,17 +1,17 @@
 //! Devices: the totem at the entrance and the waiting-room displays. They are not users: an admin enrols
 //! one and gets its credential once; the device exchanges the credential for an access token tied to a
 //! device session (long-lived, `--device-session-ttl`); every request re-checks that session and the
-//! device, so a revocation takes effect on the device's next request. Devices never reach case documents,
-//! accounts or `/me`: their tokens have their own type, which the user extractors refuse.
+//! device (`crate::access::authenticate`), so a revocation takes effect on the device's next request.
+//! Devices never reach case documents, accounts or `/me`: their tokens have their own type, which the
+//! route table treats as no token on users' routes.
 
 use sportello_schema::api::Secret;
 use sportello_schema::api::queue::{DeviceInfo, DeviceToken, EnrolDeviceRequest, EnrolledDevice};
-use sportello_schema::queue::DeviceKind;
 use sportello_schema::{DeviceId, DeviceSessionId};
 
+use crate::access::Actor;
 use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
-use crate::auth::extract::Actor;
-use crate::auth::tokens::{self, TokenError};
+use crate::auth::tokens;
 use crate::clock::{rfc3339, rfc3339_from_unix};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -19,21 +19,6 @@ use crate::storage::audit;
 use crate::storage::devices::{self, DeviceRow, DeviceSessionRow};
 
 const MAX_NAME_CHARS: usize = sportello_schema::api::contract::DEVICE_NAME_MAX_CHARS;
-
-/// A device behind a request, as loaded for this request.
-#[derive(Debug, Clone)]
-pub struct DeviceActor {
-    pub id: DeviceId,
-    pub kind: DeviceKind,
-    pub session_id: DeviceSessionId,
-    pub session_expires_at: i64,
-}
-
-impl DeviceActor {
-    pub fn audit_actor(&self) -> AuditActor {
-        AuditActor::device(self.id, self.kind, self.session_id)
-    }
-}
 
 pub fn device_view(device: &DeviceRow) -> DeviceInfo {
     DeviceInfo {
@@ -190,39 +175,5 @@ pub async fn exchange(
             last_seen_at: Some(now),
             ..device
         }),
-    })
-}
-
-/// The device behind a device token, if its session is live and the device not revoked.
-pub async fn device_for_token(state: &AppState, token: &str) -> ApiResult<DeviceActor> {
-    let now = state.now();
-    let claims = state
-        .keys
-        .verify_device(token, now)
-        .map_err(|error| match error {
-            TokenError::Expired => ApiError::TokenExpired,
-            TokenError::Invalid => ApiError::Unauthenticated,
-        })?;
-    let session_id: DeviceSessionId = claims.sid.parse().map_err(|_| ApiError::Unauthenticated)?;
-    let device_id: DeviceId = claims.sub.parse().map_err(|_| ApiError::Unauthenticated)?;
-    let found = state
-        .storage
-        .read(move |conn| devices::find_session(conn, session_id))
-        .await?;
-    let Some((session, device)) = found else {
-        return Err(ApiError::Unauthenticated);
-    };
-    if session.device_id != device_id
-        || !session.is_live(now)
-        || device.revoked_at.is_some()
-        || device.kind != claims.kind
-    {
-        return Err(ApiError::Unauthenticated);
-    }
-    Ok(DeviceActor {
-        id: device.id,
-        kind: device.kind,
-        session_id: session.id,
-        session_expires_at: session.expires_at,
     })
 }

@@ -26,6 +26,7 @@ use sportello_schema::{Role, UserId, Username};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
+use crate::access::{Authenticator, Gatekeeper};
 use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
 use crate::auth::password::{PasswordHasher, generate_one_time_password};
 use crate::auth::rate_limit::AuthRateLimiter;
@@ -180,6 +181,16 @@ impl Application {
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let workers = state.settings.workers.max(1);
     let json_limit = state.settings.max_json_body;
+    // The access layer's own data: what the gate and `/sync` need to authenticate and refuse.
+    let gatekeeper = web::Data::new(Gatekeeper::new(
+        Authenticator::new(
+            state.storage.clone(),
+            state.keys.clone(),
+            state.clock.clone(),
+        ),
+        state.denials.clone(),
+        state.metrics_token.clone(),
+    ));
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let (app, api) = routes::register(
@@ -187,6 +198,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(data.clone())
+                .app_data(gatekeeper.clone())
                 .app_data(json_config(json_limit))
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
@@ -205,6 +217,10 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             // Last: a known path with another method is a 405; anything else no route matched goes to the
             // tablet app (never `/api`, `/sync`…, which stay the JSON 404).
             .default_service(web::to(crate::openapi::unmatched))
+            // The access gate decides before routing, so before any handler reads its input; the auth
+            // routes' per-address limit comes before it (a middleware runs after those registered later).
+            .wrap(from_fn(crate::access::gate))
+            .wrap(from_fn(routes::rate_limit_auth))
             .wrap(from_fn(crate::input::json_objects_only))
             .wrap(from_fn(crate::request_body::deadline))
             .wrap(from_fn(telemetry::observe))

@@ -25,8 +25,8 @@ use sportello_schema::api::{CreateUserRequest, Secret};
 use sportello_schema::{AreaCode, GrantId, Role, UserId, Username};
 
 use super::{account_view, check_areas, clean_display_name};
+use crate::access::Actor;
 use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
-use crate::auth::extract::Actor;
 use crate::auth::password::{generate_one_time_password_part, join_one_time_password_parts};
 use crate::clock::{rfc3339, rfc3339_from_unix};
 use crate::error::{ApiError, ApiResult};

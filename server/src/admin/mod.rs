@@ -17,8 +17,8 @@ use sportello_schema::api::{
 use sportello_schema::catalogue::default_area;
 use sportello_schema::{AreaCode, Role, SessionId, UserId};
 
+use crate::access::Actor;
 use crate::audit::{Action, AuditRecord, Outcome};
-use crate::auth::extract::Actor;
 use crate::auth::service::record;
 use crate::clock::{rfc3339, rfc3339_from_unix};
 use crate::error::{ApiError, ApiResult};

@@ -19,9 +19,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{Action, AuditActor, AuditRecord};
-use crate::clock::rfc3339;
+use crate::clock::{SharedClock, rfc3339};
 use crate::state::AppState;
-use crate::storage::{StorageResult, audit};
+use crate::storage::{Storage, StorageResult, audit};
 
 /// How denials are grouped and limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,30 +176,43 @@ impl Denials {
 /// Records one denial: writes its row (when it is the first of its window) and any summary due, in one
 /// write, and says whether the actor is over its limit.
 pub async fn record(state: &AppState, record: AuditRecord) -> StorageResult<Limit> {
-    let verdict = state.denials.deny(record, state.now());
-    write(state, verdict.rows).await?;
+    record_in(&state.denials, &state.storage, &state.clock, record).await
+}
+
+/// As [`record`], from the parts it uses (the access layer holds these, not the whole state).
+pub async fn record_in(
+    denials: &Denials,
+    storage: &Storage,
+    clock: &SharedClock,
+    record: AuditRecord,
+) -> StorageResult<Limit> {
+    let verdict = denials.deny(record, clock.unix_seconds());
+    write(storage, clock, verdict.rows).await?;
     Ok(verdict.limit)
 }
 
 /// Writes the summaries of windows that have closed (called by the housekeeping).
 pub async fn flush_closed(state: &AppState) -> StorageResult<()> {
     let rows = state.denials.take_closed(state.now());
-    write(state, rows).await
+    write(&state.storage, &state.clock, rows).await
 }
 
 /// Writes every pending summary (called when the server stops).
 pub async fn flush_all(state: &AppState) -> StorageResult<()> {
     let rows = state.denials.take_all();
-    write(state, rows).await
+    write(&state.storage, &state.clock, rows).await
 }
 
-async fn write(state: &AppState, rows: Vec<AuditRecord>) -> StorageResult<()> {
+async fn write(
+    storage: &Storage,
+    clock: &SharedClock,
+    rows: Vec<AuditRecord>,
+) -> StorageResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let at = rfc3339(state.clock.now());
-    state
-        .storage
+    let at = rfc3339(clock.now());
+    storage
         .write(move |conn| {
             for row in &rows {
                 audit::append(conn, row, &at)?;

@@ -1,4 +1,5 @@
-//! Login, refresh, logout, password change and the per-request session check.
+//! Login, refresh, logout, password change, and the session check of long-lived connections (the
+//! per-request check is `crate::access::authenticate`).
 //!
 //! Every state change here is one write (one transaction) together with its audit record. Refresh-token
 //! rotation and reuse detection happen inside that write, so two concurrent uses of one token cannot both
@@ -7,9 +8,9 @@
 use sportello_schema::api::{Me, Secret, SessionTokens, UserSummary};
 use sportello_schema::{SessionId, UserId};
 
-use super::extract::Actor;
 use super::password::{self, HashError, Verified};
-use super::tokens::{self, TokenError};
+use super::tokens;
+use crate::access::Actor;
 use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
 use crate::clock::{rfc3339, rfc3339_from_unix};
 use crate::error::{ApiError, ApiResult};
@@ -37,42 +38,6 @@ impl From<HashError> for ApiError {
             other => ApiError::internal(other),
         }
     }
-}
-
-/// Checks an access token and the live session behind it; the actor's role and areas come from the
-/// database, not from the token, so they are always current.
-pub async fn actor_for_token(state: &AppState, token: &str) -> ApiResult<Actor> {
-    let now = state.now();
-    let claims = state
-        .keys
-        .verify_access(token, now)
-        .map_err(|error| match error {
-            TokenError::Expired => ApiError::TokenExpired,
-            TokenError::Invalid => ApiError::Unauthenticated,
-        })?;
-    let session_id: SessionId = claims.sid.parse().map_err(|_| ApiError::Unauthenticated)?;
-    let user_id: UserId = claims.sub.parse().map_err(|_| ApiError::Unauthenticated)?;
-    let found = state
-        .storage
-        .read(move |conn| sessions::find_with_user(conn, session_id))
-        .await?;
-    let Some((session, user)) = found else {
-        return Err(ApiError::Unauthenticated);
-    };
-    if session.user_id != user_id || !session.is_live(now) || user.disabled {
-        return Err(ApiError::Unauthenticated);
-    }
-    Ok(Actor {
-        user_id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        role: user.role,
-        areas: user.areas,
-        session_id: session.id,
-        session_expires_at: session.expires_at,
-        device_name: session.device_name,
-        must_change_password: user.must_change_password,
-    })
 }
 
 /// Whether the session behind a long-lived connection (WebSocket) is still live and its user enabled.

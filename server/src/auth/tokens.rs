@@ -4,7 +4,8 @@
 //! signed with a 256-bit random key kept in `<data-dir>/jwt-hs256.key` (mode 0600). Claims: `iss`, `aud`,
 //! `sub` (user id), `exp`, `nbf`, `iat`, `jti`, `typ = "access"`, `sid` (session id), `role`. Expiry and
 //! not-before are checked against the server's [`Clock`] with a small leeway, so tests can step time.
-//! A valid signature is not enough: every request also checks the session is live (see `extract`).
+//! A valid signature is not enough: every request also checks the session is live (see
+//! `crate::access::authenticate`). One [`TokenKeys::verify`] tells the two kinds apart by `typ`.
 //!
 //! Refresh tokens: `sprt_` + 256 random bits (base64url). Only their SHA-256 is stored.
 
@@ -64,6 +65,20 @@ pub struct DeviceClaims {
 pub enum TokenError {
     Expired,
     Invalid,
+}
+
+/// The claims of a verified access token, by the kind its `typ` claim names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifiedClaims {
+    User(AccessClaims),
+    Device(DeviceClaims),
+}
+
+/// Why [`TokenKeys::verify`] refused a token, and whether it was a (well-formed, signed) device token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenRefusal {
+    pub error: TokenError,
+    pub device: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -225,6 +240,32 @@ impl TokenKeys {
         Ok(claims)
     }
 
+    /// Checks any access token, a user's or a device's, and tells which by its `typ` claim: one signature
+    /// check, then the claims of that kind (as [`Self::verify_access`] or [`Self::verify_device`]). An
+    /// expired token says whose it was, so a route for users only can treat a device's as no token at all.
+    pub fn verify(&self, token: &str, now: i64) -> Result<VerifiedClaims, TokenRefusal> {
+        let invalid = TokenRefusal {
+            error: TokenError::Invalid,
+            device: false,
+        };
+        let data =
+            jsonwebtoken::decode::<serde_json::Value>(token, &self.decoding, &self.validation)
+                .map_err(|_| invalid)?;
+        let claims = match data.claims.get("typ").and_then(|typ| typ.as_str()) {
+            Some(ACCESS_TYPE) => serde_json::from_value(data.claims).map(VerifiedClaims::User),
+            Some(DEVICE_TYPE) => serde_json::from_value(data.claims).map(VerifiedClaims::Device),
+            _ => return Err(invalid),
+        }
+        .map_err(|_| invalid)?;
+        let (nbf, iat, exp, device) = match &claims {
+            VerifiedClaims::User(user) => (user.nbf, user.iat, user.exp, false),
+            VerifiedClaims::Device(device) => (device.nbf, device.iat, device.exp, true),
+        };
+        self.check_times(nbf, iat, exp, now)
+            .map_err(|error| TokenRefusal { error, device })?;
+        Ok(claims)
+    }
+
     fn check_times(&self, nbf: i64, iat: i64, exp: i64, now: i64) -> Result<(), TokenError> {
         if nbf > now + self.leeway_secs || iat > now + self.leeway_secs {
             return Err(TokenError::Invalid);
@@ -352,6 +393,58 @@ mod tests {
         assert_eq!(keys.verify_access(&device, 2_000), Err(TokenError::Invalid));
         assert_eq!(keys.verify_device(&user, 2_000), Err(TokenError::Invalid));
         assert_eq!(keys.verify_device(&device, 9_500), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn one_verification_tells_a_device_token_from_a_user_token_by_its_type() {
+        let keys = keys();
+        let user = UserId::new_random();
+        let device = DeviceId::new_random();
+        let user_token =
+            keys.issue_access(user, SessionId::new_random(), Role::Operator, 1_000, 9_000);
+        let device_token = keys.issue_device(
+            device,
+            DeviceSessionId::new_random(),
+            DeviceKind::Display,
+            1_000,
+            9_000,
+        );
+        match keys.verify(&user_token, 2_000) {
+            Ok(VerifiedClaims::User(claims)) => assert_eq!(claims.sub, user.to_string()),
+            other => panic!("a user token: {other:?}"),
+        }
+        match keys.verify(&device_token, 2_000) {
+            Ok(VerifiedClaims::Device(claims)) => {
+                assert_eq!(claims.sub, device.to_string());
+                assert_eq!(claims.kind, DeviceKind::Display);
+            }
+            other => panic!("a device token: {other:?}"),
+        }
+        let refusal = |error, device| Err(TokenRefusal { error, device });
+        assert_eq!(
+            keys.verify(&user_token, 9_500),
+            refusal(TokenError::Expired, false)
+        );
+        assert_eq!(
+            keys.verify(&device_token, 9_500),
+            refusal(TokenError::Expired, true)
+        );
+        let other = TokenKeys::from_secret(&[8u8; 32], 10);
+        assert_eq!(
+            other.verify(&device_token, 2_000),
+            refusal(TokenError::Invalid, false),
+            "an unverified token says nothing about its kind"
+        );
+        // A token of another type (a future kind, or a forged one) is neither.
+        let forged = keys.sign(&serde_json::json!({
+            "iss": ISSUER, "aud": AUDIENCE, "sub": user.to_string(), "exp": 9_000, "nbf": 1_000,
+            "iat": 1_000, "jti": "x", "typ": "refresh", "sid": SessionId::new_random().to_string(),
+            "role": "admin",
+        }));
+        assert_eq!(
+            keys.verify(&forged, 2_000),
+            refusal(TokenError::Invalid, false)
+        );
     }
 
     #[test]

@@ -12,11 +12,10 @@
 //! - A day's leftover waiting tickets expire at the first queue write of the next day (`rollover`), so
 //!   correctness never depends on a timer.
 //!
-//! Modules: [`calendar`] (days, opening hours), [`access`] (who may do what), [`events`] (the event hub),
+//! Modules: [`calendar`] (days, opening hours), [`events`] (the event hub),
 //! [`stream`] (one subscriber's event stream), [`pages`] (the printed ticket and the public status page),
 //! [`stats`] (figures for a period).
 
-pub mod access;
 pub mod calendar;
 pub mod events;
 pub mod pages;
@@ -37,13 +36,13 @@ use sportello_schema::queue::{
 };
 use sportello_schema::{LeaseId, TicketId};
 
-use self::access::Principal;
 use self::calendar::{DeskCalendar, Schedule};
 use self::events::EventHub;
+use crate::access::Actor;
+use crate::access::DeviceActor;
+use crate::access::Principal;
 use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
-use crate::auth::extract::Actor;
 use crate::clock::{rfc3339, rfc3339_from_unix};
-use crate::devices::DeviceActor;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::storage::queue::{self as store, LeaseRow, TicketRow};

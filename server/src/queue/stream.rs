@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 
-use super::access::Principal;
 use super::events::{Catchup, EventHub, Frame, frames_from_storage};
+use crate::access::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::slots::{Refused, Slot, Slots};
 use crate::state::AppState;
@@ -166,7 +166,7 @@ impl EventStream {
 
     async fn still_live(&self) -> bool {
         self.state.now() < self.principal.session_expires_at()
-            && super::access::still_live(&self.state, &self.principal)
+            && crate::access::still_live(&self.state.storage, self.state.now(), &self.principal)
                 .await
                 .unwrap_or(false)
     }

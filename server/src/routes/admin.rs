@@ -10,9 +10,9 @@ use sportello_schema::api::{
 };
 use sportello_schema::{SessionId, UserId};
 
+use crate::access::AdminUser;
 use crate::admin;
 use crate::audit::Action;
-use crate::auth::extract::AdminUser;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;

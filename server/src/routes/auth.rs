@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use sportello_schema::api::{ErrorBody, LoginRequest, RefreshRequest, SessionTokens};
 
-use crate::auth::extract::Authenticated;
+use crate::access::SignedIn;
 use crate::auth::service;
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -75,7 +75,7 @@ pub async fn refresh(
 pub async fn logout(
     request: HttpRequest,
     state: web::Data<AppState>,
-    Authenticated(actor): Authenticated,
+    SignedIn(actor): SignedIn,
 ) -> ApiResult<HttpResponse> {
     service::logout(&state, &actor, RequestId::of(&request)).await?;
     Ok(HttpResponse::NoContent().finish())

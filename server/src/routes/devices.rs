@@ -8,9 +8,9 @@ use sportello_schema::api::queue::{
     DeviceInfo, DeviceToken, DeviceTokenRequest, EnrolDeviceRequest, EnrolledDevice,
 };
 
+use crate::access::AdminUser;
 use crate::admin::audit_refusal;
 use crate::audit::Action;
-use crate::auth::extract::AdminUser;
 use crate::devices;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;

@@ -7,9 +7,9 @@ use sportello_schema::GrantId;
 use sportello_schema::api::ErrorBody;
 use sportello_schema::api::grants::{AccountGrant, GrantApproved, GrantStatus};
 
+use crate::access::AdminUser;
 use crate::admin;
 use crate::audit::Action;
-use crate::auth::extract::AdminUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::telemetry::RequestId;

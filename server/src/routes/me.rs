@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use sportello_schema::api::{ChangePasswordRequest, ErrorBody, Me, SessionTokens};
 
-use crate::auth::extract::Authenticated;
+use crate::access::SignedIn;
 use crate::auth::service;
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -19,7 +19,7 @@ use crate::telemetry::RequestId;
     )
 )]
 #[get("")]
-pub async fn show(Authenticated(actor): Authenticated) -> HttpResponse {
+pub async fn show(SignedIn(actor): SignedIn) -> HttpResponse {
     HttpResponse::Ok().json(service::me(&actor))
 }
 
@@ -39,7 +39,7 @@ pub async fn show(Authenticated(actor): Authenticated) -> HttpResponse {
 pub async fn change_password(
     request: HttpRequest,
     state: web::Data<AppState>,
-    Authenticated(actor): Authenticated,
+    SignedIn(actor): SignedIn,
     body: web::Json<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();

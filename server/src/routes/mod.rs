@@ -1,4 +1,5 @@
-//! HTTP only: each handler parses the request into `schema` types, takes the actor from an extractor,
+//! HTTP only: each handler parses the request into `schema` types, takes the caller from an extractor of
+//! `crate::access` (the gate has already admitted it under the route's row of `schema::policy::routes`),
 //! calls one service function and maps the result. No SQL and no rules here.
 //!
 //! [`register`] is the single place where routes are mounted; it registers them through
@@ -16,7 +17,6 @@ pub mod metrics;
 pub mod queue;
 pub mod sync;
 
-use actix_web::middleware::from_fn;
 use utoipa_actix_web::{UtoipaApp, scope};
 
 /// The scope of login, refresh, logout and the device token, rate-limited per address.
@@ -38,7 +38,6 @@ where
         .service(queue::status_page)
         .service(
             scope::scope(AUTH_SCOPE)
-                .wrap(from_fn(rate_limit_auth))
                 .service(auth::login)
                 .service(auth::refresh)
                 .service(auth::logout)
@@ -70,7 +69,6 @@ where
         )
         .service(
             scope::scope("/api/v1/admin")
-                .wrap(from_fn(require_admin))
                 .service(admin::list_users)
                 .service(admin::create_user)
                 .service(admin::show_user)
@@ -92,11 +90,16 @@ where
         )
 }
 
-/// The per-address limit on `/api/v1/auth/*`, answering `429 rate_limited` with `Retry-After`.
-async fn rate_limit_auth(
+/// The per-address limit on `/api/v1/auth/*` (any path under it, routed or not), answering `429
+/// rate_limited` with `Retry-After`. A middleware on the whole app, registered outside the access gate
+/// (`startup.rs`), so that it comes first, as the auth routes' own checks come after it.
+pub async fn rate_limit_auth(
     request: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if !in_auth_scope(request.path()) {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    }
     let limiter = request
         .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .map(|state| state.auth_rate_limiter.clone());
@@ -109,18 +112,8 @@ async fn rate_limit_auth(
     Ok(next.call(request).await?.map_into_boxed_body())
 }
 
-/// Checks the admin role before any handler parses its path, query or body: a non-admin gets 403 (and an
-/// audited denial) whatever it sent, and learns nothing about which ids or inputs are valid.
-async fn require_admin(
-    request: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    use actix_web::FromRequest as _;
-    let (http_request, payload) = request.into_parts();
-    let admitted = crate::auth::extract::AdminUser::extract(&http_request).await;
-    let request = actix_web::dev::ServiceRequest::from_parts(http_request, payload);
-    match admitted {
-        Ok(_) => Ok(next.call(request).await?.map_into_boxed_body()),
-        Err(error) => Ok(request.error_response(error)),
-    }
+/// Whether `path` lies in [`AUTH_SCOPE`], as actix matches a scope: the prefix, then the end or a `/`.
+fn in_auth_scope(path: &str) -> bool {
+    path.strip_prefix(AUTH_SCOPE)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/queue/*`: tickets, calls, the board and its event stream, leases, statistics; the queue's admin
 //! routes under `/api/v1/admin/queue/*`; and the public status page `GET /t/{token}`. Who may call which is
-//! decided by the extractors of `crate::queue::access`.
+//! decided by the route table (`schema::policy::routes`), through `crate::access`.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
@@ -13,14 +13,12 @@ use sportello_schema::api::queue::{
 };
 use sportello_schema::queue::{LineCode, TicketAction, TicketStatus};
 
+use crate::access::{
+    AdminUser, BoardViewer, LinesReader, QueueOperator, StatsReader, TicketIssuer, TotemDevice,
+};
 use crate::admin::audit_refusal;
 use crate::audit::Action;
-use crate::auth::extract::AdminUser;
 use crate::error::{ApiError, ApiResult};
-use crate::queue::access::{
-    Admitted, BoardViewer, EventViewer, QueueOperator, QueueStaff, StatsReader, TicketIssuer,
-    TotemDevice,
-};
 use crate::queue::stream::EventStream;
 use crate::queue::{self, pages};
 use crate::state::AppState;
@@ -70,7 +68,8 @@ fn ticket_id(raw: &str) -> ApiResult<TicketId> {
 pub async fn issue(
     request: HttpRequest,
     state: web::Data<AppState>,
-    Admitted(TicketIssuer(principal), body): Admitted<TicketIssuer, web::Json<IssueTicketRequest>>,
+    TicketIssuer(principal): TicketIssuer,
+    body: web::Json<IssueTicketRequest>,
 ) -> ApiResult<HttpResponse> {
     let base = base_url(&request, &state);
     let (ticket, created) = queue::issue(
@@ -104,7 +103,8 @@ pub async fn issue(
 pub async fn call_next(
     request: HttpRequest,
     state: web::Data<AppState>,
-    Admitted(QueueOperator(actor), body): Admitted<QueueOperator, web::Json<CallNextRequest>>,
+    QueueOperator(actor): QueueOperator,
+    body: web::Json<CallNextRequest>,
 ) -> ApiResult<HttpResponse> {
     let ticket =
         queue::call_next(&state, &actor, body.into_inner(), RequestId::of(&request)).await?;
@@ -197,7 +197,8 @@ pub async fn transfer_ticket(
     request: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    Admitted(QueueOperator(actor), body): Admitted<QueueOperator, web::Json<TransferRequest>>,
+    QueueOperator(actor): QueueOperator,
+    body: web::Json<TransferRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = ticket_id(&path)?;
     let ticket = queue::act(
@@ -237,7 +238,8 @@ pub struct TicketFilter {
 #[get("/tickets")]
 pub async fn list(
     state: web::Data<AppState>,
-    Admitted(QueueOperator(_operator), query): Admitted<QueueOperator, web::Query<TicketFilter>>,
+    QueueOperator(_operator): QueueOperator,
+    query: web::Query<TicketFilter>,
 ) -> ApiResult<HttpResponse> {
     let TicketFilter { line, status } = query.into_inner();
     Ok(HttpResponse::Ok().json(queue::list(&state, line, status).await?))
@@ -324,7 +326,8 @@ pub struct EventsQuery {
 pub async fn events(
     request: HttpRequest,
     state: web::Data<AppState>,
-    Admitted(EventViewer(principal), query): Admitted<EventViewer, web::Query<EventsQuery>>,
+    BoardViewer(principal): BoardViewer,
+    query: web::Query<EventsQuery>,
 ) -> ApiResult<HttpResponse> {
     let slot = state.queue.streams.take(&principal)?;
     let header_id = request
@@ -374,7 +377,8 @@ pub async fn events(
 pub async fn lease(
     request: HttpRequest,
     state: web::Data<AppState>,
-    Admitted(TotemDevice(device), body): Admitted<TotemDevice, web::Json<LeaseRequest>>,
+    TotemDevice(device): TotemDevice,
+    body: web::Json<LeaseRequest>,
 ) -> ApiResult<HttpResponse> {
     let lease = queue::lease(&state, &device, body.into_inner(), RequestId::of(&request)).await?;
     Ok(HttpResponse::Created().json(lease))
@@ -396,7 +400,8 @@ pub async fn lease(
 pub async fn import(
     request: HttpRequest,
     state: web::Data<AppState>,
-    Admitted(TotemDevice(device), body): Admitted<TotemDevice, web::Json<ImportRequest>>,
+    TotemDevice(device): TotemDevice,
+    body: web::Json<ImportRequest>,
 ) -> ApiResult<HttpResponse> {
     let base = base_url(&request, &state);
     let result = queue::import(
@@ -450,7 +455,8 @@ pub struct StatsQuery {
 pub async fn stats(
     request: HttpRequest,
     state: web::Data<AppState>,
-    Admitted(StatsReader(actor), query): Admitted<StatsReader, web::Query<StatsQuery>>,
+    StatsReader(actor): StatsReader,
+    query: web::Query<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
     let StatsQuery { from, to, format } = query.into_inner();
     let figures = queue::statistics(&state, &actor, from, to, RequestId::of(&request)).await?;
@@ -480,7 +486,7 @@ pub async fn stats(
 #[get("/lines")]
 pub async fn lines(
     state: web::Data<AppState>,
-    QueueStaff(_anyone): QueueStaff,
+    LinesReader(_anyone): LinesReader,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(queue::lines(&state).await?))
 }

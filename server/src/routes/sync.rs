@@ -19,9 +19,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 
-use crate::auth::extract::bearer_token;
+use crate::access::{Gatekeeper, bearer_token};
 use crate::auth::rate_limit::client_ip;
-use crate::auth::service::actor_for_token;
 use crate::error::{ApiError, ApiResult};
 use crate::slots::{Refused, Slot};
 use crate::state::AppState;
@@ -99,6 +98,7 @@ pub async fn connect(
     request: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
+    gatekeeper: web::Data<Gatekeeper>,
     query: web::Query<SyncQuery>,
 ) -> ApiResult<HttpResponse> {
     check_origin(&request, &state)?;
@@ -114,7 +114,7 @@ pub async fn connect(
         .or_else(|| query.into_inner().access_token);
     let authenticated = match token {
         None => Err("unauthenticated"),
-        Some(token) => match actor_for_token(&state, &token).await {
+        Some(token) => match gatekeeper.authenticator().authenticate_user(&token).await {
             Ok(actor) if actor.must_change_password => Err("password_change_required"),
             Ok(actor) => Ok(actor),
             Err(ApiError::TokenExpired) => Err("token_expired"),
@@ -148,7 +148,7 @@ pub async fn connect(
 
 fn take_slot(
     state: &AppState,
-    actor: &crate::auth::extract::Actor,
+    actor: &crate::access::Actor,
     address: Option<std::net::IpAddr>,
 ) -> Result<Slot, &'static str> {
     let limits = &state.sync.limits;

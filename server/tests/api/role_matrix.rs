@@ -3,7 +3,10 @@
 //!
 //! The route list is not written twice: [`the_matrix_covers_exactly_the_routes_of_the_openapi_document`]
 //! compares [`MATRIX`] with the paths and methods of the app's own OpenAPI document, so a route added
-//! without a matrix row fails here.
+//! without a matrix row fails here; [`every_documented_route_has_a_row_in_the_route_table`] does the same
+//! for the route table of `schema::policy::routes`, which the server's access gate evaluates; and
+//! [`the_matrix_agrees_with_the_route_table`] checks every cell's refusal against the table's verdict, so
+//! the matrix, written by hand, and the table can only change together.
 //!
 //! A device token is not a user token at all: on a route that needs a user (`/api/v1/me`, the admin
 //! routes, `/metrics`, logout) a device gets `401 unauthenticated`, never a `403`. On a queue route the
@@ -13,6 +16,9 @@ use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use sportello_schema::Role;
+use sportello_schema::policy::routes::{self, Caller, RouteRule, Verdict};
+use sportello_schema::queue::DeviceKind;
 use sportello_schema::sync::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
@@ -390,6 +396,90 @@ async fn the_matrix_covers_exactly_the_routes_of_the_openapi_document() {
         missing.is_empty() && stale.is_empty(),
         "documented routes without a matrix row: {missing:?}; matrix rows not in the document: {stale:?}"
     );
+}
+
+#[tokio::test]
+async fn every_documented_route_has_a_row_in_the_route_table() {
+    let app = spawn_app().await;
+    let response = app
+        .request(Method::GET, "/api/v1/openapi.json", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let document: Value = response.json().await.unwrap();
+
+    let documented = documented_routes(&document);
+    let in_table: BTreeSet<(String, String)> = routes::ROUTES
+        .iter()
+        .map(|route| (route.method.to_owned(), route.path.to_owned()))
+        .collect();
+    let missing: Vec<_> = documented.difference(&in_table).collect();
+    let stale: Vec<_> = in_table.difference(&documented).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "documented routes without a rule: {missing:?}; rules of no documented route: {stale:?}"
+    );
+}
+
+/// The caller of each column of [`CALLERS`], as the route table sees it.
+const TABLE_CALLERS: [Caller; 6] = [
+    Caller::Anonymous,
+    Caller::User {
+        role: Role::Operator,
+        password_change_pending: false,
+    },
+    Caller::User {
+        role: Role::SocialWorker,
+        password_change_pending: false,
+    },
+    Caller::User {
+        role: Role::Admin,
+        password_change_pending: false,
+    },
+    Caller::Device(DeviceKind::Totem),
+    Caller::Device(DeviceKind::Display),
+];
+
+/// The table's rule of a matrix row.
+fn rule_of(row: &Row) -> RouteRule {
+    routes::route_for(row.method, row.path)
+        .unwrap_or_else(|| panic!("{} {} has no row in the route table", row.method, row.path))
+        .rule
+}
+
+#[test]
+fn the_matrix_agrees_with_the_route_table() {
+    let mut failures = Vec::new();
+    for row in MATRIX {
+        let rule = rule_of(row);
+        for ((caller, table_caller), expected) in
+            CALLERS.iter().zip(TABLE_CALLERS).zip(row.expected())
+        {
+            let verdict = routes::verdict(table_caller, rule);
+            // A refusal of the gate is exactly the table's; an admitted caller meets the handler, which
+            // may refuse it for its own reasons (a wrong password, a bogus credential) but never as the
+            // gate would, except on a public route, whose handler may well say `unauthenticated`.
+            let agrees = match verdict {
+                Verdict::Unauthenticated => expected == UNAUTHENTICATED,
+                Verdict::Forbidden => expected == FORBIDDEN,
+                Verdict::PasswordChangeRequired => {
+                    expected == Refused(403, "password_change_required")
+                }
+                Verdict::Admit => {
+                    expected != FORBIDDEN
+                        && (rule == RouteRule::Public || expected != UNAUTHENTICATED)
+                }
+            };
+            if !agrees {
+                failures.push(format!(
+                    "{caller} {} {}: the matrix says {expected:?}, the table ({rule:?}) {verdict:?}",
+                    row.method, row.path
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 /// The ids the rows act on, made in the setup so that every allowed caller gets a real answer.
@@ -801,10 +891,13 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
     let mut ids = Ids::all(me["user"]["id"].as_str().unwrap());
     ids.spare_session = me["session_id"].as_str().unwrap().to_owned();
 
+    // The rows the table closes to a pending admin; their number is counted below by hand.
+    let pending_admin = Caller::User {
+        role: Role::Admin,
+        password_change_pending: true,
+    };
     let guarded_rows = MATRIX.iter().filter(|row| {
-        row.path.starts_with("/api/v1/admin/")
-            || row.path.starts_with("/api/v1/queue/")
-            || row.path == "/metrics"
+        routes::verdict(pending_admin, rule_of(row)) == Verdict::PasswordChangeRequired
     });
     let mut checked = 0;
     for row in guarded_rows {
@@ -942,6 +1035,51 @@ async fn an_operator_is_forbidden_on_admin_routes_whatever_the_path_body_or_quer
     );
 }
 
+/// The gate decides before any input is read on every guarded route, not only the admin and queue ones: an
+/// anonymous caller and a device on a user's route get `401` whatever malformed path, query or body they
+/// send (`POST /api/v1/me/password` once parsed its body alongside the token check and could answer `400`).
+#[tokio::test]
+async fn a_caller_without_a_valid_token_hears_401_on_every_guarded_route_whatever_it_sent() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, display) = app.device(&admin, "display", "Schermo sala").await;
+    let ids = Ids::all("not-a-uuid");
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for row in MATRIX
+        .iter()
+        .filter(|row| rule_of(row) != RouteRule::Public)
+    {
+        let user_only = !rule_of(row).admits_devices();
+        let callers = [("anonymous", None), ("display", Some(display.as_str()))];
+        for (caller, token) in callers
+            .into_iter()
+            .filter(|(caller, _)| *caller == "anonymous" || user_only)
+        {
+            let method = Method::from_bytes(row.method.as_bytes()).unwrap();
+            let path = format!("{}?colour=blue", concrete_path(row.path, &ids));
+            let response = app
+                .request(method, &path, token)
+                .header("content-type", "application/json")
+                .body("{not json")
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let code = error_code(response).await;
+            if (status, code.as_str()) != (401, "unauthenticated") {
+                failures.push(format!(
+                    "{caller} {} {}: {status} {code}",
+                    row.method, row.path
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(checked > 40, "{checked} requests");
+}
+
 /// Closes every caller's window of refusals (a minute passes) and has the housekeeping write their counts.
 async fn close_denial_windows(app: &TestApp) {
     app.clock.advance(jiff::SignedDuration::from_secs(60));
@@ -1069,6 +1207,25 @@ async fn a_device_token_opens_no_sync_connection() {
             Some(Err((code, _))) => assert_eq!(code, CloseCode::Policy, "{kind}"),
             other => panic!("{kind}: expected a close, got {other:?}"),
         }
+    }
+}
+
+/// Whose token an expired token was is read from its claims: a device's expired token is `token_expired` on
+/// a queue route (the device should fetch a new one) but still no token at all on a user's route.
+#[tokio::test]
+async fn an_expired_device_token_is_token_expired_on_queue_routes_and_no_token_on_user_routes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, display) = app.device(&admin, "display", "Schermo sala").await;
+    app.clock.advance(jiff::SignedDuration::from_hours(31 * 24));
+
+    for path in ["/api/v1/queue/lines", "/api/v1/queue/board"] {
+        let response = app.get(path, &display).await;
+        assert_answer(response, Refused(401, "token_expired"), path).await;
+    }
+    for path in ["/api/v1/me", "/api/v1/admin/devices", "/metrics"] {
+        let response = app.get(path, &display).await;
+        assert_answer(response, UNAUTHENTICATED, path).await;
     }
 }
 
