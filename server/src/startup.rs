@@ -103,6 +103,7 @@ impl Application {
         let state = AppState {
             sync,
             queue: QueueService::new(
+                storage.clone(),
                 latest_event,
                 settings.max_event_streams,
                 settings.max_event_streams_per_caller,
@@ -364,7 +365,8 @@ async fn housekeeping(state: AppState) {
             tracing::debug!(evicted, "evicted idle documents");
         }
         let keep_days = state.settings.queue_event_retention_days;
-        if let Err(error) = crate::queue::housekeeping(&state, keep_days).await {
+        let ctx = crate::context::RequestContext::system(state.clock.now());
+        if let Err(error) = state.queue.housekeeping(&ctx, keep_days).await {
             tracing::warn!(?error, "queue housekeeping failed");
         }
         let cutoff = state.now() - ENDED_SESSION_RETENTION_SECS;

@@ -17,39 +17,15 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use sportello_schema::{AreaCode, Role, SessionId, UserId, Username};
+use sportello_schema::Role;
 
 use crate::audit::denials::Limit;
-use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
+use crate::audit::{Action, AuditRecord, Outcome};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 
-/// The user behind a request, as loaded from the database for this request.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: UserId,
-    pub username: Username,
-    pub display_name: String,
-    pub role: Role,
-    pub areas: Vec<AreaCode>,
-    pub session_id: SessionId,
-    pub session_expires_at: i64,
-    pub device_name: Option<String>,
-    pub must_change_password: bool,
-}
-
-impl Actor {
-    pub fn audit_actor(&self) -> AuditActor {
-        AuditActor {
-            user: Some(self.user_id),
-            role: Some(self.role),
-            session: Some(self.session_id),
-            device: None,
-            anonymous: false,
-        }
-    }
-}
+pub use super::actor::Actor;
 
 /// Any user with a live session, even one who must still change a one-time password.
 #[derive(Debug, Clone)]
@@ -95,7 +71,7 @@ async fn authenticate(request: HttpRequest) -> ApiResult<Actor> {
     }
     let state = app_state(&request)?;
     let token = bearer_token(&request).ok_or(ApiError::Unauthenticated)?;
-    let actor = crate::auth::service::actor_for_token(&state, token).await?;
+    let actor = state.auth().actor_for_token(token, state.now()).await?;
     request.extensions_mut().insert(actor.clone());
     Ok(actor)
 }

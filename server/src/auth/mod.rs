@@ -6,6 +6,7 @@
 //! enabled → the typed extractor (`AdminUser`, `Staff`, …) checks the role. Deny by default: a handler
 //! that takes no such extractor is public, and the public list is short and tested.
 
+pub mod actor;
 pub mod extract;
 pub mod lockout;
 pub mod password;

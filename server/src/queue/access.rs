@@ -84,12 +84,14 @@ struct TokenQuery {
 
 /// The principal behind `token`: a user's token or a device's (each kind checks its own session).
 pub async fn principal_for_token(state: &AppState, token: &str) -> ApiResult<Principal> {
-    match crate::auth::service::actor_for_token(state, token).await {
+    match state.auth().actor_for_token(token, state.now()).await {
         Ok(actor) if actor.must_change_password => Err(ApiError::PasswordChangeRequired),
         Ok(actor) => Ok(Principal::User(actor)),
-        Err(ApiError::Unauthenticated) => crate::devices::device_for_token(state, token)
-            .await
-            .map(Principal::Device),
+        Err(ApiError::Unauthenticated) => {
+            crate::devices::device_for_token(&state.storage, &state.keys, state.now(), token)
+                .await
+                .map(Principal::Device)
+        }
         Err(other) => Err(other),
     }
 }
@@ -97,7 +99,7 @@ pub async fn principal_for_token(state: &AppState, token: &str) -> ApiResult<Pri
 /// Whether the principal's session (or device) is still live: long streams re-check it.
 pub async fn still_live(state: &AppState, principal: &Principal) -> ApiResult<bool> {
     match principal {
-        Principal::User(actor) => crate::auth::service::session_still_live(state, actor).await,
+        Principal::User(actor) => state.auth().session_still_live(actor, state.now()).await,
         Principal::Device(device) => {
             let id = device.session_id;
             let found = state

@@ -21,7 +21,6 @@ use serde::Deserialize;
 
 use crate::auth::extract::bearer_token;
 use crate::auth::rate_limit::client_ip;
-use crate::auth::service::actor_for_token;
 use crate::error::{ApiError, ApiResult};
 use crate::slots::{Refused, Slot};
 use crate::state::AppState;
@@ -114,7 +113,7 @@ pub async fn connect(
         .or_else(|| query.into_inner().access_token);
     let authenticated = match token {
         None => Err("unauthenticated"),
-        Some(token) => match actor_for_token(&state, &token).await {
+        Some(token) => match state.auth().actor_for_token(&token, state.now()).await {
             Ok(actor) if actor.must_change_password => Err("password_change_required"),
             Ok(actor) => Ok(actor),
             Err(ApiError::TokenExpired) => Err("token_expired"),

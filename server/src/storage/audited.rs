@@ -274,9 +274,7 @@ mod tests {
     }
 
     fn open(dir: &Path) -> Storage {
-        let storage =
-            Storage::open(dir, StorageOptions::default(), Metrics::new().db.clone()).unwrap();
-        storage
+        Storage::open(dir, StorageOptions::default(), Metrics::new().db.clone()).unwrap()
     }
 
     fn context() -> RequestContext {

@@ -281,7 +281,7 @@ impl Connection {
                     }
                 }
                 _ = session_check.tick() => {
-                    match crate::auth::service::session_still_live(&self.app, &self.actor).await {
+                    match self.app.auth().session_still_live(&self.actor, self.app.now()).await {
                         Ok(true) => {}
                         Ok(false) => {
                             return End::Close(CloseCode::Policy, "session ended or account changed".into());
