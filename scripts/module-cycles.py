@@ -2,7 +2,10 @@
 """Lists the file-level import cycles inside a crate's `src/` (default: server/src).
 
 Every `crate::a::b` path a file names (in `use` lines or inline) is an edge from that file to the file that
-holds `a::b` (`a/b.rs`, `a/b/mod.rs`, else the closest parent module file). Files that reach each other
+holds `a::b` (`a/b.rs`, `a/b/mod.rs`, else the closest parent module file), except edges from a file to
+its own ancestors (`storage/writer` using `storage::StorageError` is a part using its whole, not a
+circle). A parent using its children is counted, and so is a child's own relative path (`stream::X` in a
+file that declares `mod stream;`). Files that reach each other
 through such edges form a cycle (a strongly connected component); each one found is printed, and the exit
 status is 1 when there is any. Tests (`#[cfg(test)] mod tests`) are ignored: they may use anything.
 
@@ -86,10 +89,15 @@ def edges(module: tuple, path: Path) -> set:
     # `self::x`: a child module (declared in this file).
     for use in re.finditer(r"\buse\s+(self::[^;]+);", text):
         names += ["crate::" + "::".join(module) + "::" + n[len("self::"):] for n in expand_use(use.group(1))]
+    # `child::x` in a file that declares `mod child;`.
+    for child in re.findall(r"\bmod\s+(\w+)\s*;", text):
+        if re.search(rf"(?<![:\w]){child}::", re.sub(r"\bmod\s+\w+\s*;", "", text)):
+            names.append("crate::" + "::".join(module) + "::" + child)
     for name in names:
         segments = [s for s in name.split("::")[1:] if s and s != "self"]
         target = file_for(segments)
-        if target and target != module:
+        # A module may use the modules that declare it (its ancestors): it is part of them, not a circle.
+        if target and module[: len(target)] != target:
             targets.add(target)
     return targets
 

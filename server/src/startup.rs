@@ -181,6 +181,11 @@ impl Application {
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let workers = state.settings.workers.max(1);
     let json_limit = state.settings.max_json_body;
+    // The request observer counts into the metrics alone, not through the whole state.
+    let metrics = web::Data::new(state.metrics.clone());
+    let body_timeout = web::Data::new(crate::request_body::BodyTimeout(
+        state.settings.request_body_timeout,
+    ));
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let (app, api) = routes::register(
@@ -188,6 +193,8 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(data.clone())
+                .app_data(metrics.clone())
+                .app_data(body_timeout.clone())
                 .app_data(json_config(json_limit))
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::audit::AuditActor;
-use crate::audit::denials::Denials;
+use crate::audit::denials::{DenialLog, Denials};
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::AuthRateLimiter;
 use crate::auth::service::Auth;
@@ -59,5 +59,19 @@ impl AppState {
             logins: &self.metrics.logins,
             sync: &self.sync,
         }
+    }
+}
+
+impl DenialLog for AppState {
+    fn denials(&self) -> &Denials {
+        &self.denials
+    }
+
+    fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    fn timestamp(&self) -> jiff::Timestamp {
+        self.clock.now()
     }
 }

@@ -10,23 +10,23 @@
 //!   count from 500 (`FIRST_LEASED_SEQUENCE`), and unused leased numbers are simply never seen.
 //! - The queue order is priority first, then the time of issue — the original time, which a transfer keeps
 //!   and an offline ticket brings with it.
-//! - A day's leftover waiting tickets expire at the first queue write of the next day ([`rollover`]), so
+//! - A day's leftover waiting tickets expire at the first queue write of the next day ([`writing`]), so
 //!   correctness never depends on a timer.
 //!
 //! [`QueueService`] holds what the queue uses (storage, the event hub, the calendar, the stream slots);
 //! each flow adds its methods in its own file:
 //!
-//! | file           | flow                                                                      |
-//! |----------------|---------------------------------------------------------------------------|
-//! | [`writing`]    | how every queue change is written: rollover first, audit and event rows   |
-//! | [`issuing`]    | issuing a ticket (totem, operator), the lines a ticket may go to          |
-//! | [`moves`]      | operators' calls and moves, today's list                                  |
-//! | [`board`]      | the board, the public status page, the printed ticket                     |
-//! | [`leases`]     | number leases for offline issuing, and the import of offline tickets      |
-//! | [`lines`]      | the lines and the opening hours (admins)                                  |
-//! | [`statistics`] | figures for a period (the read is audited; the arithmetic is [`stats`])   |
-//! | [`rollover`]   | expiring earlier days' leftovers, and the periodic housekeeping           |
-//! | [`views`]      | what a stored ticket looks like to callers                                |
+//! | file             | flow                                                                        |
+//! |------------------|-----------------------------------------------------------------------------|
+//! | [`writing`]      | how every change is written: the day's rollover, then audit and event rows  |
+//! | [`issuing`]      | issuing a ticket (totem, operator), the lines a ticket may go to            |
+//! | [`moves`]        | operators' calls and moves, today's list                                    |
+//! | [`board`]        | the board, the public status page, the printed ticket                       |
+//! | [`leases`]       | number leases for offline issuing, and the import of offline tickets        |
+//! | [`lines`]        | the lines and the opening hours (admins)                                    |
+//! | [`statistics`]   | figures for a period (the read is audited; the arithmetic is [`stats`])     |
+//! | [`housekeeping`] | the periodic rollover, pruning old events and ended device sessions         |
+//! | [`views`]        | what a stored ticket looks like to callers                                  |
 //!
 //! And beside them: [`calendar`] (days, opening hours), [`access`] (who may do what), [`events`] (the event
 //! hub), [`stream`] (one subscriber's event stream), [`pages`] (the printed ticket and the public status
@@ -36,12 +36,12 @@ pub mod access;
 pub mod board;
 pub mod calendar;
 pub mod events;
+pub mod housekeeping;
 pub mod issuing;
 pub mod leases;
 pub mod lines;
 pub mod moves;
 pub mod pages;
-pub mod rollover;
 pub mod statistics;
 pub mod stats;
 pub mod stream;

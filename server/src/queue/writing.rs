@@ -1,16 +1,20 @@
 //! How every queue change is written: one audited write (`storage::audited`) that first expires earlier
-//! days' leftovers when the day has changed ([`super::rollover`]), then runs the change with its audit and
-//! event rows; after the commit the event hub is poked, and its pump publishes the new rows in order.
+//! days' leftovers when the day has changed (the rollover: so the day's end never depends on a timer),
+//! then runs the change with its audit and event rows; after the commit the event hub is poked, and its
+//! pump publishes the new rows in order.
 //!
 //! A refused change leaves nothing behind: an import refused at its second ticket has already written the
 //! first (with its audit and event rows), and the savepoint of the audited write undoes it. The rollover
 //! stays either way.
 
+use std::collections::BTreeMap;
+
 use sportello_schema::api::queue::{EventTicket, QueueEvent};
+use sportello_schema::queue::TicketStatus;
 
 use super::QueueService;
 use super::calendar::DeskCalendar;
-use crate::audit::Action;
+use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
 use crate::clock::rfc3339_from_unix;
 use crate::context::RequestContext;
 use crate::error::ApiResult;
@@ -87,7 +91,7 @@ impl QueueService {
             .run_after(
                 move |change| {
                     if rollover {
-                        super::rollover::expire_before(change, &prelude_moment)?;
+                        expire_before(change, &prelude_moment)?;
                         let today = prelude_moment.today.clone();
                         change.after_commit(move || {
                             *rolled_over
@@ -103,6 +107,32 @@ impl QueueService {
         self.hub.poke();
         outcome
     }
+}
+
+/// Expires the waiting tickets of days before today (one audit row per day, by the system; one event per
+/// ticket).
+fn expire_before(change: &Change<'_>, moment: &Moment) -> StorageResult<usize> {
+    let leftovers = store::waiting_before(change.conn(), &moment.today)?;
+    let mut days = BTreeMap::<String, usize>::new();
+    for mut ticket in leftovers.iter().cloned() {
+        ticket.status = TicketStatus::Expired;
+        ticket.ended_at = Some(
+            moment
+                .calendar
+                .day_end(&ticket.day)
+                .unwrap_or(moment.now)
+                .min(moment.now),
+        );
+        store::update_ticket(change.conn(), &ticket)?;
+        emit(change, moment, "ticket.expire", Some(&ticket))?;
+        *days.entry(ticket.day.clone()).or_default() += 1;
+    }
+    for (day, count) in days {
+        let entry = AuditRecord::new(AuditActor::system(), Action::QueueExpire, Outcome::Success)
+            .target(format!("day:{day}:{count}"));
+        change.append(&entry)?;
+    }
+    Ok(leftovers.len())
 }
 
 /// Writes one event row (the event is published after the commit by the hub's pump).

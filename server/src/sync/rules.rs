@@ -12,7 +12,7 @@ use sportello_schema::policy::{self, Access, ActorCtx, CaseFacts, DocFacts};
 use sportello_schema::validate::{self, ValidationErrors};
 use sportello_schema::values::Date;
 
-use crate::auth::extract::Actor;
+use crate::auth::actor::Actor;
 use crate::storage::documents::{DocRow, StoredFacts};
 
 /// A document read into its typed form.
