@@ -26,19 +26,20 @@ use sportello_schema::{Role, UserId, Username};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
-use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
+use crate::audit::Action;
 use crate::auth::password::{PasswordHasher, generate_one_time_password};
 use crate::auth::rate_limit::AuthRateLimiter;
 use crate::auth::tokens::TokenKeys;
-use crate::clock::{SharedClock, rfc3339};
+use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::openapi::{ApiDoc, OpenApiJson};
 use crate::queue::QueueService;
 use crate::state::AppState;
 use crate::storage::users::{self, NewUser};
-use crate::storage::{Storage, StorageOptions, audit, documents, sessions};
+use crate::storage::{Storage, StorageOptions, documents, sessions};
 use crate::sync::SyncService;
 use crate::sync::rules::RuleSettings;
 use crate::sync::store::DocStore;
@@ -268,8 +269,7 @@ async fn create_first_admin(state: &AppState) -> anyhow::Result<Option<Secret>> 
     }
     let password = generate_one_time_password();
     let password_hash = state.hasher.hash(password.clone()).await?;
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
+    let ctx = RequestContext::system(state.clock.now());
     let admin = NewUser {
         id: UserId::new_random(),
         username: Username::parse("admin").expect("a valid constant"),
@@ -281,19 +281,15 @@ async fn create_first_admin(state: &AppState) -> anyhow::Result<Option<Secret>> 
     };
     let created = state
         .storage
-        .write(move |conn| {
+        .audited(&ctx)
+        .run(move |change| {
+            let conn = change.conn();
             // Another process may have raced us to it; only the first wins.
-            if users::count(conn)? > 0 || !users::insert(conn, &admin, now)? {
+            if users::count(conn)? > 0 || !users::insert(conn, &admin, change.now())? {
                 return Ok(false);
             }
-            let record = AuditRecord::new(
-                AuditActor::system(),
-                Action::BootstrapAdmin,
-                Outcome::Success,
-            )
-            .target(admin.id);
-            audit::append(conn, &record, &at)?;
-            Ok(true)
+            change.audit(Action::BootstrapAdmin, admin.id)?;
+            Ok::<_, ApiError>(true)
         })
         .await?;
     Ok(created.then_some(password))
@@ -372,7 +368,7 @@ async fn housekeeping(state: AppState) {
             tracing::debug!(evicted, "evicted idle documents");
         }
         let keep_days = state.settings.queue_event_retention_days;
-        let ctx = crate::context::RequestContext::system(state.clock.now());
+        let ctx = RequestContext::system(state.clock.now());
         if let Err(error) = state.queue.housekeeping(&ctx, keep_days).await {
             tracing::warn!(?error, "queue housekeeping failed");
         }
