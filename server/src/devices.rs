@@ -3,12 +3,15 @@
 //! device session (long-lived, `--device-session-ttl`); every request re-checks that session and the
 //! device, so a revocation takes effect on the device's next request. Devices never reach case documents,
 //! accounts or `/me`: their tokens have their own type, which the user extractors refuse.
+//!
+//! The services take the storage (and, for the exchange, the token keys and the session lifetime) and the
+//! request's `RequestContext`; each change is one audited write.
+
+use std::time::Duration;
 
 use sportello_schema::api::Secret;
 use sportello_schema::api::queue::{DeviceInfo, DeviceToken, EnrolDeviceRequest, EnrolledDevice};
 use sportello_schema::queue::DeviceKind;
-use std::time::Duration;
-
 use sportello_schema::{DeviceId, DeviceSessionId, UserId};
 
 use crate::audit::{Action, AuditActor, Outcome};
@@ -212,16 +215,4 @@ pub async fn device_for_token(
         session_id: session.id,
         session_expires_at: session.expires_at,
     })
-}
-
-/// Whether a device's session is still live and the device not revoked: long streams re-check it.
-pub async fn device_still_live(
-    storage: &Storage,
-    now: i64,
-    session: DeviceSessionId,
-) -> ApiResult<bool> {
-    let found = storage
-        .read(move |conn| devices::find_session(conn, session))
-        .await?;
-    Ok(found.is_some_and(|(session, device)| session.is_live(now) && device.revoked_at.is_none()))
 }
