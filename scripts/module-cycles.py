@@ -10,6 +10,9 @@ through such edges form a cycle (a strongly connected component); each one found
 status is 1 when there is any. Tests (`#[cfg(test)] mod tests`) are ignored: they may use anything.
 
     python3 scripts/module-cycles.py [server/src]
+
+It also lists the files besides `routes/`, `startup`, `state` and `main` that name the application state
+(`crate::state`, `AppState`): services take their own dependencies and a `RequestContext` instead.
 """
 
 import re
@@ -146,7 +149,18 @@ def main():
             print(f"  {'/'.join(m)} -> {', '.join(inside)}")
     if not found:
         print("no import cycles between files")
-    sys.exit(1 if found else 0)
+    allowed = {("state",), ("startup",), ("main",)}
+    knowing_state = sorted(
+        "/".join(module)
+        for module, path in FILES.items()
+        if module
+        and module[0] != "routes"
+        and module not in allowed
+        and re.search(r"\bcrate::state\b|\bAppState\b", without_tests(path.read_text()))
+    )
+    if knowing_state:
+        print(f"outside routes/ and startup, these name the application state: {', '.join(knowing_state)}")
+    sys.exit(1 if found or knowing_state else 0)
 
 
 if __name__ == "__main__":
