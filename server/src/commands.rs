@@ -10,10 +10,12 @@ use sportello_schema::api::Secret;
 use sportello_schema::{AreaCode, Role, UserId, Username};
 
 use crate::admin::check_areas;
+use crate::audit::Action;
 use crate::audit::chain::to_hex;
-use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
 use crate::auth::password::{self, HashParams, PasswordHasher};
-use crate::clock::{Clock, SystemClock, rfc3339};
+use crate::clock::{Clock, SystemClock};
+use crate::context::RequestContext;
+use crate::error::ApiError;
 use crate::metrics::DbMetrics;
 use crate::storage::audit::{self, Verification};
 use crate::storage::users::{self, NewUser};
@@ -99,8 +101,7 @@ pub async fn add_account(
         .display_name
         .unwrap_or_else(|| account.username.to_string());
     let password_hash = hasher.hash(password).await?;
-    let now = clock.unix_seconds();
-    let at = rfc3339(clock.now());
+    let ctx = RequestContext::system(clock.now());
     let user = NewUser {
         id: UserId::new_random(),
         username: account.username.clone(),
@@ -112,15 +113,13 @@ pub async fn add_account(
     };
     let id = user.id;
     let inserted = storage
-        .write(move |conn| {
-            if !users::insert(conn, &user, now)? {
+        .audited(&ctx)
+        .run(move |change| {
+            if !users::insert(change.conn(), &user, change.now())? {
                 return Ok(false);
             }
-            let record =
-                AuditRecord::new(AuditActor::system(), Action::UserCreate, Outcome::Success)
-                    .target(user.id);
-            audit::append(conn, &record, &at)?;
-            Ok(true)
+            change.audit(Action::UserCreate, user.id)?;
+            Ok::<_, ApiError>(true)
         })
         .await?;
     if !inserted {
@@ -181,13 +180,9 @@ pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<String> {
             to.display()
         );
     }
-    let at = rfc3339(SystemClock.now());
     storage
-        .write(move |conn| {
-            let record = AuditRecord::new(AuditActor::system(), Action::Backup, Outcome::Success)
-                .target(format!("head:{head}"));
-            audit::append(conn, &record, &at).map(|_| ())
-        })
+        .audited(&RequestContext::system(SystemClock.now()))
+        .record(Action::Backup, Some(format!("head:{head}")))
         .await?;
     Ok(format!(
         "backup written to {} (integrity_check: ok)\n{line}\n(keep this line with the backup: \

@@ -4,18 +4,22 @@
 //! device (`crate::access::authenticate`), so a revocation takes effect on the device's next request.
 //! Devices never reach case documents, accounts or `/me`: their tokens have their own type, which the
 //! route table treats as no token on users' routes.
+//!
+//! The services take the storage (and, for the exchange, the token keys and the session lifetime) and the
+//! request's `RequestContext`; each change is one audited write.
+
+use std::time::Duration;
 
 use sportello_schema::api::Secret;
 use sportello_schema::api::queue::{DeviceInfo, DeviceToken, EnrolDeviceRequest, EnrolledDevice};
-use sportello_schema::{DeviceId, DeviceSessionId};
+use sportello_schema::{DeviceId, DeviceSessionId, UserId};
 
-use crate::access::Actor;
-use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
-use crate::auth::tokens;
-use crate::clock::{rfc3339, rfc3339_from_unix};
+use crate::audit::{Action, AuditActor, Outcome};
+use crate::auth::tokens::{self, TokenKeys};
+use crate::clock::rfc3339_from_unix;
+use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
-use crate::storage::audit;
+use crate::storage::Storage;
 use crate::storage::devices::{self, DeviceRow, DeviceSessionRow};
 
 const MAX_NAME_CHARS: usize = sportello_schema::api::contract::DEVICE_NAME_MAX_CHARS;
@@ -31,36 +35,32 @@ pub fn device_view(device: &DeviceRow) -> DeviceInfo {
     }
 }
 
+/// `POST /api/v1/admin/devices` by the admin `created_by`.
 pub async fn enrol(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    ctx: &RequestContext,
+    created_by: UserId,
     request: EnrolDeviceRequest,
-    request_id: Option<String>,
 ) -> ApiResult<EnrolledDevice> {
-    let name = crate::input::label(&request.name, "name", MAX_NAME_CHARS)?;
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
+    let audited = storage.audited(ctx).refusals(Action::DeviceEnrol, None);
+    let name = audited
+        .check(crate::input::label(&request.name, "name", MAX_NAME_CHARS))
+        .await?;
     let device = DeviceRow {
         id: DeviceId::new_random(),
         kind: request.kind,
         name,
-        created_at: now,
+        created_at: ctx.now,
         revoked_at: None,
         last_seen_at: None,
     };
     let (credential, hash) = tokens::new_device_credential();
-    let audit_actor = actor.audit_actor();
-    let created_by = actor.user_id;
     let row = device.clone();
-    state
-        .storage
-        .write(move |conn| {
-            devices::insert(conn, &row, &hash, created_by)?;
-            let entry = AuditRecord::new(audit_actor, Action::DeviceEnrol, Outcome::Success)
-                .target(row.id)
-                .request(request_id.as_deref());
-            audit::append(conn, &entry, &at)?;
-            Ok(())
+    audited
+        .run(move |change| {
+            devices::insert(change.conn(), &row, &hash, created_by)?;
+            change.audit(Action::DeviceEnrol, row.id)?;
+            Ok::<_, ApiError>(())
         })
         .await?;
     Ok(EnrolledDevice {
@@ -69,104 +69,92 @@ pub async fn enrol(
     })
 }
 
-pub async fn list(
-    state: &AppState,
-    actor: &Actor,
-    request_id: Option<String>,
-) -> ApiResult<Vec<DeviceInfo>> {
-    let rows = state.storage.read(devices::list).await?;
-    let entry = AuditRecord::new(actor.audit_actor(), Action::DeviceList, Outcome::Success)
-        .request(request_id.as_deref());
-    crate::auth::service::record(state, entry).await?;
+pub async fn list(storage: &Storage, ctx: &RequestContext) -> ApiResult<Vec<DeviceInfo>> {
+    let rows = storage.read(devices::list).await?;
+    storage
+        .audited(ctx)
+        .record(Action::DeviceList, None)
+        .await?;
     Ok(rows.iter().map(device_view).collect())
 }
 
 /// Revokes a device and ends its sessions; revoking twice is harmless (the answer is the same).
 pub async fn revoke(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    ctx: &RequestContext,
     id: DeviceId,
-    request_id: Option<String>,
 ) -> ApiResult<DeviceInfo> {
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
-    let audit_actor = actor.audit_actor();
-    let device = state
-        .storage
-        .write(move |conn| {
+    let device = storage
+        .audited(ctx)
+        .run(move |change| {
+            let conn = change.conn();
             if devices::find(conn, id)?.is_none() {
-                return Ok(None);
+                return Err(ApiError::NotFound);
             }
-            let revoked = devices::revoke(conn, id, now)?;
-            if revoked {
-                let entry = AuditRecord::new(audit_actor, Action::DeviceRevoke, Outcome::Success)
-                    .target(id)
-                    .request(request_id.as_deref());
-                audit::append(conn, &entry, &at)?;
+            if devices::revoke(conn, id, change.now())? {
+                change.audit(Action::DeviceRevoke, id)?;
             }
-            devices::find(conn, id)
+            devices::find(conn, id)?.ok_or(ApiError::NotFound)
         })
-        .await?
-        .ok_or(ApiError::NotFound)?;
+        .await?;
     Ok(device_view(&device))
 }
 
-/// Exchanges a device credential for an access token and a new device session.
+/// Exchanges a device credential for an access token and a new device session of `session_ttl`. The
+/// context's actor is anonymous: who asks is known only once the credential is.
 pub async fn exchange(
-    state: &AppState,
+    storage: &Storage,
+    keys: &TokenKeys,
+    session_ttl: Duration,
+    ctx: &RequestContext,
     credential: &Secret,
-    request_id: Option<String>,
 ) -> ApiResult<DeviceToken> {
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
+    let now = ctx.now;
     let credential = credential.expose();
     let hash = tokens::looks_like_device_credential(credential)
         .then(|| tokens::refresh_token_hash(credential));
-    let ttl = state.settings.device_session_ttl.as_secs() as i64;
+    let ttl = session_ttl.as_secs() as i64;
     let session = DeviceSessionRow {
         id: DeviceSessionId::new_random(),
         device_id: DeviceId::new_random(),
         expires_at: now + ttl,
         revoked_at: None,
     };
-    let found = state
-        .storage
-        .write(move |conn| {
+    let found = storage
+        .audited(ctx)
+        .run(move |change| {
+            let conn = change.conn();
             let device = match hash {
                 Some(hash) => devices::find_by_credential(conn, &hash)?,
                 None => None,
             };
             let Some(device) = device.filter(|device| device.revoked_at.is_none()) else {
-                let entry = AuditRecord::new(
-                    AuditActor::anonymous(),
-                    Action::DeviceToken,
-                    Outcome::Failure,
-                )
-                .request(request_id.as_deref());
-                audit::append(conn, &entry, &at)?;
-                return Ok(None);
+                // Recorded and kept: a refusal that is the answer, not a rolled-back change.
+                change.append(
+                    &change
+                        .context()
+                        .record(Action::DeviceToken, Outcome::Failure),
+                )?;
+                return Ok::<_, ApiError>(None);
             };
             let session = DeviceSessionRow {
                 device_id: device.id,
                 ..session
             };
             devices::insert_session(conn, &session, now)?;
-            let entry = AuditRecord::new(
-                AuditActor::device(device.id, device.kind, session.id),
-                Action::DeviceToken,
-                Outcome::Success,
-            )
-            .request(request_id.as_deref());
-            audit::append(conn, &entry, &at)?;
+            let device_actor = AuditActor::device(device.id, device.kind, session.id);
+            change.append(
+                &change
+                    .context()
+                    .acting_as(device_actor)
+                    .record(Action::DeviceToken, Outcome::Success),
+            )?;
             Ok(Some((device, session)))
         })
         .await?;
     // One answer for an unknown, malformed or revoked credential: nothing to learn by probing.
     let (device, session) = found.ok_or(ApiError::Unauthenticated)?;
-    let token =
-        state
-            .keys
-            .issue_device(device.id, session.id, device.kind, now, session.expires_at);
+    let token = keys.issue_device(device.id, session.id, device.kind, now, session.expires_at);
     Ok(DeviceToken {
         access_token: Secret::new(token),
         token_type: "Bearer".into(),

@@ -204,3 +204,13 @@ impl ResponseError for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl crate::storage::audited::Refusal for ApiError {
+    /// Everything but the server's own failures: those are not the caller's doing and are not audited.
+    fn is_refusal(&self) -> bool {
+        !matches!(
+            self,
+            ApiError::Internal(_) | ApiError::Busy | ApiError::Unavailable
+        )
+    }
+}

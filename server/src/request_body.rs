@@ -22,8 +22,6 @@ use actix_web::web::{self, Bytes};
 use futures_util::{Stream, StreamExt};
 use tokio::time::Sleep;
 
-use crate::state::AppState;
-
 /// The error a body read gets past the deadline; [`is_timeout`] recognises it.
 fn timed_out() -> PayloadError {
     PayloadError::Io(std::io::Error::new(
@@ -63,14 +61,18 @@ impl Stream for Deadline {
     }
 }
 
+/// How long a request's body may take to arrive after its head (`--request-body-timeout`), as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+
 /// Middleware: gives the request's body until the deadline to arrive.
 pub async fn deadline(
     mut request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let timeout: Option<Duration> = request
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.settings.request_body_timeout);
+        .app_data::<web::Data<BodyTimeout>>()
+        .map(|timeout| timeout.0);
     let upgrade = request.headers().contains_key(header::UPGRADE);
     if let Some(timeout) = timeout
         && !upgrade

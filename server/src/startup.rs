@@ -27,19 +27,20 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::access::{Authenticator, Gatekeeper};
-use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
+use crate::audit::Action;
 use crate::auth::password::{PasswordHasher, generate_one_time_password};
 use crate::auth::rate_limit::AuthRateLimiter;
 use crate::auth::tokens::TokenKeys;
-use crate::clock::{SharedClock, rfc3339};
+use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::openapi::{ApiDoc, OpenApiJson};
 use crate::queue::QueueService;
 use crate::state::AppState;
 use crate::storage::users::{self, NewUser};
-use crate::storage::{Storage, StorageOptions, audit, documents, sessions};
+use crate::storage::{Storage, StorageOptions, documents, sessions};
 use crate::sync::SyncService;
 use crate::sync::rules::RuleSettings;
 use crate::sync::store::DocStore;
@@ -104,6 +105,7 @@ impl Application {
         let state = AppState {
             sync,
             queue: QueueService::new(
+                storage.clone(),
                 latest_event,
                 settings.max_event_streams,
                 settings.max_event_streams_per_caller,
@@ -191,6 +193,11 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         state.denials.clone(),
         state.metrics_token.clone(),
     ));
+    // The request observer counts into the metrics alone, not through the whole state.
+    let metrics = web::Data::new(state.metrics.clone());
+    let body_timeout = web::Data::new(crate::request_body::BodyTimeout(
+        state.settings.request_body_timeout,
+    ));
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         let (app, api) = routes::register(
@@ -199,6 +206,8 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 .openapi(ApiDoc::openapi())
                 .app_data(data.clone())
                 .app_data(gatekeeper.clone())
+                .app_data(metrics.clone())
+                .app_data(body_timeout.clone())
                 .app_data(json_config(json_limit))
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
@@ -276,8 +285,7 @@ async fn create_first_admin(state: &AppState) -> anyhow::Result<Option<Secret>> 
     }
     let password = generate_one_time_password();
     let password_hash = state.hasher.hash(password.clone()).await?;
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
+    let ctx = RequestContext::system(state.clock.now());
     let admin = NewUser {
         id: UserId::new_random(),
         username: Username::parse("admin").expect("a valid constant"),
@@ -289,19 +297,15 @@ async fn create_first_admin(state: &AppState) -> anyhow::Result<Option<Secret>> 
     };
     let created = state
         .storage
-        .write(move |conn| {
+        .audited(&ctx)
+        .run(move |change| {
+            let conn = change.conn();
             // Another process may have raced us to it; only the first wins.
-            if users::count(conn)? > 0 || !users::insert(conn, &admin, now)? {
+            if users::count(conn)? > 0 || !users::insert(conn, &admin, change.now())? {
                 return Ok(false);
             }
-            let record = AuditRecord::new(
-                AuditActor::system(),
-                Action::BootstrapAdmin,
-                Outcome::Success,
-            )
-            .target(admin.id);
-            audit::append(conn, &record, &at)?;
-            Ok(true)
+            change.audit(Action::BootstrapAdmin, admin.id)?;
+            Ok::<_, ApiError>(true)
         })
         .await?;
     Ok(created.then_some(password))
@@ -380,7 +384,8 @@ async fn housekeeping(state: AppState) {
             tracing::debug!(evicted, "evicted idle documents");
         }
         let keep_days = state.settings.queue_event_retention_days;
-        if let Err(error) = crate::queue::housekeeping(&state, keep_days).await {
+        let ctx = RequestContext::system(state.clock.now());
+        if let Err(error) = state.queue.housekeeping(&ctx, keep_days).await {
             tracing::warn!(?error, "queue housekeeping failed");
         }
         let cutoff = state.now() - ENDED_SESSION_RETENTION_SECS;

@@ -1,14 +1,20 @@
 //! What every request handler can reach: storage, the auth machinery, metrics, the clock and the settings.
 //! Cheap to clone (everything inside is shared).
+//!
+//! Only `routes/` and `startup` know this type. Services take their own narrow dependencies and a
+//! [`RequestContext`]; the accessors here hand out both.
 
 use std::sync::Arc;
 
-use crate::audit::denials::Denials;
+use crate::audit::AuditActor;
+use crate::audit::denials::{DenialLog, Denials};
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::AuthRateLimiter;
+use crate::auth::service::Auth;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::context::RequestContext;
 use crate::metrics::Metrics;
 use crate::queue::QueueService;
 use crate::storage::Storage;
@@ -34,5 +40,38 @@ pub struct AppState {
 impl AppState {
     pub fn now(&self) -> i64 {
         self.clock.unix_seconds()
+    }
+
+    /// The context of a request by `actor`, at this moment.
+    pub fn context(&self, actor: AuditActor, request_id: Option<String>) -> RequestContext {
+        RequestContext::new(actor, self.clock.now(), request_id)
+    }
+
+    /// The auth service with what it uses.
+    pub fn auth(&self) -> Auth<'_> {
+        Auth {
+            storage: &self.storage,
+            hasher: &self.hasher,
+            keys: &self.keys,
+            lockout: self.settings.lockout,
+            session_max_age: self.settings.session_max_age,
+            access_token_ttl: self.settings.access_token_ttl,
+            logins: &self.metrics.logins,
+            sync: &self.sync,
+        }
+    }
+}
+
+impl DenialLog for AppState {
+    fn denials(&self) -> &Denials {
+        &self.denials
+    }
+
+    fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    fn timestamp(&self) -> jiff::Timestamp {
+        self.clock.now()
     }
 }

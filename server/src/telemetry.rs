@@ -20,7 +20,7 @@ use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
-use crate::state::AppState;
+use crate::metrics::Metrics;
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -74,7 +74,7 @@ pub async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let request_id = RequestId::new();
     request.extensions_mut().insert(request_id.clone());
-    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let metrics = request.app_data::<web::Data<Metrics>>().cloned();
     let method = method_label(request.method());
     let started = Instant::now();
     let span = tracing::info_span!("request", request_id = %request_id.0);
@@ -88,14 +88,12 @@ pub async fn observe(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".into());
     let status = response.status();
-    if let Some(state) = state {
-        state
-            .metrics
+    if let Some(metrics) = metrics {
+        metrics
             .http_requests
             .with_label_values(&[method, route.as_str(), status.as_str()])
             .inc();
-        state
-            .metrics
+        metrics
             .http_duration
             .with_label_values(&[method, route.as_str()])
             .observe(elapsed.as_secs_f64());

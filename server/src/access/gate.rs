@@ -20,9 +20,10 @@ use sportello_schema::policy::routes::{self, Caller, RouteRule, TokenFrom, Verdi
 use super::authenticate::{Authenticator, Devices};
 use super::extract::bearer_token;
 use super::principal::Principal;
-use crate::audit::denials::{Denials, Limit};
+use crate::audit::denials::{DenialLog, Denials, Limit};
 use crate::audit::{Action, AuditRecord, Outcome};
 use crate::error::{ApiError, ApiResult};
+use crate::storage::Storage;
 use crate::telemetry::RequestId;
 
 /// What the gate needs, registered as its own `web::Data` in `startup.rs`.
@@ -114,14 +115,24 @@ impl Gatekeeper {
         let record = AuditRecord::new(actor, Action::AccessDenied, Outcome::Denied)
             .target(route)
             .request(RequestId::of(request).as_deref());
-        let storage = self.authenticator.storage();
-        let clock = self.authenticator.clock();
-        Ok(
-            match crate::audit::denials::record_in(&self.denials, storage, clock, record).await? {
-                Limit::Within => ApiError::Forbidden,
-                Limit::Exceeded { retry_after } => ApiError::TooManyDenials { retry_after },
-            },
-        )
+        Ok(match crate::audit::denials::record(self, record).await? {
+            Limit::Within => ApiError::Forbidden,
+            Limit::Exceeded { retry_after } => ApiError::TooManyDenials { retry_after },
+        })
+    }
+}
+
+impl DenialLog for Gatekeeper {
+    fn denials(&self) -> &Denials {
+        &self.denials
+    }
+
+    fn storage(&self) -> &Storage {
+        self.authenticator.storage()
+    }
+
+    fn timestamp(&self) -> jiff::Timestamp {
+        self.authenticator.clock().now()
     }
 }
 

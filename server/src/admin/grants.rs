@@ -25,17 +25,19 @@ use sportello_schema::api::{CreateUserRequest, Secret};
 use sportello_schema::{AreaCode, GrantId, Role, UserId, Username};
 
 use super::{account_view, check_areas, clean_display_name};
-use crate::access::Actor;
-use crate::audit::{Action, AuditActor, AuditRecord, Outcome};
-use crate::auth::password::{generate_one_time_password_part, join_one_time_password_parts};
-use crate::clock::{rfc3339, rfc3339_from_unix};
+use crate::audit::Action;
+use crate::auth::password::{
+    PasswordHasher, generate_one_time_password_part, join_one_time_password_parts,
+};
+use crate::clock::rfc3339_from_unix;
+use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
-use crate::storage::StorageResult;
-use crate::storage::audit;
+use crate::storage::audited::Change;
 use crate::storage::grants::{self, GrantRow};
 use crate::storage::sessions::{self, RevokeReason};
 use crate::storage::users::{self, NewUser, UserRow};
+use crate::storage::{Storage, StorageResult};
+use crate::sync::hub::Hub;
 use rusqlite::Connection;
 
 /// How long a request waits for its approval before it expires.
@@ -138,53 +140,43 @@ impl Ask {
 
 /// Inside a write: stores the grant and its `admin.grant_request` row, or says why not. The caller has
 /// checked that the account exists (or, for a new one, that the name is free).
-fn store_request(
-    conn: &Connection,
-    actor: &AuditActor,
-    requester: UserId,
-    ask: Ask,
-    now: i64,
-    at: &str,
-    request_id: Option<&str>,
-) -> StorageResult<Result<GrantRow, ApiError>> {
+fn store_request(change: &Change<'_>, requester: UserId, ask: Ask) -> ApiResult<GrantRow> {
+    let (conn, now) = (change.conn(), change.now());
     grants::expire_due(conn, now)?;
     if !someone_could_approve(conn, requester, ask.user_id)? {
-        return Ok(Err(approver_needed()));
+        return Err(approver_needed());
     }
     let is_create = ask.kind == GrantKind::UserCreate;
     let row = ask.into_row(requester, now);
     if !grants::insert(conn, &row)? {
-        return Ok(Err(if is_create {
+        return Err(if is_create {
             ApiError::UsernameTaken
         } else {
             grant_pending()
-        }));
+        });
     }
-    let entry = AuditRecord::new(actor.clone(), Action::GrantRequest, Outcome::Success)
-        .target(row.id)
-        .request(request_id);
-    audit::append(conn, &entry, at)?;
-    Ok(Ok(row))
+    change.audit(Action::GrantRequest, row.id)?;
+    Ok(row)
 }
 
-/// `POST /api/v1/admin/users`: asks for a new account. It does not exist until a second admin approves.
+/// `POST /api/v1/admin/users` by the admin `requester`: asks for a new account. It does not exist until a
+/// second admin approves.
 pub async fn request_create(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    ctx: &RequestContext,
+    requester: UserId,
     request: CreateUserRequest,
-    request_id: Option<String>,
 ) -> ApiResult<GrantRequested> {
-    let display_name = clean_display_name(
+    let audited = storage.audited(ctx).refusals(Action::UserCreate, None);
+    let checked = clean_display_name(
         request
             .display_name
             .as_deref()
             .unwrap_or(request.username.as_str()),
-    )?;
-    let areas = check_areas(request.role, &request.areas)?;
+    )
+    .and_then(|name| Ok((name, check_areas(request.role, &request.areas)?)));
+    let (display_name, areas) = audited.check(checked).await?;
     let part = generate_one_time_password_part();
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
-    let (audit_actor, requester) = (actor.audit_actor(), actor.user_id);
     let ask = Ask {
         kind: GrantKind::UserCreate,
         user_id: UserId::new_random(),
@@ -194,46 +186,37 @@ pub async fn request_create(
         areas: Some(areas),
         requester_part: Some(part.clone()),
     };
-    let stored = state
-        .storage
-        .write(move |conn| {
-            grants::expire_due(conn, now)?;
+    let stored = audited
+        .run(move |change| {
+            let conn = change.conn();
+            grants::expire_due(conn, change.now())?;
             if users::find_by_username(conn, ask.username.as_str())?.is_some()
                 || grants::username_pending(conn, &ask.username)?
             {
-                return Ok(Err(ApiError::UsernameTaken));
+                return Err(ApiError::UsernameTaken);
             }
-            store_request(
-                conn,
-                &audit_actor,
-                requester,
-                ask,
-                now,
-                &at,
-                request_id.as_deref(),
-            )
+            store_request(change, requester, ask)
         })
-        .await??;
-    Ok(requested(&stored, Some(part), now))
+        .await?;
+    Ok(requested(&stored, Some(part), ctx.now))
 }
 
-/// `POST /api/v1/admin/users/{id}/reset-password`: asks for a reset. The old password works until approval.
+/// `POST /api/v1/admin/users/{id}/reset-password` by the admin `requester`: asks for a reset. The old
+/// password works until approval.
 pub async fn request_reset(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    ctx: &RequestContext,
+    requester: UserId,
     id: UserId,
-    request_id: Option<String>,
 ) -> ApiResult<GrantRequested> {
     let part = generate_one_time_password_part();
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
-    let (audit_actor, requester) = (actor.audit_actor(), actor.user_id);
     let requester_part = part.clone();
-    let stored = state
-        .storage
-        .write(move |conn| {
-            let Some(user) = users::find_by_id(conn, id)? else {
-                return Ok(Err(ApiError::NotFound));
+    let stored = storage
+        .audited(ctx)
+        .refusals(Action::PasswordReset, Some(id.to_string()))
+        .run(move |change| {
+            let Some(user) = users::find_by_id(change.conn(), id)? else {
+                return Err(ApiError::NotFound);
             };
             let ask = Ask {
                 kind: GrantKind::PasswordReset,
@@ -244,31 +227,21 @@ pub async fn request_reset(
                 areas: None,
                 requester_part: Some(requester_part),
             };
-            store_request(
-                conn,
-                &audit_actor,
-                requester,
-                ask,
-                now,
-                &at,
-                request_id.as_deref(),
-            )
+            store_request(change, requester, ask)
         })
-        .await??;
-    Ok(requested(&stored, Some(part), now))
+        .await?;
+    Ok(requested(&stored, Some(part), ctx.now))
 }
 
 /// Inside the write of a `PATCH`: asks for a new role or new areas (the rest of the patch is applied by the
 /// caller at once).
 pub(super) fn request_access_change(
-    conn: &Connection,
-    actor: &AuditActor,
+    change: &Change<'_>,
     requester: UserId,
     user: &UserRow,
     role: Role,
     areas: Vec<AreaCode>,
-    (now, at, request_id): (i64, &str, Option<&str>),
-) -> StorageResult<Result<GrantRow, ApiError>> {
+) -> ApiResult<GrantRow> {
     let ask = Ask {
         kind: GrantKind::AccessChange,
         user_id: user.id,
@@ -278,7 +251,7 @@ pub(super) fn request_access_change(
         areas: Some(areas),
         requester_part: None,
     };
-    store_request(conn, actor, requester, ask, now, at, request_id)
+    store_request(change, requester, ask)
 }
 
 /// Does this change of role or areas give access that needs a second admin? Any role change does (every
@@ -323,23 +296,28 @@ fn approval_refused(grant: &GrantRow, approver: UserId, now: i64) -> Option<ApiE
     None
 }
 
-/// `POST /api/v1/admin/grants/{id}/approve`.
+/// `POST /api/v1/admin/grants/{id}/approve` by the admin `approver`.
 pub async fn approve(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    hasher: &PasswordHasher,
+    hub: &Hub,
+    ctx: &RequestContext,
+    approver: UserId,
     id: GrantId,
-    request_id: Option<String>,
 ) -> ApiResult<GrantApproved> {
-    let now = state.now();
-    let approver = actor.user_id;
-    let grant = state
-        .storage
-        .read(move |conn| grants::find(conn, id))
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if let Some(refused) = approval_refused(&grant, approver, now) {
-        return Err(refused);
-    }
+    let audited = storage
+        .audited(ctx)
+        .refusals(Action::GrantApprove, Some(id.to_string()));
+    let now = ctx.now;
+    let found = storage.read(move |conn| grants::find(conn, id)).await?;
+    let checked = match found {
+        None => Err(ApiError::NotFound),
+        Some(grant) => match approval_refused(&grant, approver, now) {
+            Some(refused) => Err(refused),
+            None => Ok(grant),
+        },
+    };
+    let grant = audited.check(checked).await?;
     // The whole one-time password exists only here, long enough to hash it.
     let (part, password_hash) = match grant.kind {
         GrantKind::UserCreate | GrantKind::PasswordReset => {
@@ -348,52 +326,43 @@ pub async fn approve(
             })?;
             let part = generate_one_time_password_part();
             let whole = join_one_time_password_parts(requester_part.expose(), part.expose());
-            (Some(part), Some(state.hasher.hash(whole).await?))
+            (Some(part), Some(hasher.hash(whole).await?))
         }
         GrantKind::AccessChange => (None, None),
     };
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
-    let audit_actor = actor.audit_actor();
-    let (grant, user) = state
-        .storage
-        .write(move |conn| {
-            let Some(grant) = grants::find(conn, id)? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            if let Some(refused) = approval_refused(&grant, approver, now) {
-                grants::expire_due(conn, now)?;
-                return Ok(Err(refused));
-            }
-            let applied = match grant.kind {
-                GrantKind::UserCreate => apply_create(conn, &grant, password_hash, now)?,
-                GrantKind::AccessChange => apply_access_change(conn, &grant, now)?,
-                GrantKind::PasswordReset => {
-                    apply_reset(conn, &grant, password_hash.as_deref(), now)?
+    let hub = hub.clone();
+    let (grant, user) = audited
+        .run_after(
+            // A refused decision still records the requests that have expired.
+            move |change| grants::expire_due(change.conn(), change.now()).map(|_| ()),
+            move |change| {
+                let (conn, now) = (change.conn(), change.now());
+                let Some(grant) = grants::find(conn, id)? else {
+                    return Err(ApiError::NotFound);
+                };
+                if let Some(refused) = approval_refused(&grant, approver, now) {
+                    return Err(refused);
                 }
-            };
-            let (action, user) = match applied {
-                Ok(applied) => applied,
-                Err(refused) => return Ok(Err(refused)),
-            };
-            grants::decide(conn, id, GrantStatus::Approved, approver, now)?;
-            for (action, target) in [
-                (Action::GrantApprove, grant.id.to_string()),
-                (action, grant.user_id.to_string()),
-            ] {
-                let entry = AuditRecord::new(audit_actor.clone(), action, Outcome::Success)
-                    .target(target)
-                    .request(request_id.as_deref());
-                audit::append(conn, &entry, &at)?;
-            }
-            let grant = grants::find(conn, id)?.unwrap_or(grant);
-            Ok(Ok((grant, user)))
-        })
-        .await??;
-    if grant.kind != GrantKind::UserCreate {
-        // A new role or password: the account's sessions ended; areas: reconnect with the truth.
-        state.sync.hub.close_user(grant.user_id, "account changed");
-    }
+                let (action, user) = match grant.kind {
+                    GrantKind::UserCreate => apply_create(conn, &grant, password_hash, now)?,
+                    GrantKind::AccessChange => apply_access_change(conn, &grant, now)?,
+                    GrantKind::PasswordReset => {
+                        apply_reset(conn, &grant, password_hash.as_deref(), now)?
+                    }
+                };
+                grants::decide(conn, id, GrantStatus::Approved, approver, now)?;
+                change.audit(Action::GrantApprove, grant.id)?;
+                change.audit(action, grant.user_id)?;
+                if grant.kind != GrantKind::UserCreate {
+                    // A new role or password: the account's sessions ended; areas: reconnect with the truth.
+                    let user_id = grant.user_id;
+                    change.after_commit(move || hub.close_user(user_id, "account changed"));
+                }
+                let grant = grants::find(conn, id)?.unwrap_or(grant);
+                Ok((grant, user))
+            },
+        )
+        .await?;
     Ok(GrantApproved {
         grant: grant_view(&grant, now),
         user: account_view(&user, now),
@@ -401,14 +370,14 @@ pub async fn approve(
     })
 }
 
-type Applied = Result<(Action, UserRow), ApiError>;
+type Applied = ApiResult<(Action, UserRow)>;
 
 fn apply_create(
     conn: &Connection,
     grant: &GrantRow,
     password_hash: Option<String>,
     now: i64,
-) -> StorageResult<Applied> {
+) -> Applied {
     let username = grant.username.clone();
     let (Some(display_name), Some(role), Some(areas), Some(password_hash)) = (
         grant.display_name.clone(),
@@ -416,9 +385,9 @@ fn apply_create(
         grant.areas.clone(),
         password_hash,
     ) else {
-        return Ok(Err(ApiError::internal(anyhow::anyhow!(
+        return Err(ApiError::internal(anyhow::anyhow!(
             "an incomplete user_create grant"
-        ))));
+        )));
     };
     let new_user = NewUser {
         id: grant.user_id,
@@ -431,41 +400,38 @@ fn apply_create(
     };
     // The name was free at request time, but `sportello user add` may have taken it since.
     if !users::insert(conn, &new_user, now)? {
-        return Ok(Err(ApiError::UsernameTaken));
+        return Err(ApiError::UsernameTaken);
     }
-    Ok(users::find_by_id(conn, grant.user_id)?
+    users::find_by_id(conn, grant.user_id)?
         .map(|user| (Action::UserCreate, user))
-        .ok_or(ApiError::NotFound))
+        .ok_or(ApiError::NotFound)
 }
 
-fn apply_access_change(conn: &Connection, grant: &GrantRow, now: i64) -> StorageResult<Applied> {
+fn apply_access_change(conn: &Connection, grant: &GrantRow, now: i64) -> Applied {
     let Some(user) = users::find_by_id(conn, grant.user_id)? else {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound);
     };
     let (Some(role), Some(areas)) = (grant.role, grant.areas.clone()) else {
-        return Ok(Err(ApiError::internal(anyhow::anyhow!(
+        return Err(ApiError::internal(anyhow::anyhow!(
             "an incomplete access_change grant"
-        ))));
+        )));
     };
-    let areas = match check_areas(role, &areas) {
-        Ok(areas) => areas,
-        Err(refused) => return Ok(Err(refused)),
-    };
+    let areas = check_areas(role, &areas)?;
     if user.role == Role::Admin
         && !user.disabled
         && role != Role::Admin
         && users::count_enabled_admins_except(conn, user.id)? == 0
     {
-        return Ok(Err(super::last_admin()));
+        return Err(super::last_admin());
     }
     users::update_profile(conn, user.id, &user.display_name, role, user.disabled, now)?;
     users::replace_areas(conn, user.id, &areas)?;
     if role != user.role {
         sessions::revoke_all_for_user(conn, user.id, RevokeReason::RoleChanged, now)?;
     }
-    Ok(users::find_by_id(conn, user.id)?
+    users::find_by_id(conn, user.id)?
         .map(|user| (Action::UserUpdate, user))
-        .ok_or(ApiError::NotFound))
+        .ok_or(ApiError::NotFound)
 }
 
 fn apply_reset(
@@ -473,67 +439,63 @@ fn apply_reset(
     grant: &GrantRow,
     password_hash: Option<&str>,
     now: i64,
-) -> StorageResult<Applied> {
+) -> Applied {
     let Some(password_hash) = password_hash else {
-        return Ok(Err(ApiError::internal(anyhow::anyhow!(
+        return Err(ApiError::internal(anyhow::anyhow!(
             "a password_reset grant without a password"
-        ))));
+        )));
     };
     if users::find_by_id(conn, grant.user_id)?.is_none() {
-        return Ok(Err(ApiError::NotFound));
+        return Err(ApiError::NotFound);
     }
     users::set_password(conn, grant.user_id, password_hash, true, now)?;
     sessions::revoke_all_for_user(conn, grant.user_id, RevokeReason::PasswordReset, now)?;
-    Ok(users::find_by_id(conn, grant.user_id)?
+    users::find_by_id(conn, grant.user_id)?
         .map(|user| (Action::PasswordReset, user))
-        .ok_or(ApiError::NotFound))
+        .ok_or(ApiError::NotFound)
 }
 
-/// `POST /api/v1/admin/grants/{id}/reject`: any admin may refuse a pending request, its requester included
-/// (a withdrawal). Nothing is applied.
+/// `POST /api/v1/admin/grants/{id}/reject` by the admin `by`: any admin may refuse a pending request, its
+/// requester included (a withdrawal). Nothing is applied.
 pub async fn reject(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    ctx: &RequestContext,
+    by: UserId,
     id: GrantId,
-    request_id: Option<String>,
 ) -> ApiResult<AccountGrant> {
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
-    let (audit_actor, by) = (actor.audit_actor(), actor.user_id);
-    let grant = state
-        .storage
-        .write(move |conn| {
-            let Some(grant) = grants::find(conn, id)? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            if let Some(refused) = decision_refused(&grant, now) {
-                grants::expire_due(conn, now)?;
-                return Ok(Err(refused));
-            }
-            grants::decide(conn, id, GrantStatus::Rejected, by, now)?;
-            let entry = AuditRecord::new(audit_actor, Action::GrantReject, Outcome::Success)
-                .target(id)
-                .request(request_id.as_deref());
-            audit::append(conn, &entry, &at)?;
-            Ok(Ok(grants::find(conn, id)?.unwrap_or(grant)))
-        })
-        .await??;
-    Ok(grant_view(&grant, now))
+    let grant = storage
+        .audited(ctx)
+        .refusals(Action::GrantReject, Some(id.to_string()))
+        .run_after(
+            move |change| grants::expire_due(change.conn(), change.now()).map(|_| ()),
+            move |change| {
+                let (conn, now) = (change.conn(), change.now());
+                let Some(grant) = grants::find(conn, id)? else {
+                    return Err(ApiError::NotFound);
+                };
+                if let Some(refused) = decision_refused(&grant, now) {
+                    return Err(refused);
+                }
+                grants::decide(conn, id, GrantStatus::Rejected, by, now)?;
+                change.audit(Action::GrantReject, id)?;
+                Ok(grants::find(conn, id)?.unwrap_or(grant))
+            },
+        )
+        .await?;
+    Ok(grant_view(&grant, ctx.now))
 }
 
 /// `GET /api/v1/admin/grants`: newest first, optionally only one status (expiry is worked out on reading).
 pub async fn list(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    ctx: &RequestContext,
     status: Option<GrantStatus>,
-    request_id: Option<String>,
 ) -> ApiResult<Vec<AccountGrant>> {
-    let now = state.now();
+    let now = ctx.now;
     // Pending rows past their expiry are expired: ask for both and sort them out here.
     let stored = match status {
         Some(GrantStatus::Pending | GrantStatus::Expired) | None => {
-            let mut rows = state
-                .storage
+            let mut rows = storage
                 .read(move |conn| {
                     let mut rows = grants::list(conn, status, MAX_GRANT_LIST)?;
                     if status == Some(GrantStatus::Expired) {
@@ -550,8 +512,7 @@ pub async fn list(
             rows
         }
         Some(other) => {
-            state
-                .storage
+            storage
                 .read(move |conn| grants::list(conn, Some(other), MAX_GRANT_LIST))
                 .await?
         }
@@ -562,8 +523,6 @@ pub async fn list(
         .filter(|view| status.is_none_or(|status| view.status == status))
         .take(MAX_GRANT_LIST as usize)
         .collect();
-    let entry = AuditRecord::new(actor.audit_actor(), Action::GrantList, Outcome::Success)
-        .request(request_id.as_deref());
-    crate::auth::service::record(state, entry).await?;
+    storage.audited(ctx).record(Action::GrantList, None).await?;
     Ok(views)
 }

@@ -1,8 +1,10 @@
 //! What admins do: manage accounts and sessions, and read the audit log. Admins never reach case contents;
 //! nothing here reads documents.
 //!
-//! Each action is one write with its audit record (reads are audited too: who looked at the user list or
-//! the audit log is itself security-relevant). Guarded rules: the last enabled admin cannot be disabled or
+//! Each action is one audited write (`storage::audited`): the change with its audit record, and a refused
+//! action (bad input, unknown id, a guarded rule) rolled back and recorded as a `failure` row (reads are audited too: who looked at the user list or
+//! the audit log is itself security-relevant). Services take the storage, the sync hub (to close the
+//! connections of ended sessions after the commit) and the request's [`RequestContext`]. Guarded rules: the last enabled admin cannot be disabled or
 //! demoted; disabling, a role change and a password reset end the user's sessions at once.
 //!
 //! Four eyes ([`grants`]): a new account, a role change, new areas and a password reset are requests that a
@@ -17,15 +19,15 @@ use sportello_schema::api::{
 use sportello_schema::catalogue::default_area;
 use sportello_schema::{AreaCode, Role, SessionId, UserId};
 
-use crate::access::Actor;
-use crate::audit::{Action, AuditRecord, Outcome};
-use crate::auth::service::record;
-use crate::clock::{rfc3339, rfc3339_from_unix};
+use crate::audit::Action;
+use crate::clock::rfc3339_from_unix;
+use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::storage::Storage;
 use crate::storage::audit::{self, AuditFilter};
 use crate::storage::sessions::{self, RevokeReason};
 use crate::storage::users::{self, UserRow};
+use crate::sync::hub::Hub;
 
 const MAX_DISPLAY_NAME_CHARS: usize = sportello_schema::api::contract::DISPLAY_NAME_MAX_CHARS;
 pub const MAX_AUDIT_PAGE: u32 = 500;
@@ -91,75 +93,33 @@ fn check_area_codes(areas: &[AreaCode]) -> ApiResult<()> {
     Ok(())
 }
 
-/// Records an admin action that was refused (bad input, unknown id, a guarded rule) as a `failure` row,
-/// then passes the result on. Server-side errors are not the admin's action and are not recorded here.
-pub async fn audit_refusal<T>(
-    state: &AppState,
-    actor: &Actor,
-    action: Action,
-    target: Option<String>,
-    request_id: Option<String>,
-    result: ApiResult<T>,
-) -> ApiResult<T> {
-    if let Err(error) = &result
-        && !matches!(
-            error,
-            ApiError::Internal(_) | ApiError::Busy | ApiError::Unavailable
-        )
-    {
-        let mut entry = AuditRecord::new(actor.audit_actor(), action, Outcome::Failure)
-            .request(request_id.as_deref());
-        entry.target = target;
-        record(state, entry).await?;
-    }
-    result
-}
-
-async fn audited_read(
-    state: &AppState,
-    actor: &Actor,
-    action: Action,
-    target: Option<String>,
-    request_id: Option<&str>,
-) -> ApiResult<()> {
-    let mut entry =
-        AuditRecord::new(actor.audit_actor(), action, Outcome::Success).request(request_id);
-    entry.target = target;
-    record(state, entry).await
-}
-
-pub async fn list_users(
-    state: &AppState,
-    actor: &Actor,
-    request_id: Option<String>,
-) -> ApiResult<Vec<UserAccount>> {
-    let now = state.now();
-    let rows = state.storage.read(users::list).await?;
-    audited_read(state, actor, Action::UserList, None, request_id.as_deref()).await?;
-    Ok(rows.iter().map(|user| account_view(user, now)).collect())
+pub async fn list_users(storage: &Storage, ctx: &RequestContext) -> ApiResult<Vec<UserAccount>> {
+    let rows = storage.read(users::list).await?;
+    storage.audited(ctx).record(Action::UserList, None).await?;
+    Ok(rows
+        .iter()
+        .map(|user| account_view(user, ctx.now))
+        .collect())
 }
 
 pub async fn get_user(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    ctx: &RequestContext,
     id: UserId,
-    request_id: Option<String>,
 ) -> ApiResult<UserAccount> {
-    let now = state.now();
-    let user = state
-        .storage
+    let audited = storage
+        .audited(ctx)
+        .refusals(Action::UserRead, Some(id.to_string()));
+    let Some(user) = storage
         .read(move |conn| users::find_by_id(conn, id))
         .await?
-        .ok_or(ApiError::NotFound)?;
-    audited_read(
-        state,
-        actor,
-        Action::UserRead,
-        Some(id.to_string()),
-        request_id.as_deref(),
-    )
-    .await?;
-    Ok(account_view(&user, now))
+    else {
+        return audited.refuse(ApiError::NotFound).await;
+    };
+    audited
+        .record(Action::UserRead, Some(id.to_string()))
+        .await?;
+    Ok(account_view(&user, ctx.now))
 }
 
 /// What a `PATCH` did: applied at once, or (a new role, new areas) waiting for a second admin — the rest of
@@ -177,13 +137,8 @@ pub(crate) fn last_admin() -> ApiError {
     )
 }
 
-pub async fn update_user(
-    state: &AppState,
-    actor: &Actor,
-    id: UserId,
-    patch: UpdateUserRequest,
-    request_id: Option<String>,
-) -> ApiResult<Updated> {
+/// The patch's own rules: something to change, a clean display name, areas of the catalogue.
+fn check_patch(patch: &UpdateUserRequest) -> ApiResult<Option<String>> {
     if patch.display_name.is_none()
         && patch.role.is_none()
         && patch.areas.is_none()
@@ -199,17 +154,31 @@ pub async fn update_user(
     if let Some(areas) = &patch.areas {
         check_area_codes(areas)?;
     }
+    Ok(display_name)
+}
+
+/// `PATCH /api/v1/admin/users/{id}` by the admin `requester`.
+pub async fn update_user(
+    storage: &Storage,
+    hub: &Hub,
+    ctx: &RequestContext,
+    requester: UserId,
+    id: UserId,
+    patch: UpdateUserRequest,
+) -> ApiResult<Updated> {
+    let audited = storage
+        .audited(ctx)
+        .refusals(Action::UserUpdate, Some(id.to_string()));
+    let display_name = audited.check(check_patch(&patch)).await?;
     // With role and areas both given, whether they fit is a rule of the body (422); with one of them
     // missing, the account's current role or areas decide, and a misfit is a conflict with its state.
     let body_states_both = patch.role.is_some() && patch.areas.is_some();
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
-    let (audit_actor, requester) = (actor.audit_actor(), actor.user_id);
-    let (updated, grant) = state
-        .storage
-        .write(move |conn| {
+    let hub = hub.clone();
+    let (updated, grant) = audited
+        .run(move |change| {
+            let (conn, now) = (change.conn(), change.now());
             let Some(user) = users::find_by_id(conn, id)? else {
-                return Ok(Err(ApiError::NotFound));
+                return Err(ApiError::NotFound);
             };
             let role = patch.role.unwrap_or(user.role);
             let disabled = patch.disabled.unwrap_or(user.disabled);
@@ -223,9 +192,9 @@ pub async fn update_user(
             let areas = match check_areas(role, &areas) {
                 Ok(areas) => areas,
                 Err(ApiError::Validation(message)) if !body_states_both => {
-                    return Ok(Err(ApiError::Conflict("areas_conflict", message)));
+                    return Err(ApiError::Conflict("areas_conflict", message));
                 }
-                Err(error) => return Ok(Err(error)),
+                Err(error) => return Err(error),
             };
             let stays_admin = role == Role::Admin && !disabled;
             if user.role == Role::Admin
@@ -233,24 +202,14 @@ pub async fn update_user(
                 && !stays_admin
                 && users::count_enabled_admins_except(conn, id)? == 0
             {
-                return Ok(Err(last_admin()));
+                return Err(last_admin());
             }
             // A new role or new areas wait for a second admin; checked first, so that a refused request
             // leaves the rest of the patch unapplied too.
             let grant = if grants::is_grant(&user, role, &areas) {
-                let context = (now, at.as_str(), request_id.as_deref());
-                match grants::request_access_change(
-                    conn,
-                    &audit_actor,
-                    requester,
-                    &user,
-                    role,
-                    areas,
-                    context,
-                )? {
-                    Ok(grant) => Some(grant),
-                    Err(refused) => return Ok(Err(refused)),
-                }
+                Some(grants::request_access_change(
+                    change, requester, &user, role, areas,
+                )?)
             } else {
                 users::replace_areas(conn, id, &areas)?;
                 None
@@ -284,108 +243,87 @@ pub async fn update_user(
                 sessions::revoke_all_for_user(conn, id, reason, now)?;
             }
             for action in actions {
-                let entry = AuditRecord::new(audit_actor.clone(), action, Outcome::Success)
-                    .target(id)
-                    .request(request_id.as_deref());
-                audit::append(conn, &entry, &at)?;
+                change.audit(action, id)?;
             }
-            let updated = users::find_by_id(conn, id)?.ok_or(ApiError::NotFound);
-            Ok(updated.map(|updated| (updated, grant)))
+            let updated = users::find_by_id(conn, id)?.ok_or(ApiError::NotFound)?;
+            // Sessions may have ended (disabled, new role) and areas may have changed: reconnect with the
+            // truth. A mere request changes no access: the user's tablets stay connected.
+            if grant.is_none() || updated.disabled {
+                change.after_commit(move || hub.close_user(id, "account changed"));
+            }
+            Ok((updated, grant))
         })
-        .await??;
-    // Sessions may have ended (disabled, new role) and areas may have changed: reconnect with the truth.
-    // A mere request changes no access: the user's tablets stay connected.
-    if grant.is_none() || updated.disabled {
-        state.sync.hub.close_user(id, "account changed");
-    }
+        .await?;
     Ok(match grant {
         Some(grant) => Updated::Requested(GrantRequested {
-            grant: grants::grant_view(&grant, now),
+            grant: grants::grant_view(&grant, ctx.now),
             one_time_password_part: None,
         }),
-        None => Updated::Applied(account_view(&updated, now)),
+        None => Updated::Applied(account_view(&updated, ctx.now)),
     })
 }
 
 pub async fn end_user_sessions(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    hub: &Hub,
+    ctx: &RequestContext,
     id: UserId,
-    request_id: Option<String>,
 ) -> ApiResult<SessionsKilled> {
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
-    let audit_actor = actor.audit_actor();
-    let ended = state
-        .storage
-        .write(move |conn| {
+    let hub = hub.clone();
+    let ended = storage
+        .audited(ctx)
+        .refusals(Action::SessionsKill, Some(id.to_string()))
+        .run(move |change| {
+            let conn = change.conn();
             if users::find_by_id(conn, id)?.is_none() {
-                return Ok(None);
+                return Err(ApiError::NotFound);
             }
-            let ended = sessions::revoke_all_for_user(conn, id, RevokeReason::AdminKilled, now)?;
-            let entry = AuditRecord::new(audit_actor, Action::SessionsKill, Outcome::Success)
-                .target(id)
-                .request(request_id.as_deref());
-            audit::append(conn, &entry, &at)?;
-            Ok(Some(ended))
+            let ended =
+                sessions::revoke_all_for_user(conn, id, RevokeReason::AdminKilled, change.now())?;
+            change.audit(Action::SessionsKill, id)?;
+            change.after_commit(move || hub.close_user(id, "session ended"));
+            Ok(ended)
         })
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    state.sync.hub.close_user(id, "session ended");
+        .await?;
     Ok(SessionsKilled {
         sessions_ended: ended,
     })
 }
 
 pub async fn end_session(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    hub: &Hub,
+    ctx: &RequestContext,
     id: SessionId,
-    request_id: Option<String>,
 ) -> ApiResult<()> {
-    let now = state.now();
-    let at = rfc3339(state.clock.now());
-    let audit_actor = actor.audit_actor();
-    let ended = state
-        .storage
-        .write(move |conn| {
-            if !sessions::revoke(conn, id, RevokeReason::AdminKilled, now)? {
-                return Ok(false);
+    let hub = hub.clone();
+    storage
+        .audited(ctx)
+        .refusals(Action::SessionKill, Some(id.to_string()))
+        .run(move |change| {
+            if !sessions::revoke(change.conn(), id, RevokeReason::AdminKilled, change.now())? {
+                return Err(ApiError::NotFound);
             }
-            let entry = AuditRecord::new(audit_actor, Action::SessionKill, Outcome::Success)
-                .target(id)
-                .request(request_id.as_deref());
-            audit::append(conn, &entry, &at)?;
-            Ok(true)
+            change.audit(Action::SessionKill, id)?;
+            change.after_commit(move || hub.close_session(id, "session ended"));
+            Ok(())
         })
-        .await?;
-    if ended {
-        state.sync.hub.close_session(id, "session ended");
-        Ok(())
-    } else {
-        Err(ApiError::NotFound)
-    }
+        .await
 }
 
 pub async fn list_sessions(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    ctx: &RequestContext,
     user: Option<UserId>,
-    request_id: Option<String>,
 ) -> ApiResult<Vec<SessionInfo>> {
-    let now = state.now();
-    let live = state
-        .storage
+    let now = ctx.now;
+    let live = storage
         .read(move |conn| sessions::list_live(conn, user, now))
         .await?;
-    audited_read(
-        state,
-        actor,
-        Action::SessionsList,
-        user.map(|id| id.to_string()),
-        request_id.as_deref(),
-    )
-    .await?;
+    storage
+        .audited(ctx)
+        .record(Action::SessionsList, user.map(|id| id.to_string()))
+        .await?;
     Ok(live
         .into_iter()
         .map(|live| SessionInfo {
@@ -401,16 +339,14 @@ pub async fn list_sessions(
 }
 
 pub async fn audit_page(
-    state: &AppState,
-    actor: &Actor,
+    storage: &Storage,
+    ctx: &RequestContext,
     filter: AuditFilter,
     limit: u32,
-    request_id: Option<String>,
 ) -> ApiResult<AuditPage> {
     let limit = limit.clamp(1, MAX_AUDIT_PAGE);
     // Ask for one more row than the page to learn whether an older page exists.
-    let mut entries = state
-        .storage
+    let mut entries = storage
         .read(move |conn| audit::page(conn, &filter, limit + 1))
         .await?;
     let next_before = if entries.len() > limit as usize {
@@ -419,7 +355,7 @@ pub async fn audit_page(
     } else {
         None
     };
-    audited_read(state, actor, Action::AuditRead, None, request_id.as_deref()).await?;
+    storage.audited(ctx).record(Action::AuditRead, None).await?;
     Ok(AuditPage {
         entries,
         next_before,

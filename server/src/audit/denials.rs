@@ -19,9 +19,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{Action, AuditActor, AuditRecord};
-use crate::clock::{SharedClock, rfc3339};
-use crate::state::AppState;
+use crate::clock::rfc3339;
 use crate::storage::{Storage, StorageResult, audit};
+
+/// What recording denials uses: the windows, the storage to write rows to, and the time. The application
+/// state provides all three; so can a test.
+pub trait DenialLog {
+    fn denials(&self) -> &Denials;
+    fn storage(&self) -> &Storage;
+    fn timestamp(&self) -> jiff::Timestamp;
+}
 
 /// How denials are grouped and limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,44 +182,30 @@ impl Denials {
 
 /// Records one denial: writes its row (when it is the first of its window) and any summary due, in one
 /// write, and says whether the actor is over its limit.
-pub async fn record(state: &AppState, record: AuditRecord) -> StorageResult<Limit> {
-    record_in(&state.denials, &state.storage, &state.clock, record).await
-}
-
-/// As [`record`], from the parts it uses (the access layer holds these, not the whole state).
-pub async fn record_in(
-    denials: &Denials,
-    storage: &Storage,
-    clock: &SharedClock,
-    record: AuditRecord,
-) -> StorageResult<Limit> {
-    let verdict = denials.deny(record, clock.unix_seconds());
-    write(storage, clock, verdict.rows).await?;
+pub async fn record(log: &impl DenialLog, record: AuditRecord) -> StorageResult<Limit> {
+    let verdict = log.denials().deny(record, log.timestamp().as_second());
+    write(log, verdict.rows).await?;
     Ok(verdict.limit)
 }
 
 /// Writes the summaries of windows that have closed (called by the housekeeping).
-pub async fn flush_closed(state: &AppState) -> StorageResult<()> {
-    let rows = state.denials.take_closed(state.now());
-    write(&state.storage, &state.clock, rows).await
+pub async fn flush_closed(log: &impl DenialLog) -> StorageResult<()> {
+    let rows = log.denials().take_closed(log.timestamp().as_second());
+    write(log, rows).await
 }
 
 /// Writes every pending summary (called when the server stops).
-pub async fn flush_all(state: &AppState) -> StorageResult<()> {
-    let rows = state.denials.take_all();
-    write(&state.storage, &state.clock, rows).await
+pub async fn flush_all(log: &impl DenialLog) -> StorageResult<()> {
+    let rows = log.denials().take_all();
+    write(log, rows).await
 }
 
-async fn write(
-    storage: &Storage,
-    clock: &SharedClock,
-    rows: Vec<AuditRecord>,
-) -> StorageResult<()> {
+async fn write(log: &impl DenialLog, rows: Vec<AuditRecord>) -> StorageResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let at = rfc3339(clock.now());
-    storage
+    let at = rfc3339(log.timestamp());
+    log.storage()
         .write(move |conn| {
             for row in &rows {
                 audit::append(conn, row, &at)?;

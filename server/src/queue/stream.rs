@@ -5,15 +5,19 @@
 //! (`Settings::event_stream_keepalive`, 15 s by default).
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 
 use super::events::{Catchup, EventHub, Frame, frames_from_storage};
-use crate::access::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::slots::{Refused, Slot, Slots};
-use crate::state::AppState;
+use crate::storage::Storage;
+
+/// Whether the subscriber's session (or device) is still live; asked at every keep-alive.
+pub type LivenessCheck = Box<dyn Fn() -> Pin<Box<dyn Future<Output = bool>>>>;
 
 /// The event streams open at once: at most `total`, and at most `per_caller` for one user or device (so one
 /// misbehaving display cannot take every slot).
@@ -31,10 +35,11 @@ impl StreamSlots {
         }
     }
 
-    /// A slot for `principal`: `429 too_many_streams` past its own quota, `503 busy` when all are taken.
-    pub fn take(&self, principal: &Principal) -> ApiResult<Slot> {
+    /// A slot for the user or device `caller`: `429 too_many_streams` past its own quota, `503 busy` when
+    /// all are taken.
+    pub fn take(&self, caller: String) -> ApiResult<Slot> {
         self.slots
-            .take(&[(principal.id(), self.per_caller)])
+            .take(&[(caller, self.per_caller)])
             .map_err(|refused| match refused {
                 Refused::Quota { open, .. } => ApiError::Quota(
                     "too_many_streams",
@@ -48,8 +53,8 @@ impl StreamSlots {
 /// One subscriber's stream: frames after `last`, then waits for more; a keep-alive comment every
 /// keep-alive interval, and the end of the stream once the principal's session or device is no longer live.
 pub struct EventStream {
-    state: AppState,
-    principal: Principal,
+    storage: Storage,
+    still_live: LivenessCheck,
     hub: EventHub,
     receiver: tokio::sync::watch::Receiver<i64>,
     last: i64,
@@ -69,17 +74,18 @@ impl std::fmt::Debug for EventStream {
 }
 
 impl EventStream {
-    /// A stream for `principal` resuming after `resume` (the `Last-Event-ID`), or from now.
-    /// `stored_latest` is the database's newest event, read when `resume` is ahead of the hub.
+    /// A stream of `queue`'s events resuming after `resume` (the `Last-Event-ID`), or from now, for a
+    /// subscriber whose liveness `still_live` checks every `keepalive`. `stored_latest` is the database's
+    /// newest event, read when `resume` is ahead of the hub.
     pub fn open(
-        state: AppState,
-        principal: Principal,
+        queue: &super::QueueService,
+        keepalive: Duration,
+        still_live: LivenessCheck,
         resume: Option<i64>,
         stored_latest: Option<i64>,
         slot: Slot,
     ) -> Self {
-        let hub = state.queue.hub.clone();
-        let keepalive = state.settings.event_stream_keepalive;
+        let hub = queue.hub.clone();
         let latest = hub.latest();
         let mut pending = VecDeque::new();
         pending.push_back(Frame {
@@ -98,8 +104,8 @@ impl EventStream {
         };
         Self {
             receiver: hub.subscribe(),
-            state,
-            principal,
+            storage: queue.storage.clone(),
+            still_live,
             hub,
             last,
             pending,
@@ -130,7 +136,7 @@ impl EventStream {
                     continue;
                 }
                 Catchup::FromStorage => {
-                    match frames_from_storage(&self.state.storage, self.last).await {
+                    match frames_from_storage(&self.storage, self.last).await {
                         Ok(frames) if !frames.is_empty() => self.pending.extend(frames),
                         // Everything after `last` was pruned: say so and follow from the newest.
                         Ok(_) => self.pending.push_back(Frame::reset(self.hub.latest())),
@@ -165,9 +171,6 @@ impl EventStream {
     }
 
     async fn still_live(&self) -> bool {
-        self.state.now() < self.principal.session_expires_at()
-            && crate::access::still_live(&self.state.storage, self.state.now(), &self.principal)
-                .await
-                .unwrap_or(false)
+        (self.still_live)().await
     }
 }

@@ -12,7 +12,6 @@ use sportello_schema::{SessionId, UserId};
 
 use crate::access::AdminUser;
 use crate::admin;
-use crate::audit::Action;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -33,7 +32,8 @@ pub async fn list_users(
     state: web::Data<AppState>,
     AdminUser(actor): AdminUser,
 ) -> ApiResult<HttpResponse> {
-    let users = admin::list_users(&state, &actor, RequestId::of(&request)).await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let users = admin::list_users(&state.storage, &ctx).await?;
     Ok(HttpResponse::Ok().json(users))
 }
 
@@ -56,18 +56,10 @@ pub async fn create_user(
     AdminUser(actor): AdminUser,
     body: web::Json<CreateUserRequest>,
 ) -> ApiResult<HttpResponse> {
-    let request_id = RequestId::of(&request);
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
     let requested =
-        admin::grants::request_create(&state, &actor, body.into_inner(), request_id.clone()).await;
-    let requested = admin::audit_refusal(
-        &state,
-        &actor,
-        Action::UserCreate,
-        None,
-        request_id,
-        requested,
-    )
-    .await?;
+        admin::grants::request_create(&state.storage, &ctx, actor.user_id, body.into_inner())
+            .await?;
     Ok(HttpResponse::Accepted().json(requested))
 }
 
@@ -87,17 +79,8 @@ pub async fn show_user(
     AdminUser(actor): AdminUser,
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
-    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let user = admin::get_user(&state, &actor, id, request_id.clone()).await;
-    let user = admin::audit_refusal(
-        &state,
-        &actor,
-        Action::UserRead,
-        Some(id.to_string()),
-        request_id,
-        user,
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let user = admin::get_user(&state.storage, &ctx, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -123,16 +106,14 @@ pub async fn update_user(
     id: web::Path<UserId>,
     body: web::Json<UpdateUserRequest>,
 ) -> ApiResult<HttpResponse> {
-    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let updated =
-        admin::update_user(&state, &actor, id, body.into_inner(), request_id.clone()).await;
-    let updated = admin::audit_refusal(
-        &state,
-        &actor,
-        Action::UserUpdate,
-        Some(id.to_string()),
-        request_id,
-        updated,
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let updated = admin::update_user(
+        &state.storage,
+        &state.sync.hub,
+        &ctx,
+        actor.user_id,
+        id.into_inner(),
+        body.into_inner(),
     )
     .await?;
     Ok(match updated {
@@ -158,17 +139,9 @@ pub async fn reset_password(
     AdminUser(actor): AdminUser,
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
-    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let requested = admin::grants::request_reset(&state, &actor, id, request_id.clone()).await;
-    let requested = admin::audit_refusal(
-        &state,
-        &actor,
-        Action::PasswordReset,
-        Some(id.to_string()),
-        request_id,
-        requested,
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let requested =
+        admin::grants::request_reset(&state.storage, &ctx, actor.user_id, id.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(requested))
 }
 
@@ -188,17 +161,9 @@ pub async fn end_user_sessions(
     AdminUser(actor): AdminUser,
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
-    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let ended = admin::end_user_sessions(&state, &actor, id, request_id.clone()).await;
-    let ended = admin::audit_refusal(
-        &state,
-        &actor,
-        Action::SessionsKill,
-        Some(id.to_string()),
-        request_id,
-        ended,
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let ended =
+        admin::end_user_sessions(&state.storage, &state.sync.hub, &ctx, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ended))
 }
 
@@ -225,8 +190,8 @@ pub async fn list_sessions(
     AdminUser(actor): AdminUser,
     query: web::Query<SessionsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let sessions =
-        admin::list_sessions(&state, &actor, query.user_id, RequestId::of(&request)).await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let sessions = admin::list_sessions(&state.storage, &ctx, query.user_id).await?;
     Ok(HttpResponse::Ok().json(sessions))
 }
 
@@ -247,17 +212,8 @@ pub async fn end_session(
     AdminUser(actor): AdminUser,
     id: web::Path<SessionId>,
 ) -> ApiResult<HttpResponse> {
-    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let ended = admin::end_session(&state, &actor, id, request_id.clone()).await;
-    admin::audit_refusal(
-        &state,
-        &actor,
-        Action::SessionKill,
-        Some(id.to_string()),
-        request_id,
-        ended,
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    admin::end_session(&state.storage, &state.sync.hub, &ctx, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -343,13 +299,7 @@ pub async fn read_audit(
         to: normalise_time(query.to, "to")?,
         before: query.before,
     };
-    let page = admin::audit_page(
-        &state,
-        &actor,
-        filter,
-        query.limit.unwrap_or(100),
-        RequestId::of(&request),
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let page = admin::audit_page(&state.storage, &ctx, filter, query.limit.unwrap_or(100)).await?;
     Ok(HttpResponse::Ok().json(page))
 }

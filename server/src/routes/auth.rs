@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use sportello_schema::api::{ErrorBody, LoginRequest, RefreshRequest, SessionTokens};
 
 use crate::access::SignedIn;
-use crate::auth::service;
+use crate::audit::AuditActor;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
@@ -28,14 +28,11 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let tokens = service::login(
-        &state,
-        body.username,
-        body.password,
-        body.device_name,
-        RequestId::of(&request),
-    )
-    .await?;
+    let ctx = state.context(AuditActor::anonymous(), RequestId::of(&request));
+    let tokens = state
+        .auth()
+        .login(&ctx, body.username, body.password, body.device_name)
+        .await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -54,12 +51,11 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let tokens = service::refresh(
-        &state,
-        body.into_inner().refresh_token,
-        RequestId::of(&request),
-    )
-    .await?;
+    let ctx = state.context(AuditActor::anonymous(), RequestId::of(&request));
+    let tokens = state
+        .auth()
+        .refresh(&ctx, body.into_inner().refresh_token)
+        .await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -77,6 +73,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     SignedIn(actor): SignedIn,
 ) -> ApiResult<HttpResponse> {
-    service::logout(&state, &actor, RequestId::of(&request)).await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    state.auth().logout(&ctx, actor.session_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,8 +9,7 @@ use sportello_schema::api::queue::{
 };
 
 use crate::access::AdminUser;
-use crate::admin::audit_refusal;
-use crate::audit::Action;
+use crate::audit::AuditActor;
 use crate::devices;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -34,17 +33,8 @@ pub async fn enrol(
     AdminUser(actor): AdminUser,
     body: web::Json<EnrolDeviceRequest>,
 ) -> ApiResult<HttpResponse> {
-    let request_id = RequestId::of(&request);
-    let enrolled = devices::enrol(&state, &actor, body.into_inner(), request_id.clone()).await;
-    let enrolled = audit_refusal(
-        &state,
-        &actor,
-        Action::DeviceEnrol,
-        None,
-        request_id,
-        enrolled,
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let enrolled = devices::enrol(&state.storage, &ctx, actor.user_id, body.into_inner()).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(enrolled))
@@ -64,7 +54,8 @@ pub async fn list(
     state: web::Data<AppState>,
     AdminUser(actor): AdminUser,
 ) -> ApiResult<HttpResponse> {
-    let devices = devices::list(&state, &actor, RequestId::of(&request)).await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let devices = devices::list(&state.storage, &ctx).await?;
     Ok(HttpResponse::Ok().json(devices))
 }
 
@@ -85,7 +76,8 @@ pub async fn revoke(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id: DeviceId = path.parse().map_err(|_| ApiError::NotFound)?;
-    let device = devices::revoke(&state, &actor, id, RequestId::of(&request)).await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let device = devices::revoke(&state.storage, &ctx, id).await?;
     Ok(HttpResponse::Ok().json(device))
 }
 
@@ -104,7 +96,15 @@ pub async fn token(
     state: web::Data<AppState>,
     body: web::Json<DeviceTokenRequest>,
 ) -> ApiResult<HttpResponse> {
-    let token = devices::exchange(&state, &body.credential, RequestId::of(&request)).await?;
+    let ctx = state.context(AuditActor::anonymous(), RequestId::of(&request));
+    let token = devices::exchange(
+        &state.storage,
+        &state.keys,
+        state.settings.device_session_ttl,
+        &ctx,
+        &body.credential,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(token))

@@ -9,7 +9,6 @@ use sportello_schema::api::grants::{AccountGrant, GrantApproved, GrantStatus};
 
 use crate::access::AdminUser;
 use crate::admin;
-use crate::audit::Action;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
@@ -38,7 +37,8 @@ pub async fn list(
     AdminUser(actor): AdminUser,
     query: web::Query<GrantsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let grants = admin::grants::list(&state, &actor, query.status, RequestId::of(&request)).await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let grants = admin::grants::list(&state.storage, &ctx, query.status).await?;
     Ok(HttpResponse::Ok().json(grants))
 }
 
@@ -62,15 +62,14 @@ pub async fn approve(
     AdminUser(actor): AdminUser,
     id: web::Path<GrantId>,
 ) -> ApiResult<HttpResponse> {
-    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let approved = admin::grants::approve(&state, &actor, id, request_id.clone()).await;
-    let approved = admin::audit_refusal(
-        &state,
-        &actor,
-        Action::GrantApprove,
-        Some(id.to_string()),
-        request_id,
-        approved,
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let approved = admin::grants::approve(
+        &state.storage,
+        &state.hasher,
+        &state.sync.hub,
+        &ctx,
+        actor.user_id,
+        id.into_inner(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(approved))
@@ -93,16 +92,8 @@ pub async fn reject(
     AdminUser(actor): AdminUser,
     id: web::Path<GrantId>,
 ) -> ApiResult<HttpResponse> {
-    let (id, request_id) = (id.into_inner(), RequestId::of(&request));
-    let rejected = admin::grants::reject(&state, &actor, id, request_id.clone()).await;
-    let rejected = admin::audit_refusal(
-        &state,
-        &actor,
-        Action::GrantReject,
-        Some(id.to_string()),
-        request_id,
-        rejected,
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let rejected =
+        admin::grants::reject(&state.storage, &ctx, actor.user_id, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(rejected))
 }

@@ -15,14 +15,10 @@ use crate::state::AppState;
 )]
 #[get("/healthz")]
 pub async fn check(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    state
-        .storage
-        .read(|conn| Ok(conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?))
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "health check: the database does not answer");
-            ApiError::Unavailable
-        })?;
+    state.storage.answers().await.map_err(|error| {
+        tracing::error!(%error, "health check: the database does not answer");
+        ApiError::Unavailable
+    })?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),

@@ -2,10 +2,10 @@
 //! change is pending (that is how the user gets out of it).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use sportello_schema::api::{ChangePasswordRequest, ErrorBody, Me, SessionTokens};
+use sportello_schema::api::{ChangePasswordRequest, ErrorBody, Me, SessionTokens, UserSummary};
 
-use crate::access::SignedIn;
-use crate::auth::service;
+use crate::access::{Actor, SignedIn};
+use crate::clock::rfc3339_from_unix;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
@@ -20,7 +20,22 @@ use crate::telemetry::RequestId;
 )]
 #[get("")]
 pub async fn show(SignedIn(actor): SignedIn) -> HttpResponse {
-    HttpResponse::Ok().json(service::me(&actor))
+    HttpResponse::Ok().json(me(&actor))
+}
+
+fn me(actor: &Actor) -> Me {
+    Me {
+        user: UserSummary {
+            id: actor.user_id,
+            username: actor.username.clone(),
+            display_name: actor.display_name.clone(),
+            role: actor.role,
+            areas: actor.areas.clone(),
+            must_change_password: actor.must_change_password,
+        },
+        session_id: actor.session_id,
+        session_expires_at: rfc3339_from_unix(actor.session_expires_at),
+    }
 }
 
 #[utoipa::path(
@@ -43,13 +58,10 @@ pub async fn change_password(
     body: web::Json<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let tokens = service::change_password(
-        &state,
-        &actor,
-        body.current_password,
-        body.new_password,
-        RequestId::of(&request),
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let tokens = state
+        .auth()
+        .change_password(&ctx, &actor, body.current_password, body.new_password)
+        .await?;
     Ok(HttpResponse::Ok().json(tokens))
 }

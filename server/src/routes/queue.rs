@@ -14,12 +14,11 @@ use sportello_schema::api::queue::{
 use sportello_schema::queue::{LineCode, TicketAction, TicketStatus};
 
 use crate::access::{
-    AdminUser, BoardViewer, LinesReader, QueueOperator, StatsReader, TicketIssuer, TotemDevice,
+    AdminUser, BoardViewer, LinesReader, Principal, QueueOperator, StatsReader, TicketIssuer,
+    TotemDevice,
 };
-use crate::admin::audit_refusal;
-use crate::audit::Action;
 use crate::error::{ApiError, ApiResult};
-use crate::queue::stream::EventStream;
+use crate::queue::stream::{EventStream, LivenessCheck};
 use crate::queue::{self, pages};
 use crate::state::AppState;
 use crate::telemetry::RequestId;
@@ -43,6 +42,20 @@ fn base_url(request: &HttpRequest, state: &AppState) -> String {
         .unwrap_or_else(|| config.host());
     let scheme = if config.secure() { "https" } else { "http" };
     format!("{scheme}://{host}")
+}
+
+/// The stream's check at each keep-alive: the principal's session has not run out, and it (or its device)
+/// is still live.
+fn liveness(state: AppState, principal: Principal) -> LivenessCheck {
+    Box::new(move || {
+        let (state, principal) = (state.clone(), principal.clone());
+        Box::pin(async move {
+            state.now() < principal.session_expires_at()
+                && crate::access::still_live(&state.storage, state.now(), &principal)
+                    .await
+                    .unwrap_or(false)
+        })
+    })
 }
 
 fn ticket_id(raw: &str) -> ApiResult<TicketId> {
@@ -72,14 +85,8 @@ pub async fn issue(
     body: web::Json<IssueTicketRequest>,
 ) -> ApiResult<HttpResponse> {
     let base = base_url(&request, &state);
-    let (ticket, created) = queue::issue(
-        &state,
-        &principal,
-        body.into_inner(),
-        RequestId::of(&request),
-        base,
-    )
-    .await?;
+    let ctx = state.context(principal.audit_actor(), RequestId::of(&request));
+    let (ticket, created) = state.queue.issue(&ctx, body.into_inner(), base).await?;
     let mut response = if created {
         HttpResponse::Created()
     } else {
@@ -106,8 +113,11 @@ pub async fn call_next(
     QueueOperator(actor): QueueOperator,
     body: web::Json<CallNextRequest>,
 ) -> ApiResult<HttpResponse> {
-    let ticket =
-        queue::call_next(&state, &actor, body.into_inner(), RequestId::of(&request)).await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let ticket = state
+        .queue
+        .call_next(&ctx, actor.user_id, body.into_inner())
+        .await?;
     Ok(HttpResponse::Ok().json(ticket))
 }
 
@@ -134,8 +144,11 @@ macro_rules! ticket_move {
             path: web::Path<String>,
         ) -> ApiResult<HttpResponse> {
             let id = ticket_id(&path)?;
-            let ticket =
-                queue::act(&state, &actor, id, $action, None, RequestId::of(&request)).await?;
+            let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+            let ticket = state
+                .queue
+                .act(&ctx, actor.user_id, id, $action, None)
+                .await?;
             Ok(HttpResponse::Ok().json(ticket))
         }
     };
@@ -201,15 +214,17 @@ pub async fn transfer_ticket(
     body: web::Json<TransferRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = ticket_id(&path)?;
-    let ticket = queue::act(
-        &state,
-        &actor,
-        id,
-        TicketAction::Transfer,
-        Some(body.line),
-        RequestId::of(&request),
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let ticket = state
+        .queue
+        .act(
+            &ctx,
+            actor.user_id,
+            id,
+            TicketAction::Transfer,
+            Some(body.line),
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(ticket))
 }
 
@@ -242,7 +257,7 @@ pub async fn list(
     query: web::Query<TicketFilter>,
 ) -> ApiResult<HttpResponse> {
     let TicketFilter { line, status } = query.into_inner();
-    Ok(HttpResponse::Ok().json(queue::list(&state, line, status).await?))
+    Ok(HttpResponse::Ok().json(state.queue.list(state.now(), line, status).await?))
 }
 
 fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
@@ -273,7 +288,15 @@ pub async fn print(
 ) -> ApiResult<HttpResponse> {
     let id = ticket_id(&path)?;
     let base = base_url(&request, &state);
-    let page = queue::printable(&state, &principal, id, base).await?;
+    // A totem prints only the tickets it issued; an operator any of today's.
+    let issued_by = match &principal {
+        Principal::Device(device) => Some(device.id.to_string()),
+        Principal::User(_) => None,
+    };
+    let page = state
+        .queue
+        .printable(state.now(), issued_by, id, base)
+        .await?;
     Ok(html(actix_web::http::StatusCode::OK, page))
 }
 
@@ -292,7 +315,7 @@ pub async fn board(
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(queue::board(&state).await?))
+        .json(state.queue.board(state.now()).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -329,7 +352,7 @@ pub async fn events(
     BoardViewer(principal): BoardViewer,
     query: web::Query<EventsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let slot = state.queue.streams.take(&principal)?;
+    let slot = state.queue.streams.take(principal.id())?;
     let header_id = request
         .headers()
         .get("Last-Event-ID")
@@ -339,17 +362,13 @@ pub async fn events(
     // The hub publishes a moment after each commit; an id it has not published yet may still be real
     // (a board read just now): only the database can say it is from the future.
     let stored_latest = match resume {
-        Some(id) if id > state.queue.hub.latest() => Some(
-            state
-                .storage
-                .read(crate::storage::queue::last_event_seq)
-                .await?,
-        ),
+        Some(id) if id > state.queue.hub.latest() => Some(state.queue.latest_stored_event().await?),
         _ => None,
     };
     let stream = EventStream::open(
-        state.get_ref().clone(),
-        principal,
+        &state.queue,
+        state.settings.event_stream_keepalive,
+        liveness(state.get_ref().clone(), principal),
         resume,
         stored_latest,
         slot,
@@ -380,7 +399,11 @@ pub async fn lease(
     TotemDevice(device): TotemDevice,
     body: web::Json<LeaseRequest>,
 ) -> ApiResult<HttpResponse> {
-    let lease = queue::lease(&state, &device, body.into_inner(), RequestId::of(&request)).await?;
+    let ctx = state.context(device.audit_actor(), RequestId::of(&request));
+    let lease = state
+        .queue
+        .lease(&ctx, device.id, body.into_inner())
+        .await?;
     Ok(HttpResponse::Created().json(lease))
 }
 
@@ -404,14 +427,11 @@ pub async fn import(
     body: web::Json<ImportRequest>,
 ) -> ApiResult<HttpResponse> {
     let base = base_url(&request, &state);
-    let result = queue::import(
-        &state,
-        &device,
-        body.into_inner(),
-        RequestId::of(&request),
-        base,
-    )
-    .await?;
+    let ctx = state.context(device.audit_actor(), RequestId::of(&request));
+    let result = state
+        .queue
+        .import(&ctx, device.id, body.into_inner(), base)
+        .await?;
     Ok(HttpResponse::Ok().json(result))
 }
 
@@ -459,7 +479,8 @@ pub async fn stats(
     query: web::Query<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
     let StatsQuery { from, to, format } = query.into_inner();
-    let figures = queue::statistics(&state, &actor, from, to, RequestId::of(&request)).await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let figures = state.queue.statistics(&ctx, from, to).await?;
     Ok(match format {
         StatsFormat::Json => HttpResponse::Ok().json(figures),
         StatsFormat::Csv => HttpResponse::Ok()
@@ -488,7 +509,7 @@ pub async fn lines(
     state: web::Data<AppState>,
     LinesReader(_anyone): LinesReader,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(queue::lines(&state).await?))
+    Ok(HttpResponse::Ok().json(state.queue.lines().await?))
 }
 
 #[utoipa::path(
@@ -514,18 +535,8 @@ pub async fn put_line(
 ) -> ApiResult<HttpResponse> {
     let code =
         LineCode::parse(&path).map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
-    let request_id = RequestId::of(&request);
-    let saved = queue::put_line(&state, &actor, code, body.into_inner(), request_id.clone()).await;
-    let target = Some(format!("line:{code}"));
-    let (line, created) = audit_refusal(
-        &state,
-        &actor,
-        Action::QueueLineUpdate,
-        target,
-        request_id,
-        saved,
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let (line, created) = state.queue.put_line(&ctx, code, body.into_inner()).await?;
     let mut response = if created {
         HttpResponse::Created()
     } else {
@@ -547,7 +558,7 @@ pub async fn schedule(
     state: web::Data<AppState>,
     AdminUser(_admin): AdminUser,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(queue::schedule(&state).await?))
+    Ok(HttpResponse::Ok().json(state.queue.schedule().await?))
 }
 
 #[utoipa::path(
@@ -568,17 +579,8 @@ pub async fn put_schedule(
     AdminUser(actor): AdminUser,
     body: web::Json<QueueSchedule>,
 ) -> ApiResult<HttpResponse> {
-    let request_id = RequestId::of(&request);
-    let saved = queue::put_schedule(&state, &actor, body.into_inner(), request_id.clone()).await;
-    let saved = audit_refusal(
-        &state,
-        &actor,
-        Action::QueueScheduleUpdate,
-        Some("schedule".into()),
-        request_id,
-        saved,
-    )
-    .await?;
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let saved = state.queue.put_schedule(&ctx, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(saved))
 }
 
@@ -595,14 +597,20 @@ pub async fn status_page(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    Ok(match queue::status_view(&state, path.into_inner()).await? {
-        Some((view, line)) => html(
-            actix_web::http::StatusCode::OK,
-            pages::status_html(&view, &line.name_it, &line.name_en),
-        ),
-        None => html(
-            actix_web::http::StatusCode::NOT_FOUND,
-            pages::unknown_ticket_html(),
-        ),
-    })
+    Ok(
+        match state
+            .queue
+            .status_view(state.now(), path.into_inner())
+            .await?
+        {
+            Some((view, line)) => html(
+                actix_web::http::StatusCode::OK,
+                pages::status_html(&view, &line.name_it, &line.name_en),
+            ),
+            None => html(
+                actix_web::http::StatusCode::NOT_FOUND,
+                pages::unknown_ticket_html(),
+            ),
+        },
+    )
 }

@@ -9,8 +9,11 @@
 //!   undoes another.
 //! - Reads run on a small pool of read-only connections on tokio's blocking pool ([`readers`]).
 //! - No async worker ever blocks on SQLite.
+//! - A change and its audit rows are one [`audited`] write: refusals roll back and are audited, effects
+//!   (event hub, session closes) run after the commit.
 
 pub mod audit;
+pub mod audited;
 pub mod backup;
 pub mod devices;
 pub mod documents;
@@ -145,6 +148,22 @@ impl Storage {
         F: FnOnce(&Connection) -> StorageResult<R> + Send + 'static,
     {
         self.inner.writer.submit(work).await
+    }
+
+    /// [`Storage::write`] for work that decides itself whether its changes are kept ([`audited`]).
+    async fn write_decided<R, F>(&self, work: F) -> StorageResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> writer::Decided<R> + Send + 'static,
+    {
+        self.inner.writer.submit_decided(work).await
+    }
+
+    /// Whether the database answers a trivial query (the health check).
+    pub async fn answers(&self) -> StorageResult<()> {
+        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?))
+            .await
+            .map(|_| ())
     }
 
     /// Writes waiting for the next group commit.

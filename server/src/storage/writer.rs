@@ -24,33 +24,63 @@ trait Job: Send {
     fn finish(self: Box<Self>, commit: &Result<(), String>);
 }
 
+/// What a job's work decided: its outcome, and whether its changes are kept. A job that answers with a
+/// value yet rolls back (a write refused after it had begun, whose refusal is the answer) keeps nothing.
+pub(super) struct Decided<R> {
+    pub outcome: StorageResult<R>,
+    pub keep: bool,
+}
+
 struct TypedJob<F, R> {
     work: Option<F>,
-    outcome: Option<StorageResult<R>>,
+    outcome: Option<Decided<R>>,
     reply: oneshot::Sender<StorageResult<R>>,
 }
 
 impl<F, R> Job for TypedJob<F, R>
 where
-    F: FnOnce(&Connection) -> StorageResult<R> + Send,
+    F: FnOnce(&Connection) -> Decided<R> + Send,
     R: Send,
 {
     fn run(&mut self, conn: &Connection) -> bool {
         let Some(work) = self.work.take() else {
             return false;
         };
-        let outcome =
-            catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or(Err(StorageError::Panicked));
-        let succeeded = outcome.is_ok();
-        self.outcome = Some(outcome);
-        succeeded
+        let decided = catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or(Decided {
+            outcome: Err(StorageError::Panicked),
+            keep: false,
+        });
+        let keep = decided.keep && decided.outcome.is_ok();
+        self.outcome = Some(decided);
+        keep
     }
 
     fn finish(self: Box<Self>, commit: &Result<(), String>) {
         let result = match (self.outcome, commit) {
-            (Some(Ok(value)), Ok(())) => Ok(value),
-            (Some(Ok(_)), Err(message)) => Err(StorageError::CommitFailed(message.clone())),
-            (Some(Err(error)), _) => Err(error),
+            // Nothing of this job was in the commit: its answer stands whatever the commit did.
+            (
+                Some(Decided {
+                    outcome,
+                    keep: false,
+                }),
+                _,
+            ) => outcome,
+            (
+                Some(Decided {
+                    outcome: Ok(value), ..
+                }),
+                Ok(()),
+            ) => Ok(value),
+            (Some(Decided { outcome: Ok(_), .. }), Err(message)) => {
+                Err(StorageError::CommitFailed(message.clone()))
+            }
+            (
+                Some(Decided {
+                    outcome: Err(error),
+                    ..
+                }),
+                _,
+            ) => Err(error),
             (None, Ok(())) => Err(StorageError::Panicked),
             (None, Err(message)) => Err(StorageError::CommitFailed(message.clone())),
         };
@@ -90,6 +120,20 @@ impl Writer {
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> StorageResult<R> + Send + 'static,
+    {
+        self.submit_decided(move |conn| {
+            let outcome = work(conn);
+            let keep = outcome.is_ok();
+            Decided { outcome, keep }
+        })
+        .await
+    }
+
+    /// Like [`Writer::submit`], for work that decides itself whether its changes are kept.
+    pub(super) async fn submit_decided<R, F>(&self, work: F) -> StorageResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Decided<R> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(TypedJob {

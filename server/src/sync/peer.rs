@@ -281,7 +281,11 @@ impl Connection {
                     }
                 }
                 _ = session_check.tick() => {
-                    match crate::auth::service::session_still_live(&self.app, &self.actor).await {
+                    match crate::access::still_live(
+                        &self.app.storage,
+                        self.app.now(),
+                        &crate::access::Principal::User(self.actor.clone()),
+                    ).await {
                         Ok(true) => {}
                         Ok(false) => {
                             return End::Close(CloseCode::Policy, "session ended or account changed".into());

@@ -1,0 +1,75 @@
+//! Statistics for a period: checks the period, reads its tickets, audits the read (`queue.stats_read`, the
+//! period as target) and hands the facts to [`super::stats`], which does the arithmetic.
+
+use sportello_schema::api::queue::QueueStats;
+use sportello_schema::queue::{LineCode, TicketStatus};
+
+use super::QueueService;
+use super::stats;
+use crate::audit::Action;
+use crate::context::RequestContext;
+use crate::error::{ApiError, ApiResult};
+use crate::storage::queue as store;
+
+/// The longest statistics period, in days.
+pub const MAX_STATS_DAYS: i64 = 366;
+
+impl QueueService {
+    /// `GET /api/v1/queue/stats`: figures for the days `from..=to` (default: today).
+    pub async fn statistics(
+        &self,
+        ctx: &RequestContext,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> ApiResult<QueueStats> {
+        let calendar = self.calendar.clone();
+        let today = calendar.day_of(ctx.now);
+        let parse = |raw: Option<String>, name: &str| -> ApiResult<jiff::civil::Date> {
+            raw.unwrap_or_else(|| today.clone())
+                .parse::<jiff::civil::Date>()
+                .map_err(|_| ApiError::InvalidRequest(format!("{name} must be a date YYYY-MM-DD")))
+        };
+        let (from, to) = (parse(from, "from")?, parse(to, "to")?);
+        if from > to {
+            return Err(ApiError::InvalidRequest("from must not be after to".into()));
+        }
+        let days = (to - from).get_days() as i64;
+        if days >= MAX_STATS_DAYS {
+            return Err(ApiError::InvalidRequest(format!(
+                "a period spans at most {MAX_STATS_DAYS} days"
+            )));
+        }
+        let (from, to) = (from.to_string(), to.to_string());
+        let (first, last) = (from.clone(), to.clone());
+        let (lines, rows) = self
+            .storage
+            .read(move |conn| {
+                let lines = store::lines(conn)?;
+                Ok((lines, store::tickets_between(conn, &first, &last)?))
+            })
+            .await?;
+        let facts: Vec<stats::TicketFacts> = rows
+            .iter()
+            .map(|ticket| stats::TicketFacts {
+                issued_line: ticket.number.line(),
+                line: ticket.line,
+                priority: ticket.priority,
+                status: ticket.status,
+                issued_at: ticket.issued_at,
+                issued_local_hour: calendar.local_hour(ticket.issued_at),
+                first_called_at: ticket.first_called_at,
+                started_at: ticket.started_at,
+                finished_at: (ticket.status == TicketStatus::Done)
+                    .then_some(ticket.ended_at)
+                    .flatten(),
+                transfers: ticket.transfers,
+            })
+            .collect();
+        let codes: Vec<LineCode> = lines.iter().map(|line| line.code).collect();
+        self.storage
+            .audited(ctx)
+            .record(Action::QueueStatsRead, Some(format!("{from}..{to}")))
+            .await?;
+        Ok(stats::summarize(&from, &to, &codes, &facts))
+    }
+}
