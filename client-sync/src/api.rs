@@ -9,8 +9,8 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sportello_schema::api::{
-    ChangePasswordRequest, ErrorBody, LoginRequest, Me, RefreshRequest, Secret, SessionTokens,
-    UserSummary,
+    ChangePasswordRequest, ErrorBody, ErrorCode, LoginRequest, Me, RefreshRequest, Secret,
+    SessionTokens, UserSummary,
 };
 use tokio::sync::Mutex;
 
@@ -21,7 +21,7 @@ pub enum ClientError {
     #[error("the server answered {status} {code}: {message}")]
     Api {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message: String,
     },
     #[error("the server's answer could not be read: {0}")]
@@ -46,15 +46,17 @@ impl ClientError {
         match self {
             ClientError::NotLoggedIn => true,
             ClientError::Api { code, .. } => matches!(
-                code.as_str(),
-                "unauthenticated" | "invalid_refresh_token" | "account_disabled"
+                code,
+                ErrorCode::Unauthenticated
+                    | ErrorCode::InvalidRefreshToken
+                    | ErrorCode::AccountDisabled
             ),
             _ => false,
         }
     }
 
     /// The stable error code from the server, if it answered with one.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<&ErrorCode> {
         match self {
             ClientError::Api { code, .. } => Some(code),
             _ => None,
@@ -174,7 +176,7 @@ impl ApiClient {
     /// logout really ends the session instead of leaving its refresh token valid.
     pub async fn logout(&self) -> Result<(), ClientError> {
         let mut outcome = self.logout_once().await;
-        if matches!(&outcome, Err(error) if error.code() == Some("token_expired")) {
+        if matches!(&outcome, Err(error) if error.code() == Some(&ErrorCode::TokenExpired)) {
             self.refresh().await?;
             outcome = self.logout_once().await;
         }
@@ -240,7 +242,7 @@ impl ApiClient {
     ) -> Result<T, ClientError> {
         let token = self.access_token().await?;
         match self.send(method.clone(), path, Some(&token), body).await {
-            Err(error) if error.code() == Some("token_expired") => {
+            Err(error) if error.code() == Some(&ErrorCode::TokenExpired) => {
                 self.refresh().await?;
                 let token = self.access_token().await?;
                 self.send(method, path, Some(&token), body).await
@@ -300,7 +302,7 @@ async fn api_error(response: reqwest::Response) -> ClientError {
         },
         Err(_) => ClientError::Api {
             status,
-            code: "unknown".into(),
+            code: ErrorCode::parse("unknown"),
             message: format!("HTTP {status} without an error body"),
         },
     }

@@ -36,11 +36,11 @@ use jiff::tz::TimeZone;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sportello_schema::api::Secret;
 use sportello_schema::api::queue::{
     DeviceToken, DeviceTokenRequest, ImportRequest, ImportResult, IssueTicketRequest, IssuedTicket,
     Lease, LeaseRequest, OfflineTicket,
 };
+use sportello_schema::api::{ErrorCode, Secret};
 use sportello_schema::queue::{LineCode, TicketNumber};
 use sportello_schema::{LeaseId, TicketId};
 use tokio::sync::Mutex;
@@ -300,11 +300,12 @@ fn refusal_scope(error: &ClientError) -> Option<RefusalScope> {
     let ClientError::Api { status, code, .. } = error else {
         return None;
     };
-    match (*status, code.as_str()) {
-        (409, "lease_expired") | (404, "unknown_lease") => Some(RefusalScope::Lease),
-        (409, "number_taken" | "client_op_id_reused" | "outside_lease") | (422, _) => {
-            Some(RefusalScope::Ticket)
+    match (*status, code) {
+        (409, ErrorCode::LeaseExpired) | (404, ErrorCode::UnknownLease) => {
+            Some(RefusalScope::Lease)
         }
+        (409, ErrorCode::NumberTaken | ErrorCode::ClientOpIdReused | ErrorCode::OutsideLease)
+        | (422, _) => Some(RefusalScope::Ticket),
         _ => None,
     }
 }
@@ -313,7 +314,7 @@ fn refusal_scope(error: &ClientError) -> Option<RefusalScope> {
 fn is_line_refusal(error: &ClientError) -> bool {
     match error {
         ClientError::Api { status, code, .. } => {
-            matches!(*status, 409 | 422) || (*status == 404 && code == "unknown_line")
+            matches!(*status, 409 | 422) || (*status == 404 && *code == ErrorCode::UnknownLine)
         }
         _ => false,
     }
@@ -323,7 +324,11 @@ fn is_line_refusal(error: &ClientError) -> bool {
 fn is_stale_token(error: &ClientError) -> bool {
     matches!(
         error,
-        ClientError::Api { status: 401, code, .. } if code == "token_expired" || code == "unauthenticated"
+        ClientError::Api {
+            status: 401,
+            code: ErrorCode::TokenExpired | ErrorCode::Unauthenticated,
+            ..
+        }
     )
 }
 
@@ -997,7 +1002,7 @@ impl Totem {
 
 fn refusal_text(error: &ClientError) -> (&str, &str) {
     match error {
-        ClientError::Api { code, message, .. } => (code, message),
+        ClientError::Api { code, message, .. } => (code.as_str(), message),
         _ => ("unknown", ""),
     }
 }

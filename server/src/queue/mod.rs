@@ -48,6 +48,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::storage::queue::{self as store, LeaseRow, TicketRow};
 use crate::storage::{StorageResult, audit};
+use sportello_schema::api::ErrorCode;
 
 /// The last number the server issues itself; the rest of the day's range belongs to leases.
 const LAST_SERVER_SEQUENCE: u16 = FIRST_LEASED_SEQUENCE - 1;
@@ -363,7 +364,7 @@ fn check_client_op_id(raw: &str, field: &str) -> ApiResult<()> {
 /// its own code (as `unknown_lease`), since whether a well-formed code names a line changes with the
 /// admins' settings.
 fn unknown_line(code: LineCode) -> ApiError {
-    ApiError::Missing("unknown_line", format!("there is no line {code}"))
+    ApiError::Missing(ErrorCode::UnknownLine, format!("there is no line {code}"))
 }
 
 /// The line a ticket may be issued on or moved to: it must exist and be active.
@@ -371,7 +372,7 @@ fn usable_line(conn: &Connection, code: LineCode) -> StorageResult<ApiResult<Ser
     Ok(match store::line(conn, code)? {
         None => Err(unknown_line(code)),
         Some(line) if !line.active => Err(ApiError::Conflict(
-            "line_inactive",
+            ErrorCode::LineInactive,
             format!("line {code} is not in service"),
         )),
         Some(line) => Ok(line),
@@ -410,7 +411,7 @@ pub async fn issue(
         {
             if existing.number.line() != request.line || existing.priority != request.priority {
                 return Ok(Err(ApiError::Conflict(
-                    "client_op_id_reused",
+                    ErrorCode::ClientOpIdReused,
                     "this client_op_id was used for a different ticket".into(),
                 )));
             }
@@ -425,7 +426,7 @@ pub async fn issue(
         };
         if is_totem && !moment.calendar.is_open(moment.now, &store::schedule(conn)?) {
             return Ok(Err(ApiError::Conflict(
-                "desk_closed",
+                ErrorCode::DeskClosed,
                 "the desk is closed now: see the opening hours".into(),
             )));
         }
@@ -466,7 +467,7 @@ pub async fn issue(
 
 fn line_full(code: LineCode) -> ApiError {
     ApiError::Conflict(
-        "line_full",
+        ErrorCode::LineFull,
         format!("line {code} has issued all of today's numbers"),
     )
 }
@@ -506,7 +507,7 @@ pub async fn call_next(
         };
         let Some(mut ticket) = store::next_waiting(conn, &moment.today, &lines)? else {
             return Ok(Err(ApiError::Missing(
-                "queue_empty",
+                ErrorCode::QueueEmpty,
                 "nobody is waiting on these lines".into(),
             )));
         };
@@ -548,7 +549,7 @@ pub async fn act(
         };
         let Some(next) = transition(ticket.status, action) else {
             return Ok(Err(ApiError::Conflict(
-                "invalid_transition",
+                ErrorCode::InvalidTransition,
                 format!(
                     "cannot {} a ticket that is {}",
                     action.as_str().replace('_', "-"),
@@ -565,7 +566,7 @@ pub async fn act(
             )
         {
             return Ok(Err(ApiError::Conflict(
-                "invalid_transition",
+                ErrorCode::InvalidTransition,
                 format!(
                     "a ticket of {} can only be finished, marked no-show or cancelled",
                     ticket.day
@@ -591,7 +592,7 @@ pub async fn act(
                 };
                 if to == ticket.line {
                     return Ok(Err(ApiError::Conflict(
-                        "same_line",
+                        ErrorCode::SameLine,
                         format!("the ticket is already on line {to}"),
                     )));
                 }
@@ -818,7 +819,7 @@ pub async fn lease(
         )?
         else {
             return Ok(Err(ApiError::Conflict(
-                "line_full",
+                ErrorCode::LineFull,
                 format!(
                     "line {} has no {} leasable numbers left today",
                     request.line, request.size
@@ -907,13 +908,13 @@ pub async fn import(
         let Some(lease) = store::lease(conn, lease_id)?.filter(|lease| lease.device_id == device_id)
         else {
             return Ok(Err(ApiError::Missing(
-                "unknown_lease",
+                ErrorCode::UnknownLease,
                 "this totem holds no such lease".into(),
             )));
         };
         if lease.day != moment.today {
             return Ok(Err(ApiError::Conflict(
-                "lease_expired",
+                ErrorCode::LeaseExpired,
                 format!(
                     "this lease was for {}; numbers of another day are not imported",
                     lease.day
@@ -928,7 +929,7 @@ pub async fn import(
                 || !(lease.first..=lease.last).contains(&number.sequence())
             {
                 return Ok(Err(ApiError::Conflict(
-                    "outside_lease",
+                    ErrorCode::OutsideLease,
                     format!(
                         "tickets[{index}]: {number} is outside the lease {}{:03}–{}{:03}",
                         lease.line, lease.first, lease.line, lease.last
@@ -942,7 +943,7 @@ pub async fn import(
                 || *issued_at < earliest
             {
                 return Ok(Err(ApiError::Conflict(
-                    "outside_lease",
+                    ErrorCode::OutsideLease,
                     format!(
                         "tickets[{index}].issued_at must lie between the lease ({}) and now",
                         rfc3339_from_unix(lease.created_at)
@@ -976,13 +977,13 @@ pub async fn import(
                 (Some(existing), Some(same)) if existing.id == same.id => rows.push(existing),
                 (Some(_), _) => {
                     return Ok(Err(ApiError::Conflict(
-                        "number_taken",
+                        ErrorCode::NumberTaken,
                         format!("tickets[{index}]: {number} was already imported with another client_op_id"),
                     )));
                 }
                 (None, Some(_)) => {
                     return Ok(Err(ApiError::Conflict(
-                        "client_op_id_reused",
+                        ErrorCode::ClientOpIdReused,
                         format!("tickets[{index}]: this client_op_id was used for another ticket"),
                     )));
                 }

@@ -14,6 +14,7 @@ use super::events::{Catchup, EventHub, Frame, frames_from_storage};
 use crate::error::{ApiError, ApiResult};
 use crate::slots::{Refused, Slot, Slots};
 use crate::state::AppState;
+use sportello_schema::api::ErrorCode;
 
 /// The event streams open at once: at most `total`, and at most `per_caller` for one user or device (so one
 /// misbehaving display cannot take every slot).
@@ -37,7 +38,7 @@ impl StreamSlots {
             .take(&[(principal.id(), self.per_caller)])
             .map_err(|refused| match refused {
                 Refused::Quota { open, .. } => ApiError::Quota(
-                    "too_many_streams",
+                    ErrorCode::TooManyStreams,
                     format!("this caller has {open} event streams open already: close one first"),
                 ),
                 Refused::Full => ApiError::Busy,
