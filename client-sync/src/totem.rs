@@ -32,7 +32,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -41,7 +40,8 @@ use sportello_schema::api::queue::{
     Lease, LeaseRequest, OfflineTicket,
 };
 use sportello_schema::api::{ErrorCode, Secret};
-use sportello_schema::queue::{LineCode, TicketNumber};
+use sportello_schema::desk_time::{DeskDay, UtcTime};
+use sportello_schema::queue::{ClientOpId, LineCode, TicketNumber};
 use sportello_schema::{LeaseId, TicketId};
 use tokio::sync::Mutex;
 
@@ -50,7 +50,7 @@ use crate::api::{ClientError, send_json};
 /// The state file's name inside the totem's directory.
 pub const STATE_FILE: &str = "totem.json";
 /// The zone the desk's days are counted in (tickets count from 001 each local morning).
-pub const DESK_TIME_ZONE: &str = "Europe/Rome";
+pub use sportello_schema::desk_time::DESK_TIME_ZONE;
 /// The most tickets the server takes in one import.
 pub const MAX_IMPORT_BATCH: usize = 100;
 
@@ -518,14 +518,14 @@ fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The civil day of `now` in `tz` (`2026-11-27`), as the server writes lease days.
-pub fn desk_day(now: Timestamp, tz: &TimeZone) -> String {
-    now.to_zoned(tz.clone()).date().to_string()
+/// The desk's day at `now` (`2026-11-27`), as the server writes lease days.
+pub fn desk_day(now: Timestamp) -> String {
+    DeskDay::of(now).to_string()
 }
 
 /// RFC 3339 in UTC with milliseconds, as the server writes times.
 fn rfc3339(now: Timestamp) -> String {
-    now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    UtcTime::from(now).to_string()
 }
 
 /// Whether an answer means the server could not take the ticket at all: no connection, or a gateway
@@ -539,8 +539,8 @@ fn server_unreachable(error: &ClientError) -> bool {
     }
 }
 
-fn new_op_id() -> String {
-    uuid::Uuid::new_v4().hyphenated().to_string()
+fn new_op_id() -> ClientOpId {
+    ClientOpId::random()
 }
 
 /// The ticket kiosk's client. One per totem; its directory holds its state and nothing else should write
@@ -553,7 +553,6 @@ pub struct Totem {
     /// The lines this totem offers, topped up by [`Totem::top_up`].
     lines: Vec<LineCode>,
     options: TotemOptions,
-    tz: TimeZone,
     http: reqwest::Client,
     /// The current device access token; `None` until the first exchange.
     token: Mutex<Option<Secret>>,
@@ -601,8 +600,6 @@ impl Totem {
             source,
         })?;
         let state = TotemState::load(dir)?;
-        let tz = TimeZone::get(DESK_TIME_ZONE)
-            .map_err(|error| TotemError::Setup(format!("time zone {DESK_TIME_ZONE}: {error}")))?;
         let http = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
@@ -614,7 +611,6 @@ impl Totem {
             credential,
             lines,
             options,
-            tz,
             http,
             token: Mutex::new(None),
             state: Mutex::new(state),
@@ -624,7 +620,7 @@ impl Totem {
 
     /// The desk's day now (`2026-11-27`, Europe/Rome).
     pub fn today(&self) -> String {
-        desk_day((self.options.clock)(), &self.tz)
+        desk_day((self.options.clock)())
     }
 
     /// Issues a ticket on `line`. Online, the server numbers it (`A001`…). When the server cannot be
@@ -649,7 +645,7 @@ impl Totem {
                 .await;
         }
         match answer {
-            Ok(ticket) => Ok(TotemTicket::online(ticket, client_op_id)),
+            Ok(ticket) => Ok(TotemTicket::online(ticket, client_op_id.to_string())),
             Err(cause) if server_unreachable(&cause) => {
                 tracing::info!(%line, error = %cause, "the server is unreachable: issuing offline");
                 self.issue_offline(line, priority, cause).await
@@ -665,7 +661,7 @@ impl Totem {
         cause: ClientError,
     ) -> Result<TotemTicket, TotemError> {
         let now = (self.options.clock)();
-        let today = desk_day(now, &self.tz);
+        let today = desk_day(now);
         let mut state = self.state.lock().await;
         let mut next = state.clone();
         let Some((lease_id, number)) = next.take_number(line, &today) else {
@@ -690,7 +686,7 @@ impl Totem {
             line,
             priority,
             issued_at: ticket.issued_at,
-            client_op_id: ticket.client_op_id,
+            client_op_id: ticket.client_op_id.to_string(),
             issued: Issued::Offline { lease_id },
         })
     }
@@ -1064,7 +1060,7 @@ mod tests {
             number: number(raw),
             issued_at: format!("{TODAY}T09:00:00.000Z"),
             priority: false,
-            client_op_id: op.to_owned(),
+            client_op_id: ClientOpId::parse(op).unwrap(),
         }
     }
 
@@ -1261,14 +1257,13 @@ mod tests {
 
     #[test]
     fn the_desk_day_is_the_day_in_rome_not_in_utc() {
-        let tz = TimeZone::get(DESK_TIME_ZONE).unwrap();
         let at = |raw: &str| raw.parse::<Timestamp>().unwrap();
         // Winter, UTC+1.
-        assert_eq!(desk_day(at("2026-01-15T22:59:59Z"), &tz), "2026-01-15");
-        assert_eq!(desk_day(at("2026-01-15T23:00:00Z"), &tz), "2026-01-16");
+        assert_eq!(desk_day(at("2026-01-15T22:59:59Z")), "2026-01-15");
+        assert_eq!(desk_day(at("2026-01-15T23:00:00Z")), "2026-01-16");
         // Summer, UTC+2.
-        assert_eq!(desk_day(at("2026-07-01T21:59:59Z"), &tz), "2026-07-01");
-        assert_eq!(desk_day(at("2026-07-01T22:00:00Z"), &tz), "2026-07-02");
+        assert_eq!(desk_day(at("2026-07-01T21:59:59Z")), "2026-07-01");
+        assert_eq!(desk_day(at("2026-07-01T22:00:00Z")), "2026-07-02");
         assert_eq!(
             rfc3339(at("2026-07-01T22:00:00.25Z")),
             "2026-07-01T22:00:00.250Z"

@@ -49,6 +49,7 @@ use crate::state::AppState;
 use crate::storage::queue::{self as store, LeaseRow, TicketRow};
 use crate::storage::{StorageResult, audit};
 use sportello_schema::api::ErrorCode;
+use sportello_schema::desk_time::DeskDay;
 
 /// The last number the server issues itself; the rest of the day's range belongs to leases.
 const LAST_SERVER_SEQUENCE: u16 = FIRST_LEASED_SEQUENCE - 1;
@@ -346,20 +347,6 @@ pub fn looks_like_status_token(token: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
 }
 
-fn check_client_op_id(raw: &str, field: &str) -> ApiResult<()> {
-    let valid = (1..=64).contains(&raw.len())
-        && raw
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(format!(
-            "{field} must be 1 to 64 characters of A-Z a-z 0-9 - _"
-        )))
-    }
-}
-
 /// A line the request names does not exist. A state of the queue, not a malformed request: `404` with
 /// its own code (as `unknown_lease`), since whether a well-formed code names a line changes with the
 /// admins' settings.
@@ -391,9 +378,6 @@ pub async fn issue(
     request_id: Option<String>,
     base_url: String,
 ) -> ApiResult<(IssuedTicket, bool)> {
-    if let Some(op) = &request.client_op_id {
-        check_client_op_id(op, "client_op_id")?;
-    }
     let moment = Moment::of(state);
     let issuer = principal.id();
     let audit_actor = principal.audit_actor();
@@ -444,7 +428,7 @@ pub async fn issue(
             .ok_or_else(|| crate::storage::StorageError::Corrupt("sequence".into()))?;
         let ticket = TicketRow {
             priority: request.priority,
-            client_op_id: request.client_op_id,
+            client_op_id: request.client_op_id.map(String::from),
             ..new_ticket(&moment.today, number, issuer, moment.now)
         };
         store::insert_ticket(conn, &ticket)?;
@@ -880,10 +864,6 @@ pub async fn import(
     }
     let mut parsed: Vec<(usize, OfflineTicket, i64)> = Vec::with_capacity(request.tickets.len());
     for (index, offline) in request.tickets.into_iter().enumerate() {
-        check_client_op_id(
-            &offline.client_op_id,
-            &format!("tickets[{index}].client_op_id"),
-        )?;
         let issued_at = offline
             .issued_at
             .parse::<jiff::Timestamp>()
@@ -958,7 +938,7 @@ pub async fn import(
                         priority: offline.priority,
                         source: TicketSource::Lease,
                         lease_id: Some(lease.id),
-                        client_op_id: Some(offline.client_op_id.clone()),
+                        client_op_id: Some(offline.client_op_id.to_string()),
                         ..new_ticket(&lease.day, number, issuer.clone(), *issued_at)
                     };
                     store::insert_ticket(conn, &ticket)?;
@@ -1079,22 +1059,17 @@ pub async fn put_schedule(
 pub async fn statistics(
     state: &AppState,
     actor: &Actor,
-    from: Option<String>,
-    to: Option<String>,
+    from: Option<DeskDay>,
+    to: Option<DeskDay>,
     request_id: Option<String>,
 ) -> ApiResult<QueueStats> {
     let calendar = state.queue.calendar.clone();
-    let today = calendar.day_of(state.now());
-    let parse = |raw: Option<String>, name: &str| -> ApiResult<jiff::civil::Date> {
-        raw.unwrap_or_else(|| today.clone())
-            .parse::<jiff::civil::Date>()
-            .map_err(|_| ApiError::InvalidRequest(format!("{name} must be a date YYYY-MM-DD")))
-    };
-    let (from, to) = (parse(from, "from")?, parse(to, "to")?);
+    let today = DeskDay::of_unix(state.now());
+    let (from, to) = (from.unwrap_or(today), to.unwrap_or(today));
     if from > to {
         return Err(ApiError::InvalidRequest("from must not be after to".into()));
     }
-    let days = (to - from).get_days() as i64;
+    let days = from.days_until(to);
     if days >= MAX_STATS_DAYS {
         return Err(ApiError::InvalidRequest(format!(
             "a period spans at most {MAX_STATS_DAYS} days"
