@@ -270,6 +270,16 @@ mod tests {
     }
 
     #[test]
+    fn the_sync_refusals_at_upgrade_are_codes_of_the_contract() {
+        // Told inside the WebSocket protocol, so they never pass through `ApiError`.
+        assert_eq!(
+            ErrorCode::parse(crate::sync::peer::TOO_MANY_CONNECTIONS),
+            ErrorCode::TooManyConnections
+        );
+        assert_eq!(ErrorCode::parse(crate::sync::peer::BUSY), ErrorCode::Busy);
+    }
+
+    #[test]
     fn each_family_of_refusals_keeps_its_status() {
         // The variants that carry their own code name a family; every code used with one must fit it.
         let families = [
