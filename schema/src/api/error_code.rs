@@ -167,6 +167,12 @@ impl utoipa::PartialSchema for ErrorCode {
 #[cfg(feature = "openapi")]
 impl utoipa::ToSchema for ErrorCode {}
 
+/// The enumeration, for `#[schema(schema_with = …)]`.
+#[cfg(feature = "openapi")]
+pub fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    <ErrorCode as utoipa::PartialSchema>::schema()
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

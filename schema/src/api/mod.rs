@@ -50,9 +50,10 @@ impl From<&str> for Secret {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
-    /// Stable code, e.g. `unauthenticated`, `forbidden`, `password_change_required`; one a client does
-    /// not know reads as [`ErrorCode::Other`].
-    #[cfg_attr(feature = "openapi", schema(inline))]
+    // Stable code, e.g. `unauthenticated`, `forbidden`, `password_change_required`; one a client does not
+    // know reads as `ErrorCode::Other`. (A plain comment: a doc comment would make utoipa wrap the
+    // enumeration in an `allOf` with an object.)
+    #[cfg_attr(feature = "openapi", schema(schema_with = error_code::schema))]
     pub error: ErrorCode,
     /// Human-readable explanation; never contains personal data or secrets.
     pub message: String,
