@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sportello_schema::api::{
-    ChangePasswordRequest, LoginRequest, Me, Secret, SessionTokens, UserSummary,
+    ChangePasswordRequest, ErrorCode, LoginRequest, Me, Secret, SessionTokens, UserSummary,
 };
 
 use crate::auth::{AuthSession, Endpoint, UserRenewal};
@@ -21,7 +21,7 @@ pub enum ClientError {
     #[error("the server answered {status} {code}: {message}")]
     Api {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message: String,
     },
     #[error("the server's answer could not be read: {0}")]
@@ -46,15 +46,17 @@ impl ClientError {
         match self {
             ClientError::NotLoggedIn => true,
             ClientError::Api { code, .. } => matches!(
-                code.as_str(),
-                "unauthenticated" | "invalid_refresh_token" | "account_disabled"
+                code,
+                ErrorCode::Unauthenticated
+                    | ErrorCode::InvalidRefreshToken
+                    | ErrorCode::AccountDisabled
             ),
             _ => false,
         }
     }
 
     /// The stable error code from the server, if it answered with one.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<&ErrorCode> {
         match self {
             ClientError::Api { code, .. } => Some(code),
             _ => None,

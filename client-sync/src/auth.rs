@@ -24,7 +24,7 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sportello_schema::api::queue::{DeviceToken, DeviceTokenRequest};
-use sportello_schema::api::{ErrorBody, RefreshRequest, Secret, SessionTokens};
+use sportello_schema::api::{ErrorBody, ErrorCode, RefreshRequest, Secret, SessionTokens};
 use tokio::sync::Mutex;
 
 use crate::api::ClientError;
@@ -173,7 +173,7 @@ impl Renewal for UserRenewal {
     /// Only an expired access token: any other refusal (an ended session, a disabled account) is not
     /// cured by a refresh.
     fn is_stale(error: &ClientError) -> bool {
-        error.code() == Some("token_expired")
+        error.code() == Some(&ErrorCode::TokenExpired)
     }
 
     /// A refresh the server refused for good ends the session; a network failure does not.
@@ -219,7 +219,11 @@ impl Renewal for DeviceRenewal {
     fn is_stale(error: &ClientError) -> bool {
         matches!(
             error,
-            ClientError::Api { status: 401, code, .. } if code == "token_expired" || code == "unauthenticated"
+            ClientError::Api {
+                status: 401,
+                code: ErrorCode::TokenExpired | ErrorCode::Unauthenticated,
+                ..
+            }
         )
     }
 
@@ -418,7 +422,7 @@ mod tests {
             grant
         }
         fn is_stale(error: &ClientError) -> bool {
-            error.code() == Some("token_expired")
+            error.code() == Some(&ErrorCode::TokenExpired)
         }
         fn forget_after(_error: &ClientError) -> bool {
             true
@@ -480,7 +484,7 @@ mod tests {
                 server_taking("never", token)
             })
             .await;
-        assert_eq!(refused.unwrap_err().code(), Some("token_expired"));
+        assert_eq!(refused.unwrap_err().code(), Some(&ErrorCode::TokenExpired));
         assert_eq!(attempts, 2);
         assert_eq!(
             session.renewal.0.load(std::sync::atomic::Ordering::SeqCst),

@@ -12,6 +12,7 @@
 //! - [`api`]: the JSON bodies of the REST API (contract v1, DESIGN.md §4).
 //! - [`fiscal_code`]: the Italian *codice fiscale* of a person.
 //! - [`values`]: phone numbers, e-mail addresses, dates, UTC timestamps, sex.
+//! - [`desk_time`]: the desk's time zone (Europe/Rome), its civil day (`DeskDay`) and REST times (`UtcTime`).
 //! - [`documents`]: the Automerge documents (case, case notes, index, directory) as Rust types.
 //! - [`validate`]: field rules for documents and the referral status machine.
 //! - [`policy`]: who may read, write and create which document.
@@ -24,6 +25,7 @@
 
 pub mod api;
 pub mod catalogue;
+pub mod desk_time;
 pub mod documents;
 pub mod fiscal_code;
 pub mod ids;

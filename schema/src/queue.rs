@@ -11,6 +11,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::contract::CLIENT_OP_ID_MAX_CHARS;
+
 /// A service line's code: one ASCII capital letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -137,6 +139,83 @@ impl utoipa::ToSchema for TicketNumber {}
 impl fmt::Display for TicketNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{:03}", self.line, self.sequence)
+    }
+}
+
+/// The id that makes a retried ticket request safe (`client_op_id`): the same issuer sending it again gets
+/// the same ticket. 1 to [`CLIENT_OP_ID_MAX_CHARS`] characters of `A-Z a-z 0-9 - _` (a UUID fits). A bad
+/// one in a request body is a broken rule (`422 validation_failed`, see
+/// [`crate::api::contract::broken_rule`]), as it was when the handler checked it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(into = "String")]
+pub struct ClientOpId(String);
+
+/// What a bad `client_op_id` is told (the field is always called that).
+pub const CLIENT_OP_ID_RULE: &str = "client_op_id must be 1 to 64 characters of A-Z a-z 0-9 - _";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{CLIENT_OP_ID_RULE}")]
+pub struct ClientOpIdError;
+
+impl ClientOpId {
+    pub fn parse(raw: &str) -> Result<Self, ClientOpIdError> {
+        let valid = (1..=CLIENT_OP_ID_MAX_CHARS).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+        if valid {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ClientOpIdError)
+        }
+    }
+
+    /// A fresh random id (a hyphenated UUID, which always fits the rule).
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().hyphenated().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ClientOpId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClientOpId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<&str> for ClientOpId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ClientOpId {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl From<ClientOpId> for String {
+    fn from(value: ClientOpId) -> Self {
+        value.0
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientOpId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Self::parse(&raw).map_err(crate::api::contract::broken_rule::error)
     }
 }
 

@@ -58,7 +58,7 @@ impl Clock for ManualClock {
 
 /// RFC 3339 in UTC with millisecond precision and a fixed width, so that stored strings sort as times.
 pub fn rfc3339(ts: Timestamp) -> String {
-    ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    sportello_schema::desk_time::UtcTime::from(ts).to_string()
 }
 
 /// [`rfc3339`] of a Unix time in seconds, as stored in the database.

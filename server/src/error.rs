@@ -1,7 +1,8 @@
 //! The one error type every HTTP handler returns, and how it becomes a response.
 //!
-//! Each variant maps to a stable snake_case code and a status. The body carries only a safe message; the
-//! cause chain (which may name SQL or files) goes to the log and never to the client.
+//! Each variant maps to a stable code ([`ErrorCode`], defined with the wire contract in `schema`), and each
+//! code to its status in one place ([`status_of`]). The body carries only a safe message; the cause chain
+//! (which may name SQL or files) goes to the log and never to the client.
 
 use std::fmt;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use sportello_schema::api::ErrorBody;
+use sportello_schema::api::{ErrorBody, ErrorCode};
 
 use crate::storage::StorageError;
 
@@ -43,9 +44,9 @@ pub enum ApiError {
     /// A browser page of another origin tried to open a sync connection with the user's credentials.
     #[error("requests from this origin are not accepted")]
     ForbiddenOrigin,
-    /// A 403 with its own code (`self_approval`): the caller's role may do this, but not on this object.
+    /// A 403 with its own code ([`ErrorCode::SelfApproval`]): the caller's role may do this, but not on this object.
     #[error("{1}")]
-    Refused(&'static str, String),
+    Refused(ErrorCode, String),
     #[error("{0}")]
     WeakPassword(String),
     #[error("{0}")]
@@ -57,13 +58,13 @@ pub enum ApiError {
     /// A known path asked with a method it does not have; `allow` lists the ones it has (`GET, POST`).
     #[error("this path does not take that method")]
     MethodNotAllowed { allow: String },
-    /// A 404 with its own code (`queue_empty`): nothing to return, and the client should know why.
+    /// A 404 with its own code ([`ErrorCode::QueueEmpty`]): nothing to return, and the client should know why.
     #[error("{1}")]
-    Missing(&'static str, String),
+    Missing(ErrorCode, String),
     #[error("username already taken")]
     UsernameTaken,
     #[error("{1}")]
-    Conflict(&'static str, String),
+    Conflict(ErrorCode, String),
     #[error("the database does not answer")]
     Unavailable,
     #[error("the request body is too large")]
@@ -73,43 +74,43 @@ pub enum ApiError {
     RequestTimeout,
     #[error("the server is busy, try again shortly")]
     Busy,
-    /// A per-caller quota is used up (`too_many_streams`); no retry time applies: close something first.
+    /// A per-caller quota is used up ([`ErrorCode::TooManyStreams`]); no retry time applies: close something first.
     #[error("{1}")]
-    Quota(&'static str, String),
+    Quota(ErrorCode, String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
 
 impl ApiError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Unauthenticated => "unauthenticated",
-            ApiError::TokenExpired => "token_expired",
-            ApiError::InvalidCredentials => "invalid_credentials",
-            ApiError::InvalidRefreshToken => "invalid_refresh_token",
-            ApiError::WrongPassword => "wrong_password",
-            ApiError::AccountDisabled => "account_disabled",
-            ApiError::AccountLocked { .. } => "account_locked",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::TooManyDenials { .. } => "too_many_denials",
-            ApiError::PasswordChangeRequired => "password_change_required",
-            ApiError::Forbidden => "forbidden",
-            ApiError::ForbiddenOrigin => "forbidden_origin",
-            ApiError::Refused(code, _) => code,
-            ApiError::WeakPassword(_) => "weak_password",
-            ApiError::InvalidRequest(_) => "invalid_request",
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::NotFound => "not_found",
-            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
-            ApiError::Missing(code, _) => code,
-            ApiError::UsernameTaken => "username_taken",
-            ApiError::Conflict(code, _) => code,
-            ApiError::PayloadTooLarge => "payload_too_large",
-            ApiError::RequestTimeout => "request_timeout",
-            ApiError::Busy => "busy",
-            ApiError::Quota(code, _) => code,
-            ApiError::Unavailable => "unavailable",
-            ApiError::Internal(_) => "internal",
+            ApiError::Unauthenticated => ErrorCode::Unauthenticated,
+            ApiError::TokenExpired => ErrorCode::TokenExpired,
+            ApiError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            ApiError::InvalidRefreshToken => ErrorCode::InvalidRefreshToken,
+            ApiError::WrongPassword => ErrorCode::WrongPassword,
+            ApiError::AccountDisabled => ErrorCode::AccountDisabled,
+            ApiError::AccountLocked { .. } => ErrorCode::AccountLocked,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::TooManyDenials { .. } => ErrorCode::TooManyDenials,
+            ApiError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            ApiError::Forbidden => ErrorCode::Forbidden,
+            ApiError::ForbiddenOrigin => ErrorCode::ForbiddenOrigin,
+            ApiError::WeakPassword(_) => ErrorCode::WeakPassword,
+            ApiError::InvalidRequest(_) => ErrorCode::InvalidRequest,
+            ApiError::Validation(_) => ErrorCode::ValidationFailed,
+            ApiError::NotFound => ErrorCode::NotFound,
+            ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            ApiError::UsernameTaken => ErrorCode::UsernameTaken,
+            ApiError::Refused(code, _)
+            | ApiError::Missing(code, _)
+            | ApiError::Conflict(code, _)
+            | ApiError::Quota(code, _) => code.clone(),
+            ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            ApiError::RequestTimeout => ErrorCode::RequestTimeout,
+            ApiError::Busy => ErrorCode::Busy,
+            ApiError::Unavailable => ErrorCode::Unavailable,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -141,31 +142,7 @@ impl From<StorageError> for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::Unauthenticated
-            | ApiError::TokenExpired
-            | ApiError::InvalidCredentials
-            | ApiError::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
-            ApiError::AccountDisabled
-            | ApiError::PasswordChangeRequired
-            | ApiError::Forbidden
-            | ApiError::ForbiddenOrigin
-            | ApiError::Refused(..)
-            | ApiError::WrongPassword => StatusCode::FORBIDDEN,
-            ApiError::AccountLocked { .. }
-            | ApiError::RateLimited { .. }
-            | ApiError::TooManyDenials { .. }
-            | ApiError::Quota(..) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::WeakPassword(_) | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotFound | ApiError::Missing(..) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::UsernameTaken | ApiError::Conflict(..) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            ApiError::Busy | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        status_of(&self.code())
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -197,7 +174,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response.json(ErrorBody {
-            error: self.code().to_owned(),
+            error: self.code(),
             message: self.to_string(),
         })
     }
@@ -212,5 +189,125 @@ impl crate::storage::audited::Refusal for ApiError {
             self,
             ApiError::Internal(_) | ApiError::Busy | ApiError::Unavailable
         )
+    }
+}
+
+/// The HTTP status of every code: the one place that decides it (`docs/api.md` §1.4 lists the same pairs,
+/// and a test below reads that table). `too_many_connections` is a sync refusal, told inside the WebSocket
+/// protocol; it has a status only so that the match is whole.
+pub fn status_of(code: &ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
+        ErrorCode::Unauthenticated
+        | ErrorCode::TokenExpired
+        | ErrorCode::InvalidCredentials
+        | ErrorCode::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
+        ErrorCode::AccountDisabled
+        | ErrorCode::WrongPassword
+        | ErrorCode::PasswordChangeRequired
+        | ErrorCode::Forbidden
+        | ErrorCode::ForbiddenOrigin
+        | ErrorCode::SelfApproval => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound
+        | ErrorCode::UnknownLine
+        | ErrorCode::QueueEmpty
+        | ErrorCode::UnknownLease => StatusCode::NOT_FOUND,
+        ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+        ErrorCode::AreasConflict
+        | ErrorCode::SameLine
+        | ErrorCode::OutsideLease
+        | ErrorCode::UsernameTaken
+        | ErrorCode::LastAdmin
+        | ErrorCode::ApproverNeeded
+        | ErrorCode::GrantPending
+        | ErrorCode::GrantExpired
+        | ErrorCode::GrantDecided
+        | ErrorCode::InvalidTransition
+        | ErrorCode::DeskClosed
+        | ErrorCode::LineInactive
+        | ErrorCode::LineFull
+        | ErrorCode::ClientOpIdReused
+        | ErrorCode::LeaseExpired
+        | ErrorCode::NumberTaken => StatusCode::CONFLICT,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::ValidationFailed | ErrorCode::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::AccountLocked
+        | ErrorCode::TooManyStreams
+        | ErrorCode::RateLimited
+        | ErrorCode::TooManyDenials
+        | ErrorCode::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Busy | ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        // The server never makes a code it does not know; should one appear, it is the server's fault.
+        ErrorCode::Internal | ErrorCode::Other(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `(code, status)` of each row of the error table in `docs/api.md` §1.4.
+    fn documented() -> Vec<(String, u16)> {
+        let markdown = include_str!("../../docs/api.md");
+        let section = markdown.split_once("### 1.4 Errors").unwrap().1;
+        section
+            .lines()
+            .skip_while(|line| !line.starts_with('|'))
+            .take_while(|line| line.starts_with('|'))
+            .skip(2)
+            .map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                (
+                    cells[1].trim_matches('`').to_owned(),
+                    cells[2].parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_documented_code_gets_the_documented_status() {
+        let rows = documented();
+        assert!(rows.len() > 40, "the table was read: {rows:?}");
+        for (code, status) in rows {
+            assert_eq!(
+                status_of(&ErrorCode::parse(&code)).as_u16(),
+                status,
+                "`{code}` in docs/api.md"
+            );
+        }
+    }
+
+    #[test]
+    fn the_sync_refusals_at_upgrade_are_codes_of_the_contract() {
+        // Told inside the WebSocket protocol, so they never pass through `ApiError`.
+        assert_eq!(
+            ErrorCode::parse(crate::sync::peer::TOO_MANY_CONNECTIONS),
+            ErrorCode::TooManyConnections
+        );
+        assert_eq!(ErrorCode::parse(crate::sync::peer::BUSY), ErrorCode::Busy);
+    }
+
+    #[test]
+    fn each_family_of_refusals_keeps_its_status() {
+        // The variants that carry their own code name a family; every code used with one must fit it.
+        let families = [
+            (
+                ApiError::Refused(ErrorCode::SelfApproval, String::new()),
+                403,
+            ),
+            (ApiError::Missing(ErrorCode::QueueEmpty, String::new()), 404),
+            (ApiError::Conflict(ErrorCode::LastAdmin, String::new()), 409),
+            (
+                ApiError::Quota(ErrorCode::TooManyStreams, String::new()),
+                429,
+            ),
+            (ApiError::Validation(String::new()), 422),
+            (ApiError::Busy, 503),
+        ];
+        for (error, status) in families {
+            assert_eq!(error.status_code().as_u16(), status, "{error:?}");
+        }
     }
 }

@@ -22,6 +22,7 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sportello_schema::api::Secret;
+use sportello_schema::api::contract::broken_rule;
 use sportello_schema::{Role, UserId, Username};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -257,8 +258,13 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 JsonPayloadError::Payload(cause) if crate::request_body::is_timeout(cause) => {
                     ApiError::RequestTimeout
                 }
+                // A value that parses itself (`client_op_id`) answers a bad one as a broken rule.
                 JsonPayloadError::Deserialize(cause) => {
-                    ApiError::InvalidRequest(format!("invalid JSON body: {cause}"))
+                    let text = cause.to_string();
+                    match broken_rule::message(&text) {
+                        Some(rule) => ApiError::Validation(rule.to_owned()),
+                        None => ApiError::InvalidRequest(format!("invalid JSON body: {text}")),
+                    }
                 }
                 JsonPayloadError::Payload(actix_web::error::PayloadError::Io(cause))
                     if cause.kind() == std::io::ErrorKind::InvalidData =>
@@ -275,7 +281,12 @@ fn query_error(error: QueryPayloadError, _: &actix_web::HttpRequest) -> actix_we
     let QueryPayloadError::Deserialize(cause) = &error else {
         return ApiError::InvalidRequest("invalid query string".into()).into();
     };
-    ApiError::InvalidRequest(format!("invalid query string: {cause}")).into()
+    // A query parameter that parses itself (a day) names itself; a query's refusal is always a 400.
+    let text = cause.to_string();
+    match broken_rule::message(&text) {
+        Some(rule) => ApiError::InvalidRequest(rule.to_owned()).into(),
+        None => ApiError::InvalidRequest(format!("invalid query string: {text}")).into(),
+    }
 }
 
 /// On an empty database, creates `admin` with a one-time password that must be changed at first login.

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use automerge::{Automerge, ChangeHash};
+use sportello_schema::api::ErrorCode;
 use sportello_schema::documents::IndexDoc;
 use sportello_schema::sync::{AutomergeUrl, DocumentId};
 
@@ -159,10 +160,13 @@ pub enum ServerError {
     Retry,
 }
 
+/// The `message` is a code ([`ErrorCode`]) when the server refuses the upgrade, else a sentence
+/// (`docs/sync-protocol.md` §5.2); `session ended` is the one sentence that asks for a new login.
 pub fn classify_server_error(message: &str) -> ServerError {
-    match message {
-        "token_expired" => ServerError::RefreshToken,
-        "unauthenticated" | "password_change_required" | "session ended" => ServerError::LogIn,
+    match ErrorCode::parse(message) {
+        ErrorCode::TokenExpired => ServerError::RefreshToken,
+        ErrorCode::Unauthenticated | ErrorCode::PasswordChangeRequired => ServerError::LogIn,
+        _ if message == "session ended" => ServerError::LogIn,
         _ => ServerError::Retry,
     }
 }

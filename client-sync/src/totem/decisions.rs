@@ -3,6 +3,8 @@
 //! do when an import is refused. The server's error codes are matched here and nowhere else in the totem
 //! (the device token's staleness is the session's: `auth::DeviceRenewal::is_stale`).
 
+use sportello_schema::api::ErrorCode;
+
 use crate::api::ClientError;
 
 /// Whether an answer means the server could not take the ticket at all: no connection, or a gateway
@@ -31,11 +33,12 @@ fn refusal_scope(error: &ClientError) -> Option<RefusalScope> {
     let ClientError::Api { status, code, .. } = error else {
         return None;
     };
-    match (*status, code.as_str()) {
-        (409, "lease_expired") | (404, "unknown_lease") => Some(RefusalScope::Lease),
-        (409, "number_taken" | "client_op_id_reused" | "outside_lease") | (422, _) => {
-            Some(RefusalScope::Ticket)
+    match (*status, code) {
+        (409, ErrorCode::LeaseExpired) | (404, ErrorCode::UnknownLease) => {
+            Some(RefusalScope::Lease)
         }
+        (409, ErrorCode::NumberTaken | ErrorCode::ClientOpIdReused | ErrorCode::OutsideLease)
+        | (422, _) => Some(RefusalScope::Ticket),
         _ => None,
     }
 }
@@ -44,7 +47,7 @@ fn refusal_scope(error: &ClientError) -> Option<RefusalScope> {
 pub(super) fn is_line_refusal(error: &ClientError) -> bool {
     match error {
         ClientError::Api { status, code, .. } => {
-            matches!(*status, 409 | 422) || (*status == 404 && code == "unknown_line")
+            matches!(*status, 409 | 422) || (*status == 404 && *code == ErrorCode::UnknownLine)
         }
         _ => false,
     }
@@ -75,7 +78,7 @@ pub(super) fn after_refused_import(error: &ClientError, batch_len: usize) -> Aft
 /// The server's code and message for an unimportable ticket.
 pub(super) fn refusal_text(error: &ClientError) -> (&str, &str) {
     match error {
-        ClientError::Api { code, message, .. } => (code, message),
+        ClientError::Api { code, message, .. } => (code.as_str(), message),
         _ => ("unknown", ""),
     }
 }

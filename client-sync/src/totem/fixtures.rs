@@ -34,6 +34,6 @@ pub fn offline(raw: &str, op: &str) -> OfflineTicket {
         number: number(raw),
         issued_at: format!("{TODAY}T09:00:00.000Z"),
         priority: false,
-        client_op_id: op.to_owned(),
+        client_op_id: sportello_schema::queue::ClientOpId::parse(op).unwrap(),
     }
 }

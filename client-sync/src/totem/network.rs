@@ -7,7 +7,6 @@ use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use jiff::tz::TimeZone;
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -17,10 +16,10 @@ use sportello_schema::api::queue::{
     ImportRequest, ImportResult, IssueTicketRequest, IssuedTicket, Lease, LeaseRequest,
     OfflineTicket,
 };
-use sportello_schema::queue::LineCode;
+use sportello_schema::queue::{ClientOpId, LineCode};
 use tokio::sync::Mutex;
 
-use super::day::{DESK_TIME_ZONE, desk_day, rfc3339};
+use super::day::{desk_day, rfc3339};
 use super::decisions::{
     AfterRefusedImport, after_refused_import, is_line_refusal, refusal_text, server_unreachable,
 };
@@ -34,8 +33,8 @@ const TICKETS_PATH: &str = "/api/v1/queue/tickets";
 const LEASES_PATH: &str = "/api/v1/queue/leases";
 const IMPORT_PATH: &str = "/api/v1/queue/tickets/import";
 
-fn new_op_id() -> String {
-    uuid::Uuid::new_v4().hyphenated().to_string()
+fn new_op_id() -> ClientOpId {
+    ClientOpId::random()
 }
 
 /// The ticket kiosk's client. One per totem; its directory holds its state and nothing else should write
@@ -46,7 +45,6 @@ pub struct Totem {
     /// The lines this totem offers, topped up by [`Totem::top_up`].
     lines: Vec<LineCode>,
     options: TotemOptions,
-    tz: TimeZone,
     /// The device token: the credential is exchanged at the first call and whenever the token is stale.
     session: AuthSession<DeviceRenewal>,
     /// The in-memory copy of the state file; changed only after the file was written.
@@ -93,15 +91,12 @@ impl Totem {
             source,
         })?;
         let state = TotemState::load(dir)?;
-        let tz = TimeZone::get(DESK_TIME_ZONE)
-            .map_err(|error| TotemError::Setup(format!("time zone {DESK_TIME_ZONE}: {error}")))?;
         let endpoint = Endpoint::new(base_url, options.connect_timeout, options.request_timeout)
             .map_err(|error| TotemError::Setup(format!("HTTP client: {error}")))?;
         Ok(Totem {
             dir: dir.to_path_buf(),
             lines,
             options,
-            tz,
             session: AuthSession::new(endpoint, DeviceRenewal { credential }),
             state: Mutex::new(state),
             syncing: Mutex::new(()),
@@ -110,7 +105,7 @@ impl Totem {
 
     /// The desk's day now (`2026-11-27`, Europe/Rome).
     pub fn today(&self) -> String {
-        desk_day((self.options.clock)(), &self.tz)
+        desk_day((self.options.clock)())
     }
 
     /// Issues a ticket on `line`. Online, the server numbers it (`A001`…). When the server cannot be
@@ -135,7 +130,7 @@ impl Totem {
                 .await;
         }
         match answer {
-            Ok(ticket) => Ok(TotemTicket::online(ticket, client_op_id)),
+            Ok(ticket) => Ok(TotemTicket::online(ticket, client_op_id.to_string())),
             Err(cause) if server_unreachable(&cause) => {
                 tracing::info!(%line, error = %cause, "the server is unreachable: issuing offline");
                 self.issue_offline(line, priority, cause).await
@@ -151,7 +146,7 @@ impl Totem {
         cause: ClientError,
     ) -> Result<TotemTicket, TotemError> {
         let now = (self.options.clock)();
-        let today = desk_day(now, &self.tz);
+        let today = desk_day(now);
         let mut state = self.state.lock().await;
         let mut next = state.clone();
         let Some((lease_id, number)) = next.take_number(line, &today) else {
@@ -176,7 +171,7 @@ impl Totem {
             line,
             priority,
             issued_at: ticket.issued_at,
-            client_op_id: ticket.client_op_id,
+            client_op_id: ticket.client_op_id.to_string(),
             issued: Issued::Offline { lease_id },
         })
     }

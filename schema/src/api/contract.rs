@@ -44,6 +44,44 @@ pub fn client_op_id_pattern() -> String {
     format!("^[A-Za-z0-9_-]{{1,{CLIENT_OP_ID_MAX_CHARS}}}$")
 }
 
+/// Values whose `Deserialize` checks a rule of their own (parse, don't validate), where the answer to a bad
+/// one has always been `422 validation_failed` with a message naming the field, not the `400` of malformed
+/// JSON. Their serde error carries this marker; the server's JSON error handler finds it with
+/// [`broken_rule::message`] and answers `422` with the message alone. Everything else serde refuses stays
+/// `400 invalid_request`.
+pub mod broken_rule {
+    use std::fmt::Display;
+
+    use serde::de;
+
+    /// Starts the text of every broken-rule error.
+    pub const MARKER: &str = "broken rule: ";
+
+    /// The error a `Deserialize` returns when `message` (which names the field) describes what is wrong.
+    pub fn error<E: de::Error>(message: impl Display) -> E {
+        E::custom(format_args!("{MARKER}{message}"))
+    }
+
+    /// The message of a broken rule, from a deserializer's error text: without the marker, and without the
+    /// position serde_json appends (` at line 1 column 9`). `None` for any other error.
+    pub fn message(error_text: &str) -> Option<&str> {
+        let rest = error_text.strip_prefix(MARKER)?;
+        Some(
+            rest.rsplit_once(" at line ")
+                .map_or(rest, |(message, _)| message),
+        )
+    }
+
+    /// The same broken rule, named as an entry of the list `field` (`tickets[3].client_op_id …`); any other
+    /// error unchanged. For the `deserialize_with` of a list whose entries hold such values.
+    pub fn in_list<E: de::Error>(field: &str, index: usize, error: E) -> E {
+        match message(&error.to_string()) {
+            Some(inner) => self::error(format_args!("{field}[{index}].{inner}")),
+            None => error,
+        }
+    }
+}
+
 /// Integers as JSON Schema counts them: `47`, `47.0` and `4.7e1` are the same integer, and a document
 /// that says `type: integer` promises to take each. serde alone refuses `47.0` for a `u16`; these
 /// functions take any whole number in the target's range and refuse fractions, text and other types.

@@ -4,12 +4,15 @@
 //! mistake leaks nothing. Times are RFC 3339 strings in UTC.
 
 pub mod contract;
+pub mod error_code;
 pub mod grants;
 pub mod queue;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+pub use error_code::ErrorCode;
 
 use crate::{AreaCode, Role, SessionId, UserId, Username};
 
@@ -47,8 +50,11 @@ impl From<&str> for Secret {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
-    /// Stable code, e.g. `unauthenticated`, `forbidden`, `password_change_required`.
-    pub error: String,
+    // Stable code, e.g. `unauthenticated`, `forbidden`, `password_change_required`; one a client does not
+    // know reads as `ErrorCode::Other`. (A plain comment: a doc comment would make utoipa wrap the
+    // enumeration in an `allOf` with an object.)
+    #[cfg_attr(feature = "openapi", schema(schema_with = error_code::schema))]
+    pub error: ErrorCode,
     /// Human-readable explanation; never contains personal data or secrets.
     pub message: String,
 }

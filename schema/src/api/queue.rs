@@ -7,9 +7,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::Secret;
+use super::contract::broken_rule;
 #[cfg(feature = "openapi")]
 use super::contract::schemas;
-use crate::queue::{DeviceKind, LineCode, TicketNumber, TicketStatus};
+use crate::queue::{ClientOpId, DeviceKind, LineCode, TicketNumber, TicketStatus};
 use crate::{DeviceId, LeaseId, TicketId};
 
 /// `POST /api/v1/queue/tickets`.
@@ -25,7 +26,7 @@ pub struct IssueTicketRequest {
     /// 1–64 characters of `A-Z a-z 0-9 - _` (a UUID fits).
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(schema_with = schemas::client_op_id))]
-    pub client_op_id: Option<String>,
+    pub client_op_id: Option<ClientOpId>,
 }
 
 /// A ticket as its holder and the totem see it right after issuing.
@@ -218,7 +219,7 @@ pub struct OfflineTicket {
     #[serde(default)]
     pub priority: bool,
     #[cfg_attr(feature = "openapi", schema(schema_with = schemas::required_client_op_id))]
-    pub client_op_id: String,
+    pub client_op_id: ClientOpId,
 }
 
 /// `POST /api/v1/queue/tickets/import`: all or nothing.
@@ -229,7 +230,42 @@ pub struct ImportRequest {
     pub lease_id: LeaseId,
     /// 1 to 100 per request.
     #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
+    #[serde(deserialize_with = "offline_tickets")]
     pub tickets: Vec<OfflineTicket>,
+}
+
+/// The tickets of an import, each read as usual; a broken rule in one is named by its place
+/// (`tickets[3].client_op_id must be …`), as the handler named it when it checked them itself.
+fn offline_tickets<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<OfflineTicket>, D::Error> {
+    struct Tickets;
+
+    impl<'de> serde::de::Visitor<'de> for Tickets {
+        type Value = Vec<OfflineTicket>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of tickets")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            // The size hint comes from the input: bounded, like serde's own.
+            let mut tickets = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(100));
+            loop {
+                let index = tickets.len();
+                match seq.next_element::<OfflineTicket>() {
+                    Ok(Some(ticket)) => tickets.push(ticket),
+                    Ok(None) => return Ok(tickets),
+                    Err(error) => return Err(broken_rule::in_list("tickets", index, error)),
+                }
+            }
+        }
+    }
+
+    deserializer.deserialize_seq(Tickets)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -411,4 +447,75 @@ pub struct QueueStats {
     pub to: String,
     pub lines: Vec<LineStats>,
     pub hours: Vec<HourStats>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::CLIENT_OP_ID_RULE;
+
+    /// The broken rule a body is refused for, if that is why serde refused it.
+    fn broken_rule_of<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+        json: &str,
+    ) -> Option<String> {
+        let error = serde_json::from_str::<T>(json).unwrap_err();
+        broken_rule::message(&error.to_string()).map(str::to_owned)
+    }
+
+    #[test]
+    fn a_bad_client_op_id_is_a_broken_rule_that_names_its_field() {
+        for bad in [
+            r#""""#,
+            r#""has space""#,
+            &format!("{:?}", "x".repeat(65)),
+            r#""perché""#,
+            r#""semi;colon""#,
+        ] {
+            let body = format!(r#"{{"line": "A", "client_op_id": {bad}}}"#);
+            assert_eq!(
+                broken_rule_of::<IssueTicketRequest>(&body).as_deref(),
+                Some(CLIENT_OP_ID_RULE),
+                "{body}"
+            );
+        }
+        let longest = "a-Z_9".repeat(12) + "abcd";
+        let body = format!(r#"{{"line": "A", "client_op_id": "{longest}"}}"#);
+        let request: IssueTicketRequest = serde_json::from_str(&body).unwrap();
+        assert_eq!(request.client_op_id.unwrap(), longest.as_str());
+    }
+
+    #[test]
+    fn a_bad_client_op_id_in_an_import_is_named_by_its_place_in_the_list() {
+        let ticket = |op: &str| {
+            format!(
+                r#"{{"number": "A500", "issued_at": "2026-11-27T08:00:00Z", "client_op_id": "{op}"}}"#
+            )
+        };
+        let body = format!(
+            r#"{{"lease_id": "7f0c5f0e-8d8b-4a2e-9c54-2f7d3d1f4a11", "tickets": [{}, {}]}}"#,
+            ticket("ok-1"),
+            ticket("off x")
+        );
+        assert_eq!(
+            broken_rule_of::<ImportRequest>(&body).unwrap(),
+            format!("tickets[1].{CLIENT_OP_ID_RULE}")
+        );
+        let good = body.replace("off x", "ok-2");
+        let request: ImportRequest = serde_json::from_str(&good).unwrap();
+        assert_eq!(request.tickets[1].client_op_id, "ok-2");
+    }
+
+    #[test]
+    fn malformed_bodies_are_not_broken_rules() {
+        for body in [
+            r#"{"line": "A", "client_op_id": 7}"#,
+            r#"{"line": "AB"}"#,
+            r#"{"line": "A", "extra": 1}"#,
+            r#"{"line": "A""#,
+        ] {
+            assert_eq!(broken_rule_of::<IssueTicketRequest>(body), None, "{body}");
+        }
+        let body = r#"{"lease_id": "7f0c5f0e-8d8b-4a2e-9c54-2f7d3d1f4a11", "tickets": [{"number": "A5"}]}"#;
+        assert_eq!(broken_rule_of::<ImportRequest>(body), None);
+    }
 }

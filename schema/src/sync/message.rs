@@ -43,7 +43,7 @@ const TAG_UINT8_ARRAY: u64 = 64;
 /// The largest integer a JS number holds exactly. cbor-x writes integers above 2^32 as float64.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
-const LIMITS: Limits = Limits {
+pub(crate) const LIMITS: Limits = Limits {
     max_entries: MAX_ENTRIES,
     max_text_len: MAX_TEXT_LEN,
     max_depth: MAX_DEPTH,
@@ -344,7 +344,7 @@ fn document_id_error(field: &'static str) -> impl FnOnce(DocumentIdError) -> Dec
 
 /// The keys of one map and where each value starts. Every value has already been checked to be
 /// well-formed and within the limits, but the accessors still handle every error rather than assume it.
-struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     reader: Reader<'a>,
     entries: Vec<(&'a str, usize)>,
 }
@@ -352,7 +352,11 @@ struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Reads a map at the reader's position, skipping (and so checking) every value. `depth` is the depth
     /// of the map itself.
-    fn read(reader: &mut Reader<'a>, depth: usize, max_fields: u64) -> Result<Self, DecodeError> {
+    pub(crate) fn read(
+        reader: &mut Reader<'a>,
+        depth: usize,
+        max_fields: u64,
+    ) -> Result<Self, DecodeError> {
         let len = match reader.head()? {
             Head::Map(len) => len,
             other => {
@@ -430,7 +434,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn required_text(&self, field: &'static str) -> Result<&'a str, DecodeError> {
+    pub(crate) fn required_text(&self, field: &'static str) -> Result<&'a str, DecodeError> {
         let (head, reader) = self.required(field)?;
         Self::text_value(field, head, reader)
     }

@@ -10,6 +10,7 @@
 //!   loads them ([`bounds::measure_changes`]).
 //! - [`have`]: the bloom filters of a peer's sync message, checked before Automerge probes them
 //!   ([`have::check_have`]).
+//! - [`refusal`]: the server's refusal notice ([`RefusalNotice`]), carried in an `ephemeral` message.
 //!
 //! # Wire format
 //!
@@ -59,6 +60,7 @@ pub mod document_id;
 pub mod have;
 pub mod message;
 pub mod peer_id;
+pub mod refusal;
 
 #[cfg(test)]
 mod tests;
@@ -69,3 +71,4 @@ pub use message::{
     PROTOCOL_V1, Peer, PeerMetadata, decode, encode,
 };
 pub use peer_id::{LabelError, PeerId, StorageId};
+pub use refusal::{REFUSED_TYPE, RefusalNotice};

@@ -39,6 +39,7 @@ use crate::storage::users::{self, NewUser, UserRow};
 use crate::storage::{Storage, StorageResult};
 use crate::sync::hub::Hub;
 use rusqlite::Connection;
+use sportello_schema::api::ErrorCode;
 
 /// How long a request waits for its approval before it expires.
 pub const GRANT_LIFETIME_S: i64 = 24 * 3600;
@@ -74,7 +75,7 @@ pub fn grant_view(grant: &GrantRow, now: i64) -> AccountGrant {
 
 fn approver_needed() -> ApiError {
     ApiError::Conflict(
-        "approver_needed",
+        ErrorCode::ApproverNeeded,
         "no other enabled admin can approve this change: add one first (`sportello user add` on the \
          server)"
             .into(),
@@ -83,7 +84,7 @@ fn approver_needed() -> ApiError {
 
 fn grant_pending() -> ApiError {
     ApiError::Conflict(
-        "grant_pending",
+        ErrorCode::GrantPending,
         "a change of this kind is already waiting for approval for this account".into(),
     )
 }
@@ -264,13 +265,13 @@ pub fn is_grant(user: &UserRow, role: Role, areas: &[AreaCode]) -> bool {
 fn decision_refused(grant: &GrantRow, now: i64) -> Option<ApiError> {
     if grant.is_expired_at(now) {
         return Some(ApiError::Conflict(
-            "grant_expired",
+            ErrorCode::GrantExpired,
             "this request has expired: ask again".into(),
         ));
     }
     if grant.status != GrantStatus::Pending {
         return Some(ApiError::Conflict(
-            "grant_decided",
+            ErrorCode::GrantDecided,
             format!("this request was already {}", grant.status),
         ));
     }
@@ -283,13 +284,13 @@ fn approval_refused(grant: &GrantRow, approver: UserId, now: i64) -> Option<ApiE
     }
     if grant.requested_by == approver {
         return Some(ApiError::Refused(
-            "self_approval",
+            ErrorCode::SelfApproval,
             "a request must be approved by another admin".into(),
         ));
     }
     if grant.user_id == approver {
         return Some(ApiError::Refused(
-            "self_approval",
+            ErrorCode::SelfApproval,
             "a change to your own account must be approved by another admin".into(),
         ));
     }

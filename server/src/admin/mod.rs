@@ -28,6 +28,7 @@ use crate::storage::audit::{self, AuditFilter};
 use crate::storage::sessions::{self, RevokeReason};
 use crate::storage::users::{self, UserRow};
 use crate::sync::hub::Hub;
+use sportello_schema::api::ErrorCode;
 
 const MAX_DISPLAY_NAME_CHARS: usize = sportello_schema::api::contract::DISPLAY_NAME_MAX_CHARS;
 pub const MAX_AUDIT_PAGE: u32 = 500;
@@ -132,7 +133,7 @@ pub enum Updated {
 
 pub(crate) fn last_admin() -> ApiError {
     ApiError::Conflict(
-        "last_admin",
+        ErrorCode::LastAdmin,
         "the last enabled admin cannot be disabled or given another role".into(),
     )
 }
@@ -192,7 +193,7 @@ pub async fn update_user(
             let areas = match check_areas(role, &areas) {
                 Ok(areas) => areas,
                 Err(ApiError::Validation(message)) if !body_states_both => {
-                    return Err(ApiError::Conflict("areas_conflict", message));
+                    return Err(ApiError::Conflict(ErrorCode::AreasConflict, message));
                 }
                 Err(error) => return Err(error),
             };

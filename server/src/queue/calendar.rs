@@ -1,19 +1,17 @@
 //! The desk's calendar: which civil day a moment belongs to, when that day ends, and whether the desk is
-//! open. Days are civil days in Europe/Rome (tickets count from 001 each morning, whatever UTC says), with the
-//! time-zone database bundled into the binary so a server without `tzdata` still gets summer time right.
+//! open. Days are civil days in Europe/Rome (tickets count from 001 each morning, whatever UTC says): the
+//! zone and the day are `sportello_schema::desk_time` (shared with the totem), read here in Unix seconds.
 //!
 //! Opening hours are intervals per ISO weekday in local minutes; with no interval at all the desk is always
 //! open, so a first run just works. Closed dates apply either way.
 
 use std::collections::BTreeSet;
 
-use jiff::civil::{Date, Time};
+use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 use sportello_schema::api::queue::{OpeningInterval, QueueSchedule};
-
-/// The zone every day and opening hour is read in.
-pub const DESK_TIME_ZONE: &str = "Europe/Rome";
+use sportello_schema::desk_time::{DeskDay, desk_time_zone};
 
 #[derive(Debug, Clone)]
 pub struct DeskCalendar {
@@ -22,9 +20,9 @@ pub struct DeskCalendar {
 
 impl DeskCalendar {
     pub fn europe_rome() -> Self {
-        let tz = TimeZone::get(DESK_TIME_ZONE)
-            .expect("the bundled time-zone database knows Europe/Rome");
-        Self { tz }
+        Self {
+            tz: desk_time_zone(),
+        }
     }
 
     fn zoned(&self, unix: i64) -> Zoned {
@@ -35,21 +33,17 @@ impl DeskCalendar {
 
     /// The civil day of `unix` (`2026-11-27`).
     pub fn day_of(&self, unix: i64) -> String {
-        self.zoned(unix).date().to_string()
+        DeskDay::of_unix(unix).to_string()
     }
 
     /// The first second of the day after `day` (local midnight), as Unix seconds.
     pub fn day_end(&self, day: &str) -> Option<i64> {
-        let date: Date = day.parse().ok()?;
-        let next = date.tomorrow().ok()?;
-        let midnight = next.to_zoned(self.tz.clone()).ok()?;
-        Some(midnight.timestamp().as_second())
+        Some(DeskDay::parse(day).ok()?.end()?.as_second())
     }
 
     /// The first second of `day`, as Unix seconds.
     pub fn day_start(&self, day: &str) -> Option<i64> {
-        let date: Date = day.parse().ok()?;
-        Some(date.to_zoned(self.tz.clone()).ok()?.timestamp().as_second())
+        Some(DeskDay::parse(day).ok()?.start()?.as_second())
     }
 
     /// The local hour (0–23) of `unix`.
@@ -138,8 +132,7 @@ impl Schedule {
         }
         let mut closed_dates = BTreeSet::new();
         for (index, day) in input.closed_dates.iter().enumerate() {
-            let date: Date = day
-                .parse()
+            let date = DeskDay::parse(day)
                 .map_err(|_| format!("closed_dates[{index}] must be a date YYYY-MM-DD"))?;
             closed_dates.insert(date.to_string());
         }

@@ -5,6 +5,7 @@
 
 use rusqlite::Connection;
 use sportello_schema::TicketId;
+use sportello_schema::api::ErrorCode;
 use sportello_schema::api::queue::{IssueTicketRequest, IssuedTicket, ServiceLine, TicketSource};
 use sportello_schema::queue::{
     DeviceKind, FIRST_LEASED_SEQUENCE, LineCode, TicketNumber, TicketStatus,
@@ -32,9 +33,6 @@ impl QueueService {
         request: IssueTicketRequest,
         base_url: String,
     ) -> ApiResult<(IssuedTicket, bool)> {
-        if let Some(op) = &request.client_op_id {
-            check_client_op_id(op, "client_op_id")?;
-        }
         let issuer = ctx
             .actor
             .actor_id()
@@ -48,7 +46,7 @@ impl QueueService {
             {
                 if existing.number.line() != request.line || existing.priority != request.priority {
                     return Err(ApiError::Conflict(
-                        "client_op_id_reused",
+                        ErrorCode::ClientOpIdReused,
                         "this client_op_id was used for a different ticket".into(),
                     ));
                 }
@@ -57,7 +55,7 @@ impl QueueService {
             let line = usable_line(conn, request.line)?;
             if is_totem && !moment.calendar.is_open(moment.now, &store::schedule(conn)?) {
                 return Err(ApiError::Conflict(
-                    "desk_closed",
+                    ErrorCode::DeskClosed,
                     "the desk is closed now: see the opening hours".into(),
                 ));
             }
@@ -75,7 +73,7 @@ impl QueueService {
                 .ok_or_else(|| StorageError::Corrupt("sequence".into()))?;
             let ticket = TicketRow {
                 priority: request.priority,
-                client_op_id: request.client_op_id,
+                client_op_id: request.client_op_id.map(String::from),
                 ..new_ticket(&moment.today, number, issuer, moment.now)
             };
             store::insert_ticket(conn, &ticket)?;
@@ -89,7 +87,7 @@ impl QueueService {
 
 fn line_full(code: LineCode) -> ApiError {
     ApiError::Conflict(
-        "line_full",
+        ErrorCode::LineFull,
         format!("line {code} has issued all of today's numbers"),
     )
 }
@@ -134,25 +132,11 @@ fn new_status_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub(super) fn check_client_op_id(raw: &str, field: &str) -> ApiResult<()> {
-    let valid = (1..=64).contains(&raw.len())
-        && raw
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(format!(
-            "{field} must be 1 to 64 characters of A-Z a-z 0-9 - _"
-        )))
-    }
-}
-
 /// A line the request names does not exist. A state of the queue, not a malformed request: `404` with
 /// its own code (as `unknown_lease`), since whether a well-formed code names a line changes with the
 /// admins' settings.
 pub(super) fn unknown_line(code: LineCode) -> ApiError {
-    ApiError::Missing("unknown_line", format!("there is no line {code}"))
+    ApiError::Missing(ErrorCode::UnknownLine, format!("there is no line {code}"))
 }
 
 /// The line a ticket may be issued on or moved to: it must exist and be active.
@@ -160,7 +144,7 @@ pub(super) fn usable_line(conn: &Connection, code: LineCode) -> ApiResult<Servic
     match store::line(conn, code)? {
         None => Err(unknown_line(code)),
         Some(line) if !line.active => Err(ApiError::Conflict(
-            "line_inactive",
+            ErrorCode::LineInactive,
             format!("line {code} is not in service"),
         )),
         Some(line) => Ok(line),

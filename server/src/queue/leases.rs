@@ -2,6 +2,7 @@
 //! them while the network is down, and imports them when it is back — all or nothing, and a retry returns
 //! the tickets already imported.
 
+use sportello_schema::api::ErrorCode;
 use sportello_schema::api::queue::TicketSource;
 use sportello_schema::api::queue::{
     ImportRequest, ImportResult, Lease, LeaseRequest, OfflineTicket,
@@ -10,7 +11,7 @@ use sportello_schema::queue::{FIRST_LEASED_SEQUENCE, TicketNumber};
 use sportello_schema::{DeviceId, LeaseId};
 
 use super::QueueService;
-use super::issuing::{check_client_op_id, new_ticket, usable_line};
+use super::issuing::{new_ticket, usable_line};
 use super::views::issued_view;
 use super::writing::emit;
 use crate::audit::Action;
@@ -51,7 +52,7 @@ impl QueueService {
             )?
             else {
                 return Err(ApiError::Conflict(
-                    "line_full",
+                    ErrorCode::LineFull,
                     format!(
                         "line {} has no {} leasable numbers left today",
                         request.line, request.size
@@ -95,10 +96,6 @@ impl QueueService {
         let mut parsed: Vec<(usize, OfflineTicket, i64)> =
             Vec::with_capacity(request.tickets.len());
         for (index, offline) in request.tickets.into_iter().enumerate() {
-            check_client_op_id(
-                &offline.client_op_id,
-                &format!("tickets[{index}].client_op_id"),
-            )?;
             let issued_at = offline
                 .issued_at
                 .parse::<jiff::Timestamp>()
@@ -122,13 +119,13 @@ impl QueueService {
             let Some(lease) = store::lease(conn, lease_id)?.filter(|lease| lease.device_id == device)
             else {
                 return Err(ApiError::Missing(
-                    "unknown_lease",
+                    ErrorCode::UnknownLease,
                     "this totem holds no such lease".into(),
                 ));
             };
             if lease.day != moment.today {
                 return Err(ApiError::Conflict(
-                    "lease_expired",
+                    ErrorCode::LeaseExpired,
                     format!(
                         "this lease was for {}; numbers of another day are not imported",
                         lease.day
@@ -143,7 +140,7 @@ impl QueueService {
                     || !(lease.first..=lease.last).contains(&number.sequence())
                 {
                     return Err(ApiError::Conflict(
-                        "outside_lease",
+                        ErrorCode::OutsideLease,
                         format!(
                             "tickets[{index}]: {number} is outside the lease {}{:03}–{}{:03}",
                             lease.line, lease.first, lease.line, lease.last
@@ -157,7 +154,7 @@ impl QueueService {
                     || *issued_at < earliest
                 {
                     return Err(ApiError::Conflict(
-                        "outside_lease",
+                        ErrorCode::OutsideLease,
                         format!(
                             "tickets[{index}].issued_at must lie between the lease ({}) and now",
                             rfc3339_from_unix(lease.created_at)
@@ -172,7 +169,7 @@ impl QueueService {
                             priority: offline.priority,
                             source: TicketSource::Lease,
                             lease_id: Some(lease.id),
-                            client_op_id: Some(offline.client_op_id.clone()),
+                            client_op_id: Some(offline.client_op_id.to_string()),
                             ..new_ticket(&lease.day, number, issuer.clone(), *issued_at)
                         };
                         store::insert_ticket(conn, &ticket)?;
@@ -184,13 +181,13 @@ impl QueueService {
                     (Some(existing), Some(same)) if existing.id == same.id => rows.push(existing),
                     (Some(_), _) => {
                         return Err(ApiError::Conflict(
-                            "number_taken",
+                            ErrorCode::NumberTaken,
                             format!("tickets[{index}]: {number} was already imported with another client_op_id"),
                         ));
                     }
                     (None, Some(_)) => {
                         return Err(ApiError::Conflict(
-                            "client_op_id_reused",
+                            ErrorCode::ClientOpIdReused,
                             format!(
                                 "tickets[{index}]: this client_op_id was used for another ticket"
                             ),

@@ -3,6 +3,7 @@
 //! of today's tickets. Each move is one audited write with its event (`queue.ticket_update`, the move in
 //! the target).
 
+use sportello_schema::api::ErrorCode;
 use sportello_schema::api::queue::{CallNextRequest, Ticket};
 use sportello_schema::queue::{LineCode, TicketAction, TicketStatus, transition};
 use sportello_schema::{TicketId, UserId};
@@ -51,7 +52,7 @@ impl QueueService {
             };
             let Some(mut ticket) = store::next_waiting(conn, &moment.today, &lines)? else {
                 return Err(ApiError::Missing(
-                    "queue_empty",
+                    ErrorCode::QueueEmpty,
                     "nobody is waiting on these lines".into(),
                 ));
             };
@@ -86,7 +87,7 @@ impl QueueService {
             };
             let Some(next) = transition(ticket.status, action) else {
                 return Err(ApiError::Conflict(
-                    "invalid_transition",
+                    ErrorCode::InvalidTransition,
                     format!(
                         "cannot {} a ticket that is {}",
                         action.as_str().replace('_', "-"),
@@ -103,7 +104,7 @@ impl QueueService {
                 )
             {
                 return Err(ApiError::Conflict(
-                    "invalid_transition",
+                    ErrorCode::InvalidTransition,
                     format!(
                         "a ticket of {} can only be finished, marked no-show or cancelled",
                         ticket.day
@@ -129,7 +130,7 @@ impl QueueService {
                     };
                     if to == ticket.line {
                         return Err(ApiError::Conflict(
-                            "same_line",
+                            ErrorCode::SameLine,
                             format!("the ticket is already on line {to}"),
                         ));
                     }

@@ -2,6 +2,7 @@
 //! period as target) and hands the facts to [`super::stats`], which does the arithmetic.
 
 use sportello_schema::api::queue::QueueStats;
+use sportello_schema::desk_time::DeskDay;
 use sportello_schema::queue::{LineCode, TicketStatus};
 
 use super::QueueService;
@@ -19,21 +20,16 @@ impl QueueService {
     pub async fn statistics(
         &self,
         ctx: &RequestContext,
-        from: Option<String>,
-        to: Option<String>,
+        from: Option<DeskDay>,
+        to: Option<DeskDay>,
     ) -> ApiResult<QueueStats> {
         let calendar = self.calendar.clone();
-        let today = calendar.day_of(ctx.now);
-        let parse = |raw: Option<String>, name: &str| -> ApiResult<jiff::civil::Date> {
-            raw.unwrap_or_else(|| today.clone())
-                .parse::<jiff::civil::Date>()
-                .map_err(|_| ApiError::InvalidRequest(format!("{name} must be a date YYYY-MM-DD")))
-        };
-        let (from, to) = (parse(from, "from")?, parse(to, "to")?);
+        let today = DeskDay::of_unix(ctx.now);
+        let (from, to) = (from.unwrap_or(today), to.unwrap_or(today));
         if from > to {
             return Err(ApiError::InvalidRequest("from must not be after to".into()));
         }
-        let days = (to - from).get_days() as i64;
+        let days = from.days_until(to);
         if days >= MAX_STATS_DAYS {
             return Err(ApiError::InvalidRequest(format!(
                 "a period spans at most {MAX_STATS_DAYS} days"

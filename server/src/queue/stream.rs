@@ -18,6 +18,7 @@ use crate::storage::Storage;
 
 /// Whether the subscriber's session (or device) is still live; asked at every keep-alive.
 pub type LivenessCheck = Box<dyn Fn() -> Pin<Box<dyn Future<Output = bool>>>>;
+use sportello_schema::api::ErrorCode;
 
 /// The event streams open at once: at most `total`, and at most `per_caller` for one user or device (so one
 /// misbehaving display cannot take every slot).
@@ -42,7 +43,7 @@ impl StreamSlots {
             .take(&[(caller, self.per_caller)])
             .map_err(|refused| match refused {
                 Refused::Quota { open, .. } => ApiError::Quota(
-                    "too_many_streams",
+                    ErrorCode::TooManyStreams,
                     format!("this caller has {open} event streams open already: close one first"),
                 ),
                 Refused::Full => ApiError::Busy,

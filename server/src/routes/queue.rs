@@ -4,13 +4,15 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use sportello_schema::TicketId;
 use sportello_schema::api::ErrorBody;
+use sportello_schema::api::contract::broken_rule;
 use sportello_schema::api::queue::{
     Board, CallNextRequest, ImportRequest, ImportResult, IssueTicketRequest, IssuedTicket, Lease,
     LeaseRequest, PutServiceLine, QueueSchedule, QueueStats, ServiceLine, Ticket, TransferRequest,
 };
+use sportello_schema::desk_time::DeskDay;
 use sportello_schema::queue::{LineCode, TicketAction, TicketStatus};
 
 use crate::access::{
@@ -448,16 +450,39 @@ pub enum StatsFormat {
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// First day, `YYYY-MM-DD` (default: today).
-    #[param(format = Date)]
-    from: Option<String>,
+    #[param(value_type = Option<String>, format = Date)]
+    #[serde(default, deserialize_with = "from_day")]
+    from: Option<DeskDay>,
     /// Last day, inclusive (default: today); not before `from`, and the period spans at most 366 days,
     /// both ends included (else `400 invalid_request`).
-    #[param(format = Date)]
-    to: Option<String>,
+    #[param(value_type = Option<String>, format = Date)]
+    #[serde(default, deserialize_with = "to_day")]
+    to: Option<DeskDay>,
     /// `json` (default) or `csv`.
     #[serde(default)]
     #[param(inline)]
     format: StatsFormat,
+}
+
+/// A day parameter, parsed where it enters; a bad one is told by name (`400`, as every bad query).
+fn day_param<'de, D: Deserializer<'de>>(
+    name: &str,
+    deserializer: D,
+) -> Result<Option<DeskDay>, D::Error> {
+    Option::<String>::deserialize(deserializer)?
+        .map(|raw| {
+            DeskDay::parse(&raw)
+                .map_err(|_| broken_rule::error(format_args!("{name} must be a date YYYY-MM-DD")))
+        })
+        .transpose()
+}
+
+fn from_day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DeskDay>, D::Error> {
+    day_param("from", deserializer)
+}
+
+fn to_day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DeskDay>, D::Error> {
+    day_param("to", deserializer)
 }
 
 #[utoipa::path(

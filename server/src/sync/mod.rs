@@ -222,34 +222,3 @@ impl SyncService {
             .collect()
     }
 }
-
-/// The payload of the ephemeral message telling a peer its changes were refused: a CBOR map
-/// `{type: "sportello/refused", code, reason}` (the JS client decodes ephemeral data as CBOR).
-pub fn refusal_payload(refusal: &Refusal) -> Vec<u8> {
-    fn text(out: &mut Vec<u8>, value: &str) {
-        let len = value.len();
-        match len {
-            0..=23 => out.push(0x60 | len as u8),
-            24..=0xff => out.extend([0x78, len as u8]),
-            0x100..=0xffff => {
-                out.push(0x79);
-                out.extend((len as u16).to_be_bytes());
-            }
-            _ => {
-                out.push(0x7a);
-                out.extend((len as u32).to_be_bytes());
-            }
-        }
-        out.extend(value.as_bytes());
-    }
-    let mut out = vec![0xa3];
-    for (key, value) in [
-        ("type", "sportello/refused"),
-        ("code", refusal.code),
-        ("reason", refusal.reason.as_str()),
-    ] {
-        text(&mut out, key);
-        text(&mut out, value);
-    }
-    out
-}

@@ -23,7 +23,7 @@ use sportello_schema::policy::Access;
 use sportello_schema::sync::bounds::{self, BoundsError};
 use sportello_schema::sync::{
     DocSync, DocUnavailable, DocumentId, Ephemeral, ErrorMessage, Message, Peer, PeerId,
-    PeerMetadata,
+    PeerMetadata, RefusalNotice,
 };
 
 use super::hub::{Registration, Relayed};
@@ -387,7 +387,7 @@ impl Connection {
 
     /// Tells the peer, on the document's ephemeral channel, why its changes were not accepted.
     async fn tell_refused(&mut self, doc: RawDocId, refusal: &Refusal) -> Result<(), End> {
-        let payload = super::refusal_payload(refusal);
+        let payload = RefusalNotice::new(refusal.code, &refusal.reason).encode();
         let message = Message::Ephemeral(Ephemeral {
             sender_id: self.sync.server_peer_id.clone(),
             target_id: self.peer_label.clone(),

@@ -363,3 +363,27 @@ async fn a_json_array_is_never_read_as_an_object() {
         .unwrap();
     assert_eq!(schedule["hours"].as_array().unwrap().len(), 1, "unchanged");
 }
+
+#[tokio::test]
+async fn the_error_body_lists_every_code_the_server_sends() {
+    let app = spawn_app().await;
+    let document = document(&app).await;
+    let listed: Vec<&str> =
+        document["components"]["schemas"]["ErrorBody"]["properties"]["error"]["enum"]
+            .as_array()
+            .unwrap_or_else(|| {
+                panic!(
+                    "no enumeration: {}",
+                    document["components"]["schemas"]["ErrorBody"]
+                )
+            })
+            .iter()
+            .map(|code| code.as_str().unwrap())
+            .collect();
+    let known: Vec<&str> = sportello_schema::api::ErrorCode::KNOWN
+        .iter()
+        .map(|code| code.as_str())
+        .collect();
+    assert_eq!(listed, known);
+    assert!(listed.contains(&"queue_empty") && listed.contains(&"self_approval"));
+}

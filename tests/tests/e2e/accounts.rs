@@ -4,6 +4,7 @@ use jiff::SignedDuration;
 use serde_json::{Value, json};
 use sportello_client_sync::ApiClient;
 use sportello_schema::Role;
+use sportello_schema::api::ErrorCode;
 use sportello_tests::TestServer;
 
 const ADMIN_PASSWORD: &str = "tavolo-finestra-limone-2026";
@@ -20,7 +21,7 @@ async fn first_day(server: &TestServer) -> (ApiClient, ApiClient) {
         .unwrap();
     assert!(user.must_change_password);
     let refused = admin.get::<Value>("/api/v1/admin/users").await.unwrap_err();
-    assert_eq!(refused.code(), Some("password_change_required"));
+    assert_eq!(refused.code(), Some(&ErrorCode::PasswordChangeRequired));
     admin
         .change_password(&server.admin_one_time_password, ADMIN_PASSWORD)
         .await
@@ -108,5 +109,5 @@ async fn a_tablet_whose_account_is_disabled_is_told_to_log_in_again() {
         .login("op.desk", OPERATOR_PASSWORD)
         .await
         .unwrap_err();
-    assert_eq!(relogin.code(), Some("account_disabled"));
+    assert_eq!(relogin.code(), Some(&ErrorCode::AccountDisabled));
 }

@@ -3,6 +3,7 @@
 //! leases numbers, prints through a cut (and a restart), imports on reconnect exactly once — also when the
 //! import's answer is lost — and never mistakes a refusal from the server for an outage.
 
+use sportello_schema::api::ErrorCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -383,7 +384,7 @@ async fn refusals_from_the_server_are_errors_never_offline_tickets() {
         .unwrap();
     let refused = totem.issue(line_a(), false).await.unwrap_err();
     assert!(
-        matches!(&refused, TotemError::Api(e) if e.code() == Some("desk_closed")),
+        matches!(&refused, TotemError::Api(e) if e.code() == Some(&ErrorCode::DeskClosed)),
         "{refused:?}"
     );
     assert!(totem.pending().await.is_empty());
@@ -395,7 +396,7 @@ async fn refusals_from_the_server_are_errors_never_offline_tickets() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&unknown, TotemError::Api(e) if e.code() == Some("unknown_line")),
+        matches!(&unknown, TotemError::Api(e) if e.code() == Some(&ErrorCode::UnknownLine)),
         "{unknown:?}"
     );
 

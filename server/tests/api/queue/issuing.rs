@@ -110,7 +110,12 @@ async fn client_op_ids_are_checked_and_belong_to_their_issuer() {
     ] {
         let response = try_issue(&app, &totem, json!({"line": "A", "client_op_id": bad})).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
-        assert_eq!(error_code(response).await, "validation_failed");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "validation_failed");
+        assert_eq!(
+            body["message"], "client_op_id must be 1 to 64 characters of A-Z a-z 0-9 - _",
+            "{bad}"
+        );
     }
     let longest = "a-Z_9".repeat(12) + "abcd";
     assert_eq!(longest.len(), 64);

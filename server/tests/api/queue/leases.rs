@@ -301,6 +301,19 @@ async fn refused_imports_change_nothing() {
         let after = list(&app, &operator, "").await;
         assert_eq!(after, before, "{what}: nothing imported");
     }
+    // A malformed field is named by its place in the list.
+    let response = import(
+        &app,
+        &totem,
+        &mine,
+        json!([good, offline("A502", &earlier, "off x")]),
+    )
+    .await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "tickets[1].client_op_id must be 1 to 64 characters of A-Z a-z 0-9 - _"
+    );
     let too_many: Vec<Value> = (0..101)
         .map(|i| offline(&format!("A{:03}", 500 + i), &earlier, &format!("bulk-{i}")))
         .collect();

@@ -211,6 +211,24 @@ async fn bad_statistics_periods_are_refused() {
             .await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
     }
+    for (query, message) in [
+        ("?from=27/11/2026", "from must be a date YYYY-MM-DD"),
+        (
+            "?from=2026-11-27&to=2026-13-01",
+            "to must be a date YYYY-MM-DD",
+        ),
+        (
+            "?from=2026-11-28&to=2026-11-27",
+            "from must not be after to",
+        ),
+    ] {
+        let response = app
+            .get(&format!("/api/v1/queue/stats{query}"), &admin)
+            .await;
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{query}");
+        assert_eq!(body["message"], message, "{query}");
+    }
     // 366 days, both ends included, is the longest period.
     let longest = app
         .get("/api/v1/queue/stats?from=2025-11-27&to=2026-11-27", &admin)
