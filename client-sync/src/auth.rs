@@ -27,7 +27,7 @@ use sportello_schema::api::queue::{DeviceToken, DeviceTokenRequest};
 use sportello_schema::api::{ErrorBody, ErrorCode, RefreshRequest, Secret, SessionTokens};
 use tokio::sync::Mutex;
 
-use crate::api::ClientError;
+use crate::error::ClientError;
 
 const REFRESH_PATH: &str = "/api/v1/auth/refresh";
 const DEVICE_TOKEN_PATH: &str = "/api/v1/auth/device-token";

@@ -19,6 +19,7 @@
 
 pub mod api;
 mod auth;
+mod error;
 pub mod store;
 pub mod sync;
 pub mod totem;

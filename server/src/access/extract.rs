@@ -19,26 +19,12 @@
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use sportello_schema::policy::routes::RouteRule;
 
 use super::gate::Admission;
 use super::principal::{Actor, DeviceActor, Principal};
 use crate::error::{ApiError, ApiResult};
-
-/// The bearer token of the `Authorization` header. Query-string tokens are accepted only where a client
-/// cannot set headers (WebSocket, server-sent events), where the route table or the route says so.
-pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
 
 /// The caller the gate admitted under `rule`, or an internal error: the handler and the table disagree.
 fn admitted(request: &HttpRequest, rule: RouteRule) -> ApiResult<Option<Principal>> {

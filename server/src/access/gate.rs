@@ -12,13 +12,13 @@ use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, web};
 use serde::Deserialize;
 use sportello_schema::policy::routes::{self, Caller, RouteRule, TokenFrom, Verdict};
 
 use super::authenticate::{Authenticator, Devices};
-use super::extract::bearer_token;
 use super::principal::Principal;
 use crate::audit::denials::{DenialLog, Denials, Limit};
 use crate::audit::{Action, AuditRecord, Outcome};
@@ -134,6 +134,19 @@ impl DenialLog for Gatekeeper {
     fn timestamp(&self) -> jiff::Timestamp {
         self.authenticator.clock().now()
     }
+}
+
+/// The bearer token of the `Authorization` header. Query-string tokens are accepted only where a client
+/// cannot set headers (WebSocket, server-sent events), where the route table or the route says so.
+pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The middleware (registered once, on the whole app, in `startup.rs`).

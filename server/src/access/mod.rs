@@ -20,7 +20,7 @@ pub mod principal;
 pub use authenticate::{Authenticator, Devices, still_live};
 pub use extract::{
     AdminUser, BoardViewer, LinesReader, MetricsReader, QueueOperator, SignedIn, StatsReader,
-    TicketIssuer, TotemDevice, bearer_token,
+    TicketIssuer, TotemDevice,
 };
-pub use gate::{Admission, Gatekeeper, gate};
+pub use gate::{Admission, Gatekeeper, bearer_token, gate};
 pub use principal::{Actor, DeviceActor, Principal};

@@ -59,7 +59,10 @@ fn test_code_strings_and_comments_are_not_dependencies() {
 fn a_parent_reexporting_its_children_is_not_a_circle() {
     let files = vec![
         module("", "mod q;"),
-        module("q", "mod issue; mod types; pub use issue::issue; pub use types::Ticket;"),
+        module(
+            "q",
+            "mod issue; mod types; pub use issue::issue; pub use types::Ticket;",
+        ),
         module("q::issue", "use super::types::Ticket; pub fn issue() {}"),
         module("q::types", "pub struct Ticket;"),
     ];
@@ -67,15 +70,27 @@ fn a_parent_reexporting_its_children_is_not_a_circle() {
     // …nor a child using its parent's items while the parent calls into it; but two siblings are.
     let files = vec![
         module("", "mod q;"),
-        module("q", "mod issue; mod board; pub struct Service; fn f() { issue::run(); }"),
-        module("q::issue", "use super::Service; pub fn run() { super::board::show(); }"),
+        module(
+            "q",
+            "mod issue; mod board; pub struct Service; fn f() { issue::run(); }",
+        ),
+        module(
+            "q::issue",
+            "use super::Service; pub fn run() { super::board::show(); }",
+        ),
         module("q::board", "pub fn show() { crate::q::issue::run(); }"),
     ];
-    assert_eq!(cycles_of(&files), vec![vec!["q::board".to_owned(), "q::issue".to_owned()]]);
+    assert_eq!(
+        cycles_of(&files),
+        vec![vec!["q::board".to_owned(), "q::issue".to_owned()]]
+    );
 }
 
 fn assert_no_cycles(krate: &str) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(krate).join("src");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(krate)
+        .join("src");
     let files = read_crate(&root);
     assert!(files.len() > 3, "no sources found under {}", root.display());
     let cycles = cycles_of(&files);
@@ -98,18 +113,25 @@ struct Module {
 }
 
 fn module(path: &str, text: &str) -> Module {
-    Module { path: path.to_owned(), text: text.to_owned() }
+    Module {
+        path: path.to_owned(),
+        text: text.to_owned(),
+    }
 }
 
 /// Every `.rs` file of a crate's `src/` with its module path; binaries (`main.rs`, `bin/`) are roots of
 /// their own and left out.
 fn read_crate(src: &Path) -> Vec<Module> {
     let mut files = Vec::new();
-    collect(src, src, &mut files);
+    collect(src, &mut files);
     files
         .into_iter()
         .filter_map(|file| {
-            let relative = file.strip_prefix(src).ok()?.to_string_lossy().replace('\\', "/");
+            let relative = file
+                .strip_prefix(src)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
             if relative == "main.rs" || relative.starts_with("bin/") {
                 return None;
             }
@@ -119,17 +141,22 @@ fn read_crate(src: &Path) -> Vec<Module> {
             } else {
                 trimmed.trim_end_matches("/mod").replace('/', "::")
             };
-            Some(Module { path, text: std::fs::read_to_string(&file).ok()? })
+            Some(Module {
+                path,
+                text: std::fs::read_to_string(&file).ok()?,
+            })
         })
         .collect()
 }
 
-fn collect(dir: &Path, src: &Path, into: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+fn collect(dir: &Path, into: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            collect(&path, src, into);
+            collect(&path, into);
         } else if path.extension().is_some_and(|ext| ext == "rs") {
             into.push(path);
         }
@@ -138,14 +165,25 @@ fn collect(dir: &Path, src: &Path, into: &mut Vec<PathBuf>) {
 
 /// The circles among the modules: each a sorted list of module paths, the list sorted.
 fn cycles_of(files: &[Module]) -> Vec<Vec<String>> {
-    let cleaned: BTreeMap<&str, String> =
-        files.iter().map(|file| (file.path.as_str(), without_test_code(&strip_comments_and_strings(&file.text)))).collect();
+    let cleaned: BTreeMap<&str, String> = files
+        .iter()
+        .map(|file| {
+            (
+                file.path.as_str(),
+                without_test_code(&strip_comments_and_strings(&file.text)),
+            )
+        })
+        .collect();
     // Files declared only under `#[cfg(test)]` are test code too.
     let test_files: BTreeSet<String> = files
         .iter()
         .flat_map(|file| test_modules_declared(&strip_comments_and_strings(&file.text), &file.path))
         .collect();
-    let known: BTreeSet<&str> = cleaned.keys().copied().filter(|path| !test_files.contains(*path)).collect();
+    let known: BTreeSet<&str> = cleaned
+        .keys()
+        .copied()
+        .filter(|path| !test_files.contains(*path))
+        .collect();
 
     let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (&from, text) in &cleaned {
@@ -205,7 +243,10 @@ fn strip_comments_and_strings(text: &str) -> String {
                 }
             }
             out.push(' ');
-        } else if c == 'r' && (next == Some('"') || next == Some('#')) && !is_ident(chars.get(i.wrapping_sub(1)).copied()) {
+        } else if c == 'r'
+            && (next == Some('"') || next == Some('#'))
+            && !is_ident(chars.get(i.wrapping_sub(1)).copied())
+        {
             // A raw string: r"…" or r#"…"#.
             let mut j = i + 1;
             let mut hashes = 0;
@@ -307,7 +348,10 @@ fn test_modules_declared(text: &str, parent: &str) -> Vec<String> {
     let mut rest = text;
     while let Some(at) = rest.find("#[cfg(test)]") {
         rest = &rest[at + "#[cfg(test)]".len()..];
-        let item: String = rest.chars().take_while(|c| *c != ';' && *c != '{').collect();
+        let item: String = rest
+            .chars()
+            .take_while(|c| *c != ';' && *c != '{')
+            .collect();
         let words: Vec<&str> = item.split_whitespace().collect();
         if let Some(position) = words.iter().position(|word| *word == "mod")
             && let Some(name) = words.get(position + 1)
@@ -322,11 +366,18 @@ fn test_modules_declared(text: &str, parent: &str) -> Vec<String> {
 
 /// Whether `module` contains `descendant` (the crate root contains everything).
 fn is_ancestor(module: &str, descendant: &str) -> bool {
-    module.is_empty() || descendant.strip_prefix(module).is_some_and(|rest| rest.starts_with("::"))
+    module.is_empty()
+        || descendant
+            .strip_prefix(module)
+            .is_some_and(|rest| rest.starts_with("::"))
 }
 
 fn join(parent: &str, child: &str) -> String {
-    if parent.is_empty() { child.to_owned() } else { format!("{parent}::{child}") }
+    if parent.is_empty() {
+        child.to_owned()
+    } else {
+        format!("{parent}::{child}")
+    }
 }
 
 /// Every absolute module path the text names (`crate::a::b`, `super::c`, `child::d`, use-trees expanded).
@@ -334,8 +385,13 @@ fn referenced_paths(text: &str, from: &str, known: &BTreeSet<&str>) -> Vec<Vec<S
     let children: BTreeSet<String> = known
         .iter()
         .filter_map(|path| {
-            let rest = if from.is_empty() { Some(*path) } else { path.strip_prefix(from)?.strip_prefix("::") };
-            rest.filter(|rest| !rest.is_empty() && !rest.contains("::")).map(str::to_owned)
+            let rest = if from.is_empty() {
+                Some(*path)
+            } else {
+                path.strip_prefix(from)?.strip_prefix("::")
+            };
+            rest.filter(|rest| !rest.is_empty() && !rest.contains("::"))
+                .map(str::to_owned)
         })
         .collect();
     let tokens = tokenize(text);
@@ -357,7 +413,10 @@ fn referenced_paths(text: &str, from: &str, known: &BTreeSet<&str>) -> Vec<Vec<S
         let preceded_by_path = i > 0 && tokens[i - 1] == "::";
         let starts_path = !preceded_by_path
             && tokens.get(i + 1).is_some_and(|next| next == "::")
-            && (token == "crate" || token == "super" || token == "self" || children.contains(token));
+            && (token == "crate"
+                || token == "super"
+                || token == "self"
+                || children.contains(token));
         if starts_path {
             let base = base_of(token, from);
             let (expanded, end) = use_tree(&tokens, i + 2, base);
@@ -383,14 +442,19 @@ fn reexports_own_child(tokens: &[String], children: &BTreeSet<String>) -> bool {
         return false;
     }
     at += 1;
-    if tokens.get(at).is_some_and(|t| t == "self") && tokens.get(at + 1).is_some_and(|t| t == "::") {
+    if tokens.get(at).is_some_and(|t| t == "self") && tokens.get(at + 1).is_some_and(|t| t == "::")
+    {
         at += 2;
     }
     tokens.get(at).is_some_and(|t| children.contains(t))
 }
 
 fn base_of(root: &str, from: &str) -> Vec<String> {
-    let current: Vec<String> = if from.is_empty() { Vec::new() } else { from.split("::").map(str::to_owned).collect() };
+    let current: Vec<String> = if from.is_empty() {
+        Vec::new()
+    } else {
+        from.split("::").map(str::to_owned).collect()
+    };
     match root {
         "crate" => Vec::new(),
         "self" => current,
@@ -474,7 +538,9 @@ fn tokenize(text: &str) -> Vec<String> {
 
 /// The file of the longest prefix of `path` that is a known module.
 fn resolve<'a>(path: &[String], known: &BTreeSet<&'a str>) -> Option<&'a str> {
-    (0..=path.len()).rev().find_map(|length| known.get(path[..length].join("::").as_str()).copied())
+    (0..=path.len())
+        .rev()
+        .find_map(|length| known.get(path[..length].join("::").as_str()).copied())
 }
 
 /// Tarjan's strongly connected components.

@@ -12,6 +12,7 @@ mod helpers;
 
 mod abuse;
 mod admin_users;
+mod architecture;
 mod audit_log;
 mod auth_flow;
 mod cli;
