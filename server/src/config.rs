@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::audit::denials::DenialPolicy;
 use crate::auth::lockout::LockoutPolicy;
 use crate::auth::password::HashParams;
-use crate::sync::SyncLimits;
+use crate::sync::limits::SyncLimits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
