@@ -96,7 +96,7 @@ impl Settings {
             metrics_token: None,
             max_json_body: 64 * 1024,
             read_connections: 4,
-            doc_cache_capacity: 256,
+            doc_cache_capacity: 128,
             sync_limits: SyncLimits::default(),
             device_session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             public_url: None,
