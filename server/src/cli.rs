@@ -141,7 +141,7 @@ pub struct ServeArgs {
     pub trust_forwarded_for: bool,
 
     /// Documents kept loaded in memory at most (least recently used are dropped and reload on demand).
-    #[arg(long, env = "SPORTELLO_DOC_CACHE_CAPACITY", default_value_t = 5_000)]
+    #[arg(long, env = "SPORTELLO_DOC_CACHE_CAPACITY", default_value_t = 128)]
     pub doc_cache_capacity: usize,
 
     /// Largest sync (WebSocket) message accepted, in bytes; larger ones close the connection (1009).

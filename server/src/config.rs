@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::audit::denials::DenialPolicy;
 use crate::auth::lockout::LockoutPolicy;
 use crate::auth::password::HashParams;
-use crate::sync::SyncLimits;
+use crate::sync::limits::SyncLimits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -96,7 +96,7 @@ impl Settings {
             metrics_token: None,
             max_json_body: 64 * 1024,
             read_connections: 4,
-            doc_cache_capacity: 5_000,
+            doc_cache_capacity: 128,
             sync_limits: SyncLimits::default(),
             device_session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             public_url: None,

@@ -11,6 +11,13 @@ use sportello_server::startup::{Application, SHUTDOWN_GRACE};
 use sportello_server::telemetry;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
+/// jemalloc, not glibc's malloc: under a reconnect storm glibc kept about 95 MiB of freed memory resident in
+/// its per-thread arenas (the stock-JS storm of `scripts/bench-sync-js.sh` peaked at 159 MiB with a
+/// 50-document cache; 65 MiB with jemalloc, which also spent less CPU per document than glibc or mimalloc).
+/// See docs/performance.md, issue 10.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

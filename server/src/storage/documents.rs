@@ -76,17 +76,18 @@ pub fn insert(
     snapshot: &[u8],
     now: i64,
 ) -> StorageResult<bool> {
-    let inserted = conn.execute(
-        "INSERT INTO documents (id, kind, created_by, created_at, updated_at, snapshot) \
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO documents (id, kind, created_by, created_at, updated_at, snapshot) \
          VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT (id) DO NOTHING",
-        params![
+        )?
+        .execute(params![
             id.as_slice(),
             facts.kind.as_str(),
             facts.created_by.map(|u| u.to_string()),
             now,
             snapshot
-        ],
-    )?;
+        ])?;
     if inserted == 0 {
         return Ok(false);
     }
@@ -107,14 +108,10 @@ pub fn append_chunk(
         [id.as_slice()],
         |row| row.get(0),
     )?;
-    conn.execute(
-        "INSERT INTO document_chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)",
-        params![id.as_slice(), next, chunk],
-    )?;
-    conn.execute(
-        "UPDATE documents SET chunk_bytes = chunk_bytes + ?2 WHERE id = ?1",
-        params![id.as_slice(), chunk.len() as i64],
-    )?;
+    conn.prepare_cached("INSERT INTO document_chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)")?
+        .execute(params![id.as_slice(), next, chunk])?;
+    conn.prepare_cached("UPDATE documents SET chunk_bytes = chunk_bytes + ?2 WHERE id = ?1")?
+        .execute(params![id.as_slice(), chunk.len() as i64])?;
     write_facts(conn, id, facts, now)
 }
 
@@ -137,25 +134,23 @@ fn write_facts(
     // Set when the case leaves the desk now; kept (by the SQL below) while it stays away; cleared when it
     // returns.
     let left_now = (facts.at_desk == Some(false) && previous_at_desk != Some(false)).then_some(now);
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE documents SET updated_at = ?2, case_status = ?3, at_desk = ?4, \
          left_desk_at = coalesce(?5, CASE WHEN ?4 = 0 THEN left_desk_at END), \
          area = ?6, owner = ?7, title = ?8 WHERE id = ?1",
-        params![
-            id.as_slice(),
-            now,
-            facts.case_status.map(CaseStatus::as_str),
-            facts.at_desk,
-            left_now,
-            facts.area.as_ref().map(AreaCode::as_str),
-            facts.owner.map(|u| u.to_string()),
-            facts.title
-        ],
-    )?;
-    conn.execute(
-        "DELETE FROM document_referrals WHERE doc_id = ?1",
-        [id.as_slice()],
-    )?;
+    )?
+    .execute(params![
+        id.as_slice(),
+        now,
+        facts.case_status.map(CaseStatus::as_str),
+        facts.at_desk,
+        left_now,
+        facts.area.as_ref().map(AreaCode::as_str),
+        facts.owner.map(|u| u.to_string()),
+        facts.title
+    ])?;
+    conn.prepare_cached("DELETE FROM document_referrals WHERE doc_id = ?1")?
+        .execute([id.as_slice()])?;
     let mut insert = conn.prepare_cached(
         "INSERT OR REPLACE INTO document_referrals (doc_id, referral_id, area, status) \
          VALUES (?1, ?2, ?3, ?4)",
@@ -425,10 +420,11 @@ pub fn meta_set(conn: &Connection, key: &str, value: &[u8]) -> StorageResult<()>
 
 /// Records that `session` has read `doc`; true the first time (the caller then audits the read).
 pub fn mark_read(conn: &Connection, session: &str, doc: &RawDocId) -> StorageResult<bool> {
-    let inserted = conn.execute(
-        "INSERT OR IGNORE INTO document_reads (session_id, doc_id) VALUES (?1, ?2)",
-        params![session, doc.as_slice()],
-    )?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO document_reads (session_id, doc_id) VALUES (?1, ?2)",
+        )?
+        .execute(params![session, doc.as_slice()])?;
     Ok(inserted == 1)
 }
 

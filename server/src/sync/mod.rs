@@ -8,101 +8,25 @@
 
 pub mod hub;
 pub mod index;
+pub mod limits;
 pub mod peer;
 pub mod rules;
 pub mod store;
+pub mod verdict;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use sportello_schema::UserId;
-use sportello_schema::sync::bounds::ChangeBudget;
 use sportello_schema::sync::{PeerId, StorageId};
 
 use self::hub::Hub;
-use self::rules::{Refusal, RuleSettings};
+pub use self::limits::SyncLimits;
+use self::rules::RuleSettings;
 use self::store::DocStore;
 use crate::slots::Slots;
 use crate::storage::documents::RawDocId;
-
-/// Bounds that keep one connection from taking more than its share.
-#[derive(Debug, Clone)]
-pub struct SyncLimits {
-    /// Largest WebSocket message accepted (after joining continuation frames); larger closes with 1009.
-    pub max_frame_bytes: usize,
-    /// Documents one connection may have open at once.
-    pub max_open_docs: usize,
-    /// Documents one connection may be creating (not yet validated) at once.
-    pub max_pending_creations: usize,
-    /// Time allowed between the upgrade and the `join` message.
-    pub handshake_timeout: Duration,
-    /// How often a connection re-checks that its session is still live.
-    pub session_check: Duration,
-    /// Bytes the changes of one sync message may inflate to (compressed chunks and columns measured
-    /// inflated, before Automerge loads them); more is refused with `too_large`.
-    pub max_inflated_bytes: usize,
-    /// Change chunks in one sync message.
-    pub max_chunks: usize,
-    /// Operations the changes of one sync message may describe (counted from their run lengths before
-    /// Automerge loads them: a 100-byte change can describe a million).
-    pub max_ops: u64,
-    /// Bytes a stored document may take (snapshot and chunks); a change past it is refused with
-    /// `too_large`.
-    pub max_doc_bytes: usize,
-    /// Sync connections open at once (more are refused inside the protocol with `busy`).
-    pub max_connections: usize,
-    /// Sync connections one user may have open at once.
-    pub max_connections_per_user: usize,
-    /// Sync connections one client address may have open at once.
-    pub max_connections_per_address: usize,
-}
-
-impl SyncLimits {
-    pub fn change_budget(&self) -> ChangeBudget {
-        ChangeBudget {
-            max_inflated_bytes: self.max_inflated_bytes,
-            max_chunks: self.max_chunks,
-            max_ops: self.max_ops,
-        }
-    }
-
-    /// Whether a document of `stored` bytes may grow by `adding` bytes.
-    pub fn check_doc_size(&self, stored: i64, adding: usize) -> Result<(), Refusal> {
-        let total = usize::try_from(stored.max(0))
-            .unwrap_or(usize::MAX)
-            .saturating_add(adding);
-        if total > self.max_doc_bytes {
-            return Err(Refusal::too_large(format!(
-                "the document would grow past {} bytes",
-                self.max_doc_bytes
-            )));
-        }
-        Ok(())
-    }
-}
-
-impl Default for SyncLimits {
-    fn default() -> Self {
-        Self {
-            max_frame_bytes: 8 * 1024 * 1024,
-            max_open_docs: 50_000,
-            max_pending_creations: 1_000,
-            handshake_timeout: Duration::from_secs(10),
-            session_check: Duration::from_secs(5),
-            // Compression may not let a message carry more than an uncompressed frame could.
-            max_inflated_bytes: 8 * 1024 * 1024,
-            max_chunks: 100_000,
-            // Loading a million list insertions takes Automerge about 6 s of one core.
-            max_ops: 1_000_000,
-            max_doc_bytes: 32 * 1024 * 1024,
-            max_connections: 2_000,
-            max_connections_per_user: 8,
-            max_connections_per_address: 64,
-        }
-    }
-}
 
 /// Shared by every connection: the document cache, the hub, the rules and the server's own identity.
 #[derive(Debug, Clone)]
