@@ -140,7 +140,12 @@ pub async fn connect(
         Err(reason) => (Err(reason), None),
     };
     actix_web::rt::spawn(async move {
-        peer::serve(state.get_ref().clone(), authenticated, session, stream).await;
+        let deps = peer::PeerDeps {
+            storage: state.storage.clone(),
+            clock: state.clock.clone(),
+            denials: state.denials.clone(),
+        };
+        peer::serve(state.sync.clone(), deps, authenticated, session, stream).await;
         drop(slot);
     });
     Ok(response)

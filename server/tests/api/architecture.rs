@@ -18,6 +18,27 @@ fn no_two_files_of_the_server_import_each_other() {
     assert_no_cycles("server");
 }
 
+/// Services take a `RequestContext` and what they use; the whole application state is for the HTTP layer.
+#[test]
+fn only_routes_and_startup_know_the_application_state() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let files = read_crate(&root);
+    let known: BTreeSet<&str> = files.iter().map(|file| file.path.as_str()).collect();
+    let mut users: Vec<&str> = files
+        .iter()
+        .filter(|file| {
+            let text = without_test_code(&strip_comments_and_strings(&file.text));
+            referenced_paths(&text, &file.path, &known)
+                .iter()
+                .any(|path| resolve(path, &known) == Some("state"))
+        })
+        .map(|file| file.path.as_str())
+        .filter(|path| !(path.starts_with("routes") || *path == "startup" || *path == "state"))
+        .collect();
+    users.sort();
+    assert!(users.is_empty(), "modules that name AppState: {users:?}");
+}
+
 #[test]
 fn no_two_files_of_the_client_import_each_other() {
     assert_no_cycles("client-sync");

@@ -27,7 +27,11 @@ pub(crate) fn user_add(data_dir: &Path, args: &[&str], password: &str) -> (bool,
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    // A command that refuses its arguments exits before reading the password: a broken pipe here is
+    // that refusal, which the output below reports.
+    if let Err(error) = writeln!(child.stdin.take().unwrap(), "{password}") {
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "{error}");
+    }
     let output = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);

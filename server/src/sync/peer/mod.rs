@@ -47,9 +47,11 @@ use super::verdict::{self, FirstContact, Stored};
 use super::{RecentSet, SyncService};
 use crate::access::Actor;
 use crate::audit::denials::{self, Limit};
+use crate::audit::denials::{DenialLog, Denials};
 use crate::audit::{Action, AuditRecord, Outcome};
+use crate::clock::SharedClock;
 use crate::clock::rfc3339;
-use crate::state::AppState;
+use crate::storage::Storage;
 use crate::storage::documents::{self, RawDocId};
 use crate::storage::{StorageError, StorageResult, audit};
 
@@ -88,8 +90,38 @@ struct OpenDoc {
     may_write: bool,
 }
 
+/// What a connection uses besides its socket and its user: storage (documents and their audit rows), the
+/// clock, and the refusal windows of `audit::denials`. `routes::sync` hands it over; the sync side never
+/// sees the application's state.
+#[derive(Debug, Clone)]
+pub struct PeerDeps {
+    pub storage: Storage,
+    pub clock: SharedClock,
+    pub denials: Denials,
+}
+
+impl PeerDeps {
+    fn now(&self) -> i64 {
+        self.clock.unix_seconds()
+    }
+}
+
+impl DenialLog for PeerDeps {
+    fn denials(&self) -> &Denials {
+        &self.denials
+    }
+
+    fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    fn timestamp(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+}
+
 struct Connection {
-    app: AppState,
+    app: PeerDeps,
     sync: SyncService,
     actor: Actor,
     session: Session,
@@ -122,12 +154,12 @@ const RECENT_EPHEMERAL: usize = 4_096;
 /// Serves one upgraded connection until it ends. `authenticated` is the outcome of the token check done
 /// at upgrade: a refusal is answered cheaply with an `error` message and a policy close.
 pub async fn serve(
-    app: AppState,
+    sync: SyncService,
+    app: PeerDeps,
     authenticated: Result<Actor, &'static str>,
     mut session: Session,
     stream: actix_ws::MessageStream,
 ) {
-    let sync = app.sync.clone();
     let mut stream = stream
         .max_frame_size(sync.limits.max_frame_bytes)
         .aggregate_continuations()
