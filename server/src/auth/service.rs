@@ -146,11 +146,10 @@ fn store_session(conn: &rusqlite::Connection, session: &NewSession, now: i64) ->
     sessions::insert_refresh_token(conn, &session.refresh_hash, session.row.id, now)
 }
 
-/// The `automerge:` URL of the user's index document, created on first use. It is brought up to date
-/// when its owner opens it over `/sync`, not here: a login must stay cheap however much is stored.
+/// The `automerge:` URL of the user's index document, reserved on first use. Its content is built by the
+/// sync side when its owner opens it over `/sync`, not here: a login must stay cheap however much is stored.
 async fn index_url(state: &AppState, user: &UserRow) -> ApiResult<String> {
-    let id =
-        crate::sync::index::ensure_index(&state.sync, &state.storage, user.id, state.now()).await?;
+    let id = crate::storage::index::reserved(&state.storage, user.id, state.now()).await?;
     Ok(sportello_schema::sync::DocumentId::from_bytes(id)
         .to_url()
         .to_string())

@@ -15,6 +15,7 @@ pub mod backup;
 pub mod devices;
 pub mod documents;
 pub mod grants;
+pub mod index;
 mod migrations;
 pub mod queue;
 mod readers;
