@@ -24,7 +24,9 @@ pub struct IndexMetrics {
     /// One full build of one index (listing plus reconcile), when its owner opens it and its incremental
     /// state is unknown.
     pub build: Histogram,
-    /// From the first commit of a burst to the updated heads of every index it affected (durably stored).
+    /// From the first commit of a round to the updated heads of every index it affected, in memory.
+    pub apply: Histogram,
+    /// From the first commit of a round to every index it affected stored durably and pushed.
     pub update: Histogram,
     /// Index documents changed by incremental updates.
     pub updated: prometheus::IntCounter,
@@ -113,10 +115,18 @@ impl Metrics {
                     .buckets(LATENCY_BUCKETS.to_vec()),
             )
             .expect("valid metric"),
+            apply: Histogram::with_opts(
+                HistogramOpts::new(
+                    "index_apply_seconds",
+                    "Time from a commit to the updated heads of the indexes it affected, in memory",
+                )
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            )
+            .expect("valid metric"),
             update: Histogram::with_opts(
                 HistogramOpts::new(
                     "index_update_seconds",
-                    "Time from a commit to the updated heads of the indexes it affected",
+                    "Time from a commit to the indexes it affected stored durably and pushed",
                 )
                 .buckets(LATENCY_BUCKETS.to_vec()),
             )
@@ -135,6 +145,7 @@ impl Metrics {
             Box::new(write_batch_duration.clone()),
             Box::new(write_batch_size.clone()),
             Box::new(index.build.clone()),
+            Box::new(index.apply.clone()),
             Box::new(index.update.clone()),
             Box::new(index.updated.clone()),
         ] {

@@ -71,34 +71,34 @@ pub async fn round(sync: &SyncService, storage: &Storage, now: i64) -> usize {
         .slots()
         .into_iter()
         .map(|(_, slot)| update_one(sync, storage, slot, Arc::clone(&rows), now));
-    let updated = join_all(updates).await.into_iter().filter(|u| *u).count();
-    if updated > 0 {
+    let applied: Vec<Instant> = join_all(updates).await.into_iter().flatten().collect();
+    if let (Some(since), Some(last)) = (since, applied.iter().max()) {
         let metrics = sync.indexes.metrics();
-        metrics.updated.inc_by(updated as u64);
-        if let Some(since) = since {
-            metrics.update.observe(since.elapsed().as_secs_f64());
-        }
+        metrics.updated.inc_by(applied.len() as u64);
+        metrics
+            .apply
+            .observe(last.saturating_duration_since(since).as_secs_f64());
+        metrics.update.observe(since.elapsed().as_secs_f64());
     }
-    updated
+    applied.len()
 }
 
-/// Brings one kept-current index up to date with `rows`; true when its document changed.
+/// Brings one kept-current index up to date with `rows`; when its document changed, the moment the change
+/// was applied to the cached document (it was stored and pushed after).
 async fn update_one(
     sync: &SyncService,
     storage: &Storage,
     slot: Slot,
     rows: Rows,
     now: i64,
-) -> bool {
+) -> Option<Instant> {
     let mut guard = slot.lock().await;
-    let Some(tracked) = guard.as_mut() else {
-        return false;
-    };
+    let tracked = guard.as_mut()?;
     if sync.hub.has_subscribers(&tracked.doc) {
         tracked.seen = Instant::now();
     } else if tracked.seen.elapsed() > LET_GO_AFTER {
         *guard = None;
-        return false;
+        return None;
     }
     let mut edits = tracked.mirror.expired(now);
     for (id, row) in rows.iter() {
@@ -112,33 +112,34 @@ async fn update_one(
         }
     }
     if edits.is_empty() {
-        return false;
+        return None;
     }
     let id = tracked.doc;
     let shared = match sync.store.open(id).await {
         Ok(Some(shared)) => shared,
         Ok(None) | Err(_) => {
             *guard = None;
-            return false;
+            return None;
         }
     };
     let mut entry = shared.lock().await;
     let hash = match edit::apply(&mut entry.doc, &mut tracked.mirror, &edits) {
         Ok(Some(hash)) => hash,
-        Ok(None) => return false,
+        Ok(None) => return None,
         Err(error) => {
             tracing::warn!(%error, "index update: built again at the next open");
             *guard = None;
-            return false;
+            return None;
         }
     };
+    let applied = Instant::now();
     let Some(chunk) = entry
         .doc
         .get_change_by_hash(&hash)
         .map(|change| change.raw_bytes().to_vec())
     else {
         *guard = None;
-        return false;
+        return None;
     };
     let facts = index_facts(tracked.owner.user);
     let written = storage
@@ -150,11 +151,11 @@ async fn update_one(
         tracing::warn!(%error, "index update: could not store the change");
         sync.store.forget(&id);
         *guard = None;
-        return false;
+        return None;
     }
     drop(entry);
     sync.hub.changed(id, 0);
-    true
+    Some(applied)
 }
 
 #[cfg(test)]
