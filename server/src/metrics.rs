@@ -15,6 +15,28 @@ pub struct Metrics {
     pub http_duration: HistogramVec,
     pub logins: IntCounterVec,
     pub db: DbMetrics,
+    pub index: IndexMetrics,
+}
+
+/// The index documents' share: how long full builds and incremental updates take.
+#[derive(Debug, Clone)]
+pub struct IndexMetrics {
+    /// One full build of one index (listing plus reconcile), when its owner opens it and its incremental
+    /// state is unknown.
+    pub build: Histogram,
+    /// From the first commit of a round to the updated heads of every index it affected, in memory.
+    pub apply: Histogram,
+    /// From the first commit of a round to every index it affected stored durably and pushed.
+    pub update: Histogram,
+    /// Index documents changed by incremental updates.
+    pub updated: prometheus::IntCounter,
+}
+
+impl IndexMetrics {
+    /// Metrics that go nowhere (unit tests).
+    pub fn detached() -> Self {
+        Metrics::new().index
+    }
 }
 
 /// The database's share of the metrics, handed to the storage layer.
@@ -87,6 +109,34 @@ impl Metrics {
             ]),
         )
         .expect("valid metric");
+        let index = IndexMetrics {
+            build: Histogram::with_opts(
+                HistogramOpts::new("index_build_seconds", "Time to build one index in full")
+                    .buckets(LATENCY_BUCKETS.to_vec()),
+            )
+            .expect("valid metric"),
+            apply: Histogram::with_opts(
+                HistogramOpts::new(
+                    "index_apply_seconds",
+                    "Time from a commit to the updated heads of the indexes it affected, in memory",
+                )
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            )
+            .expect("valid metric"),
+            update: Histogram::with_opts(
+                HistogramOpts::new(
+                    "index_update_seconds",
+                    "Time from a commit to the indexes it affected stored durably and pushed",
+                )
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            )
+            .expect("valid metric"),
+            updated: prometheus::IntCounter::new(
+                "index_updates_total",
+                "Index documents changed by incremental updates",
+            )
+            .expect("valid metric"),
+        };
         for collector in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -94,6 +144,10 @@ impl Metrics {
             Box::new(read_duration.clone()),
             Box::new(write_batch_duration.clone()),
             Box::new(write_batch_size.clone()),
+            Box::new(index.build.clone()),
+            Box::new(index.apply.clone()),
+            Box::new(index.update.clone()),
+            Box::new(index.updated.clone()),
         ] {
             registry
                 .register(collector)
@@ -109,6 +163,7 @@ impl Metrics {
                 write_batch_duration,
                 write_batch_size,
             },
+            index,
         }
     }
 

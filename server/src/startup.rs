@@ -52,8 +52,9 @@ pub const METRICS_TOKEN_FILE: &str = "metrics.token";
 /// How long a graceful stop waits for requests in flight before closing their connections.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
-/// How often open index documents catch up with changed documents (at most).
-const INDEX_REFRESH_EVERY: Duration = Duration::from_secs(1);
+/// How often the index updater looks for entries whose retention window ended (it runs at once for
+/// commits).
+const INDEX_TICK: Duration = Duration::from_secs(1);
 /// A document whose incremental chunks add up to this many bytes is folded into a new snapshot.
 const COMPACT_AFTER_CHUNK_BYTES: i64 = 16 * 1024;
 /// Loaded documents untouched this long are dropped from memory (they reload from disk on demand).
@@ -98,7 +99,13 @@ impl Application {
             settings.max_concurrent_hashes,
             settings.hash_queue_timeout,
         )?;
-        let sync = build_sync(&storage, &settings, clock.unix_seconds()).await?;
+        let sync = build_sync(
+            &storage,
+            &settings,
+            clock.unix_seconds(),
+            metrics.index.clone(),
+        )
+        .await?;
         let latest_event = storage
             .read(crate::storage::queue::last_event_seq)
             .await
@@ -164,11 +171,11 @@ impl Application {
                 .clone()
                 .pump(self.state.storage.clone()),
         );
-        let indexes = tokio::spawn(crate::sync::index::keep_fresh(
+        let indexes = tokio::spawn(crate::sync::index::updater::run(
             self.state.sync.clone(),
             self.state.storage.clone(),
             self.state.clock.clone(),
-            INDEX_REFRESH_EVERY,
+            INDEX_TICK,
         ));
         let result = self.server.await;
         housekeeping.abort();
@@ -327,6 +334,7 @@ async fn build_sync(
     storage: &Storage,
     settings: &Settings,
     now: i64,
+    index_metrics: crate::metrics::IndexMetrics,
 ) -> anyhow::Result<SyncService> {
     let storage_id = storage
         .write(|conn| {
@@ -347,6 +355,7 @@ async fn build_sync(
         RuleSettings::default(),
         settings.sync_limits.clone(),
         storage_id,
+        index_metrics,
     ))
 }
 

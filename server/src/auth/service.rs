@@ -203,7 +203,7 @@ impl Auth<'_> {
     /// The `automerge:` URL of the user's index document, created on first use. It is brought up to date
     /// when its owner opens it over `/sync`, not here: a login must stay cheap however much is stored.
     async fn index_url(&self, user: &UserRow, now: i64) -> ApiResult<String> {
-        let id = crate::sync::index::ensure_index(self.sync, self.storage, user.id, now).await?;
+        let id = crate::storage::index::reserved(self.storage, user.id, now).await?;
         Ok(sportello_schema::sync::DocumentId::from_bytes(id)
             .to_url()
             .to_string())

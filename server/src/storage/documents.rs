@@ -320,10 +320,22 @@ pub struct Listed {
     pub title: Option<String>,
     pub status: Option<String>,
     pub updated_at: i64,
+    /// Whether a case is at the desk and when it left; read for operators' listings only (an entry kept
+    /// for the creator's window alone leaves the index when the window ends).
+    pub at_desk: Option<bool>,
+    pub left_desk_at: Option<i64>,
 }
 
-/// (id, kind, title, status, updated_at) as read from a row.
-type ListedColumns = (Vec<u8>, String, Option<String>, Option<String>, i64);
+/// (id, kind, title, status, updated_at, at_desk, left_desk_at) as read from a row.
+type ListedColumns = (
+    Vec<u8>,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<bool>,
+    Option<i64>,
+);
 
 fn listed(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListedColumns> {
     Ok((
@@ -332,6 +344,8 @@ fn listed(row: &rusqlite::Row<'_>) -> rusqlite::Result<ListedColumns> {
         row.get(2)?,
         row.get(3)?,
         row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
     ))
 }
 
@@ -339,7 +353,7 @@ fn into_listed(
     rows: impl Iterator<Item = rusqlite::Result<ListedColumns>>,
 ) -> StorageResult<Vec<Listed>> {
     rows.map(|row| {
-        let (id, kind, title, status, updated_at) = row?;
+        let (id, kind, title, status, updated_at, at_desk, left_desk_at) = row?;
         Ok(Listed {
             id: id
                 .try_into()
@@ -348,6 +362,8 @@ fn into_listed(
             title,
             status,
             updated_at,
+            at_desk,
+            left_desk_at,
         })
     })
     .collect()
@@ -361,7 +377,8 @@ pub fn listed_for_operator(
     retained_since: i64,
 ) -> StorageResult<Vec<Listed>> {
     let mut statement = conn.prepare_cached(
-        "SELECT id, kind, title, case_status, updated_at FROM documents WHERE kind = 'case' \
+        "SELECT id, kind, title, case_status, updated_at, at_desk, left_desk_at FROM documents \
+         WHERE kind = 'case' \
          AND (at_desk = 1 OR (created_by = ?1 AND left_desk_at > ?2)) ORDER BY updated_at DESC",
     )?;
     let rows = statement.query_map(params![user.to_string(), retained_since], listed)?;
@@ -379,12 +396,14 @@ pub fn listed_for_areas(conn: &Connection, areas: &[AreaCode]) -> StorageResult<
         .collect::<Vec<_>>()
         .join(", ");
     let mut cases = conn.prepare_cached(&format!(
-        "SELECT DISTINCT d.id, d.kind, d.title, d.case_status, d.updated_at FROM documents d \
+        "SELECT DISTINCT d.id, d.kind, d.title, d.case_status, d.updated_at, NULL, NULL \
+         FROM documents d \
          JOIN document_referrals r ON r.doc_id = d.id \
          WHERE r.area = ?1 AND r.status IN ({statuses})"
     ))?;
     let mut notes = conn.prepare_cached(
-        "SELECT id, kind, title, NULL, updated_at FROM documents WHERE kind = 'case_notes' AND area = ?1",
+        "SELECT id, kind, title, NULL, updated_at, NULL, NULL FROM documents \
+         WHERE kind = 'case_notes' AND area = ?1",
     )?;
     for area in areas {
         result.extend(into_listed(cases.query_map([area.as_str()], listed)?)?);

@@ -18,6 +18,7 @@ pub mod backup;
 pub mod devices;
 pub mod documents;
 pub mod grants;
+pub mod index;
 mod migrations;
 pub mod queue;
 mod readers;

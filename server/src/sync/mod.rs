@@ -14,17 +14,18 @@ pub mod rules;
 pub mod store;
 pub mod verdict;
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use sportello_schema::UserId;
 use sportello_schema::sync::{PeerId, StorageId};
 
 use self::hub::Hub;
+use self::index::Indexes;
 pub use self::limits::SyncLimits;
 use self::rules::RuleSettings;
 use self::store::DocStore;
+use crate::metrics::IndexMetrics;
 use crate::slots::Slots;
 use crate::storage::documents::RawDocId;
 
@@ -43,10 +44,8 @@ pub struct SyncService {
     /// `sessionId` of the ephemeral messages the server itself sends.
     pub server_session_label: String,
     ephemeral_count: Arc<AtomicU64>,
-    /// Set when a document changed; the index task then rebuilds the indexes someone has open.
-    pub indexes_stale: Arc<AtomicBool>,
-    /// Index document of each user seen since start (the table is the source; this saves a read).
-    index_ids: Arc<Mutex<HashMap<UserId, RawDocId>>>,
+    /// The users' index documents: their ids, the ones kept current, the commits they still have to see.
+    pub indexes: Indexes,
 }
 
 /// The most recent keys seen, at most `capacity` (the oldest go first): a connection's memory of the
@@ -92,6 +91,7 @@ impl SyncService {
         rules: RuleSettings,
         limits: SyncLimits,
         storage_id: StorageId,
+        index_metrics: IndexMetrics,
     ) -> Self {
         let session = uuid::Uuid::new_v4().simple().to_string();
         Self {
@@ -104,8 +104,7 @@ impl SyncService {
             storage_id,
             server_session_label: session,
             ephemeral_count: Arc::new(AtomicU64::new(0)),
-            indexes_stale: Arc::new(AtomicBool::new(false)),
-            index_ids: Arc::new(Mutex::new(HashMap::new())),
+            indexes: Indexes::new(index_metrics),
         }
     }
 
@@ -113,36 +112,9 @@ impl SyncService {
         self.ephemeral_count.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Called after a document was created or changed: the open indexes are rebuilt on the next round.
-    pub fn index_changed(&self, _doc: RawDocId) {
-        self.indexes_stale.store(true, Ordering::Release);
-    }
-
-    pub fn index_of(&self, user: UserId) -> Option<RawDocId> {
-        self.index_ids
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&user)
-            .copied()
-    }
-
-    pub fn remember_index(&self, user: UserId, id: RawDocId) {
-        self.index_ids
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(user, id);
-    }
-
-    /// Owners of the index documents some connection has open.
-    pub fn open_index_owners(&self) -> Vec<UserId> {
-        let ids = self
-            .index_ids
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        ids.into_iter()
-            .filter(|(_, id)| self.hub.has_subscribers(id))
-            .map(|(user, _)| user)
-            .collect()
+    /// Called after a document was created or changed: the indexes it affects are updated in the
+    /// background (`index::updater`). Never blocks.
+    pub fn index_changed(&self, doc: RawDocId) {
+        self.indexes.changed(doc);
     }
 }
