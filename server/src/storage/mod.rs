@@ -89,6 +89,8 @@ struct Inner {
     path: PathBuf,
     writer: Writer,
     readers: ReadPool,
+    /// Writes submitted since the start: what a flow costs in durable writes is measured, not assumed.
+    writes: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +135,7 @@ impl Storage {
                 path,
                 writer,
                 readers,
+                writes: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -148,6 +151,7 @@ impl Storage {
         R: Send + 'static,
         F: FnOnce(&Connection) -> StorageResult<R> + Send + 'static,
     {
+        self.count_write();
         self.inner.writer.submit(work).await
     }
 
@@ -157,7 +161,19 @@ impl Storage {
         R: Send + 'static,
         F: FnOnce(&Connection) -> writer::Decided<R> + Send + 'static,
     {
+        self.count_write();
         self.inner.writer.submit_decided(work).await
+    }
+
+    fn count_write(&self) {
+        self.inner
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many writes were submitted since the start (each one a savepoint in some group commit).
+    pub fn writes_submitted(&self) -> u64 {
+        self.inner.writes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether the database answers a trivial query (the health check).

@@ -439,6 +439,44 @@ async fn accepted_changes_are_pushed_live_to_other_peers_with_the_document_open(
     assert_eq!(watched.get_heads(), edited.get_heads());
 }
 
+/// Issue 10: an incoming message costs one durable write. A colleague's first message about a case carries
+/// an edit: the accepted chunk, its audit row and the colleague's first read of the case (this session has
+/// never read it) go to disk together, not as two or three writes.
+#[tokio::test]
+async fn a_first_message_carrying_an_edit_costs_one_durable_write() {
+    use automerge::sync::SyncDoc;
+    let desk = desk().await;
+    let mut case = new_case(&desk.operator.0, "Verdi");
+    let (_creator, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+
+    // The colleague's tablet holds the case already (from before a restart, say) and edits it offline;
+    // its sync state knows what the server has, so its very first message carries the change.
+    let mut edited = edit_case(&case, |c| {
+        c.urgency = sportello_schema::documents::Urgency::High
+    });
+    let mut state = SyncState::new();
+    let servers_side = case.generate_sync_message(&mut SyncState::new()).unwrap();
+    edited
+        .receive_sync_message(&mut state, servers_side)
+        .unwrap();
+    let mut colleague = Peer::join(&desk.app, &desk.colleague.1, "tablet-colleague").await;
+
+    let before = desk.app.state.storage.writes_submitted();
+    let outcome = colleague.sync(id, &mut edited, &mut state, false).await;
+    let writes = desk.app.state.storage.writes_submitted() - before;
+
+    assert!(
+        outcome.ephemeral.is_empty() && !outcome.unavailable,
+        "{outcome:?}"
+    );
+    let (stored, _) = fetch(&desk.app, &desk.operator.1, id).await;
+    assert_eq!(stored.get_heads(), edited.get_heads(), "the edit is stored");
+    assert_eq!(
+        writes, 1,
+        "one durable write for the edit and the first read"
+    );
+}
+
 #[tokio::test]
 async fn case_notes_reach_the_social_workers_of_their_area_and_never_an_operator() {
     let desk = desk().await;
