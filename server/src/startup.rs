@@ -181,7 +181,7 @@ impl Application {
         housekeeping.abort();
         queue_events.abort();
         indexes.abort();
-        if let Err(error) = crate::audit::denials::flush_all(&self.state).await {
+        if let Err(error) = crate::audit::denials::flush_all(&self.state.denial_log()).await {
             tracing::warn!(%error, "could not write the counts of repeated refusals");
         }
         result
@@ -198,7 +198,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             state.keys.clone(),
             state.clock.clone(),
         ),
-        state.denials.clone(),
+        state.denial_log(),
         state.metrics_token.clone(),
     ));
     // The request observer counts into the metrics alone, not through the whole state.
@@ -386,7 +386,7 @@ async fn housekeeping(state: AppState) {
     loop {
         tick.tick().await;
         state.auth_rate_limiter.prune();
-        if let Err(error) = crate::audit::denials::flush_closed(&state).await {
+        if let Err(error) = crate::audit::denials::flush_closed(&state.denial_log()).await {
             tracing::warn!(%error, "could not write the counts of repeated refusals");
         }
         match state

@@ -62,16 +62,13 @@ impl AppState {
     }
 }
 
-impl DenialLog for AppState {
-    fn denials(&self) -> &Denials {
-        &self.denials
-    }
-
-    fn storage(&self) -> &Storage {
-        &self.storage
-    }
-
-    fn timestamp(&self) -> jiff::Timestamp {
-        self.clock.now()
+impl AppState {
+    /// Where refusals are counted and written (the gate, the sync peer and housekeeping record there).
+    pub fn denial_log(&self) -> DenialLog {
+        DenialLog {
+            denials: self.denials.clone(),
+            storage: self.storage.clone(),
+            clock: self.clock.clone(),
+        }
     }
 }

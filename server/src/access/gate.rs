@@ -20,17 +20,16 @@ use sportello_schema::policy::routes::{self, Caller, RouteRule, TokenFrom, Verdi
 
 use super::authenticate::{Authenticator, Devices};
 use super::principal::Principal;
-use crate::audit::denials::{DenialLog, Denials, Limit};
+use crate::audit::denials::{DenialLog, Limit};
 use crate::audit::{Action, AuditRecord, Outcome};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::Storage;
 use crate::telemetry::RequestId;
 
 /// What the gate needs, registered as its own `web::Data` in `startup.rs`.
 #[derive(Debug, Clone)]
 pub struct Gatekeeper {
     authenticator: Authenticator,
-    denials: Denials,
+    denials: DenialLog,
     /// The bearer token `GET /metrics` accepts besides an admin's access token.
     scrape_token: Arc<str>,
 }
@@ -45,7 +44,7 @@ pub struct Admission {
 }
 
 impl Gatekeeper {
-    pub fn new(authenticator: Authenticator, denials: Denials, scrape_token: Arc<str>) -> Self {
+    pub fn new(authenticator: Authenticator, denials: DenialLog, scrape_token: Arc<str>) -> Self {
         Self {
             authenticator,
             denials,
@@ -115,24 +114,12 @@ impl Gatekeeper {
         let record = AuditRecord::new(actor, Action::AccessDenied, Outcome::Denied)
             .target(route)
             .request(RequestId::of(request).as_deref());
-        Ok(match crate::audit::denials::record(self, record).await? {
-            Limit::Within => ApiError::Forbidden,
-            Limit::Exceeded { retry_after } => ApiError::TooManyDenials { retry_after },
-        })
-    }
-}
-
-impl DenialLog for Gatekeeper {
-    fn denials(&self) -> &Denials {
-        &self.denials
-    }
-
-    fn storage(&self) -> &Storage {
-        self.authenticator.storage()
-    }
-
-    fn timestamp(&self) -> jiff::Timestamp {
-        self.authenticator.clock().now()
+        Ok(
+            match crate::audit::denials::record(&self.denials, record).await? {
+                Limit::Within => ApiError::Forbidden,
+                Limit::Exceeded { retry_after } => ApiError::TooManyDenials { retry_after },
+            },
+        )
     }
 }
 

@@ -19,15 +19,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{Action, AuditActor, AuditRecord};
-use crate::clock::rfc3339;
+use crate::clock::{SharedClock, rfc3339};
 use crate::storage::{Storage, StorageResult, audit};
 
-/// What recording denials uses: the windows, the storage to write rows to, and the time. The application
-/// state provides all three; so can a test.
-pub trait DenialLog {
-    fn denials(&self) -> &Denials;
-    fn storage(&self) -> &Storage;
-    fn timestamp(&self) -> jiff::Timestamp;
+/// What recording denials uses: the windows, the storage to write rows to, and the clock. The gate, the
+/// sync peer and the housekeeping each hold one (cheap to clone: all three are shared).
+#[derive(Debug, Clone)]
+pub struct DenialLog {
+    pub denials: Denials,
+    pub storage: Storage,
+    pub clock: SharedClock,
 }
 
 /// How denials are grouped and limited.
@@ -182,30 +183,30 @@ impl Denials {
 
 /// Records one denial: writes its row (when it is the first of its window) and any summary due, in one
 /// write, and says whether the actor is over its limit.
-pub async fn record(log: &impl DenialLog, record: AuditRecord) -> StorageResult<Limit> {
-    let verdict = log.denials().deny(record, log.timestamp().as_second());
+pub async fn record(log: &DenialLog, record: AuditRecord) -> StorageResult<Limit> {
+    let verdict = log.denials.deny(record, log.clock.unix_seconds());
     write(log, verdict.rows).await?;
     Ok(verdict.limit)
 }
 
 /// Writes the summaries of windows that have closed (called by the housekeeping).
-pub async fn flush_closed(log: &impl DenialLog) -> StorageResult<()> {
-    let rows = log.denials().take_closed(log.timestamp().as_second());
+pub async fn flush_closed(log: &DenialLog) -> StorageResult<()> {
+    let rows = log.denials.take_closed(log.clock.unix_seconds());
     write(log, rows).await
 }
 
 /// Writes every pending summary (called when the server stops).
-pub async fn flush_all(log: &impl DenialLog) -> StorageResult<()> {
-    let rows = log.denials().take_all();
+pub async fn flush_all(log: &DenialLog) -> StorageResult<()> {
+    let rows = log.denials.take_all();
     write(log, rows).await
 }
 
-async fn write(log: &impl DenialLog, rows: Vec<AuditRecord>) -> StorageResult<()> {
+async fn write(log: &DenialLog, rows: Vec<AuditRecord>) -> StorageResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let at = rfc3339(log.timestamp());
-    log.storage()
+    let at = rfc3339(log.clock.now());
+    log.storage
         .write(move |conn| {
             for row in &rows {
                 audit::append(conn, row, &at)?;

@@ -140,12 +140,8 @@ pub async fn connect(
         Err(reason) => (Err(reason), None),
     };
     actix_web::rt::spawn(async move {
-        let deps = peer::PeerDeps {
-            storage: state.storage.clone(),
-            clock: state.clock.clone(),
-            denials: state.denials.clone(),
-        };
-        peer::serve(state.sync.clone(), deps, authenticated, session, stream).await;
+        let log = state.denial_log();
+        peer::serve(state.sync.clone(), log, authenticated, session, stream).await;
         drop(slot);
     });
     Ok(response)

@@ -1083,7 +1083,7 @@ async fn a_caller_without_a_valid_token_hears_401_on_every_guarded_route_whateve
 /// Closes every caller's window of refusals (a minute passes) and has the housekeeping write their counts.
 async fn close_denial_windows(app: &TestApp) {
     app.clock.advance(jiff::SignedDuration::from_secs(60));
-    sportello_server::audit::denials::flush_closed(&app.state)
+    sportello_server::audit::denials::flush_closed(&app.state.denial_log())
         .await
         .unwrap();
 }

@@ -46,12 +46,10 @@ use super::rules::Refusal;
 use super::verdict::{self, FirstContact, Stored};
 use super::{RecentSet, SyncService};
 use crate::access::Actor;
+use crate::audit::denials::DenialLog;
 use crate::audit::denials::{self, Limit};
-use crate::audit::denials::{DenialLog, Denials};
 use crate::audit::{Action, AuditRecord, Outcome};
-use crate::clock::SharedClock;
 use crate::clock::rfc3339;
-use crate::storage::Storage;
 use crate::storage::documents::{self, RawDocId};
 use crate::storage::{StorageError, StorageResult, audit};
 
@@ -90,38 +88,8 @@ struct OpenDoc {
     may_write: bool,
 }
 
-/// What a connection uses besides its socket and its user: storage (documents and their audit rows), the
-/// clock, and the refusal windows of `audit::denials`. `routes::sync` hands it over; the sync side never
-/// sees the application's state.
-#[derive(Debug, Clone)]
-pub struct PeerDeps {
-    pub storage: Storage,
-    pub clock: SharedClock,
-    pub denials: Denials,
-}
-
-impl PeerDeps {
-    fn now(&self) -> i64 {
-        self.clock.unix_seconds()
-    }
-}
-
-impl DenialLog for PeerDeps {
-    fn denials(&self) -> &Denials {
-        &self.denials
-    }
-
-    fn storage(&self) -> &Storage {
-        &self.storage
-    }
-
-    fn timestamp(&self) -> jiff::Timestamp {
-        self.clock.now()
-    }
-}
-
 struct Connection {
-    app: PeerDeps,
+    app: DenialLog,
     sync: SyncService,
     actor: Actor,
     session: Session,
@@ -155,7 +123,7 @@ const RECENT_EPHEMERAL: usize = 4_096;
 /// at upgrade: a refusal is answered cheaply with an `error` message and a policy close.
 pub async fn serve(
     sync: SyncService,
-    app: PeerDeps,
+    app: DenialLog,
     authenticated: Result<Actor, &'static str>,
     mut session: Session,
     stream: actix_ws::MessageStream,
@@ -322,7 +290,7 @@ impl Connection {
                 _ = session_check.tick() => {
                     match crate::access::still_live(
                         &self.app.storage,
-                        self.app.now(),
+                        self.app.clock.unix_seconds(),
                         &crate::access::Principal::User(self.actor.clone()),
                     ).await {
                         Ok(true) => {}
@@ -473,7 +441,7 @@ impl Connection {
     }
 
     fn now(&self) -> i64 {
-        self.app.now()
+        self.app.clock.unix_seconds()
     }
 
     /// This peer's access to a stored document, now.
