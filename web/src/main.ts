@@ -1,15 +1,31 @@
-// Entry point: choose the language, start the app, and register the service worker (from this module:
-// the CSP allows no inline script) so the app shell and automerge.wasm open with no network.
+// Entry point: pick the face the path asks for (faces/faces.ts), load only its chunk, mount its root
+// element, and register the service worker (from this module: the CSP allows no inline script) so every
+// face opens with no network.
 import { registerSW } from "virtual:pwa-register";
-import { pickLanguage, setLanguage } from "./i18n";
-import "./app/sportello-app";
-import { prepareWasm } from "./sync/sync-client";
+import { faceOf, ROOT_ELEMENT, type Face } from "./faces/faces";
 
-setLanguage(pickLanguage(navigator.languages ?? [navigator.language]));
+async function load(face: Face): Promise<void> {
+  switch (face) {
+    case "totem":
+      await import("./faces/totem/totem-app");
+      return;
+    case "display":
+      await import("./faces/display/display-app");
+      return;
+    case "admin":
+      await import("./faces/admin/admin-app");
+      return;
+    case "tablet":
+      await import("./app/start-tablet");
+      return;
+  }
+}
+
+const face = faceOf(location.pathname);
+void load(face).then(() => {
+  document.getElementById("root")?.replaceChildren(document.createElement(ROOT_ELEMENT[face]));
+});
 
 if ("serviceWorker" in navigator) {
   registerSW({ immediate: true });
 }
-
-// The sync engine's WASM compiles while the login screen waits for the password.
-addEventListener("load", () => setTimeout(prepareWasm, 0), { once: true });
