@@ -358,6 +358,53 @@ pub fn transition(from: TicketStatus, action: TicketAction) -> Option<TicketStat
     }
 }
 
+/// A language the waiting-room display repeats each call in, after Italian (the admin chooses which:
+/// `GET`/`PUT /api/v1/admin/queue/display`). The codes are ISO 639-1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum AnnounceLanguage {
+    #[serde(rename = "en")]
+    English,
+    #[serde(rename = "fr")]
+    French,
+    #[serde(rename = "ar")]
+    Arabic,
+    #[serde(rename = "es")]
+    Spanish,
+    #[serde(rename = "ro")]
+    Romanian,
+    #[serde(rename = "uk")]
+    Ukrainian,
+}
+
+impl AnnounceLanguage {
+    pub const ALL: [AnnounceLanguage; 6] = [
+        AnnounceLanguage::English,
+        AnnounceLanguage::French,
+        AnnounceLanguage::Arabic,
+        AnnounceLanguage::Spanish,
+        AnnounceLanguage::Romanian,
+        AnnounceLanguage::Ukrainian,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnnounceLanguage::English => "en",
+            AnnounceLanguage::French => "fr",
+            AnnounceLanguage::Arabic => "ar",
+            AnnounceLanguage::Spanish => "es",
+            AnnounceLanguage::Romanian => "ro",
+            AnnounceLanguage::Ukrainian => "uk",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|language| language.as_str() == raw)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,9 @@ use super::Secret;
 use super::contract::broken_rule;
 #[cfg(feature = "openapi")]
 use super::contract::schemas;
-use crate::queue::{ClientOpId, DeviceKind, LineCode, TicketNumber, TicketStatus};
+use crate::queue::{
+    AnnounceLanguage, ClientOpId, DeviceKind, LineCode, TicketNumber, TicketStatus,
+};
 use crate::{DeviceId, LeaseId, TicketId};
 
 /// `POST /api/v1/queue/tickets`.
@@ -141,6 +143,10 @@ pub struct Board {
     pub lines: Vec<BoardLine>,
     /// The sequence number of the last queue event this board reflects (resume SSE from here).
     pub last_event_id: i64,
+    /// The languages the display repeats each call in, after Italian, in order (the admin's choice,
+    /// `PUT /api/v1/admin/queue/display`).
+    #[serde(default)]
+    pub announce_languages: Vec<AnnounceLanguage>,
 }
 
 /// One queue event, as sent on `GET /api/v1/queue/events` (`id:` is `seq`, `event:` is `kind`).
@@ -449,6 +455,63 @@ pub struct QueueStats {
     pub hours: Vec<HourStats>,
 }
 
+/// At most this many languages after Italian (every language the display knows).
+pub const ANNOUNCE_LANGUAGES_MAX: usize = AnnounceLanguage::ALL.len();
+
+/// `GET`/`PUT /api/v1/admin/queue/display`: the waiting-room display's settings. Each call is announced in
+/// Italian, then repeated in `announce_languages` in their order (none: Italian only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DisplaySettings {
+    /// ISO 639-1 codes among `en`, `fr`, `ar`, `es`, `ro`, `uk`; no repeats, at most 6.
+    #[serde(deserialize_with = "announce_languages")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = announce_languages_schema))]
+    pub announce_languages: Vec<AnnounceLanguage>,
+}
+
+/// The list of languages, parsed: a code the display cannot speak, a repeat or too many is a broken
+/// rule naming the entry (`422 validation_failed`).
+fn announce_languages<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<AnnounceLanguage>, D::Error> {
+    let raw = Vec::<String>::deserialize(deserializer)?;
+    if raw.len() > ANNOUNCE_LANGUAGES_MAX {
+        return Err(broken_rule::error(format_args!(
+            "announce_languages has at most {ANNOUNCE_LANGUAGES_MAX} languages"
+        )));
+    }
+    let mut languages = Vec::with_capacity(raw.len());
+    for (index, code) in raw.iter().enumerate() {
+        let Some(language) = AnnounceLanguage::parse(code) else {
+            return Err(broken_rule::error(format_args!(
+                "announce_languages[{index}] must be one of en, fr, ar, es, ro, uk"
+            )));
+        };
+        if languages.contains(&language) {
+            return Err(broken_rule::error(format_args!(
+                "announce_languages[{index}] repeats {}",
+                language.as_str()
+            )));
+        }
+        languages.push(language);
+    }
+    Ok(languages)
+}
+
+#[cfg(feature = "openapi")]
+fn announce_languages_schema() -> utoipa::openapi::schema::ArrayBuilder {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(AnnounceLanguage::ALL.map(AnnounceLanguage::as_str))),
+        )
+        .max_items(Some(ANNOUNCE_LANGUAGES_MAX))
+        .unique_items(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,5 +580,53 @@ mod tests {
         }
         let body = r#"{"lease_id": "7f0c5f0e-8d8b-4a2e-9c54-2f7d3d1f4a11", "tickets": [{"number": "A5"}]}"#;
         assert_eq!(broken_rule_of::<ImportRequest>(body), None);
+    }
+
+    #[test]
+    fn display_languages_are_known_codes_without_repeats_and_at_most_six() {
+        let settings: DisplaySettings =
+            serde_json::from_str(r#"{"announce_languages": ["ar", "en"]}"#).unwrap();
+        assert_eq!(
+            settings.announce_languages,
+            [AnnounceLanguage::Arabic, AnnounceLanguage::English]
+        );
+        let all = r#"{"announce_languages": ["en", "fr", "ar", "es", "ro", "uk"]}"#;
+        assert_eq!(
+            serde_json::from_str::<DisplaySettings>(all)
+                .unwrap()
+                .announce_languages,
+            AnnounceLanguage::ALL
+        );
+        for (body, rule) in [
+            (
+                r#"{"announce_languages": ["en", "de"]}"#,
+                "announce_languages[1] must be one of en, fr, ar, es, ro, uk",
+            ),
+            (
+                r#"{"announce_languages": ["EN"]}"#,
+                "announce_languages[0] must be one of en, fr, ar, es, ro, uk",
+            ),
+            (
+                r#"{"announce_languages": ["fr", "en", "fr"]}"#,
+                "announce_languages[2] repeats fr",
+            ),
+            (
+                r#"{"announce_languages": ["en", "fr", "ar", "es", "ro", "uk", "en"]}"#,
+                "announce_languages has at most 6 languages",
+            ),
+        ] {
+            assert_eq!(
+                broken_rule_of::<DisplaySettings>(body).as_deref(),
+                Some(rule),
+                "{body}"
+            );
+        }
+        for body in [
+            r#"{}"#,
+            r#"{"announce_languages": "en"}"#,
+            r#"{"announce_languages": [], "x": 1}"#,
+        ] {
+            assert_eq!(broken_rule_of::<DisplaySettings>(body), None, "{body}");
+        }
     }
 }

@@ -38,6 +38,7 @@ impl QueueService {
                 let calling = store::called_now(&snapshot, &today, NOW_CALLING)?;
                 let schedule = store::schedule(&snapshot)?;
                 let last_event_id = store::last_event_seq(&snapshot)?;
+                let announce_languages = store::announce_languages(&snapshot)?;
                 let mut board_lines = Vec::new();
                 for line in &lines {
                     let count = waiting
@@ -75,6 +76,7 @@ impl QueueService {
                     last_calls: calls.iter().map(call).collect(),
                     lines: board_lines,
                     last_event_id,
+                    announce_languages,
                 })
             })
             .await?;

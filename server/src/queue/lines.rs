@@ -1,8 +1,8 @@
-//! The queue's settings, which admins change: the service lines (names, active, daily cap) and the opening
-//! hours with closed dates. A change is an audited write with a `lines.changed` event (displays redraw); a
+//! The queue's settings, which admins change: the service lines (names, active, daily cap), the opening
+//! hours with closed dates, and the waiting-room display's announcement languages. A change is an audited write with a `lines.changed` event (displays redraw); a
 //! refused change is audited as a `failure` of the same action.
 
-use sportello_schema::api::queue::{PutServiceLine, QueueSchedule, ServiceLine};
+use sportello_schema::api::queue::{DisplaySettings, PutServiceLine, QueueSchedule, ServiceLine};
 use sportello_schema::queue::LineCode;
 
 use super::QueueService;
@@ -82,6 +82,28 @@ impl QueueService {
             change.audit(Action::QueueScheduleUpdate, "schedule")?;
             emit(change, moment, "lines.changed", None)?;
             Ok(schedule.to_api())
+        })
+        .await
+    }
+
+    pub async fn display_settings(&self) -> ApiResult<DisplaySettings> {
+        let announce_languages = self.storage.read(store::announce_languages).await?;
+        Ok(DisplaySettings { announce_languages })
+    }
+
+    /// `PUT /api/v1/admin/queue/display`: replaces the languages calls are repeated in (already parsed:
+    /// known codes, no repeats, at most six). Displays reload the board on the `lines.changed` it emits.
+    pub async fn put_display_settings(
+        &self,
+        ctx: &RequestContext,
+        settings: DisplaySettings,
+    ) -> ApiResult<DisplaySettings> {
+        let refusals = (Action::QueueDisplayUpdate, Some("display".to_owned()));
+        self.write(ctx, Some(refusals), move |change, moment| {
+            store::replace_announce_languages(change.conn(), &settings.announce_languages)?;
+            change.audit(Action::QueueDisplayUpdate, "display")?;
+            emit(change, moment, "lines.changed", None)?;
+            Ok(settings)
         })
         .await
     }

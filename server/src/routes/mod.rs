@@ -86,7 +86,9 @@ where
                 .service(devices::revoke)
                 .service(queue::put_line)
                 .service(queue::schedule)
-                .service(queue::put_schedule),
+                .service(queue::put_schedule)
+                .service(queue::display_settings)
+                .service(queue::put_display_settings),
         )
 }
 

@@ -9,8 +9,9 @@ use sportello_schema::TicketId;
 use sportello_schema::api::ErrorBody;
 use sportello_schema::api::contract::broken_rule;
 use sportello_schema::api::queue::{
-    Board, CallNextRequest, ImportRequest, ImportResult, IssueTicketRequest, IssuedTicket, Lease,
-    LeaseRequest, PutServiceLine, QueueSchedule, QueueStats, ServiceLine, Ticket, TransferRequest,
+    Board, CallNextRequest, DisplaySettings, ImportRequest, ImportResult, IssueTicketRequest,
+    IssuedTicket, Lease, LeaseRequest, PutServiceLine, QueueSchedule, QueueStats, ServiceLine,
+    Ticket, TransferRequest,
 };
 use sportello_schema::desk_time::DeskDay;
 use sportello_schema::queue::{LineCode, TicketAction, TicketStatus};
@@ -606,6 +607,48 @@ pub async fn put_schedule(
 ) -> ApiResult<HttpResponse> {
     let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
     let saved = state.queue.put_schedule(&ctx, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The waiting-room display's settings (no languages: Italian only)", body = DisplaySettings),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
+#[get("/queue/display")]
+pub async fn display_settings(
+    state: web::Data<AppState>,
+    AdminUser(_admin): AdminUser,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(state.queue.display_settings().await?))
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    request_body = DisplaySettings,
+    responses(
+        (status = 200, description = "Replaced; displays reload the board (`lines.changed`)", body = DisplaySettings),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "`validation_failed`, naming the entry: an unknown language code, a repeated one, more than six", body = ErrorBody),
+    )
+)]
+#[put("/queue/display")]
+pub async fn put_display_settings(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(actor): AdminUser,
+    body: web::Json<DisplaySettings>,
+) -> ApiResult<HttpResponse> {
+    let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
+    let saved = state
+        .queue
+        .put_display_settings(&ctx, body.into_inner())
+        .await?;
     Ok(HttpResponse::Ok().json(saved))
 }
 

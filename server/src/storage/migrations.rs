@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_queue_indexes.sql"),
     include_str!("../../migrations/0006_account_grants.sql"),
     include_str!("../../migrations/0007_actor_owners.sql"),
+    include_str!("../../migrations/0008_display_settings.sql"),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> StorageResult<()> {

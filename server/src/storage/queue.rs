@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use sportello_schema::api::queue::{PutServiceLine, ServiceLine, TicketSource};
-use sportello_schema::queue::{LineCode, TicketNumber, TicketStatus};
+use sportello_schema::queue::{AnnounceLanguage, LineCode, TicketNumber, TicketStatus};
 use sportello_schema::{DeviceId, LeaseId, TicketId};
 
 use super::{StorageError, StorageResult, optional};
@@ -100,6 +100,35 @@ pub fn replace_schedule(conn: &Connection, schedule: &Schedule) -> StorageResult
     let mut insert = conn.prepare_cached("INSERT INTO queue_closed_dates (day) VALUES (?1)")?;
     for day in &schedule.closed_dates {
         insert.execute([day])?;
+    }
+    Ok(())
+}
+
+/// The languages the display repeats each call in after Italian, in order.
+pub fn announce_languages(conn: &Connection) -> StorageResult<Vec<AnnounceLanguage>> {
+    let mut statement =
+        conn.prepare_cached("SELECT code FROM queue_announce_languages ORDER BY position")?;
+    let codes: Vec<String> = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    codes
+        .iter()
+        .map(|code| {
+            AnnounceLanguage::parse(code)
+                .ok_or_else(|| StorageError::Corrupt(format!("announce language {code:?}")))
+        })
+        .collect()
+}
+
+pub fn replace_announce_languages(
+    conn: &Connection,
+    languages: &[AnnounceLanguage],
+) -> StorageResult<()> {
+    conn.execute("DELETE FROM queue_announce_languages", [])?;
+    let mut insert = conn
+        .prepare_cached("INSERT INTO queue_announce_languages (position, code) VALUES (?1, ?2)")?;
+    for (position, language) in languages.iter().enumerate() {
+        insert.execute(params![position as i64, language.as_str()])?;
     }
     Ok(())
 }

@@ -32,6 +32,7 @@ mod sync_refused_recovery;
 mod token_rejection;
 mod web_app;
 mod web_browser;
+mod web_display;
 mod web_intake;
 mod web_queue;
 mod web_referrals;

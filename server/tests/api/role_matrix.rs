@@ -319,6 +319,8 @@ const MATRIX: &[Row] = &[
     row("GET", "/api/v1/admin/queue/schedule", ADMIN_ONLY_200),
     // No hours: still always open, so the totem's rows are not disturbed.
     row("PUT", "/api/v1/admin/queue/schedule", ADMIN_ONLY_200),
+    row("GET", "/api/v1/admin/queue/display", ADMIN_ONLY_200),
+    row("PUT", "/api/v1/admin/queue/display", ADMIN_ONLY_200),
     row(
         "POST",
         "/api/v1/admin/users/{id}/reset-password",
@@ -597,6 +599,7 @@ fn body_for(method: &str, path: &str, caller: &str, ids: &Ids) -> Option<Value> 
             "name_en": format!("Line of {caller}"),
         })),
         ("PUT", "/api/v1/admin/queue/schedule") => Some(json!({"hours": [], "closed_dates": []})),
+        ("PUT", "/api/v1/admin/queue/display") => Some(json!({"announce_languages": ["en"]})),
         ("POST" | "PUT", _) => Some(json!({})),
         _ => None,
     }
@@ -906,7 +909,7 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
         assert_answer(response, Refused(403, "password_change_required"), &case).await;
         checked += 1;
     }
-    assert_eq!(checked, 35, "18 admin routes, 16 queue routes and /metrics");
+    assert_eq!(checked, 37, "20 admin routes, 16 queue routes and /metrics");
 
     // Nothing happened: the session is still live and the user still exists with the same one-time
     // password pending.

@@ -4,6 +4,7 @@
 mod boundaries;
 mod calling;
 mod devices;
+mod display;
 mod events;
 mod issuing;
 mod leases;
