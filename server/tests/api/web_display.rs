@@ -31,9 +31,10 @@ async fn a_display_shows_and_announces_each_call_once_and_resumes_after_a_droppe
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    for _ in 0..2 {
+    // Two wait on A (the scenario calls them), three on M (they stay: the board shows a wait there).
+    for line in ["A", "A", "M", "M", "M"] {
         let response = app
-            .post_json("/api/v1/queue/tickets", Some(&totem), &json!({"line": "A"}))
+            .post_json("/api/v1/queue/tickets", Some(&totem), &json!({"line": line}))
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }

@@ -16,7 +16,8 @@
 // Environment: see harness.mjs, and SPORTELLO_DISPLAY_CREDENTIAL / SPORTELLO_DISPLAY_ID (the display under
 // test), SPORTELLO_LINK_CREDENTIAL (a second display, enrolled by link), SPORTELLO_OPERATOR_TOKEN (an
 // operator's access token, to call), SPORTELLO_TOTEM_TOKEN (a totem's, to issue), SPORTELLO_ADMIN_TOKEN
-// (to revoke the display at the end). Line A must have two people waiting (A001, A002) at the start.
+// (to revoke the display at the end). Line A must have two people waiting (A001, A002) at the start, line M
+// three.
 
 import {
   base,
@@ -155,12 +156,13 @@ try {
     await page.getByRole("alert").getByText("Questa non è una credenziale di dispositivo").waitFor();
   });
 
-  await check("with its credential typed it shows the board: the lines, two people waiting on A, the clock", async () => {
+  await check("with its credential typed it shows the board: the lines, the people waiting and the estimate, the clock", async () => {
     await page.getByLabel("Credenziale del dispositivo").fill(credential);
     await page.getByRole("button", { name: "Registra il display" }).click();
     await page.locator('[data-screen="board"]').waitFor();
     await page.locator('footer li[data-line="A"][data-waiting="2"]').getByText("2 persone in attesa").waitFor();
-    await page.locator('footer li[data-line="M"][data-waiting="0"]').getByText("Nessuno in attesa").waitFor();
+    await page.locator('footer li[data-line="M"][data-waiting="3"]').getByText("3 persone in attesa").waitFor();
+    await page.locator('footer li[data-line="M"]').getByText("attesa stimata circa", { exact: false }).waitFor();
     await hero.getByText("Nessun numero chiamato finora").waitFor();
     await page.locator(".clock time").waitFor();
     await status.and(page.locator('[data-network="live"]')).waitFor({ state: "attached" });
