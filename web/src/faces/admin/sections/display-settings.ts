@@ -20,6 +20,7 @@ const TEXT = {
     "Each call is announced in Italian; choose the languages it is repeated in. Displays update as soon as you save.",
   ],
   legend: ["Ripeti anche in", "Also repeat in"],
+  order: ["Nell'ordine in cui le spunti.", "In the order you tick them."],
   example: ["Esempio", "Example"],
   save: ["Salva le lingue", "Save the languages"],
   saving: ["Salvataggio…", "Saving…"],
@@ -73,9 +74,9 @@ export class AdminDisplaySettings extends LitElement {
       inline-size: 24px;
       block-size: 24px;
     }
-    .order {
-      color: var(--muted, #505862);
-      font-variant-numeric: tabular-nums;
+    button .en {
+      color: inherit;
+      font-weight: 400;
     }
     button {
       min-block-size: 48px;
@@ -96,8 +97,8 @@ export class AdminDisplaySettings extends LitElement {
     .example {
       margin-block: 0.5rem;
     }
-    .example q {
-      display: block;
+    .example div {
+      margin-block: 0.2rem;
     }
     [role="alert"] {
       color: var(--danger, #a4161a);
@@ -167,27 +168,26 @@ export class AdminDisplaySettings extends LitElement {
         : html`<form @submit=${(event: SubmitEvent) => void this.#save(event)}>
             <fieldset>
               <legend>${both(TEXT.legend)}</legend>
+              <p class="hint">${both(TEXT.order)}</p>
               ${ANNOUNCE_LANGUAGES.map(language => {
-                const position = chosen.indexOf(language);
                 return html`<label>
                   <input
                     type="checkbox"
                     name="announce_languages"
                     value=${language}
-                    .checked=${position >= 0}
+                    .checked=${chosen.includes(language)}
                     @change=${(e: Event) => this.#toggle(language, (e.target as HTMLInputElement).checked)}
                   />
-                  <span lang=${language} dir="auto">${LANGUAGE_NAME[language]}</span>
-                  ${position >= 0 ? html`<span class="order">(${position + 2}ª)</span>` : nothing}
+                  <bdi lang=${language}>${LANGUAGE_NAME[language]}</bdi>
                 </label>`;
               })}
             </fieldset>
             <div class="example">
               ${both(TEXT.example)}:
-              <q lang="it">${phrase("it", "A007", "Sportello 2")}</q>
+              <div><q lang="it">${phrase("it", "A007", "Sportello 2")}</q></div>
               ${chosen.length
-                ? chosen.map(language => html`<q lang=${language} dir="auto">${phrase(language, "A007", "Sportello 2")}</q>`)
-                : html`<span>${both(TEXT.italianOnly)}</span>`}
+                ? chosen.map(language => html`<div><q><bdi lang=${language}>${phrase(language, "A007", "Sportello 2")}</bdi></q></div>`)
+                : html`<div>${both(TEXT.italianOnly)}</div>`}
             </div>
             <button type="submit" ?disabled=${this.saving}>${this.saving ? both(TEXT.saving) : both(TEXT.save)}</button>
             ${this.message?.kind === "saved" ? html`<p role="status">${both(TEXT.saved)}</p>` : nothing}
