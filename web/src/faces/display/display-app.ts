@@ -172,6 +172,7 @@ export class SportelloDisplay extends LitElement {
     }
     .hero .desk {
       display: block;
+      overflow-wrap: anywhere;
       font-size: clamp(48px, 10vmin, 170px);
       font-weight: 700;
       line-height: 1.1;
