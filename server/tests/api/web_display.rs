@@ -34,7 +34,11 @@ async fn a_display_shows_and_announces_each_call_once_and_resumes_after_a_droppe
     // Two wait on A (the scenario calls them), three on M (they stay: the board shows a wait there).
     for line in ["A", "A", "M", "M", "M"] {
         let response = app
-            .post_json("/api/v1/queue/tickets", Some(&totem), &json!({"line": line}))
+            .post_json(
+                "/api/v1/queue/tickets",
+                Some(&totem),
+                &json!({"line": line}),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
