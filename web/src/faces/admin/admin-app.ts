@@ -89,7 +89,13 @@ export class SportelloAdmin extends LitElement {
       header .who {
         font-size: 0.95rem;
       }
-      header button {
+      header .tools {
+        display: flex;
+        gap: 0.75rem;
+        align-items: center;
+      }
+      header button,
+      header button.secondary {
         background: transparent;
         border-color: var(--on-accent);
         color: var(--on-accent);
@@ -133,19 +139,6 @@ export class SportelloAdmin extends LitElement {
       }
       main:focus {
         outline: none;
-      }
-      .skip {
-        position: absolute;
-        inset-inline-start: -999px;
-      }
-      .skip:focus {
-        inset-inline-start: 1rem;
-        inset-block-start: 1rem;
-        z-index: 10;
-        background: var(--surface);
-        color: var(--accent);
-        padding: 0.75rem 1rem;
-        border-radius: 8px;
       }
       /* A tablet, or a narrow window: the sections become a row of tabs above the content. */
       @media (max-width: 1000px) {
@@ -290,13 +283,14 @@ export class SportelloAdmin extends LitElement {
     const current = this.section;
     const user = client.user;
     const tag = unsafeStatic(current.tag);
-    return html`<a class="skip" href="#${current.id}" @click=${this.skipToContent}>${m("app.skip")}</a>
-      <div class="layout">
+    return html`<div class="layout">
         <header>
-          <p class="title">${m("app.name")} · <span>${m("app.title")}</span></p>
-          <span class="who">${m("nav.signedInAs", { name: user.display_name || user.username })}</span>
-          ${this.languageButton()}
-          <button type="button" class="small" @click=${this.logout}>${m("nav.logout")}</button>
+          <h1 class="title">${m("app.name")} · <span>${m("app.title")}</span></h1>
+          <div class="tools">
+            <span class="who">${m("nav.signedInAs", { name: user.display_name || user.username })}</span>
+            ${this.languageButton()}
+            <button type="button" class="small" @click=${this.logout}>${m("nav.logout")}</button>
+          </div>
         </header>
         <nav aria-label=${m("nav.label")}>
           <ul>
@@ -311,11 +305,6 @@ export class SportelloAdmin extends LitElement {
           ${staticHtml`<${tag} .client=${client}></${tag}>`}
         </main>
       </div>`;
-  }
-
-  private skipToContent(event: Event) {
-    event.preventDefault();
-    this.renderRoot.querySelector<HTMLElement>("main")?.focus();
   }
 
   private focusHeading() {

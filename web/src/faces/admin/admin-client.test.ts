@@ -97,7 +97,7 @@ describe("AdminClient", () => {
     const { client, ended } = clientOf(server);
     server.access = "access-expired";
     server.refreshToken = "sprt_spent";
-    const error = await client.get("/admin/users").catch(e => e);
+    const error = (await client.get("/admin/users").catch((e: unknown) => e)) as ApiError;
     expect(error).toBeInstanceOf(ApiError);
     expect(error.status).toBe(401);
     await client.get("/admin/users").catch(() => undefined);

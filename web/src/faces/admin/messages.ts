@@ -11,7 +11,6 @@ export type AdminLanguage = "it" | "en";
 const it = {
   "app.name": "Sportello di Accoglienza",
   "app.title": "Amministrazione",
-  "app.skip": "Vai al contenuto",
   "lang.switch": "English",
   "lang.switchLabel": "Switch to English",
   "nav.label": "Sezioni della console",
@@ -220,7 +219,7 @@ const it = {
   "schedule.opens": "Apre",
   "schedule.closes": "Chiude",
   "schedule.addInterval": "Aggiungi fascia",
-  "schedule.addIntervalFor": "Aggiungi una fascia a {day}",
+  "schedule.addIntervalFor": "Aggiungi fascia: {day}",
   "schedule.removeInterval": "Rimuovi la fascia {from}–{to} di {day}",
   "schedule.closedDates": "Giorni di chiusura",
   "schedule.closedDatesIntro": "Festività e chiusure straordinarie: il totem non emette biglietti.",
@@ -259,7 +258,7 @@ const it = {
   "audit.col.target": "Oggetto",
   "audit.col.outcome": "Esito",
   "audit.col.request": "Richiesta",
-  "audit.csvNote": "Il CSV contiene tutte le voci che corrispondono ai filtri (fino a {max}).",
+  "audit.csvNote": "Il CSV contiene le voci mostrate e quelle più vecchie che corrispondono ai filtri al momento della ricerca (fino a {max}).",
   "audit.csvTruncated": "Il CSV è stato limitato alle {max} voci più recenti: restringi i filtri.",
   "audit.badRange": "La data di inizio deve precedere quella di fine.",
 
@@ -294,7 +293,6 @@ export type MessageKey = keyof typeof it;
 const en: Record<MessageKey, string> = {
   "app.name": "Sportello di Accoglienza",
   "app.title": "Administration",
-  "app.skip": "Skip to content",
   "lang.switch": "Italiano",
   "lang.switchLabel": "Passa all'italiano",
   "nav.label": "Console sections",
@@ -503,7 +501,7 @@ const en: Record<MessageKey, string> = {
   "schedule.opens": "Opens",
   "schedule.closes": "Closes",
   "schedule.addInterval": "Add interval",
-  "schedule.addIntervalFor": "Add an interval to {day}",
+  "schedule.addIntervalFor": "Add interval: {day}",
   "schedule.removeInterval": "Remove the interval {from}–{to} of {day}",
   "schedule.closedDates": "Closed dates",
   "schedule.closedDatesIntro": "Holidays and extraordinary closures: the totem issues no ticket.",
@@ -542,7 +540,7 @@ const en: Record<MessageKey, string> = {
   "audit.col.target": "Target",
   "audit.col.outcome": "Outcome",
   "audit.col.request": "Request",
-  "audit.csvNote": "The CSV holds every entry matching the filters (up to {max}).",
+  "audit.csvNote": "The CSV holds the entries shown and the older ones matching the filters at the time of the search (up to {max}).",
   "audit.csvTruncated": "The CSV was limited to the {max} newest entries: narrow the filters.",
   "audit.badRange": "The start must come before the end.",
 

@@ -22,6 +22,8 @@ export class AdminAudit extends LitElement {
   @state() private applied: AuditFilters = { ...NO_FILTERS };
   @state() private entries: AuditEntry[] = [];
   @state() private nextBefore: number | null = null;
+  /** The search's moment: the CSV leaves out rows written after it (the console's own reads among them). */
+  #snapshot: number | null = null;
   @state() private loading = true;
   @state() private error = "";
   @state() private notice = "";
@@ -52,8 +54,15 @@ export class AdminAudit extends LitElement {
       .summary p {
         margin: 0;
       }
-      td.when {
+      td.when,
+      td.action {
         white-space: nowrap;
+      }
+      td.request {
+        max-inline-size: 9rem;
+        word-break: break-all;
+        font-size: 0.78rem;
+        color: var(--muted);
       }
     `,
   ];
@@ -101,6 +110,7 @@ export class AdminAudit extends LitElement {
       this.applied = filters;
       this.entries = page.entries;
       this.nextBefore = page.next_before;
+      this.#snapshot = page.entries.length ? page.entries[0].seq + 1 : null;
     } catch (error) {
       this.error = errorText(error);
     } finally {
@@ -123,7 +133,8 @@ export class AdminAudit extends LitElement {
     }
   }
 
-  /** Every row the applied filters match (newest first, at most CSV_MAX), as a CSV file. */
+  /** Every row the applied filters matched at the search (newest first, at most CSV_MAX), as a CSV file: the
+   *  rows shown, and the older ones not loaded yet. */
   private async exportCsv() {
     const client = this.client;
     if (!client) return;
@@ -131,7 +142,8 @@ export class AdminAudit extends LitElement {
     this.error = "";
     try {
       const rows: AuditEntry[] = [];
-      let before: number | null = null;
+      let before: number | null = this.#snapshot;
+      if (before === null) return;
       do {
         const page: AuditPage = await client.get<AuditPage>(`/admin/audit${auditQuery(this.applied, before, 500)}`);
         rows.push(...page.entries);
@@ -264,12 +276,12 @@ export class AdminAudit extends LitElement {
         ${actor ?? (e.actor_id ? html`<span class="mono">${e.actor_id}</span>` : mOr(`role.${e.actor_role}`, e.actor_role))}
         ${e.actor_id ? html`<span class="sub">${mOr(`role.${e.actor_role}`, e.actor_role)}</span>` : nothing}
       </td>
-      <td class="mono">${e.action}</td>
+      <td class="mono action">${e.action}</td>
       <td>
         ${e.target ? html`<span class="mono">${e.target}</span>` : "—"} ${target ? html`<span class="sub">${target}</span>` : nothing}
       </td>
       <td><span class="badge ${outcome}">${m(`audit.outcome.${e.outcome}` as MessageKey)}</span></td>
-      <td class="mono">${e.request_id ?? ""}</td>
+      <td class="mono request">${e.request_id ?? ""}</td>
     </tr>`;
   }
 }

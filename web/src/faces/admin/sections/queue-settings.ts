@@ -63,10 +63,10 @@ export class AdminQueueSettings extends LitElement {
       }
       .day {
         display: grid;
-        grid-template-columns: 9rem 1fr;
+        grid-template-columns: 9rem 1fr auto;
         gap: 0.5rem 1rem;
         align-items: start;
-        padding-block: 0.6rem;
+        padding-block: 0.5rem;
         border-block-end: 1px solid var(--line);
       }
       .day:last-child {
@@ -130,7 +130,10 @@ export class AdminQueueSettings extends LitElement {
       }
       @media (max-width: 700px) {
         .day {
-          grid-template-columns: 1fr;
+          grid-template-columns: 1fr auto;
+        }
+        .day-name {
+          grid-column: 1 / -1;
         }
       }
     `,
@@ -401,12 +404,10 @@ export class AdminQueueSettings extends LitElement {
           </div>`;
         })}
         ${dayProblem ? html`<p class="field-error">${m("schedule.entryError", { reason: dayProblem })}</p>` : nothing}
-        <div>
-          <button type="button" class="small secondary" aria-label=${m("schedule.addIntervalFor", { day: name })} @click=${() => this.addInterval(weekday)}>
-            + ${m("schedule.addInterval")}
-          </button>
-        </div>
       </div>
+      <button type="button" class="small secondary" aria-label=${m("schedule.addIntervalFor", { day: name })} @click=${() => this.addInterval(weekday)}>
+        ${m("schedule.addInterval")}
+      </button>
     </div>`;
   }
 

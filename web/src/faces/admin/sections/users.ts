@@ -59,16 +59,16 @@ export class AdminUsers extends LitElement {
       .secret {
         border-inline-start-color: var(--warn);
       }
-      td.actions-cell {
-        white-space: nowrap;
-      }
       td.actions-cell .actions {
-        flex-wrap: nowrap;
+        display: grid;
+        grid-template-columns: repeat(2, max-content);
       }
-      @media (max-width: 1200px) {
-        td.actions-cell .actions {
-          flex-wrap: wrap;
-        }
+      .actions.stack {
+        flex-direction: column;
+        align-items: flex-start;
+      }
+      .actions.stack .sub {
+        max-inline-size: 14rem;
       }
       .areas {
         display: grid;
@@ -179,8 +179,8 @@ export class AdminUsers extends LitElement {
                     </td>
                     <td>${this.nameOf(grant.requested_by)}</td>
                     <td>${formatDateTime(grant.expires_at)}</td>
-                    <td class="actions-cell">
-                      <div class="actions">
+                    <td>
+                      <div class="actions stack">
                         ${block
                           ? html`<span class="sub">${m(block === "ownRequest" ? "grants.ownRequest" : "grants.ownAccount")}</span>`
                           : html`<button type="button" class="small" ?disabled=${this.busy} @click=${() => this.approve(grant)}>
