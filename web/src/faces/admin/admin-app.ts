@@ -26,6 +26,8 @@ export class SportelloAdmin extends LitElement {
   @state() private section: Section = sectionOfHash(location.hash);
   @state() private busy = false;
   @state() private error = "";
+  /** The last sign-in was a non-admin's: offer the tablet app. */
+  @state() private notAdmin = false;
   readonly #api = createApi();
   readonly #onHash = () => {
     this.section = sectionOfHash(location.hash);
@@ -225,7 +227,7 @@ export class SportelloAdmin extends LitElement {
             ${this.error
               ? html`<p class="error">
                   ${this.error}
-                  ${this.error === m("login.notAdmin") ? html`<br /><a href="/">${m("login.tabletLink")}</a>` : ""}
+                  ${this.notAdmin ? html`<br /><a href="/">${m("login.tabletLink")}</a>` : ""}
                 </p>`
               : ""}
           </div>
@@ -329,6 +331,7 @@ export class SportelloAdmin extends LitElement {
     }
     this.busy = true;
     this.error = "";
+    this.notAdmin = false;
     try {
       const tokens = await this.#api.login(username, password, "Console");
       if (tokens.user.role !== "admin") {
@@ -336,6 +339,7 @@ export class SportelloAdmin extends LitElement {
         await this.#api.logout(tokens.access_token).catch(() => undefined);
         this.busy = false;
         this.error = m("login.notAdmin");
+        this.notAdmin = true;
         form.reset();
         return;
       }

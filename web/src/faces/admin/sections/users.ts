@@ -63,6 +63,11 @@ export class AdminUsers extends LitElement {
         display: grid;
         grid-template-columns: repeat(2, max-content);
       }
+      @media (max-width: 1000px) {
+        td.actions-cell .actions {
+          grid-template-columns: max-content;
+        }
+      }
       .actions.stack {
         flex-direction: column;
         align-items: flex-start;
@@ -230,8 +235,7 @@ export class AdminUsers extends LitElement {
           <thead>
             <tr>
               <th scope="col">${m("users.col.username")}</th>
-              <th scope="col">${m("users.col.role")}</th>
-              <th scope="col">${m("users.col.areas")}</th>
+              <th scope="col">${m("grants.col.grants")}</th>
               <th scope="col">${m("users.col.status")}</th>
               <th scope="col">${m("common.actions")}</th>
             </tr>
@@ -239,7 +243,7 @@ export class AdminUsers extends LitElement {
           <tbody>
             ${shown.length === 0
               ? html`<tr>
-                  <td colspan="5" class="empty">${m("users.empty")}</td>
+                  <td colspan="4" class="empty">${m("users.empty")}</td>
                 </tr>`
               : shown.map(user => this.renderUser(user, me))}
           </tbody>
@@ -255,8 +259,10 @@ export class AdminUsers extends LitElement {
         ${user.username} ${user.id === me ? html`<span class="sub">${m("users.you")}</span>` : nothing}
         ${user.display_name !== user.username ? html`<span class="sub">${user.display_name}</span>` : nothing}
       </th>
-      <td>${m(`role.${user.role}` as MessageKey)}</td>
-      <td>${user.areas.length ? user.areas.map(areaLabel).join(", ") : "—"}</td>
+      <td>
+        ${m(`role.${user.role}` as MessageKey)}
+        ${user.areas.length ? html`<span class="sub">${user.areas.map(areaLabel).join(", ")}</span>` : nothing}
+      </td>
       <td>
         ${user.disabled
           ? html`<span class="badge bad">${m("users.status.disabled")}</span>`
