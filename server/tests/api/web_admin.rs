@@ -1,9 +1,9 @@
 //! The admin console in a real browser (`web/tests/browser/admin.mjs`), with two admins made through the
 //! API: admin A asks for an operator, admin B approves it in its own console, the operator logs in on the
-//! tablet with the two parts of the one-time password and changes it; A enrols a totem (credential and QR
-//! code), enrols and revokes a display, edits a line and the opening hours, reads the audit log and its
-//! CSV; A ends B's sessions. Then the server must hold what the browsers did, and its audit log must name
-//! the admins who did it.
+//! tablet with the two parts of the one-time password and changes it; A renames an account and withdraws
+//! a role change it asked for; A enrols a totem (credential and QR code), enrols and revokes a display,
+//! edits a line and the opening hours, reads the audit log and its CSV; A ends B's sessions. Then the
+//! server must hold what the browsers did, and its audit log must name the admins who did it.
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -56,7 +56,19 @@ async fn two_admins_create_an_operator_enrol_a_totem_set_the_queue_and_read_the_
         created["must_change_password"], false,
         "it changed its password"
     );
-    assert!(users.iter().any(|u| u["id"] == operator_id.as_str()));
+    let existing = users
+        .iter()
+        .find(|u| u["id"] == operator_id.as_str())
+        .unwrap();
+    assert_eq!(
+        existing["display_name"], "Operatore Esistente",
+        "renamed at once"
+    );
+    assert_eq!(
+        existing["role"], "operator",
+        "the withdrawn role change never applied"
+    );
+    assert_eq!(existing["areas"], serde_json::json!([]));
 
     let devices: Vec<Value> = app
         .get("/api/v1/admin/devices", &admin)

@@ -6,7 +6,8 @@
 // decodes back to the same modules), enrols and revokes a display, edits a line and the opening hours (a
 // wrong interval is caught beside its field); the audit log shows those actions with names beside ids, and
 // its CSV holds exactly the rows shown; English switch; A ends B's sessions and B sees the session-ended
-// screen; the console at tablet size; axe on every screen, 44 px targets; no `.wasm` ever requested.
+// screen; the console at tablet size; axe on every screen, 44 px targets; no `.wasm` ever requested (by the
+// pages or a service worker: the console registers none).
 // Started by server/tests/api/web_admin.rs (which makes the two admins and the operator); by hand:
 //
 //   SPORTELLO_URL=http://127.0.0.1:8080 SPORTELLO_ADMIN_A=admin SPORTELLO_ADMIN_B=seconda.admin \
@@ -50,7 +51,8 @@ async function consoleContext(viewport = { width: 1280, height: 800 }) {
   const context = await newTablet(browser, viewport);
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
   context.on("request", request => {
-    if (new URL(request.url()).pathname.endsWith(".wasm")) wasmRequests.push(request.url());
+    // The page's own requests and its service worker's (a precache would fetch automerge.wasm too).
+    if (new URL(request.url()).pathname.endsWith(".wasm")) wasmRequests.push(`${request.serviceWorker() ? "service worker: " : ""}${request.url()}`);
   });
   return context;
 }
@@ -126,18 +128,20 @@ try {
   });
 
   await check("an operator is told the console is for admins, and its session is ended", async () => {
+    const admin = await apiLogin(adminA, adminPassword);
+    const headers = { authorization: `Bearer ${admin.access_token}` };
+    const users = await (await fetch(`${base}/api/v1/admin/users`, { headers })).json();
+    const id = users.find(u => u.username === operator).id;
+    const liveSessions = async () => (await (await fetch(`${base}/api/v1/admin/sessions?user_id=${id}`, { headers })).json()).length;
+    const before = await liveSessions();
     await signIn(pageA, operator, operatorPassword);
     await pageA.getByText("Questa console è riservata agli amministratori.", { exact: false }).waitFor();
     await pageA.getByRole("link", { name: "Apri l'app del tablet" }).waitFor();
     await noAxeViolations(pageA, "not an admin");
     errorsA.clear();
-    // The session the console opened was logged out at once: none is live.
-    const admin = await apiLogin(adminA, adminPassword);
-    const headers = { authorization: `Bearer ${admin.access_token}` };
-    const users = await (await fetch(`${base}/api/v1/admin/users`, { headers })).json();
-    const id = users.find(u => u.username === operator).id;
-    const sessions = await (await fetch(`${base}/api/v1/admin/sessions?user_id=${id}`, { headers })).json();
-    if (sessions.length !== 0) throw new Error(`the operator still has ${sessions.length} live session(s)`);
+    // The session the console opened was logged out at once: no more live sessions than before.
+    const after = await liveSessions();
+    if (after !== before) throw new Error(`the operator had ${before} live session(s), now ${after}`);
     await fetch(`${base}/api/v1/auth/logout`, { method: "POST", headers });
   });
 
@@ -231,6 +235,29 @@ try {
     await row.getByText("Attivo").waitFor();
     if (await row.getByText("Deve cambiare password").count()) throw new Error("still must change the password");
     await row.getByText("Nuova Operatrice").waitFor();
+  });
+
+  await check("A renames an account at once; a change of role waits for approval, and A withdraws it", async () => {
+    await pageA.getByRole("button", { name: `Modifica ${operator}` }).click();
+    await pageA.getByLabel("Nome visualizzato").fill("Operatore Esistente");
+    await pageA.getByRole("button", { name: "Salva le modifiche" }).click();
+    await pageA.getByText(`Account ${operator} aggiornato.`).waitFor();
+    await pageA.locator(`tr[data-user="${operator}"]`).getByText("Operatore Esistente").waitFor();
+    await pageA.getByRole("button", { name: `Modifica ${operator}` }).click();
+    await pageA.locator("#role").selectOption("social_worker");
+    await pageA.getByRole("button", { name: "Salva le modifiche" }).click();
+    await pageA.getByText("Scegli almeno un'area per un assistente sociale.").waitFor();
+    await pageA.getByLabel("Casa e politiche abitative").check();
+    await pageA.getByRole("button", { name: "Salva le modifiche" }).click();
+    const row = pageA.locator(`tr[data-grant="${operator}"]`);
+    await row.getByText("Cambio di ruolo o aree").waitFor();
+    await row.getByText("Casa e politiche abitative").waitFor();
+    // Until approved the account keeps its role.
+    await pageA.locator(`tr[data-user="${operator}"]`).getByText("Operatore", { exact: true }).waitFor();
+    await row.getByRole("button", { name: "Ritira" }).click();
+    await confirmDialog(pageA, "Ritira");
+    await pageA.getByText("Richiesta ritirata.").waitFor();
+    await pageA.getByText("Nessuna richiesta in attesa.").waitFor();
   });
 
   let totemCredential = "";
@@ -345,9 +372,10 @@ try {
     await pageA.getByLabel("Chi", { exact: true }).selectOption({ label: adminB });
     await pageA.getByLabel("Azione", { exact: true }).selectOption("admin.user_create");
     await pageA.getByRole("button", { name: "Cerca" }).click();
-    const created = pageA.locator('tr[data-action="admin.user_create"]');
-    await created.getByText(newUser).waitFor();
-    await created.getByText(adminB).waitFor();
+    const created = pageA.locator('tr[data-action="admin.user_create"]', { hasText: newUser });
+    await created.waitFor();
+    const actor = (await created.locator("td").nth(1).innerText()).trim();
+    if (!actor.startsWith(adminB)) throw new Error(`the approver shown is ${actor}`);
   });
 
   await check("the CSV of the audit log holds exactly the rows shown", async () => {
@@ -426,6 +454,9 @@ try {
 
   await check("no .wasm was requested and no unexpected script error", async () => {
     if (wasmRequests.length) throw new Error(`requested: ${wasmRequests.join(", ")}`);
+    // The console registers no service worker (it works only online): nothing precaches the tablet's files.
+    const registrations = await pageA.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length);
+    if (registrations !== 0) throw new Error(`${registrations} service worker(s) registered by the console`);
     const unexpected = [...errorsA.unexpected(), ...errorsB.unexpected()].filter(text => !/status of 40[13]/.test(text));
     if (unexpected.length) throw new Error(unexpected.join("\n"));
   });

@@ -183,7 +183,14 @@ export class AdminAudit extends LitElement {
         <label for="f-actor">${m("audit.actor")}</label>
         <select id="f-actor" @change=${(e: Event) => this.set("actor_id", (e.target as HTMLSelectElement).value)}>
           <option value="" ?selected=${!f.actor_id}>${m("audit.anyActor")}</option>
-          ${users.map(u => html`<option value=${u.id} ?selected=${f.actor_id === u.id}>${u.username}</option>`)}
+          <optgroup label=${m("users.title")}>
+            ${users.map(u => html`<option value=${u.id} ?selected=${f.actor_id === u.id}>${u.username}</option>`)}
+          </optgroup>
+          ${this.devices.length
+            ? html`<optgroup label=${m("devices.title")}>
+                ${this.devices.map(d => html`<option value=${d.id} ?selected=${f.actor_id === d.id}>${d.name}</option>`)}
+              </optgroup>`
+            : nothing}
         </select>
       </div>
       <div class="field">

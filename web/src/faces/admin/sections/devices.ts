@@ -239,7 +239,7 @@ export class AdminDevices extends LitElement {
     const client = this.client;
     if (!client) return;
     const yes = await this.confirm.ask({
-      title: m("devices.revoke"),
+      title: `${m("devices.revoke")}: ${device.name}`,
       body: m("devices.revokeConfirm", { name: device.name }),
       confirm: m("devices.revoke"),
       danger: true,
