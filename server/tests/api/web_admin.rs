@@ -6,7 +6,7 @@
 //! server must hold what the browsers did, and its audit log must name the admins who did it.
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN_PASSWORD, SECOND_ADMIN, STRONG_PASSWORD, spawn_app};
 use crate::web_browser::{browser_available, run_browser_scenario};
@@ -24,6 +24,10 @@ async fn two_admins_create_an_operator_enrol_a_totem_set_the_queue_and_read_the_
     let (operator_id, _) = app
         .create_user(&admin, "op.esistente", "operator", &[])
         .await;
+    // A third admin, approved but not yet signed in: its one-time password leads to the forced change.
+    let (_, new_admin_password) = app
+        .create_user_approved(&admin, &json!({"username": "terza.admin", "role": "admin"}))
+        .await;
 
     run_browser_scenario(
         "admin.mjs",
@@ -34,6 +38,8 @@ async fn two_admins_create_an_operator_enrol_a_totem_set_the_queue_and_read_the_
             ("SPORTELLO_ADMIN_PASSWORD", ADMIN_PASSWORD),
             ("SPORTELLO_OPERATOR", "op.esistente"),
             ("SPORTELLO_OPERATOR_PASSWORD", STRONG_PASSWORD),
+            ("SPORTELLO_NEW_ADMIN", "terza.admin"),
+            ("SPORTELLO_NEW_ADMIN_PASSWORD", &new_admin_password),
         ],
     )
     .await;
@@ -68,7 +74,7 @@ async fn two_admins_create_an_operator_enrol_a_totem_set_the_queue_and_read_the_
         existing["role"], "operator",
         "the withdrawn role change never applied"
     );
-    assert_eq!(existing["areas"], serde_json::json!([]));
+    assert_eq!(existing["areas"], json!([]));
 
     let devices: Vec<Value> = app
         .get("/api/v1/admin/devices", &admin)
@@ -99,13 +105,13 @@ async fn two_admins_create_an_operator_enrol_a_totem_set_the_queue_and_read_the_
     let schedule: Value = response.json().await.unwrap();
     assert_eq!(
         schedule["hours"],
-        serde_json::json!([
+        json!([
             {"weekday": 1, "opens": "08:30", "closes": "12:30"},
             {"weekday": 1, "opens": "14:00", "closes": "17:00"},
             {"weekday": 3, "opens": "08:30", "closes": "12:30"},
         ])
     );
-    assert_eq!(schedule["closed_dates"], serde_json::json!(["2026-12-25"]));
+    assert_eq!(schedule["closed_dates"], json!(["2026-12-25"]));
 
     // The approval was B's, in the console: the new account's creation is B's audit row.
     let second = app.second_admin_token().await;

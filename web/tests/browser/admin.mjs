@@ -1,20 +1,22 @@
 #!/usr/bin/env node
-// The admin console (`/admin`), with two admins in two browsers: an operator is refused and logged out;
-// admin A asks for a new operator and copies the first part of its one-time password; admin B approves in
-// the console and copies the second part; the operator logs in on the tablet app (`/`) with both parts and
-// changes the password; A enrols a totem (credential and QR code of the enrolment link, which the test
-// decodes back to the same modules), enrols and revokes a display, edits a line and the opening hours (a
-// wrong interval is caught beside its field); the audit log shows those actions with names beside ids, and
-// its CSV holds exactly the rows shown; English switch; A ends B's sessions and B sees the session-ended
-// screen; the console at tablet size; axe on every screen, 44 px targets; no `.wasm` ever requested (by the
-// pages or a service worker: the console registers none).
+// The admin console (`/admin`), with two admins in two browsers: an operator is refused and logged out; a
+// new admin's one-time password leads to the forced change; admin A asks for a new operator and copies the
+// first part of its one-time password; admin B approves in the console and copies the second part; the
+// operator logs in on the tablet app (`/`) with both parts and changes the password; A renames an account
+// and withdraws a role change; A enrols a totem (credential and QR code of the enrolment link, which the
+// test checks module by module against the encoder), enrols and revokes a display, edits a line and the
+// opening hours (a wrong interval is caught beside its field); the audit log shows those actions with names
+// beside ids, and its CSV holds exactly the rows shown; English switch; A ends B's sessions and B sees the
+// session-ended screen; the console at tablet size; axe on every screen, 44 px targets; no `.wasm` ever
+// requested (by the pages or a service worker: the console registers none).
 // Started by server/tests/api/web_admin.rs (which makes the two admins and the operator); by hand:
 //
 //   SPORTELLO_URL=http://127.0.0.1:8080 SPORTELLO_ADMIN_A=admin SPORTELLO_ADMIN_B=seconda.admin \
 //   SPORTELLO_ADMIN_PASSWORD=… SPORTELLO_OPERATOR=op.esistente SPORTELLO_OPERATOR_PASSWORD=… \
-//   node tests/browser/admin.mjs
+//   SPORTELLO_NEW_ADMIN=terza.admin SPORTELLO_NEW_ADMIN_PASSWORD=<its one-time password> node tests/browser/admin.mjs
 //
-// Environment: see harness.mjs, and the variables above (accounts whose passwords are already changed).
+// Environment: see harness.mjs, and the variables above (accounts whose passwords are already changed, but
+// the new admin's: a one-time password, for the forced change).
 
 import { readFileSync } from "node:fs";
 import qrcode from "qrcode-generator";
@@ -39,6 +41,8 @@ const adminB = required("SPORTELLO_ADMIN_B");
 const adminPassword = required("SPORTELLO_ADMIN_PASSWORD");
 const operator = required("SPORTELLO_OPERATOR");
 const operatorPassword = required("SPORTELLO_OPERATOR_PASSWORD");
+const newAdmin = required("SPORTELLO_NEW_ADMIN");
+const newAdminOneTime = required("SPORTELLO_NEW_ADMIN_PASSWORD");
 const newUser = "nuovo.operatore";
 const newPassword = "pioggia-lampione-ciliegia-31";
 watchdog(240);
@@ -143,6 +147,38 @@ try {
     const after = await liveSessions();
     if (after !== before) throw new Error(`the operator had ${before} live session(s), now ${after}`);
     await fetch(`${base}/api/v1/auth/logout`, { method: "POST", headers });
+  });
+
+  await check("a new admin's one-time password leads to the forced change, then to the console", async () => {
+    const context = await consoleContext();
+    const page = await context.newPage();
+    watchPage(page);
+    await page.goto(`${base}/admin#devices`);
+    await signIn(page, newAdmin, newAdminOneTime);
+    await page.getByRole("heading", { name: "Scegli una nuova password" }).waitFor();
+    await screen(page, "password-change");
+    await page.getByLabel("Nuova password", { exact: true }).fill(newPassword);
+    await page.getByLabel("Ripeti la nuova password").fill(`${newPassword}!`);
+    await page.getByRole("button", { name: "Cambia la password" }).click();
+    await page.getByText("Le due password non coincidono.").waitFor();
+    await page.getByLabel("Nuova password", { exact: true }).fill("password1234");
+    await page.getByLabel("Ripeti la nuova password").fill("password1234");
+    await page.getByRole("button", { name: "Cambia la password" }).click();
+    await page.getByText("Password troppo debole:", { exact: false }).waitFor();
+    await page.getByLabel("Nuova password", { exact: true }).fill(newPassword);
+    await page.getByLabel("Ripeti la nuova password").fill(newPassword);
+    await page.getByRole("button", { name: "Cambia la password" }).click();
+    await page.getByRole("heading", { name: "Dispositivi", level: 2 }).waitFor();
+    // The new password works, the one-time one no longer does.
+    await apiLogin(newAdmin, newPassword);
+    const old = await fetch(`${base}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: newAdmin, password: newAdminOneTime }),
+    });
+    if (old.status !== 401) throw new Error(`the one-time password still answers ${old.status}`);
+    await context.close();
+    watchPage(pageA);
   });
 
   await check("admin A signs in and lands on the users, the section in the URL", async () => {

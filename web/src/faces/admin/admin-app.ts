@@ -55,8 +55,12 @@ export class SportelloAdmin extends LitElement {
         font-weight: 700;
         margin-block-end: 0.25rem;
       }
-      .center form button[type="submit"] {
+      .center form button {
         inline-size: 100%;
+      }
+      .center form .actions {
+        display: grid;
+        gap: 0.75rem;
       }
       .lang-corner {
         position: fixed;
@@ -252,7 +256,10 @@ export class SportelloAdmin extends LitElement {
           <h1>${m("password.title")}</h1>
           <p>${m("password.intro")}</p>
           <div role="alert">${this.error ? html`<p class="error">${this.error}</p>` : ""}</div>
-          <input type="text" name="username" autocomplete="username" hidden .value=${this.phase.kind === "changePassword" ? this.phase.tokens.user.username : ""} />
+          <div class="field">
+            <label for="pw-username">${m("login.username")}</label>
+            <input id="pw-username" name="username" autocomplete="username" readonly .value=${this.phase.kind === "changePassword" ? this.phase.tokens.user.username : ""} />
+          </div>
           <div class="field">
             <label for="new-password">${m("password.new")}</label>
             <input id="new-password" name="next" type="password" autocomplete="new-password" required minlength="12" />
