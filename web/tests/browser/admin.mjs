@@ -201,6 +201,15 @@ try {
     await pageA.getByLabel("Cerca per nome").fill("");
   });
 
+  const contextB = await consoleContext();
+  const pageB = await contextB.newPage();
+  const errorsB = collectConsoleErrors(pageB);
+  await check("admin B signs in on its own computer: nothing waits yet", async () => {
+    await pageB.goto(`${base}/admin#users`);
+    await signIn(pageB, adminB, adminPassword);
+    await pageB.getByText("Nessuna richiesta in attesa.").waitFor();
+  });
+
   await check("admin A asks for an operator and copies the first part of the one-time password", async () => {
     await pageA.getByRole("button", { name: "Nuovo utente" }).click();
     await pageA.getByLabel("Nome utente", { exact: true }).fill(newUser);
@@ -224,14 +233,10 @@ try {
     await screen(pageA, "user-requested");
   });
 
-  const contextB = await consoleContext();
-  const pageB = await contextB.newPage();
-  const errorsB = collectConsoleErrors(pageB);
-
-  await check("admin B approves in its console and copies the second part", async () => {
+  await check("admin B, already in its console, sees the request after Aggiorna, approves it and copies the second part", async () => {
     watchPage(pageB);
-    await pageB.goto(`${base}/admin#users`);
-    await signIn(pageB, adminB, adminPassword);
+    await pageB.getByText("Nessuna richiesta in attesa.").waitFor();
+    await pageB.getByRole("button", { name: "Aggiorna" }).click();
     const row = pageB.locator(`tr[data-grant="${newUser}"]`);
     await row.getByText("Nuovo account").waitFor();
     await row.getByText(adminA, { exact: true }).waitFor();

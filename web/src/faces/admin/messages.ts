@@ -45,6 +45,7 @@ const it = {
 
   "common.loading": "Caricamento…",
   "common.retry": "Riprova",
+  "common.refresh": "Aggiorna",
   "common.save": "Salva",
   "common.saving": "Salvataggio…",
   "common.cancel": "Annulla",
@@ -320,6 +321,7 @@ const en: Record<MessageKey, string> = {
 
   "common.loading": "Loading…",
   "common.retry": "Retry",
+  "common.refresh": "Refresh",
   "common.save": "Save",
   "common.saving": "Saving…",
   "common.cancel": "Cancel",

@@ -75,6 +75,12 @@ export class AdminUsers extends LitElement {
       .actions.stack .sub {
         max-inline-size: 14rem;
       }
+      .heading-row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+        align-items: baseline;
+      }
       .areas {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(min(100%, 17rem), 1fr));
@@ -108,6 +114,13 @@ export class AdminUsers extends LitElement {
     } finally {
       this.loading = false;
     }
+  }
+
+  /** Another admin may have asked or decided meanwhile: read the accounts and the requests again. */
+  private async refresh() {
+    this.busy = true;
+    await this.load();
+    this.busy = false;
   }
 
   private nameOf(id: string): string {
@@ -153,7 +166,10 @@ export class AdminUsers extends LitElement {
 
   private renderGrants(me: string) {
     return html`<section aria-labelledby="grants-title">
-      <h3 id="grants-title">${m("grants.title")}</h3>
+      <div class="heading-row">
+        <h3 id="grants-title">${m("grants.title")}</h3>
+        <button type="button" class="small secondary" ?disabled=${this.busy} @click=${this.refresh}>${m("common.refresh")}</button>
+      </div>
       <p class="intro">${m("grants.intro")}</p>
       ${this.grants.length === 0
         ? html`<p class="empty card">${m("grants.empty")}</p>`
