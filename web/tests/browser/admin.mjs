@@ -290,6 +290,7 @@ try {
     await pageA.getByText("Scegli almeno un'area per un assistente sociale.").waitFor();
     await pageA.getByLabel("Casa e politiche abitative").check();
     await pageA.getByRole("button", { name: "Salva le modifiche" }).click();
+    await pageA.getByText(`Richiesta inviata: il nuovo ruolo o le nuove aree di ${operator}`, { exact: false }).waitFor();
     const row = pageA.locator(`tr[data-grant="${operator}"]`);
     await row.getByText("Cambio di ruolo o aree").waitFor();
     await row.getByText("Casa e politiche abitative").waitFor();
@@ -342,6 +343,12 @@ try {
     await pageA.getByLabel("Nome", { exact: true }).fill("Schermo prova");
     await pageA.getByRole("button", { name: "Registra", exact: true }).click();
     await pageA.getByRole("heading", { name: "Schermo prova registrato" }).waitFor();
+    // Escape cancels: nothing is revoked.
+    await pageA.getByRole("button", { name: "Revoca Schermo prova" }).click();
+    await pageA.getByRole("dialog").waitFor();
+    await pageA.keyboard.press("Escape");
+    await pageA.getByRole("dialog").waitFor({ state: "hidden" });
+    await pageA.locator('tr[data-device="Schermo prova"]').getByText("Attivo").waitFor();
     await pageA.getByRole("button", { name: "Revoca Schermo prova" }).click();
     await noAxeViolations(pageA, "revoke confirmation");
     await shot(pageA, "admin-device-revoke");
@@ -474,12 +481,18 @@ try {
     await page.goto(`${base}/admin#audit`);
     await signIn(page, adminA, adminPassword);
     await page.getByRole("heading", { name: "Registro accessi", level: 2 }).waitFor();
-    await go(page, "Utenti", "Utenti");
-    await page.locator(`tr[data-user="${newUser}"]`).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    if (overflow > 0) throw new Error(`the page is ${overflow} px wider than the screen`);
-    await noAxeViolations(page, "tablet");
-    await touchTargetsAreLargeEnough(page, "tablet");
+    for (const [section, heading, ready] of [
+      ["Dispositivi", "Dispositivi", 'tr[data-device="Totem ingresso"]'],
+      ["Coda", "Coda", 'tr[data-line="C"]'],
+      ["Utenti", "Utenti", `tr[data-user="${newUser}"]`],
+    ]) {
+      await go(page, section, heading);
+      await page.locator(ready).waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 0) throw new Error(`${section}: the page is ${overflow} px wider than the screen`);
+      await noAxeViolations(page, `tablet, ${section}`);
+      await touchTargetsAreLargeEnough(page, `tablet, ${section}`);
+    }
     await shot(page, "admin-tablet");
     await tablet.close();
   });

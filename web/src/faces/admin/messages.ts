@@ -95,6 +95,8 @@ const it = {
   "users.disabled": "Account {name} disattivato.",
   "users.enabled": "Account {name} riattivato.",
   "users.updated": "Account {name} aggiornato.",
+  "users.accessRequested":
+    "Richiesta inviata: il nuovo ruolo o le nuove aree di {name} avranno effetto quando un altro amministratore la approverà.",
 
   "form.createTitle": "Nuovo utente",
   "form.editTitle": "Modifica {name}",
@@ -371,6 +373,7 @@ const en: Record<MessageKey, string> = {
   "users.disabled": "Account {name} disabled.",
   "users.enabled": "Account {name} enabled.",
   "users.updated": "Account {name} updated.",
+  "users.accessRequested": "Request sent: the new role or areas of {name} take effect when another administrator approves it.",
 
   "form.createTitle": "New user",
   "form.editTitle": "Edit {name}",

@@ -468,7 +468,7 @@ export class AdminUsers extends LitElement {
         }
         const answer = await client.patch<UserAccount | GrantRequested>(`/admin/users/${editor.user.id}`, patch);
         this.editor = undefined;
-        this.say("grant" in answer ? m("otp.requestedTitle") : m("users.updated", { name: editor.user.username }));
+        this.say(m("grant" in answer ? "users.accessRequested" : "users.updated", { name: editor.user.username }));
       }
       await this.load();
     } catch (error) {
