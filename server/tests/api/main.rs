@@ -30,6 +30,7 @@ mod sync_client;
 mod sync_hardening;
 mod sync_refused_recovery;
 mod token_rejection;
+mod web_admin;
 mod web_app;
 mod web_browser;
 mod web_intake;
