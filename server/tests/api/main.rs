@@ -33,6 +33,7 @@ mod sync_refused_recovery;
 mod token_rejection;
 mod web_app;
 mod web_browser;
+mod web_catalogue;
 mod web_intake;
 mod web_queue;
 mod web_referrals;

@@ -24,7 +24,8 @@ import {
   type Kind,
 } from "./catalogue-model";
 
-const PATH = "/api/v1/admin/catalogue";
+/** Relative to `/api/v1` (the client adds it). */
+const PATH = "/admin/catalogue";
 const KINDS: readonly Kind[] = ["areas", "needs"];
 
 interface Editing {
@@ -103,6 +104,11 @@ export class AdminCatalogue extends LitElement {
         font-size: 1.2rem;
         margin-block: 0 0.75rem;
       }
+      h3 .count {
+        color: var(--muted);
+        font-weight: 400;
+        font-size: 1rem;
+      }
       h4 {
         font-size: 1.05rem;
         margin-block: 0 0.75rem;
@@ -180,8 +186,18 @@ export class AdminCatalogue extends LitElement {
       }
       .actions {
         display: flex;
-        flex-wrap: wrap;
+        flex-wrap: nowrap;
         gap: 0.5rem;
+      }
+      thead th.code {
+        font-family: inherit;
+        font-weight: 600;
+      }
+      td.label {
+        min-inline-size: 12rem;
+      }
+      form.add .check {
+        margin-block: 0.25rem 1rem;
       }
       .actions button {
         min-block-size: 44px;
@@ -207,12 +223,16 @@ export class AdminCatalogue extends LitElement {
         margin: 0;
       }
       .check input {
-        inline-size: 24px;
-        min-block-size: 24px;
-        block-size: 24px;
+        inline-size: 44px;
+        min-block-size: 44px;
+        block-size: 44px;
         margin: 0;
         flex: none;
         accent-color: var(--accent);
+      }
+      input[type="checkbox"]:focus-visible {
+        outline: 3px solid var(--focus);
+        outline-offset: 2px;
       }
       form.add {
         margin-block-start: 1rem;
@@ -256,6 +276,11 @@ export class AdminCatalogue extends LitElement {
     void this.load();
   }
 
+  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    // The console may hand the client over after the section is connected.
+    if (changed.has("client") && this.client && !this.view && !this.loading) void this.load();
+  }
+
   protected override updated(): void {
     const dialog = this.dialog;
     if (!dialog) return;
@@ -270,7 +295,7 @@ export class AdminCatalogue extends LitElement {
     try {
       this.view = await this.client.get<CatalogueView>(PATH);
     } catch (error) {
-      this.loadError = refusal(error).text;
+      this.loadError = error instanceof ApiError && error.code === "network" ? cm("error.network") : String((error as Error)?.message ?? error);
     } finally {
       this.loading = false;
     }
@@ -427,7 +452,7 @@ export class AdminCatalogue extends LitElement {
     const entries = view[kind];
     const areas = kind === "areas";
     return html`<section aria-labelledby="title-${kind}">
-      <h3 id="title-${kind}">${cm(kind)} <span class="hint" style="display:inline">(${entries.length})</span></h3>
+      <h3 id="title-${kind}">${cm(kind)} <span class="count">(${entries.length})</span></h3>
       ${entries.length === 0
         ? html`<p>${cm(kind === "areas" ? "empty.areas" : "empty.needs")}</p>`
         : html`<div class="table-wrap">
