@@ -229,6 +229,10 @@ pub const ROUTES: &[Route] = {
         route("PUT", "/api/v1/admin/queue/lines/{code}", Admin),
         route("GET", "/api/v1/admin/queue/schedule", Admin),
         route("PUT", "/api/v1/admin/queue/schedule", Admin),
+        // The catalogue of areas and needs (the directory document).
+        route("GET", "/api/v1/admin/catalogue", Admin),
+        route("PUT", "/api/v1/admin/catalogue/areas/{code}", Admin),
+        route("PUT", "/api/v1/admin/catalogue/needs/{code}", Admin),
     ]
 };
 

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod catalogue;
 pub mod devices;
 pub mod grants;
 pub mod health;
@@ -86,7 +87,11 @@ where
                 .service(devices::revoke)
                 .service(queue::put_line)
                 .service(queue::schedule)
-                .service(queue::put_schedule),
+                .service(queue::put_schedule)
+                // The catalogue of areas and needs.
+                .service(catalogue::show)
+                .service(catalogue::put_area)
+                .service(catalogue::put_need),
         )
 }
 

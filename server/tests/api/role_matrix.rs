@@ -319,6 +319,18 @@ const MATRIX: &[Row] = &[
     row("GET", "/api/v1/admin/queue/schedule", ADMIN_ONLY_200),
     // No hours: still always open, so the totem's rows are not disturbed.
     row("PUT", "/api/v1/admin/queue/schedule", ADMIN_ONLY_200),
+    // The catalogue (the directory document): read and edited by admins only.
+    row("GET", "/api/v1/admin/catalogue", ADMIN_ONLY_200),
+    row(
+        "PUT",
+        "/api/v1/admin/catalogue/areas/{code}",
+        admin_only(Status(201)),
+    ),
+    row(
+        "PUT",
+        "/api/v1/admin/catalogue/needs/{code}",
+        admin_only(Status(201)),
+    ),
     row(
         "POST",
         "/api/v1/admin/users/{id}/reset-password",
@@ -532,7 +544,13 @@ impl Ids {
 /// The line the admin's `PUT /api/v1/admin/queue/lines/{code}` creates.
 const NEW_LINE: &str = "Z";
 
+/// The area or need the admin's `PUT /api/v1/admin/catalogue/…/{code}` creates.
+const NEW_CATALOGUE_CODE: &str = "matrix_code";
+
 fn concrete_path(template: &str, ids: &Ids) -> String {
+    if template.starts_with("/api/v1/admin/catalogue/") {
+        return template.replace("{code}", NEW_CATALOGUE_CODE);
+    }
     let id = match template {
         "/api/v1/queue/tickets/{id}/cancel" => &ids.to_cancel,
         "/api/v1/queue/tickets/{id}/transfer" => &ids.to_transfer,
@@ -597,6 +615,10 @@ fn body_for(method: &str, path: &str, caller: &str, ids: &Ids) -> Option<Value> 
             "name_en": format!("Line of {caller}"),
         })),
         ("PUT", "/api/v1/admin/queue/schedule") => Some(json!({"hours": [], "closed_dates": []})),
+        (
+            "PUT",
+            "/api/v1/admin/catalogue/areas/{code}" | "/api/v1/admin/catalogue/needs/{code}",
+        ) => Some(json!({"label_it": format!("Voce di {caller}")})),
         ("POST" | "PUT", _) => Some(json!({})),
         _ => None,
     }
@@ -906,7 +928,7 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
         assert_answer(response, Refused(403, "password_change_required"), &case).await;
         checked += 1;
     }
-    assert_eq!(checked, 35, "18 admin routes, 16 queue routes and /metrics");
+    assert_eq!(checked, 38, "21 admin routes, 16 queue routes and /metrics");
 
     // Nothing happened: the session is still live and the user still exists with the same one-time
     // password pending.
