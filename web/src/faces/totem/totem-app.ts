@@ -31,6 +31,7 @@ import {
 } from "./messages";
 import { createTotemApi, type DeskOpening, type TotemApi } from "./totem-api";
 import { NoOfflineNumbers, TotemEngine, type Issued } from "./totem-engine";
+import { IdleReset } from "./idle";
 import { adoptPrintRules, printLink } from "./totem-print";
 
 /** The device's credential database (its store is `device`). */
@@ -74,7 +75,12 @@ export class SportelloTotem extends LitElement {
   #api: TotemApi = createTotemApi(this.#device.queueAuth());
   #engine?: TotemEngine;
   #timers: number[] = [];
-  #idle?: number;
+  #idle = new IdleReset(IDLE_RESET_MS, () => {
+    this.language = "it";
+    this.priority = false;
+    this.problem = undefined;
+    this.#applyLanguage();
+  });
   #shownTimer?: number;
   #refreshing?: Promise<void>;
   #unsubscribe: (() => void)[] = [];
@@ -99,7 +105,7 @@ export class SportelloTotem extends LitElement {
     super.disconnectedCallback();
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
-    clearTimeout(this.#idle);
+    this.#idle.stop();
     clearTimeout(this.#shownTimer);
     for (const stop of this.#unsubscribe) stop();
     this.#unsubscribe = [];
@@ -154,15 +160,7 @@ export class SportelloTotem extends LitElement {
     if (credential) void this.#enrol(credential);
   };
 
-  #onActivity = () => {
-    clearTimeout(this.#idle);
-    this.#idle = window.setTimeout(() => {
-      this.language = "it";
-      this.priority = false;
-      this.problem = undefined;
-      this.#applyLanguage();
-    }, IDLE_RESET_MS);
-  };
+  #onActivity = () => this.#idle.poke();
 
   #applyLanguage(): void {
     document.documentElement.lang = this.language;
@@ -187,8 +185,14 @@ export class SportelloTotem extends LitElement {
       const lines = await this.#api.lines();
       this.lines = lines.filter(line => line.active);
       await this.#store.saveLines(lines);
-      this.opening = await this.#api.opening();
       this.reachable = true;
+      try {
+        this.opening = await this.#api.opening();
+      } catch (error) {
+        // An older server without the route: issue as before (the server still says desk_closed).
+        if (!(error instanceof ApiError) || error.status === 0 || error.status === 401) throw error;
+        this.opening = undefined;
+      }
       const engine = this.#engine;
       if (!engine) return;
       if (engine.ledger.pending.length > 0) await engine.syncPending();
