@@ -1,6 +1,7 @@
 //! The ticket totem in a real browser (`web/tests/browser/totem.mjs`): enrolled by its link, it issues a
 //! ticket an operator calls; offline it prints from its lease (also after a restart); reconnected its
-//! tickets join the queue once and in order; Arabic right to left; closed hours; revoked. Then the server's
+//! tickets join the queue once and in order; Arabic right to left; closed hours; revoked, then enrolled
+//! again as another totem (the offline ticket of the old lease is reported as refused). Then the server's
 //! own list must hold each ticket exactly once, the offline ones from the lease, in issue order.
 //!
 //! The server's clock starts at the wall clock (and stands still): the totem's offline tickets carry the
@@ -23,6 +24,7 @@ async fn a_totem_enrolled_by_its_link_issues_online_and_offline_and_its_tickets_
     let admin = app.admin_token().await;
     let (_, operator) = app.create_user(&admin, "op.totem", "operator", &[]).await;
     let (totem_id, credential) = app.enrol_device(&admin, "totem", "Totem ingresso").await;
+    let (_, second_credential) = app.enrol_device(&admin, "totem", "Totem sostituto").await;
     let link = format!("{}/totem#enrol={credential}", app.address);
 
     run_browser_scenario(
@@ -33,6 +35,7 @@ async fn a_totem_enrolled_by_its_link_issues_online_and_offline_and_its_tickets_
             ("SPORTELLO_OPERATOR_TOKEN", &operator),
             ("SPORTELLO_ADMIN_TOKEN", &admin),
             ("SPORTELLO_TOTEM_ID", &totem_id),
+            ("SPORTELLO_SECOND_CREDENTIAL", &second_credential),
         ],
     )
     .await;
@@ -51,7 +54,8 @@ async fn a_totem_enrolled_by_its_link_issues_online_and_offline_and_its_tickets_
             )
         })
         .collect();
-    // In call order: priority first, then by issue time (the offline tickets keep theirs).
+    // In call order: priority first, then by issue time (the offline tickets keep theirs). A502, printed
+    // offline under the revoked totem's lease, was refused (`unknown_lease`) and reported, not imported.
     assert_eq!(
         seen,
         [

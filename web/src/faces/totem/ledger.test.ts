@@ -9,6 +9,7 @@ import {
   batches,
   deskDay,
   emptyLedger,
+  forDevice,
   heldLease,
   isLineRefusal,
   issueOffline,
@@ -212,6 +213,20 @@ describe("what an answer means", () => {
     expect(isLineRefusal({ status: 404, code: "unknown_line" })).toBe(true);
     expect(isLineRefusal({ status: 404, code: "not_found" })).toBe(false);
     expect(isLineRefusal({ status: 0, code: "network" })).toBe(false);
+  });
+});
+
+describe("another device", () => {
+  it("drops the held leases of the device it was before, and keeps their pending tickets to be refused and reported (a lease belongs to one totem)", () => {
+    let ledger = forDevice(holding(lease(TODAY, "A500", "A509")), "old");
+    expect(ledger.leases).toHaveLength(1); // the first device adopts what it holds
+    ledger = issue(ledger, "A")!.ledger;
+    expect(forDevice(ledger, "old")).toBe(ledger);
+    const moved = forDevice(ledger, "new");
+    expect(moved.device_id).toBe("new");
+    expect(moved.leases).toEqual([]);
+    expect(moved.pending.map(p => p.ticket.number)).toEqual(["A500"]);
+    expect(forDevice(emptyLedger(), "first").device_id).toBe("first");
   });
 });
 

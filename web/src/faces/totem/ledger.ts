@@ -47,6 +47,8 @@ export interface Unimportable extends PendingTicket {
 
 export interface Ledger {
   version: 1;
+  /** The device the leases were taken by (a lease belongs to one totem). */
+  device_id?: string;
   /** Held leases, in the order they were received. */
   leases: HeldLease[];
   /** Offline tickets not yet imported, in issue order. */
@@ -70,7 +72,23 @@ export function ledgerFrom(value: unknown): Ledger | undefined {
   if (value === undefined || value === null) return emptyLedger();
   const ledger = value as Partial<Ledger>;
   if (ledger.version !== 1 || !Array.isArray(ledger.leases) || !Array.isArray(ledger.pending)) return undefined;
-  return { version: 1, leases: ledger.leases, pending: ledger.pending, unimportable: ledger.unimportable ?? [] };
+  return {
+    version: 1,
+    device_id: ledger.device_id,
+    leases: ledger.leases,
+    pending: ledger.pending,
+    unimportable: ledger.unimportable ?? [],
+  };
+}
+
+/** The ledger of `deviceId`: a lease belongs to one totem, so when the totem is enrolled again as another
+ *  device its held leases can serve no more and are dropped. Pending tickets stay: the import will be
+ *  refused (`unknown_lease`) and they will be set aside and reported, never lost silently. */
+export function forDevice(ledger: Ledger, deviceId: string): Ledger {
+  if (ledger.device_id === deviceId) return ledger;
+  // The first device this ledger knows: whatever it holds was taken by it.
+  if (ledger.device_id === undefined) return { ...ledger, device_id: deviceId };
+  return { ...ledger, device_id: deviceId, leases: [] };
 }
 
 /** `A507` → 507; undefined for anything else. */

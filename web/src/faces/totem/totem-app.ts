@@ -74,6 +74,8 @@ export class SportelloTotem extends LitElement {
   #store: LedgerStore = indexedDbLedgerStore();
   #api: TotemApi = createTotemApi(this.#device.queueAuth());
   #engine?: TotemEngine;
+  /** Resolves once the ledger is open (the device's id may arrive before it). */
+  #engineReady: Promise<TotemEngine | undefined> = Promise.resolve(undefined);
   #timers: number[] = [];
   #idle = new IdleReset(IDLE_RESET_MS, () => {
     this.language = "it";
@@ -116,13 +118,17 @@ export class SportelloTotem extends LitElement {
   }
 
   async #start(fromLink: string | undefined): Promise<void> {
+    let opened: (engine: TotemEngine | undefined) => void = () => undefined;
+    this.#engineReady = new Promise(resolve => (opened = resolve));
     try {
       this.#engine = await TotemEngine.open({ api: this.#api, store: this.#store });
+      opened(this.#engine);
       this.ledger = this.#engine.ledger;
       this.#unsubscribe.push(this.#engine.subscribe(ledger => (this.ledger = ledger)));
       this.lines = (await this.#store.loadLines())?.filter(line => line.active) ?? [];
       this.revokedEarlier = await this.#store.loadRevoked();
     } catch {
+      opened(undefined);
       this.problem = "error.other";
     }
     await this.#device.start();
@@ -141,6 +147,7 @@ export class SportelloTotem extends LitElement {
       this.revokedEarlier = false;
       void this.#store.saveRevoked(false).catch(() => undefined);
     }
+    if (state.kind === "ready") void this.#engineReady.then(engine => engine?.useDevice(state.device.id)).catch(() => undefined);
     if (state.kind === "ready" && !wasUsable) void this.#refresh();
   }
 
@@ -467,7 +474,6 @@ export class SportelloTotem extends LitElement {
         ${refused.length > 0
           ? html`<p class="refused" role="alert">
               ${this.#t("staff.setAside", {
-                count: refused.length,
                 codes: [...new Set(refused.map(one => one.code))].join(", "),
                 numbers: refused.map(one => one.ticket.number).join(", "),
               })}

@@ -11,6 +11,7 @@ import {
   afterRefusedImport,
   batches,
   deskDay,
+  forDevice,
   heldLease,
   isLineRefusal,
   issueOffline,
@@ -216,6 +217,11 @@ export class TotemEngine {
     }
     report.stillPending = this.#ledger.pending.length;
     return report;
+  }
+
+  /** The totem is (now) this device: leases of another one are dropped (ledger's `forDevice`). */
+  useDevice(deviceId: string): Promise<void> {
+    return this.#change(ledger => forDevice(ledger, deviceId));
   }
 
   /** Staff have seen the tickets that cannot be imported: forget them. */
