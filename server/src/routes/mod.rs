@@ -57,11 +57,13 @@ where
                 .service(queue::cancel_ticket)
                 .service(queue::transfer_ticket)
                 .service(queue::print)
+                .service(queue::print_by_link)
                 .service(queue::board)
                 .service(queue::events)
                 .service(queue::lease)
                 .service(queue::stats)
-                .service(queue::lines),
+                .service(queue::lines)
+                .service(queue::opening),
         )
         .service(
             scope::scope("/api/v1/me")

@@ -39,3 +39,4 @@ mod web_intake;
 mod web_queue;
 mod web_referrals;
 mod web_store;
+mod web_totem;

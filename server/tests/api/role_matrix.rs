@@ -229,6 +229,25 @@ const MATRIX: &[Row] = &[
             Status(200),
         ],
     ),
+    // The totem's print link (issue 11): public, the link is the permission; a made-up one is 404 for all.
+    row(
+        "GET",
+        "/api/v1/queue/tickets/{id}/print/{link}",
+        [Refused(404, "not_found"); 6],
+    ),
+    // When the desk opens: anyone signed in, like the lines (the totem's closed screen).
+    row(
+        "GET",
+        "/api/v1/queue/opening",
+        [
+            UNAUTHENTICATED,
+            Status(200),
+            Status(200),
+            Status(200),
+            Status(200),
+            Status(200),
+        ],
+    ),
     row(
         "GET",
         "/api/v1/queue/stats",
@@ -565,6 +584,7 @@ fn concrete_path(template: &str, ids: &Ids) -> String {
         .replace("{id}", id)
         .replace("{token}", &ids.status_token)
         .replace("{code}", NEW_LINE)
+        .replace("{link}", "1767261600.bm90LWEtbWFj")
 }
 
 fn body_for(method: &str, path: &str, caller: &str, ids: &Ids) -> Option<Value> {
@@ -928,7 +948,7 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
         assert_answer(response, Refused(403, "password_change_required"), &case).await;
         checked += 1;
     }
-    assert_eq!(checked, 38, "21 admin routes, 16 queue routes and /metrics");
+    assert_eq!(checked, 39, "21 admin routes, 17 queue routes and /metrics");
 
     // Nothing happened: the session is still live and the user still exists with the same one-time
     // password pending.

@@ -7,6 +7,7 @@ mod devices;
 mod events;
 mod issuing;
 mod leases;
+mod print_links;
 mod stats;
 
 use std::time::Duration;
