@@ -1,11 +1,16 @@
-//! The catalogue of service areas and need codes, with Italian labels (DESIGN.md §3).
+//! The catalogue of service areas and need codes, with Italian and English labels (DESIGN.md §3).
 //!
-//! Codes are stable identifiers stored in documents and accounts; labels are what people read. Admins will be
-//! able to extend the catalogue (the `directory` document carries it to tablets), so an [`AreaCode`] is any
-//! well-formed code, and whether it exists is a question for the catalogue in force, not for the type.
-//! [`NeedCode`] follows the same rule for needs. [`Catalogue`] is the catalogue in force (the defaults, or
-//! the `directory` document's), which validation checks document codes against; a code that is in it,
-//! active or not, is accepted, so that deactivating a code never locks the cases that already carry it.
+//! Codes are stable identifiers stored in documents and accounts; labels are what people read. Admins extend
+//! the catalogue and deactivate entries (`PUT /api/v1/admin/catalogue/…`; the `directory` document carries
+//! it to tablets), so an [`AreaCode`] is any well-formed code, and whether it exists is a question for the
+//! catalogue in force, not for the type. [`NeedCode`] follows the same rule for needs. [`Catalogue`] is the
+//! catalogue in force (the defaults, or the `directory` document's), which validation checks document codes
+//! against.
+//!
+//! A code that is in it, active or not, is accepted, and that holds for a *new* use too: deactivating a code
+//! must never lock the cases that already carry it, and a tablet that was offline when the code was
+//! deactivated must not have the case it recorded meanwhile refused. Codes are never removed. Offering only
+//! active codes for new entries is the forms' job.
 
 use std::fmt;
 
@@ -91,6 +96,7 @@ catalogue_code!(
 pub struct AreaEntry {
     pub code: &'static str,
     pub label_it: &'static str,
+    pub label_en: &'static str,
     /// False for areas with no user accounts behind them (the territorial network): referrals there are
     /// recorded and closed by the desk, and no social worker can be assigned to them.
     pub has_staff: bool,
@@ -101,47 +107,56 @@ pub struct AreaEntry {
 pub struct NeedEntry {
     pub code: &'static str,
     pub label_it: &'static str,
+    pub label_en: &'static str,
 }
 
 pub const DEFAULT_AREAS: &[AreaEntry] = &[
     AreaEntry {
         code: "minors_families",
         label_it: "Minori e famiglie",
+        label_en: "Minors and families",
         has_staff: true,
     },
     AreaEntry {
         code: "elderly",
         label_it: "Anziani",
+        label_en: "Older people",
         has_staff: true,
     },
     AreaEntry {
         code: "disability",
         label_it: "Disabilità",
+        label_en: "Disability",
         has_staff: true,
     },
     AreaEntry {
         code: "adults_inclusion",
         label_it: "Adulti e inclusione sociale",
+        label_en: "Adults and social inclusion",
         has_staff: true,
     },
     AreaEntry {
         code: "housing",
         label_it: "Casa e politiche abitative",
+        label_en: "Housing and housing policy",
         has_staff: true,
     },
     AreaEntry {
         code: "migrants",
         label_it: "Sportello Migranti e Interculturalità",
+        label_en: "Migrants and Intercultural Desk",
         has_staff: true,
     },
     AreaEntry {
         code: "services_company",
         label_it: "Azienda speciale dei servizi alla persona",
+        label_en: "Municipal personal services company",
         has_staff: true,
     },
     AreaEntry {
         code: "territorial_network",
         label_it: "Rete territoriale (ATS/ASST, consultorio, centro per l'impiego, terzo settore)",
+        label_en: "Local network (health agency, family clinic, job centre, third sector)",
         has_staff: false,
     },
 ];
@@ -150,54 +165,67 @@ pub const DEFAULT_NEEDS: &[NeedEntry] = &[
     NeedEntry {
         code: "economic",
         label_it: "Difficoltà economiche",
+        label_en: "Financial hardship",
     },
     NeedEntry {
         code: "housing",
         label_it: "Casa e abitazione",
+        label_en: "Housing",
     },
     NeedEntry {
         code: "employment",
         label_it: "Lavoro e occupazione",
+        label_en: "Work and employment",
     },
     NeedEntry {
         code: "family_minors",
         label_it: "Famiglia e minori",
+        label_en: "Family and children",
     },
     NeedEntry {
         code: "elderly_care",
         label_it: "Assistenza agli anziani",
+        label_en: "Care of older people",
     },
     NeedEntry {
         code: "disability",
         label_it: "Disabilità",
+        label_en: "Disability",
     },
     NeedEntry {
         code: "health",
         label_it: "Salute",
+        label_en: "Health",
     },
     NeedEntry {
         code: "migration_documents",
         label_it: "Migrazione e documenti",
+        label_en: "Migration and documents",
     },
     NeedEntry {
         code: "language",
         label_it: "Lingua e mediazione linguistica",
+        label_en: "Language and interpreting",
     },
     NeedEntry {
         code: "violence_abuse",
         label_it: "Violenza e maltrattamento",
+        label_en: "Violence and abuse",
     },
     NeedEntry {
         code: "addiction",
         label_it: "Dipendenze",
+        label_en: "Addiction",
     },
     NeedEntry {
         code: "legal",
         label_it: "Questioni legali",
+        label_en: "Legal matters",
     },
     NeedEntry {
         code: "other",
         label_it: "Altro",
+        label_en: "Other",
     },
 ];
 

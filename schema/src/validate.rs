@@ -443,7 +443,8 @@ pub fn index(doc: &IndexDoc) -> Result<(), ValidationErrors> {
     errors.finish()
 }
 
-/// A directory: unique codes, labels present, a valid `updated_at`.
+/// A directory: unique codes, Italian labels present, English ones (optional) not blank, all one line
+/// within [`LABEL_MAX_CHARS`], at most [`MAX_CATALOGUE_ENTRIES`] areas and needs, a valid `updated_at`.
 pub fn directory(doc: &DirectoryDoc) -> Result<(), ValidationErrors> {
     let mut errors = Errors::default();
     errors.schema(&doc.schema, DirectoryDoc::SCHEMA);
@@ -465,6 +466,9 @@ pub fn directory(doc: &DirectoryDoc) -> Result<(), ValidationErrors> {
             );
         }
         labels(&mut errors, format!("areas[{i}].label_it"), &area.label_it);
+        if let Some(label) = &area.label_en {
+            labels(&mut errors, format!("areas[{i}].label_en"), label);
+        }
     }
     let mut seen = HashSet::new();
     for (i, need) in doc.needs.iter().enumerate() {
@@ -475,6 +479,9 @@ pub fn directory(doc: &DirectoryDoc) -> Result<(), ValidationErrors> {
             );
         }
         labels(&mut errors, format!("needs[{i}].label_it"), &need.label_it);
+        if let Some(label) = &need.label_en {
+            labels(&mut errors, format!("needs[{i}].label_en"), label);
+        }
     }
     errors.finish()
 }

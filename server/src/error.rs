@@ -229,7 +229,8 @@ pub fn status_of(code: &ErrorCode) -> StatusCode {
         | ErrorCode::LineFull
         | ErrorCode::ClientOpIdReused
         | ErrorCode::LeaseExpired
-        | ErrorCode::NumberTaken => StatusCode::CONFLICT,
+        | ErrorCode::NumberTaken
+        | ErrorCode::CatalogueFull => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::ValidationFailed | ErrorCode::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::AccountLocked

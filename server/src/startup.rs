@@ -350,13 +350,18 @@ async fn build_sync(
         .map_err(|error| anyhow::anyhow!("stored storage id: {error}"))?;
     crate::sync::index::ensure_directory(storage, now).await?;
     let store = DocStore::new(storage.clone(), settings.doc_cache_capacity);
-    Ok(SyncService::new(
+    let sync = SyncService::new(
         store,
         RuleSettings::default(),
         settings.sync_limits.clone(),
         storage_id,
         index_metrics,
-    ))
+    );
+    // Case writes are checked against the stored directory's catalogue, not the defaults.
+    crate::catalogue::load_in_force(&sync, storage)
+        .await
+        .map_err(|error| anyhow::anyhow!("reading the catalogue: {error:?}"))?;
+    Ok(sync)
 }
 
 fn load_or_create_metrics_token(data_dir: &Path) -> anyhow::Result<String> {

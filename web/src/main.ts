@@ -26,6 +26,8 @@ void load(face).then(() => {
   document.getElementById("root")?.replaceChildren(document.createElement(ROOT_ELEMENT[face]));
 });
 
-if ("serviceWorker" in navigator) {
+// Not for the admin console: it works only online (its tokens live in memory), and the service worker's
+// precache would download automerge.wasm, which the console never needs, onto every admin's computer.
+if ("serviceWorker" in navigator && face !== "admin") {
   registerSW({ immediate: true });
 }

@@ -544,8 +544,9 @@ impl Tablet {
         Ok(ActorCtx::new(owner.id, owner.role, owner.areas))
     }
 
-    /// The catalogue validation checks codes against: the directory document's if the tablet holds it,
-    /// the defaults otherwise.
+    /// The catalogue validation checks codes against: the directory document's if the tablet holds it
+    /// (admins edit it on the server, and it arrives by sync), the defaults otherwise. A code is valid
+    /// whether active or not, as on the server; offering only active codes is the caller's job.
     pub fn catalogue(&self) -> Catalogue {
         let state = self.shared.lock();
         state

@@ -85,6 +85,8 @@ error_codes! {
     ClientOpIdReused => "client_op_id_reused",
     LeaseExpired => "lease_expired",
     NumberTaken => "number_taken",
+    /// The catalogue already holds its most areas or needs (200 each); codes are never removed.
+    CatalogueFull => "catalogue_full",
     RequestTimeout => "request_timeout",
     PayloadTooLarge => "payload_too_large",
     ValidationFailed => "validation_failed",

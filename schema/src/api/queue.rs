@@ -47,6 +47,9 @@ pub struct IssuedTicket {
     pub estimated_wait_s: u64,
     /// The public status page (`/t/{token}`), printed as a QR code on the ticket.
     pub status_url: String,
+    /// The printed ticket's page for a few minutes without a bearer header (for a totem's browser, which
+    /// prints it from a frame): a path on this server, `/api/v1/queue/tickets/{id}/print/{link}`.
+    pub print_url: String,
 }
 
 /// `POST /api/v1/queue/call-next`.
@@ -283,6 +286,18 @@ pub struct ImportResult {
     pub already_imported: u32,
     /// Every ticket of the request, in request order.
     pub tickets: Vec<IssuedTicket>,
+}
+
+/// `GET /api/v1/queue/opening`: whether the totem issues tickets now and, when it does not, when it will.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeskOpening {
+    /// The desk is open now (the opening hours and closed dates of `docs/queue.md`).
+    pub open: bool,
+    /// When closed: the start of the next opening interval (RFC 3339, UTC), within the next year; `null`
+    /// when open now, or when nothing opens within a year.
+    #[cfg_attr(feature = "openapi", schema(nullable))]
+    pub next_opening: Option<String>,
 }
 
 /// A service line (admin view and `GET /api/v1/queue/lines`).

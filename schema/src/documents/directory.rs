@@ -1,7 +1,8 @@
 //! The `directory` document (`sportello/directory@1`): the catalogue of service areas and need codes in
-//! force, with Italian labels, carried to every tablet.
+//! force, with Italian labels and optional English ones (`label_en`, added later: a directory without them
+//! is still valid, and readers fall back to `label_it`), carried to every tablet.
 //!
-//! Only the server writes it, from admin actions; all staff read it. Codes are never removed, only
+//! Only the server writes it, from admin actions (`PUT /api/v1/admin/catalogue/…`); all staff read it. Codes are never removed, only
 //! deactivated (`active: false`), because cases keep the codes they were recorded with: see
 //! [`crate::catalogue::Catalogue`]. [`DirectoryDoc::catalogue`] is what validation consumes.
 
@@ -35,6 +36,9 @@ pub struct DirectoryArea {
     pub code: AreaCode,
     #[autosurgeon(hydrate = "hydration::string")]
     pub label_it: String,
+    /// Absent (or null) in directories written before English labels existed.
+    #[autosurgeon(hydrate = "hydration::optional_string")]
+    pub label_en: Option<String>,
     /// False for areas without user accounts (the territorial network): the desk records and closes
     /// referrals there.
     pub has_staff: bool,
@@ -47,6 +51,8 @@ pub struct DirectoryNeed {
     pub code: NeedCode,
     #[autosurgeon(hydrate = "hydration::string")]
     pub label_it: String,
+    #[autosurgeon(hydrate = "hydration::optional_string")]
+    pub label_en: Option<String>,
     pub active: bool,
 }
 
@@ -62,6 +68,7 @@ impl DirectoryDoc {
                 Some(DirectoryArea {
                     code: AreaCode::parse(a.code).ok()?,
                     label_it: a.label_it.to_owned(),
+                    label_en: Some(a.label_en.to_owned()),
                     has_staff: a.has_staff,
                     active: true,
                 })
@@ -73,6 +80,7 @@ impl DirectoryDoc {
                 Some(DirectoryNeed {
                     code: NeedCode::parse(n.code).ok()?,
                     label_it: n.label_it.to_owned(),
+                    label_en: Some(n.label_en.to_owned()),
                     active: true,
                 })
             })
@@ -109,7 +117,7 @@ impl DirectoryDoc {
 
 #[cfg(test)]
 mod tests {
-    use automerge::AutoCommit;
+    use automerge::{AutoCommit, transaction::Transactable};
     use autosurgeon::{hydrate, reconcile};
 
     use super::*;
@@ -138,5 +146,27 @@ mod tests {
         );
         let catalogue = directory.catalogue();
         assert!(!catalogue.need(&directory.needs[3].code).unwrap().active);
+    }
+
+    #[test]
+    fn a_directory_written_before_english_labels_still_reads() {
+        let mut doc = AutoCommit::new();
+        let areas = doc
+            .put_object(automerge::ROOT, "areas", automerge::ObjType::List)
+            .unwrap();
+        let area = doc
+            .insert_object(&areas, 0, automerge::ObjType::Map)
+            .unwrap();
+        doc.put(&area, "code", "elderly").unwrap();
+        doc.put(&area, "label_it", "Anziani").unwrap();
+        doc.put(&area, "has_staff", true).unwrap();
+        doc.put(&area, "active", true).unwrap();
+        doc.put(automerge::ROOT, "schema", DirectoryDoc::SCHEMA)
+            .unwrap();
+        doc.put(automerge::ROOT, "updated_at", "2026-11-01T08:00:00Z")
+            .unwrap();
+        let directory = hydrate::<_, DirectoryDoc>(&doc).unwrap();
+        assert_eq!(directory.areas[0].label_en, None);
+        assert!(directory.needs.is_empty());
     }
 }

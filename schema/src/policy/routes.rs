@@ -210,6 +210,9 @@ pub const ROUTES: &[Route] = {
         route("POST", "/api/v1/queue/tickets/import", TotemOnly),
         route("GET", "/api/v1/queue/stats", ReadStats),
         route("GET", "/api/v1/queue/lines", ReadLines),
+        // The totem's print link and opening times (issue 11): the link is its own permission.
+        route("GET", "/api/v1/queue/tickets/{id}/print/{link}", Public),
+        route("GET", "/api/v1/queue/opening", ReadLines),
         // Administration.
         route("GET", "/api/v1/admin/users", Admin),
         route("POST", "/api/v1/admin/users", Admin),
@@ -231,6 +234,10 @@ pub const ROUTES: &[Route] = {
         route("PUT", "/api/v1/admin/queue/schedule", Admin),
         route("GET", "/api/v1/admin/queue/display", Admin),
         route("PUT", "/api/v1/admin/queue/display", Admin),
+        // The catalogue of areas and needs (the directory document).
+        route("GET", "/api/v1/admin/catalogue", Admin),
+        route("PUT", "/api/v1/admin/catalogue/areas/{code}", Admin),
+        route("PUT", "/api/v1/admin/catalogue/needs/{code}", Admin),
     ]
 };
 

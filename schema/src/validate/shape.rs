@@ -144,12 +144,14 @@ pub(crate) const INDEX: Shape = Map(&[
 const DIRECTORY_AREA: Shape = Map(&[
     ("code", SHORT),
     ("label_it", Str(LABEL_MAX_CHARS)),
+    ("label_en", Str(LABEL_MAX_CHARS)),
     ("has_staff", Bool),
     ("active", Bool),
 ]);
 const DIRECTORY_NEED: Shape = Map(&[
     ("code", SHORT),
     ("label_it", Str(LABEL_MAX_CHARS)),
+    ("label_en", Str(LABEL_MAX_CHARS)),
     ("active", Bool),
 ]);
 

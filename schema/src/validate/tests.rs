@@ -607,6 +607,30 @@ fn directories_are_checked() {
         |d| d.needs[0].label_it = "L".repeat(201),
         "needs[0].label_it",
     );
+    failing(
+        |d| d.areas[2].label_en = Some(" ".into()),
+        "areas[2].label_en",
+    );
+    failing(
+        |d| d.needs[1].label_en = Some("Two\nlines".into()),
+        "needs[1].label_en",
+    );
+    failing(
+        |d| {
+            let extra = d.needs[0].clone();
+            d.needs = (0..201)
+                .map(|i| crate::documents::DirectoryNeed {
+                    code: NeedCode::parse(&format!("need_{i}")).unwrap(),
+                    ..extra.clone()
+                })
+                .collect();
+        },
+        "needs",
+    );
+    let mut without_english = good.clone();
+    without_english.areas[0].label_en = None;
+    without_english.needs[0].label_en = None;
+    assert_eq!(directory(&without_english), Ok(()));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -61,10 +61,11 @@ pub enum Action {
     GrantReject,
     GrantList,
     QueueDisplayUpdate,
+    CatalogueUpdate,
 }
 
 impl Action {
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 43] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -107,6 +108,7 @@ impl Action {
         Action::GrantReject,
         Action::GrantList,
         Action::QueueDisplayUpdate,
+        Action::CatalogueUpdate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -155,6 +157,8 @@ impl Action {
             Action::GrantReject => "admin.grant_reject",
             Action::GrantList => "admin.grant_list",
             Action::QueueDisplayUpdate => "admin.queue_display_update",
+            // The target is `area:<code>` or `need:<code>`.
+            Action::CatalogueUpdate => "admin.catalogue_update",
         }
     }
 }

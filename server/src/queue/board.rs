@@ -135,6 +135,7 @@ impl QueueService {
         base_url: String,
     ) -> ApiResult<String> {
         let calendar = self.calendar.clone();
+        let links = self.print_links.clone();
         let today = calendar.day_of(now);
         let page = self
             .storage
@@ -149,7 +150,7 @@ impl QueueService {
                 let Some(line) = store::line(conn, ticket.line)? else {
                     return Ok(None);
                 };
-                let view = issued_view(conn, &ticket, now, &base_url)?;
+                let view = issued_view(conn, &ticket, now, &base_url, &links)?;
                 let issued_local = calendar.printable(ticket.issued_at);
                 Ok(Some(pages::ticket_html(&pages::PrintableTicket {
                     number: ticket.number,

@@ -71,7 +71,46 @@ impl DeskCalendar {
             interval.weekday == weekday && interval.opens <= minute && minute < interval.closes
         })
     }
+
+    /// The first moment after `unix` at which an opening interval starts (with no hours at all: the next
+    /// day that is not a closed date), looking at most [`LOOKAHEAD_DAYS`] ahead. For a desk closed now.
+    pub fn next_opening(&self, unix: i64, schedule: &Schedule) -> Option<i64> {
+        let today = self.zoned(unix).date();
+        for offset in 0..=LOOKAHEAD_DAYS {
+            let date = today.checked_add(jiff::Span::new().days(offset)).ok()?;
+            if schedule.closed_dates.contains(&date.to_string()) {
+                continue;
+            }
+            let weekday = date.weekday().to_monday_one_offset() as u8;
+            let opens: Vec<u16> = if schedule.hours.is_empty() {
+                vec![0]
+            } else {
+                // Sorted by weekday, then opening time.
+                schedule
+                    .hours
+                    .iter()
+                    .filter(|interval| interval.weekday == weekday)
+                    .map(|interval| interval.opens)
+                    .collect()
+            };
+            for minute in opens {
+                let at = date
+                    .at((minute / 60) as i8, (minute % 60) as i8, 0, 0)
+                    .to_zoned(self.tz.clone())
+                    .ok()?
+                    .timestamp()
+                    .as_second();
+                if at > unix {
+                    return Some(at);
+                }
+            }
+        }
+        None
+    }
 }
+
+/// How far [`DeskCalendar::next_opening`] looks: a year and a few days (closed dates are at most 1,000).
+const LOOKAHEAD_DAYS: i64 = 370;
 
 /// One opening interval, in minutes after local midnight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -265,5 +304,49 @@ mod tests {
         );
         let whole_day = schedule(&[(7, "00:00", "24:00")], &[]).unwrap();
         assert_eq!(whole_day.to_api().hours[0].closes, "24:00");
+    }
+    #[test]
+    fn the_next_opening_is_the_next_interval_skipping_closed_dates_and_days_without_hours() {
+        let calendar = DeskCalendar::europe_rome();
+        // Monday to Friday 9–12:30, Tuesday afternoon 15–17; Friday 27 November 2026 is a closed date.
+        let week = schedule(
+            &[
+                (1, "09:00", "12:30"),
+                (2, "09:00", "12:30"),
+                (2, "15:00", "17:00"),
+                (3, "09:00", "12:30"),
+                (4, "09:00", "12:30"),
+                (5, "09:00", "12:30"),
+            ],
+            &["2026-11-27"],
+        )
+        .unwrap();
+        let next = |at: &str| calendar.next_opening(unix(at), &week);
+        // Tuesday 24 November, 13:00 in Rome: this afternoon at 15:00.
+        assert_eq!(
+            next("2026-11-24T12:00:00Z"),
+            Some(unix("2026-11-24T14:00:00Z"))
+        );
+        // Tuesday 7:00 in Rome: this morning at 9:00.
+        assert_eq!(
+            next("2026-11-24T06:00:00Z"),
+            Some(unix("2026-11-24T08:00:00Z"))
+        );
+        // Thursday 26, 18:00: Friday is closed, the weekend has no hours: Monday 30 at 9:00.
+        assert_eq!(
+            next("2026-11-26T17:00:00Z"),
+            Some(unix("2026-11-30T08:00:00Z"))
+        );
+        // No hours at all (always open) but today a closed date: tomorrow at midnight.
+        let holidays = schedule(&[], &["2026-11-27"]).unwrap();
+        assert_eq!(
+            calendar.next_opening(unix("2026-11-27T10:00:00Z"), &holidays),
+            Some(unix("2026-11-27T23:00:00Z"))
+        );
+        // Summer time: Monday 6 July 2026, 9:00 in Rome is 7:00 UTC.
+        assert_eq!(
+            next("2026-07-05T12:00:00Z"),
+            Some(unix("2026-07-06T07:00:00Z"))
+        );
     }
 }

@@ -39,6 +39,7 @@ impl QueueService {
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a ticket issued by no one")))?;
         // Opening hours bind the totem; an operator may take a phone call at any time.
         let is_totem = matches!(ctx.actor.device, Some((_, DeviceKind::Totem, _)));
+        let links = self.print_links.clone();
         self.write(ctx, None, move |change, moment| {
             let conn = change.conn();
             if let Some(op) = &request.client_op_id
@@ -50,7 +51,10 @@ impl QueueService {
                         "this client_op_id was used for a different ticket".into(),
                     ));
                 }
-                return Ok((issued_view(conn, &existing, moment.now, &base_url)?, false));
+                return Ok((
+                    issued_view(conn, &existing, moment.now, &base_url, &links)?,
+                    false,
+                ));
             }
             let line = usable_line(conn, request.line)?;
             if is_totem && !moment.calendar.is_open(moment.now, &store::schedule(conn)?) {
@@ -79,7 +83,10 @@ impl QueueService {
             store::insert_ticket(conn, &ticket)?;
             change.audit(Action::QueueIssue, ticket.id)?;
             emit(change, moment, "ticket.issued", Some(&ticket))?;
-            Ok((issued_view(conn, &ticket, moment.now, &base_url)?, true))
+            Ok((
+                issued_view(conn, &ticket, moment.now, &base_url, &links)?,
+                true,
+            ))
         })
         .await
     }

@@ -111,6 +111,7 @@ impl QueueService {
         }
         let issuer = device.to_string();
         let lease_id = request.lease_id;
+        let links = self.print_links.clone();
         self.write(ctx, None, move |change, moment| {
             let conn = change.conn();
             // Another device's lease is answered like an unknown one. Its own code (not a bare
@@ -197,7 +198,7 @@ impl QueueService {
             }
             let mut tickets = Vec::with_capacity(rows.len());
             for row in &rows {
-                tickets.push(issued_view(conn, row, moment.now, &base_url)?);
+                tickets.push(issued_view(conn, row, moment.now, &base_url, &links)?);
             }
             Ok(ImportResult {
                 imported: fresh.len() as u32,

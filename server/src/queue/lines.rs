@@ -2,7 +2,9 @@
 //! hours with closed dates, and the waiting-room display's announcement languages. A change is an audited write with a `lines.changed` event (displays redraw); a
 //! refused change is audited as a `failure` of the same action.
 
-use sportello_schema::api::queue::{DisplaySettings, PutServiceLine, QueueSchedule, ServiceLine};
+use sportello_schema::api::queue::{
+    DeskOpening, DisplaySettings, PutServiceLine, QueueSchedule, ServiceLine,
+};
 use sportello_schema::queue::LineCode;
 
 use super::QueueService;
@@ -58,6 +60,17 @@ impl QueueService {
             Ok((saved, created))
         })
         .await
+    }
+
+    /// `GET /api/v1/queue/opening` as of `now`.
+    pub async fn opening(&self, now: i64) -> ApiResult<DeskOpening> {
+        let schedule = self.storage.read(store::schedule).await?;
+        let open = self.calendar.is_open(now, &schedule);
+        let next_opening = (!open)
+            .then(|| self.calendar.next_opening(now, &schedule))
+            .flatten()
+            .map(crate::clock::rfc3339_from_unix);
+        Ok(DeskOpening { open, next_opening })
     }
 
     pub async fn schedule(&self) -> ApiResult<QueueSchedule> {

@@ -30,7 +30,7 @@
 //!
 //! And beside them: [`calendar`] (days, opening hours), [`events`] (the event hub), [`stream`] (one
 //! subscriber's event stream), [`pages`] (the printed ticket and the public status page's HTML), [`stats`]
-//! (figures for a period). Who may call which queue route is a row of `schema::policy::routes`.
+//! (figures for a period), [`print_links`] (the printed ticket's short-lived links). Who may call which queue route is a row of `schema::policy::routes`.
 
 pub mod board;
 pub mod calendar;
@@ -41,6 +41,7 @@ pub mod leases;
 pub mod lines;
 pub mod moves;
 pub mod pages;
+pub mod print_links;
 pub mod statistics;
 pub mod stats;
 pub mod stream;
@@ -51,6 +52,7 @@ use std::sync::{Arc, Mutex};
 
 use self::calendar::DeskCalendar;
 use self::events::EventHub;
+use self::print_links::PrintLinks;
 use crate::storage::Storage;
 
 pub use self::board::looks_like_status_token;
@@ -68,6 +70,8 @@ pub struct QueueService {
     /// Open event streams: one permit each, and a count per caller.
     pub streams: stream::StreamSlots,
     rolled_over: Arc<Mutex<String>>,
+    /// Signs and checks the tickets' short-lived print links ([`print_links`]).
+    pub print_links: PrintLinks,
 }
 
 impl QueueService {
@@ -83,6 +87,7 @@ impl QueueService {
             calendar: DeskCalendar::europe_rome(),
             streams: stream::StreamSlots::new(max_event_streams, max_per_caller),
             rolled_over: Arc::new(Mutex::new(String::new())),
+            print_links: PrintLinks::random(),
         }
     }
 }

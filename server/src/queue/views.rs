@@ -5,6 +5,7 @@ use rusqlite::Connection;
 use sportello_schema::api::queue::{IssuedTicket, Ticket};
 use sportello_schema::queue::TicketStatus;
 
+use super::print_links::PrintLinks;
 use crate::clock::rfc3339_from_unix;
 use crate::storage::StorageResult;
 use crate::storage::queue::{self as store, TicketRow};
@@ -57,6 +58,7 @@ pub(super) fn issued_view(
     ticket: &TicketRow,
     now: i64,
     base_url: &str,
+    links: &PrintLinks,
 ) -> StorageResult<IssuedTicket> {
     let ahead = if ticket.status == TicketStatus::Waiting {
         store::ahead_of(conn, ticket)?
@@ -73,6 +75,7 @@ pub(super) fn issued_view(
         position: ahead + 1,
         estimated_wait_s: estimated_wait(conn, ticket, ahead, now)?,
         status_url: status_url(base_url, &ticket.status_token),
+        print_url: links.link(ticket.id, now),
     })
 }
 

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod catalogue;
 pub mod devices;
 pub mod grants;
 pub mod health;
@@ -56,11 +57,13 @@ where
                 .service(queue::cancel_ticket)
                 .service(queue::transfer_ticket)
                 .service(queue::print)
+                .service(queue::print_by_link)
                 .service(queue::board)
                 .service(queue::events)
                 .service(queue::lease)
                 .service(queue::stats)
-                .service(queue::lines),
+                .service(queue::lines)
+                .service(queue::opening),
         )
         .service(
             scope::scope("/api/v1/me")
@@ -88,7 +91,11 @@ where
                 .service(queue::schedule)
                 .service(queue::put_schedule)
                 .service(queue::display_settings)
-                .service(queue::put_display_settings),
+                .service(queue::put_display_settings)
+                // The catalogue of areas and needs.
+                .service(catalogue::show)
+                .service(catalogue::put_area)
+                .service(catalogue::put_need),
         )
 }
 

@@ -9,9 +9,9 @@ use sportello_schema::TicketId;
 use sportello_schema::api::ErrorBody;
 use sportello_schema::api::contract::broken_rule;
 use sportello_schema::api::queue::{
-    Board, CallNextRequest, DisplaySettings, ImportRequest, ImportResult, IssueTicketRequest,
-    IssuedTicket, Lease, LeaseRequest, PutServiceLine, QueueSchedule, QueueStats, ServiceLine,
-    Ticket, TransferRequest,
+    Board, CallNextRequest, DeskOpening, DisplaySettings, ImportRequest, ImportResult,
+    IssueTicketRequest, IssuedTicket, Lease, LeaseRequest, PutServiceLine, QueueSchedule,
+    QueueStats, ServiceLine, Ticket, TransferRequest,
 };
 use sportello_schema::desk_time::DeskDay;
 use sportello_schema::queue::{LineCode, TicketAction, TicketStatus};
@@ -305,6 +305,34 @@ pub async fn print(
 
 #[utoipa::path(
     tag = "queue",
+    params(
+        ("id" = String, Path, description = "Ticket id"),
+        ("link" = String, Path, description = "The link's signature and expiry, as `print_url` gave it"),
+    ),
+    responses(
+        (status = 200, description = "The ticket as HTML for an 80 mm thermal printer", content_type = "text/html"),
+        (status = 404, description = "An expired, tampered or another ticket's link; or a ticket no longer of today", body = ErrorBody),
+    )
+)]
+#[get("/tickets/{id}/print/{link}")]
+pub async fn print_by_link(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    // No bearer header: the link itself (bound to this ticket, a few minutes long) is the permission.
+    let (id, link) = path.into_inner();
+    let id = ticket_id(&id)?;
+    if !state.queue.print_links.check(id, &link, state.now()) {
+        return Err(ApiError::NotFound);
+    }
+    let base = base_url(&request, &state);
+    let page = state.queue.printable(state.now(), None, id, base).await?;
+    Ok(html(actix_web::http::StatusCode::OK, page))
+}
+
+#[utoipa::path(
+    tag = "queue",
     security(("bearer" = [])),
     responses(
         (status = 200, body = Board),
@@ -536,6 +564,24 @@ pub async fn lines(
     LinesReader(_anyone): LinesReader,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(state.queue.lines().await?))
+}
+
+#[utoipa::path(
+    tag = "queue",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Whether the desk is open now, and when it next opens", body = DeskOpening),
+        (status = 401, body = ErrorBody),
+    )
+)]
+#[get("/opening")]
+pub async fn opening(
+    state: web::Data<AppState>,
+    LinesReader(_anyone): LinesReader,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(state.queue.opening(state.now()).await?))
 }
 
 #[utoipa::path(

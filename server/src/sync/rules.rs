@@ -3,6 +3,7 @@
 //!
 //! Everything here is pure over its inputs (no I/O): the connection code loads, calls, and stores.
 
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use automerge::Automerge;
@@ -146,10 +147,37 @@ pub fn facts_of(doc: &Hydrated) -> StoredFacts {
     facts
 }
 
+/// The catalogue in force: the `directory` document's, shared by every connection and by the admin routes
+/// that change it (`crate::catalogue`), which replace it once their change is durable. Writes checked
+/// after that see the new codes. Starts as the defaults until startup reads the stored directory.
+#[derive(Debug, Clone)]
+pub struct CatalogueInForce(Arc<RwLock<Arc<Catalogue>>>);
+
+impl CatalogueInForce {
+    pub fn new(catalogue: Catalogue) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(catalogue))))
+    }
+
+    /// The catalogue now (a cheap shared copy: a later replacement does not change it).
+    pub fn current(&self) -> Arc<Catalogue> {
+        Arc::clone(&self.0.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub fn replace(&self, catalogue: Catalogue) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(catalogue);
+    }
+}
+
+impl Default for CatalogueInForce {
+    fn default() -> Self {
+        Self::new(Catalogue::defaults())
+    }
+}
+
 /// Settings the rules need from the server's configuration.
 #[derive(Debug, Clone)]
 pub struct RuleSettings {
-    pub catalogue: Catalogue,
+    pub catalogue: CatalogueInForce,
     /// How long an operator keeps a case they created after it left the desk.
     pub operator_retention: Duration,
 }
@@ -157,7 +185,7 @@ pub struct RuleSettings {
 impl Default for RuleSettings {
     fn default() -> Self {
         Self {
-            catalogue: Catalogue::defaults(),
+            catalogue: CatalogueInForce::default(),
             operator_retention: policy::DEFAULT_OPERATOR_RETENTION,
         }
     }
@@ -216,7 +244,9 @@ pub fn today(now: i64) -> Date {
 }
 
 /// Checks a new version of a document written by `actor`: the document itself (schema, values, catalogue)
-/// and the rules between versions (`old` is `None` when the actor creates it).
+/// and the rules between versions (`old` is `None` when the actor creates it). Codes are checked against
+/// the catalogue in force, active or not (`sportello_schema::catalogue`: a deactivated code stays valid,
+/// in new cases too).
 pub fn check_write(
     actor: &Actor,
     old: Option<&Hydrated>,
@@ -225,6 +255,7 @@ pub fn check_write(
     settings: &RuleSettings,
 ) -> Result<(), Refusal> {
     let ctx = actor_ctx(actor);
+    let catalogue = settings.catalogue.current();
     match (old, new) {
         (None, new) if !policy::may_create(actor.role, new.kind()) => Err(Refusal::new(
             "not_allowed",
@@ -235,15 +266,15 @@ pub fn check_write(
             "a document cannot change its kind",
         )),
         (old, Hydrated::Case(case)) => {
-            validate::case(case, &settings.catalogue, today(now)).map_err(Refusal::invalid)?;
+            validate::case(case, &catalogue, today(now)).map_err(Refusal::invalid)?;
             let old = match old {
                 Some(Hydrated::Case(old)) => Some(old.as_ref()),
                 _ => None,
             };
-            validate::case_change(old, case, &ctx, &settings.catalogue).map_err(Refusal::invalid)
+            validate::case_change(old, case, &ctx, &catalogue).map_err(Refusal::invalid)
         }
         (old, Hydrated::CaseNotes(notes)) => {
-            validate::case_notes(notes, &settings.catalogue).map_err(Refusal::invalid)?;
+            validate::case_notes(notes, &catalogue).map_err(Refusal::invalid)?;
             if old.is_none() && !ctx.areas.contains(&notes.area) {
                 return Err(Refusal::new(
                     "not_allowed",

@@ -229,6 +229,25 @@ const MATRIX: &[Row] = &[
             Status(200),
         ],
     ),
+    // The totem's print link (issue 11): public, the link is the permission; a made-up one is 404 for all.
+    row(
+        "GET",
+        "/api/v1/queue/tickets/{id}/print/{link}",
+        [Refused(404, "not_found"); 6],
+    ),
+    // When the desk opens: anyone signed in, like the lines (the totem's closed screen).
+    row(
+        "GET",
+        "/api/v1/queue/opening",
+        [
+            UNAUTHENTICATED,
+            Status(200),
+            Status(200),
+            Status(200),
+            Status(200),
+            Status(200),
+        ],
+    ),
     row(
         "GET",
         "/api/v1/queue/stats",
@@ -321,6 +340,18 @@ const MATRIX: &[Row] = &[
     row("PUT", "/api/v1/admin/queue/schedule", ADMIN_ONLY_200),
     row("GET", "/api/v1/admin/queue/display", ADMIN_ONLY_200),
     row("PUT", "/api/v1/admin/queue/display", ADMIN_ONLY_200),
+    // The catalogue (the directory document): read and edited by admins only.
+    row("GET", "/api/v1/admin/catalogue", ADMIN_ONLY_200),
+    row(
+        "PUT",
+        "/api/v1/admin/catalogue/areas/{code}",
+        admin_only(Status(201)),
+    ),
+    row(
+        "PUT",
+        "/api/v1/admin/catalogue/needs/{code}",
+        admin_only(Status(201)),
+    ),
     row(
         "POST",
         "/api/v1/admin/users/{id}/reset-password",
@@ -534,7 +565,13 @@ impl Ids {
 /// The line the admin's `PUT /api/v1/admin/queue/lines/{code}` creates.
 const NEW_LINE: &str = "Z";
 
+/// The area or need the admin's `PUT /api/v1/admin/catalogue/…/{code}` creates.
+const NEW_CATALOGUE_CODE: &str = "matrix_code";
+
 fn concrete_path(template: &str, ids: &Ids) -> String {
+    if template.starts_with("/api/v1/admin/catalogue/") {
+        return template.replace("{code}", NEW_CATALOGUE_CODE);
+    }
     let id = match template {
         "/api/v1/queue/tickets/{id}/cancel" => &ids.to_cancel,
         "/api/v1/queue/tickets/{id}/transfer" => &ids.to_transfer,
@@ -549,6 +586,7 @@ fn concrete_path(template: &str, ids: &Ids) -> String {
         .replace("{id}", id)
         .replace("{token}", &ids.status_token)
         .replace("{code}", NEW_LINE)
+        .replace("{link}", "1767261600.bm90LWEtbWFj")
 }
 
 fn body_for(method: &str, path: &str, caller: &str, ids: &Ids) -> Option<Value> {
@@ -600,6 +638,10 @@ fn body_for(method: &str, path: &str, caller: &str, ids: &Ids) -> Option<Value> 
         })),
         ("PUT", "/api/v1/admin/queue/schedule") => Some(json!({"hours": [], "closed_dates": []})),
         ("PUT", "/api/v1/admin/queue/display") => Some(json!({"announce_languages": ["en"]})),
+        (
+            "PUT",
+            "/api/v1/admin/catalogue/areas/{code}" | "/api/v1/admin/catalogue/needs/{code}",
+        ) => Some(json!({"label_it": format!("Voce di {caller}")})),
         ("POST" | "PUT", _) => Some(json!({})),
         _ => None,
     }
@@ -909,7 +951,7 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
         assert_answer(response, Refused(403, "password_change_required"), &case).await;
         checked += 1;
     }
-    assert_eq!(checked, 37, "20 admin routes, 16 queue routes and /metrics");
+    assert_eq!(checked, 41, "23 admin routes, 17 queue routes and /metrics");
 
     // Nothing happened: the session is still live and the user still exists with the same one-time
     // password pending.

@@ -94,7 +94,7 @@ async fn the_app_shell_is_served_at_the_root_with_a_strict_csp_and_no_cache() {
         "no-referrer"
     );
     let html = index.text().await.unwrap();
-    assert!(html.contains("<sportello-app>"));
+    assert!(html.contains(r#"<div id="root"></div>"#));
     // No inline script: every <script> loads a file.
     for script in html.split("<script").skip(1) {
         let tag = &script[..script.find('>').unwrap()];
@@ -121,7 +121,10 @@ async fn hashed_assets_are_immutable_and_the_wasm_has_its_mime_type_and_a_gzip_c
         header(&js, CACHE_CONTROL),
         "public, max-age=31536000, immutable"
     );
-    let bundle = js.text().await.unwrap();
+    let entry = js.text().await.unwrap();
+    // The entry loads each face's chunk on demand; only the tablet app's refers to automerge.wasm.
+    let tablet = get(&app, &asset_path(&entry, "start-tablet-", ".js")).await;
+    let bundle = tablet.text().await.unwrap();
     let wasm_path = asset_path(&bundle, "automerge-", ".wasm");
 
     let plain = get(&app, &wasm_path).await;

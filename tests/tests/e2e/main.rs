@@ -5,6 +5,7 @@
 
 mod access;
 mod accounts;
+mod catalogue;
 mod desk;
 mod discovery;
 mod offline;

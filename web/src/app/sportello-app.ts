@@ -7,6 +7,7 @@ import { SyncClient, type SyncView } from "../sync/sync-client";
 import { Vault } from "../store/vault";
 import { AuthorBook } from "../model/authors";
 import { CaseLibrary } from "../model/case-library";
+import { catalogueInForce } from "../model/catalogue-in-force";
 import "../screens/login/login-screen";
 import "../screens/password/password-change-screen";
 import "../screens/shell/app-shell";
@@ -17,6 +18,8 @@ export class SportelloApp extends LitElement {
   @state() private sessionState: SessionState = this.session.state;
   @state() private view?: SyncView;
   #sync?: SyncClient;
+  /** Stops following the session's directory (the catalogue in force). */
+  #unfollowCatalogue?: () => void;
   #stopping: Promise<void> = Promise.resolve();
   @state() private cases?: CaseLibrary;
   @state() private authors?: AuthorBook;
@@ -69,6 +72,7 @@ export class SportelloApp extends LitElement {
     this.#sync = sync;
     sync.subscribe(view => (this.view = view));
     void sync.start();
+    this.#unfollowCatalogue = catalogueInForce.follow(sync, indexUrl);
     this.cases = new CaseLibrary(sync);
     this.authors = new AuthorBook({ name: state.tokens.user.display_name });
     void this.cases.start();
@@ -79,6 +83,9 @@ export class SportelloApp extends LitElement {
     const sync = this.#sync;
     this.#sync = undefined;
     this.view = undefined;
+    this.#unfollowCatalogue?.();
+    this.#unfollowCatalogue = undefined;
+    catalogueInForce.reset();
     this.cases?.stop();
     this.cases = undefined;
     this.authors = undefined;

@@ -181,6 +181,22 @@ pub async fn ensure_directory(storage: &Storage, now: i64) -> StorageResult<RawD
         .await
 }
 
+/// The shared directory document's id, once [`ensure_directory`] has made it. The catalogue's admin routes
+/// (`crate::catalogue`) write it.
+pub async fn directory_id(storage: &Storage) -> StorageResult<Option<RawDocId>> {
+    storage
+        .read(|conn| {
+            documents::meta_get(conn, DIRECTORY_KEY)?
+                .map(|raw| {
+                    raw.as_slice()
+                        .try_into()
+                        .map_err(|_| corrupt("directory id is not 16 bytes"))
+                })
+                .transpose()
+        })
+        .await
+}
+
 /// The owner's index document id (reserved at login; reserved here if it was not).
 pub async fn ensure_index(
     sync: &SyncService,

@@ -8,6 +8,7 @@ mod display;
 mod events;
 mod issuing;
 mod leases;
+mod print_links;
 mod stats;
 
 use std::time::Duration;

@@ -25,7 +25,8 @@ import {
 } from "../../model/case-doc";
 import type { CaseLibrary } from "../../model/case-library";
 import type { AuthorBook } from "../../model/authors";
-import { DEFAULT_CATALOGUE, rulesOf, type Catalogue } from "../../rules/catalogue";
+import { labelIn, needLabel, rulesOf, type Catalogue } from "../../rules/catalogue";
+import { CatalogueController } from "../../model/catalogue-in-force";
 import type { RuleError } from "../../rules/case-rules";
 import { parseFiscalCode, suggestedBirthDate } from "../../rules/fiscal-code";
 import { isCitizenship, isLanguage, isTicket, nowTimestamp, parseEmail, parsePhone, todayDate } from "../../rules/values";
@@ -80,7 +81,6 @@ export class IntakeForm extends LitElement {
   @property({ attribute: false }) library!: CaseLibrary;
   @property({ attribute: false }) route!: Extract<Route, { name: "new-intake" } | { name: "case" }>;
   @property({ attribute: false }) user!: UserSummary;
-  @property({ attribute: false }) catalogue: Catalogue = DEFAULT_CATALOGUE;
   @property({ attribute: false }) authors?: AuthorBook;
 
   @state() private handle?: DocHandle<CaseDocument>;
@@ -95,6 +95,12 @@ export class IntakeForm extends LitElement {
   @state() private referralError = "";
   #unlisten?: () => void;
   #unsubscribeLibrary?: () => void;
+  /** The catalogue in force (the synced directory's; the defaults until it arrives): re-renders on change. */
+  readonly #catalogue = new CatalogueController(this);
+
+  get catalogue(): Catalogue {
+    return this.#catalogue.value;
+  }
 
   static override styles = [
     shared,
@@ -585,14 +591,14 @@ export class IntakeForm extends LitElement {
               ?disabled=${!enabled}
               @change=${(e: Event) => this.commit("needs", { kind: "need", code: need.code, on: (e.target as HTMLInputElement).checked })}
             />
-            <label for=${`need-${need.code}`}>${need.labelIt}</label>
+            <label for=${`need-${need.code}`}>${labelIn(need, language())}</label>
           </div>`,
         )}
       </div>
       ${this.renderError("needs")}
       ${view?.needs.map(n => {
         const key = `need-note-${n.code}`;
-        const label = this.catalogue.needs.find(c => c.code === n.code)?.labelIt ?? n.code;
+        const label = needLabel(this.catalogue, n.code, language());
         return html`<div class="field">
           <label for=${key}>${t("intake.needs.note", { need: label })}</label>
           <textarea

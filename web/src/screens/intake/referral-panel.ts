@@ -4,9 +4,9 @@
 // `referral-status` {id, status}; the intake form checks and commits them.
 import { LitElement, css, html, nothing } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
-import { formatDateTime, t, tOr } from "../../i18n";
+import { formatDateTime, language, t, tOr } from "../../i18n";
 import type { Referral } from "../../model/case-doc";
-import type { Catalogue } from "../../rules/catalogue";
+import { areaLabel, labelIn, type Catalogue } from "../../rules/catalogue";
 import { nextStatuses, type Actor, type ReferralStatus } from "../../rules/transitions";
 import { shared } from "../../styles/shared";
 import { formStyles } from "./form-styles";
@@ -99,7 +99,7 @@ export class ReferralPanel extends LitElement {
   ];
 
   private areaLabel(code: string): string {
-    return this.catalogue.areas.find(a => a.code === code)?.labelIt ?? code;
+    return areaLabel(this.catalogue, code, language());
   }
 
   private hasStaff(code: string): boolean {
@@ -137,7 +137,7 @@ export class ReferralPanel extends LitElement {
               <option value="">${t("referral.chooseArea")}</option>
               ${this.catalogue.areas
                 .filter(a => a.active)
-                .map(a => html`<option value=${a.code} ?selected=${a.code === this.area}>${a.labelIt}</option>`)}
+                .map(a => html`<option value=${a.code} ?selected=${a.code === this.area}>${labelIn(a, language())}</option>`)}
             </select>
           </div>
           <div class="field wide">

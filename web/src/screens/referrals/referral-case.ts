@@ -10,10 +10,11 @@ import { customElement, property, state } from "lit/decorators.js";
 import type { DocHandle } from "@automerge/automerge-repo/slim";
 import { formatRoute } from "../../app/router";
 import type { UserSummary } from "../../data/api";
-import { formatDateTime, t, tOr } from "../../i18n";
+import { formatDateTime, language, t, tOr } from "../../i18n";
 import { commitEdit, readCase, type CaseDocument, type CaseView, type Referral } from "../../model/case-doc";
 import type { CaseLibrary } from "../../model/case-library";
-import { DEFAULT_CATALOGUE, rulesOf } from "../../rules/catalogue";
+import { needLabel, rulesOf } from "../../rules/catalogue";
+import { CatalogueController } from "../../model/catalogue-in-force";
 import { nextStatuses, type ReferralStatus } from "../../rules/transitions";
 import { nowTimestamp, todayDate } from "../../rules/values";
 import { shared } from "../../styles/shared";
@@ -34,6 +35,8 @@ export class ReferralCase extends LitElement {
   @property({ attribute: false }) sync?: SyncClient;
   @property({ attribute: false }) user!: UserSummary;
   @property({ attribute: false }) documentId = "";
+  /** The catalogue in force (the synced directory's; the defaults until it arrives): re-renders on change. */
+  readonly #catalogue = new CatalogueController(this);
   @state() private view?: CaseView;
   @state() private status: "loading" | "ready" | "unavailable" = "loading";
   @state() private pending?: Pending;
@@ -237,7 +240,7 @@ export class ReferralCase extends LitElement {
           ? html`<p class="meta">${t("worker.case.noNeeds")}</p>`
           : html`<dl>
               ${view.needs.map(
-                n => html`<dt>${DEFAULT_CATALOGUE.needs.find(c => c.code === n.code)?.labelIt ?? n.code}</dt>
+                n => html`<dt>${needLabel(this.#catalogue.value, n.code, language())}</dt>
                   <dd>${n.note || "—"}</dd>`,
               )}
             </dl>`}
@@ -258,7 +261,7 @@ export class ReferralCase extends LitElement {
   }
 
   private renderReferral(r: Referral) {
-    const area = DEFAULT_CATALOGUE.areas.find(a => a.code === r.area);
+    const area = this.#catalogue.value.areas.find(a => a.code === r.area);
     const moves = this.user.areas.includes(r.area)
       ? nextStatuses(r.status, this.actor, r.area, area?.hasStaff ?? true).filter(s => s !== "cancelled")
       : [];
@@ -346,7 +349,7 @@ export class ReferralCase extends LitElement {
     const verdict = commitEdit(
       handle,
       { kind: "referral_status", id: r.id, status, userId: this.user.id, now: nowTimestamp(), note: text === "" ? undefined : text },
-      { actor: this.actor, catalogue: rulesOf(DEFAULT_CATALOGUE), today: todayDate() },
+      { actor: this.actor, catalogue: rulesOf(this.#catalogue.value), today: todayDate() },
     );
     if (verdict.stage !== "ok") {
       this.errors = verdict.errors.map(e => ruleMessage(e));

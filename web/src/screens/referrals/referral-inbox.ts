@@ -5,16 +5,18 @@ import { LitElement, css, html } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import { formatRoute } from "../../app/router";
 import type { UserSummary } from "../../data/api";
-import { formatDateTime, t, tOr } from "../../i18n";
-import { DEFAULT_CATALOGUE } from "../../rules/catalogue";
+import { formatDateTime, language, t, tOr } from "../../i18n";
+import { CatalogueController, catalogueInForce } from "../../model/catalogue-in-force";
+import { areaLabel as labelOfArea } from "../../rules/catalogue";
 import { shared } from "../../styles/shared";
 import type { SyncView } from "../../sync/sync-client";
 import type { Group, ReferralRow } from "./referral-rows";
 
 const GROUPS: Group[] = ["to_decide", "in_charge", "history", "other"];
 
+/** An area's label in the catalogue in force (the synced directory's), in the app's language. */
 export function areaLabel(code: string): string {
-  return DEFAULT_CATALOGUE.areas.find(a => a.code === code)?.labelIt ?? code;
+  return labelOfArea(catalogueInForce.current, code, language());
 }
 
 @customElement("referral-inbox")
@@ -23,6 +25,8 @@ export class ReferralInbox extends LitElement {
   @property({ attribute: false }) user!: UserSummary;
   @property({ attribute: false }) indexStatus: SyncView["index"]["status"] = "loading";
   @property({ attribute: false }) done = "";
+  /** Re-renders when the catalogue in force changes (a label edited by an admin). */
+  protected readonly catalogue = new CatalogueController(this);
 
   static override styles = [
     shared,

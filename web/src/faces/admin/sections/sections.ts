@@ -24,3 +24,9 @@ export const SECTIONS: readonly Section[] = [
   { id: "audit", tag: "admin-audit", label_it: "Registro accessi", label_en: "Audit log" },
   { id: "statistics", tag: "admin-statistics", label_it: "Statistiche", label_en: "Statistics" },
 ];
+
+/** The section a URL hash names (`#users`, `#audit`), the first one when it names none. */
+export function sectionOfHash(hash: string): Section {
+  const id = decodeURIComponent(hash.replace(/^#/, "")).split(/[?&/]/)[0];
+  return SECTIONS.find(s => s.id === id) ?? SECTIONS[0];
+}
