@@ -70,9 +70,13 @@ export class AdminDisplaySettings extends LitElement {
       gap: 0.6rem;
       min-block-size: 44px;
     }
+    /* A whole 44 px target for a finger on the tablet. */
     input[type="checkbox"] {
-      inline-size: 24px;
-      block-size: 24px;
+      inline-size: 44px;
+      block-size: 44px;
+      margin: 0;
+      flex: none;
+      accent-color: var(--accent, #1d4f91);
     }
     button .en {
       color: inherit;
