@@ -50,9 +50,10 @@ export class AdminDisplaySettings extends LitElement {
     .en {
       color: var(--muted, #505862);
     }
-    h3 {
+    h2 {
       margin-block: 0 0.5rem;
-      font-size: 1.2rem;
+      font-size: 1.3rem;
+      line-height: 1.2;
     }
     fieldset {
       border: 1px solid var(--line, #b9c0c8);
@@ -165,7 +166,7 @@ export class AdminDisplaySettings extends LitElement {
   override render() {
     const chosen = this.chosen;
     return html`<section aria-labelledby="display-settings-title">
-      <h3 id="display-settings-title">${both(TEXT.title)}</h3>
+      <h2 id="display-settings-title">${both(TEXT.title)}</h2>
       <p>${both(TEXT.intro)}</p>
       ${chosen === undefined
         ? html`<p role="status">${both(TEXT.loading)}</p>`
