@@ -15,7 +15,6 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import AxeBuilder from "@axe-core/playwright";
 import {
   base,
   check,
@@ -36,32 +35,6 @@ const adminPassword = required("SPORTELLO_ADMIN_PASSWORD");
 const operatorName = required("SPORTELLO_OPERATOR");
 const operatorPassword = required("SPORTELLO_OPERATOR_PASSWORD");
 watchdog(180);
-
-/** axe on the catalogue section alone (its shadow root and its dialog): the shell is another section's. */
-async function sectionIsClean(page, screen) {
-  const results = await new AxeBuilder({ page }).include("admin-catalogue").analyze();
-  if (results.violations.length > 0) {
-    const summary = results.violations
-      .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map(n => n.target.join(" ")).slice(0, 3).join(", ")}`)
-      .join("\n    ");
-    throw new Error(`axe found ${results.violations.length} violation(s) on ${screen}:\n    ${summary}`);
-  }
-}
-
-/** Every control of the section (in its shadow root) is at least 44 px each way. */
-async function sectionTargetsAreLargeEnough(page) {
-  const small = await page.evaluate(() => {
-    const root = document.querySelector("admin-catalogue")?.shadowRoot;
-    if (!root) return ["no admin-catalogue"];
-    const found = [];
-    for (const el of root.querySelectorAll("button, input, a[href], select, textarea")) {
-      const box = el.getBoundingClientRect();
-      if (box.width > 0 && (box.height < 44 || box.width < 44)) found.push(`${el.tagName} ${el.id || el.textContent?.trim()}`);
-    }
-    return found;
-  });
-  if (small.length) throw new Error(`touch targets under 44 px in the catalogue section: ${small.join(", ")}`);
-}
 
 const browser = await launchBrowser();
 
@@ -114,8 +87,8 @@ try {
     if ((await rows.count()) !== 13) throw new Error(`${await rows.count()} needs`);
     await console_.locator('admin-catalogue tr[data-code="economic"]', { hasText: "Financial hardship" }).waitFor();
     await console_.locator('admin-catalogue tr[data-code="territorial_network"]', { hasText: "No (la registra lo sportello)" }).waitFor();
-    await sectionIsClean(console_, "the catalogue section");
-    await sectionTargetsAreLargeEnough(console_);
+    await noAxeViolations(console_, "the console's catalogue section");
+    await touchTargetsAreLargeEnough(console_, "the console's catalogue section");
   });
 
   await check("a new need with a malformed code or no Italian label is refused at its field, before anything is sent", async () => {
@@ -125,7 +98,7 @@ try {
     await form.getByText("Da 2 a 40 lettere minuscole, cifre o _, iniziando con una lettera.", { exact: true }).waitFor();
     await form.getByText("Obbligatoria.", { exact: true }).waitFor();
     if ((await form.getByLabel("Codice", { exact: true }).getAttribute("aria-invalid")) !== "true") throw new Error("the code is not marked invalid");
-    await sectionIsClean(console_, "the add form with errors");
+    await noAxeViolations(console_, "the catalogue's add form with errors");
   });
 
   await check("the admin adds a need with Italian and English labels", async () => {
@@ -145,7 +118,7 @@ try {
     const dialog = console_.getByRole("dialog", { name: "Disattivare «Questioni legali»?" });
     await dialog.waitFor();
     await dialog.getByText("I codici non vengono mai cancellati").waitFor();
-    await sectionIsClean(console_, "the deactivation dialog");
+    await noAxeViolations(console_, "the catalogue's deactivation dialog");
     await dialog.getByRole("button", { name: "Annulla" }).click();
     await dialog.waitFor({ state: "hidden" });
     await console_.locator('admin-catalogue tr[data-code="legal"]', { hasText: "Attivo" }).waitFor();
