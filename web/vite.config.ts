@@ -46,10 +46,18 @@ export default defineConfig({
         ],
       },
       workbox: {
-        // automerge.wasm is about 3.6 MB: Workbox skips files over 2 MiB unless told, and without it the
-        // app cannot start offline.
-        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
-        globPatterns: ["**/*.{js,css,html,wasm,svg,png,webmanifest}"],
+        // automerge.wasm (3.6 MB) is not precached: the totem and the display never use it, and precaching
+        // would download it onto every kiosk. The tablet app stores it in its own cache when it first loads
+        // it (sync/sync-client.ts, `keepWasmForOffline`) and the worker answers it from there, so the app
+        // still starts offline.
+        globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
+        runtimeCaching: [
+          {
+            urlPattern: ({ url }) => url.pathname.startsWith("/assets/") && url.pathname.endsWith(".wasm"),
+            handler: "CacheFirst",
+            options: { cacheName: "sportello-wasm", expiration: { maxEntries: 2 } },
+          },
+        ],
         navigateFallback: "/index.html",
         // Never answer these from the app shell: they belong to the server.
         navigateFallbackDenylist: [/^\/api\//, /^\/sync/, /^\/t\//, /^\/healthz/, /^\/metrics/],

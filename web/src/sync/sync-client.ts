@@ -41,8 +41,28 @@ const ACKED_RECORD = "acked-heads";
 
 let wasmReady: Promise<void> | undefined;
 
+/** The cache the service worker answers automerge.wasm from (vite.config.ts, `runtimeCaching`). */
+export const WASM_CACHE = "sportello-wasm";
+
+/** Puts automerge.wasm in the worker's cache (once per version), so the app starts offline. Not precached by
+ *  the worker: the totem and display, which share it, never need the file. Done from the page, not left to
+ *  the worker, because the first load may come before the worker controls the page. */
+async function keepWasmForOffline(): Promise<void> {
+  if (typeof caches === "undefined") return;
+  try {
+    const cache = await caches.open(WASM_CACHE);
+    if (!(await cache.match(wasmUrl))) await cache.add(wasmUrl);
+  } catch {
+    // No cache storage (a private window) or no network: the next start tries again.
+  }
+}
+
 function loadWasm(): Promise<void> {
-  wasmReady ??= initializeWasm(wasmUrl).then(() => undefined);
+  if (!wasmReady) {
+    wasmReady = initializeWasm(wasmUrl).then(() => undefined);
+    // After the load, so that the file comes from the browser's HTTP cache (or the worker already kept it).
+    void wasmReady.then(keepWasmForOffline);
+  }
   return wasmReady;
 }
 

@@ -247,7 +247,7 @@ export class AdminAudit extends LitElement {
         </div>
       </div>
       <p class="hint" id="csv-note">${m("audit.csvNote", { max: CSV_MAX })}</p>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex="0">
         <table data-audit>
           <thead>
             <tr>

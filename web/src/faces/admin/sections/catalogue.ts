@@ -133,6 +133,11 @@ export class AdminCatalogue extends LitElement {
         border-radius: 10px;
         background: var(--surface);
       }
+      /* Focusable, so that a table wider than the screen scrolls from the keyboard too. */
+      .table-wrap:focus-visible {
+        outline: 3px solid var(--focus, #1d4f91);
+        outline-offset: 2px;
+      }
       table {
         inline-size: 100%;
         border-collapse: collapse;
@@ -455,7 +460,7 @@ export class AdminCatalogue extends LitElement {
       <h3 id="title-${kind}">${cm(kind)} <span class="count">(${entries.length})</span></h3>
       ${entries.length === 0
         ? html`<p>${cm(kind === "areas" ? "empty.areas" : "empty.needs")}</p>`
-        : html`<div class="table-wrap">
+        : html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="title-${kind}">
             <table id="table-${kind}">
               <thead>
                 <tr>

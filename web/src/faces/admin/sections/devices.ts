@@ -159,7 +159,7 @@ export class AdminDevices extends LitElement {
   }
 
   private renderList() {
-    return html`<div class="table-wrap">
+    return html`<div class="table-wrap" tabindex="0">
       <table data-devices>
         <thead>
           <tr>

@@ -185,7 +185,7 @@ export class AdminQueueSettings extends LitElement {
       <h3 id="lines-title">${m("lines.title")}</h3>
       <div role="status">${this.lineNotice ? html`<p class="notice">${this.lineNotice}</p>` : nothing}</div>
       ${this.lineEditor ? this.renderLineEditor(this.lineEditor) : nothing}
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex="0">
         <table data-lines>
           <thead>
             <tr>

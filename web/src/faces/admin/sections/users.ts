@@ -173,7 +173,7 @@ export class AdminUsers extends LitElement {
       <p class="intro">${m("grants.intro")}</p>
       ${this.grants.length === 0
         ? html`<p class="empty card">${m("grants.empty")}</p>`
-        : html`<div class="table-wrap">
+        : html`<div class="table-wrap" tabindex="0">
             <table data-grants>
               <thead>
                 <tr>
@@ -243,7 +243,7 @@ export class AdminUsers extends LitElement {
         </div>
         <button type="button" @click=${this.openCreate}>${m("users.new")}</button>
       </div>
-      <div class="table-wrap">
+      <div class="table-wrap" tabindex="0">
         <table data-users>
           <caption>
             ${m("users.count", { count: shown.length })}
@@ -363,7 +363,7 @@ export class AdminUsers extends LitElement {
       <h3 id="sessions-title" tabindex="-1">${m("sessions.title", { name: user.username })}</h3>
       ${this.sessions.length === 0
         ? html`<p class="empty">${m("sessions.empty")}</p>`
-        : html`<div class="table-wrap">
+        : html`<div class="table-wrap" tabindex="0">
             <table>
               <thead>
                 <tr>

@@ -121,6 +121,11 @@ export const consoleStyles = [
       border-radius: 12px;
       margin-block-end: 1rem;
     }
+    /* Focusable (tabindex="0"), so that a table wider than the screen scrolls from the keyboard too. */
+    .table-wrap:focus-visible {
+      outline: 3px solid var(--focus, #1d4f91);
+      outline-offset: 2px;
+    }
     table {
       inline-size: 100%;
       border-collapse: collapse;
