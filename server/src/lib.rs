@@ -13,6 +13,7 @@ pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod case_stats;
 pub mod cli;
 pub mod clock;
 pub mod commands;

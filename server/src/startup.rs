@@ -118,6 +118,7 @@ impl Application {
                 settings.max_event_streams,
                 settings.max_event_streams_per_caller,
             ),
+            case_stats: crate::case_stats::CaseStatsService::new(storage.clone()),
             storage,
             hasher,
             keys,

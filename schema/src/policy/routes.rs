@@ -229,6 +229,7 @@ pub const ROUTES: &[Route] = {
         route("PUT", "/api/v1/admin/queue/lines/{code}", Admin),
         route("GET", "/api/v1/admin/queue/schedule", Admin),
         route("PUT", "/api/v1/admin/queue/schedule", Admin),
+        route("GET", "/api/v1/admin/case-stats", Admin),
     ]
 };
 

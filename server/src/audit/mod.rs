@@ -60,10 +60,11 @@ pub enum Action {
     GrantApprove,
     GrantReject,
     GrantList,
+    CaseStatsRead,
 }
 
 impl Action {
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 42] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -105,6 +106,7 @@ impl Action {
         Action::GrantApprove,
         Action::GrantReject,
         Action::GrantList,
+        Action::CaseStatsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -152,6 +154,8 @@ impl Action {
             Action::GrantApprove => "admin.grant_approve",
             Action::GrantReject => "admin.grant_reject",
             Action::GrantList => "admin.grant_list",
+            // Aggregate case figures: the target is the period, never a figure.
+            Action::CaseStatsRead => "admin.case_stats_read",
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod case_stats;
 pub mod devices;
 pub mod grants;
 pub mod health;
@@ -86,7 +87,9 @@ where
                 .service(devices::revoke)
                 .service(queue::put_line)
                 .service(queue::schedule)
-                .service(queue::put_schedule),
+                .service(queue::put_schedule)
+                // Issue 11: aggregate case figures.
+                .service(case_stats::read),
         )
 }
 

@@ -15,6 +15,7 @@ mod admin_users;
 mod architecture;
 mod audit_log;
 mod auth_flow;
+mod case_stats;
 mod cli;
 mod continuity_of_care;
 mod contract;

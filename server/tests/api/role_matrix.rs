@@ -319,6 +319,8 @@ const MATRIX: &[Row] = &[
     row("GET", "/api/v1/admin/queue/schedule", ADMIN_ONLY_200),
     // No hours: still always open, so the totem's rows are not disturbed.
     row("PUT", "/api/v1/admin/queue/schedule", ADMIN_ONLY_200),
+    // Issue 11: aggregate case figures, admins only.
+    row("GET", "/api/v1/admin/case-stats", ADMIN_ONLY_200),
     row(
         "POST",
         "/api/v1/admin/users/{id}/reset-password",
@@ -906,7 +908,7 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
         assert_answer(response, Refused(403, "password_change_required"), &case).await;
         checked += 1;
     }
-    assert_eq!(checked, 35, "18 admin routes, 16 queue routes and /metrics");
+    assert_eq!(checked, 36, "19 admin routes, 16 queue routes and /metrics");
 
     // Nothing happened: the session is still live and the user still exists with the same one-time
     // password pending.
