@@ -36,4 +36,5 @@ mod web_browser;
 mod web_intake;
 mod web_queue;
 mod web_referrals;
+mod web_statistics;
 mod web_store;
