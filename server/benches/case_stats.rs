@@ -144,9 +144,9 @@ async fn main() {
                 .await
                 .expect("statistics");
             println!(
-                "{{\"stage\":\"{stage}\",\"documents\":{count},\"ms\":{:.1},\"intakes\":{:?},\"rss_mib\":{}}}",
+                "{{\"stage\":\"{stage}\",\"documents\":{count},\"ms\":{:.1},\"intakes\":{},\"rss_mib\":{}}}",
                 started.elapsed().as_secs_f64() * 1000.0,
-                stats.intakes.total.count,
+                stats.intakes.total.count.unwrap_or(0),
                 rss_mib()
             );
         }

@@ -7,8 +7,9 @@
 //! document id with the `updated_at` they were read at. A request lists every case's id and `updated_at`
 //! (one indexed query), reloads only the cases that changed since (in batches, each on the read pool, so
 //! a long first read never holds a connection for long), forgets cases no longer stored, and sums. The
-//! first request after a start reads every case; later ones read only what changed. Requests take turns
-//! (one lock), so two admins never load the same documents twice at once.
+//! server reads every case once in the background two minutes after a start ([`CaseStatsService::warm_up_after`]),
+//! so even the first request reads only what changed. Requests take turns (one lock), so two admins never
+//! load the same documents twice at once.
 //!
 //! Invariants: nothing here returns, logs or audits a document's content; the audit row
 //! (`admin.case_stats_read`) names only the period.
@@ -78,6 +79,22 @@ impl CaseStatsService {
             )
             .await?;
         Ok(stats)
+    }
+
+    /// After `delay`, reads every case once (as a first request would), so that the first request after a
+    /// start finds the facts ready. Errors are logged: a request will simply read what is missing.
+    pub async fn warm_up_after(self, delay: std::time::Duration) {
+        tokio::time::sleep(delay).await;
+        let started = std::time::Instant::now();
+        let mut cache = self.cache.lock().await;
+        match self.refresh(&mut cache).await {
+            Ok(loaded) => tracing::info!(
+                loaded,
+                ms = started.elapsed().as_millis() as u64,
+                "case statistics: cases read"
+            ),
+            Err(error) => tracing::warn!(%error, "case statistics: the warm-up read failed"),
+        }
     }
 
     /// Brings the cached facts up to the stored documents; returns how many cases were (re)loaded.
