@@ -2,14 +2,17 @@
 //! the absence of any personal value (the arithmetic itself is unit-tested in `case_stats::figures`).
 
 use automerge::Automerge;
+use automerge::sync::State as SyncState;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sportello_schema::catalogue::NeedCode;
-use sportello_schema::documents::Need;
+use sportello_schema::documents::{Need, Referral, ReferralStatus};
+use sportello_schema::values::Rfc3339Utc;
+use sportello_schema::{AreaCode, UserId};
 
 use crate::helpers::{TestApp, error_code};
 use crate::sync::{Desk, create, desk_with};
-use crate::sync_client::{edit_case, new_case};
+use crate::sync_client::{Peer, edit_case, new_case};
 
 const NOVEMBER: &str = "/api/v1/admin/case-stats?from=2026-11-01&to=2026-11-30";
 
@@ -278,4 +281,76 @@ async fn no_personal_value_appears_in_either_form() {
             assert!(!answer.contains(personal), "{personal} in {answer}");
         }
     }
+}
+
+/// A case referred to the elderly area on 2 November, accepted by its social worker `days` later.
+async fn accepted_after(desk: &Desk, i: usize, days: i64) {
+    let operator: UserId = desk.operator.0.parse().unwrap();
+    let made = "2026-11-02T09:00:00Z";
+    let mut case = edit_case(&new_case(&desk.operator.0, &format!("Invio{i}")), |c| {
+        c.consent.privacy_notice = true;
+        c.consent.recorded_at = Some(made.into());
+        c.referrals.push(Referral::propose(
+            "r1",
+            AreaCode::parse("elderly").unwrap(),
+            "valutazione",
+            operator,
+            &Rfc3339Utc::parse(made).unwrap(),
+        ));
+    });
+    let (_, id) = create(&desk.app, &desk.operator.1, &mut case).await;
+
+    let (worker, token) = &desk.elderly_worker;
+    let mut peer = Peer::join(&desk.app, token, "worker-tablet").await;
+    let mut doc = Automerge::new();
+    let mut state = SyncState::new();
+    let outcome = peer.sync(id, &mut doc, &mut state, true).await;
+    assert!(!outcome.unavailable, "{outcome:?}");
+    let decided_at = jiff::Timestamp::from_second(
+        made.parse::<jiff::Timestamp>().unwrap().as_second() + days * 86_400,
+    )
+    .unwrap()
+    .to_string();
+    let mut decided = edit_case(&doc, |c| {
+        let referral = &mut c.referrals[0];
+        referral.status = ReferralStatus::Accepted;
+        referral.decided_by = Some(worker.parse().unwrap());
+        referral.decided_at = Some(decided_at);
+    });
+    let outcome = peer.sync(id, &mut decided, &mut state, false).await;
+    assert!(outcome.ephemeral.is_empty(), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn decisions_made_by_the_area_give_the_time_from_referral_to_decision_from_five_on() {
+    let desk = desk_with(|_| {}).await;
+    // Accepted after 1, 2, 3 and 8 days: four decisions, the time is suppressed.
+    for (i, days) in [1, 2, 3, 8].into_iter().enumerate() {
+        accepted_after(&desk, i, days).await;
+    }
+    let four = stats_json(&desk.app, &desk.admin, NOVEMBER).await;
+    assert_eq!(four["decision_time"]["suppressed"], true);
+    assert_eq!(four["decision_time"]["median_days"], Value::Null);
+
+    // A fifth, after 4 days: 1, 2, 3, 4, 8 → median 3, p90 8 (nearest rank).
+    accepted_after(&desk, 4, 4).await;
+    let five = stats_json(&desk.app, &desk.admin, NOVEMBER).await;
+    assert_eq!(five["decision_time"]["suppressed"], false);
+    assert_eq!(five["decision_time"]["count"], 5);
+    assert_eq!(five["decision_time"]["median_days"], 3.0);
+    assert_eq!(five["decision_time"]["p90_days"], 8.0);
+    let elderly = five["referrals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|area| area["area"] == "elderly")
+        .unwrap();
+    let accepted = elderly["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|status| status["key"] == "accepted")
+        .unwrap();
+    assert_eq!(accepted["count"], 5);
+    assert_eq!(elderly["total"]["count"], 5);
 }
