@@ -99,6 +99,9 @@ try {
   const context = await newTablet(browser, { width: 1280, height: 900 });
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
+  // The browser's day is pinned (10 December 2026), so "this month" is December whenever the test runs;
+  // the server's clock (and the seeded figures) is in November.
+  await page.clock.setFixedTime(new Date("2026-12-10T10:00:00+01:00"));
   watchPage(page);
   const consoleErrors = collectConsoleErrors(page);
   const wasm = [];
