@@ -4,7 +4,8 @@
 //!
 //! How it reads (measured in `docs/performance.md`, "Case statistics"): the service keeps, in memory, the
 //! few facts each case contributes ([`figures::CaseFacts`]: times and codes, no personal value) keyed by
-//! document id with the `updated_at` they were read at. A request lists every case's id and `updated_at`
+//! document id with the `updated_at` they were read at; a case is read through a partial view of the
+//! keys summed (`CaseView`), not its whole typed form. A request lists every case's id and `updated_at`
 //! (one indexed query), reloads only the cases that changed since (in batches, each on the read pool, so
 //! a long first read never holds a connection for long), forgets cases no longer stored, and sums. The
 //! server reads every case once in the background two minutes after a start ([`CaseStatsService::warm_up_after`]),
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use automerge::Automerge;
 use sportello_schema::api::case_stats::CaseStats;
 use sportello_schema::desk_time::DeskDay;
+use sportello_schema::documents::{CaseDoc, hydration};
 use tokio::sync::Mutex;
 
 use crate::audit::Action;
@@ -178,8 +180,67 @@ fn period_of(now: i64, from: Option<DeskDay>, to: Option<DeskDay>) -> ApiResult<
     Period::new(from, to).ok_or_else(|| ApiError::InvalidRequest("a day out of range".into()))
 }
 
+/// The part of a case the statistics read (`docs/documents.md`): the server validated the whole case when
+/// it stored it, so only these keys are hydrated — not the person, the summary or the notes, which cost
+/// about a third of a full read. Strings are read in either form (scalar or Text), as everywhere.
+#[derive(Debug, autosurgeon::Hydrate)]
+struct CaseView {
+    #[autosurgeon(hydrate = "hydration::string")]
+    schema: String,
+    #[autosurgeon(hydrate = "hydration::string")]
+    created_at: String,
+    #[autosurgeon(missing = "Vec::new")]
+    needs: Vec<NeedView>,
+    #[autosurgeon(missing = "Vec::new")]
+    referrals: Vec<ReferralView>,
+}
+
+#[derive(Debug, autosurgeon::Hydrate)]
+struct NeedView {
+    #[autosurgeon(hydrate = "hydration::string")]
+    code: String,
+}
+
+#[derive(Debug, autosurgeon::Hydrate)]
+struct ReferralView {
+    #[autosurgeon(hydrate = "hydration::string")]
+    area: String,
+    #[autosurgeon(hydrate = "hydration::string")]
+    status: String,
+    #[autosurgeon(hydrate = "hydration::string")]
+    created_at: String,
+    #[autosurgeon(hydrate = "hydration::optional_string")]
+    decided_at: Option<String>,
+}
+
 /// What a stored case document contributes; `None` if it is not a readable case.
 pub fn facts_of(doc: &Automerge) -> Option<CaseFacts> {
+    let case: CaseView = autosurgeon::hydrate(doc).ok()?;
+    if case.schema != CaseDoc::SCHEMA {
+        return None;
+    }
+    let instant = |raw: &str| raw.parse::<jiff::Timestamp>().ok().map(|at| at.as_second());
+    Some(CaseFacts {
+        intake_at: instant(&case.created_at),
+        needs: case.needs.into_iter().map(|need| need.code).collect(),
+        referrals: case
+            .referrals
+            .iter()
+            .filter_map(|referral| {
+                Some(ReferralFacts {
+                    area: referral.area.clone(),
+                    status: referral.status.parse().ok()?,
+                    created_at: instant(&referral.created_at),
+                    decided_at: referral.decided_at.as_deref().and_then(instant),
+                })
+            })
+            .collect(),
+    })
+}
+
+/// The same facts through the full typed case (`sync::rules`): the reference [`facts_of`] is tested
+/// against.
+pub fn facts_of_full(doc: &Automerge) -> Option<CaseFacts> {
     let Ok(Hydrated::Case(case)) = rules::hydrate_stored(doc) else {
         return None;
     };
@@ -202,4 +263,77 @@ pub fn facts_of(doc: &Automerge) -> Option<CaseFacts> {
             })
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::AutoCommit;
+    use sportello_schema::catalogue::NeedCode;
+    use sportello_schema::documents::{Channel, Need, Referral, ReferralStatus};
+    use sportello_schema::values::Rfc3339Utc;
+    use sportello_schema::{AreaCode, UserId};
+
+    use super::*;
+
+    fn stored(case: &CaseDoc) -> Automerge {
+        let mut doc = AutoCommit::new();
+        autosurgeon::reconcile(&mut doc, case).unwrap();
+        doc.document().clone()
+    }
+
+    #[test]
+    fn the_partial_read_finds_what_the_full_typed_case_holds() {
+        let at = Rfc3339Utc::parse("2026-11-02T09:00:00Z").unwrap();
+        let mut case = CaseDoc::new(UserId::new_random(), &at, Channel::Desk);
+        case.person.given_name = "Giulia".into();
+        case.summary = "Una nota lunga. ".repeat(50);
+        case.consent.privacy_notice = true;
+        for code in ["economic", "housing", "economic"] {
+            case.needs.push(Need {
+                code: NeedCode::parse(code).unwrap(),
+                note: "riservato".into(),
+            });
+        }
+        let mut referral = Referral::propose(
+            "r1",
+            AreaCode::parse("elderly").unwrap(),
+            "valutazione",
+            case.created_by,
+            &at,
+        );
+        referral.status = ReferralStatus::Accepted;
+        referral.decided_by = Some(UserId::new_random());
+        referral.decided_at = Some("2026-11-05T09:00:00Z".into());
+        case.referrals.push(referral);
+        case.referrals.push(Referral::propose(
+            "r2",
+            AreaCode::parse("housing").unwrap(),
+            "casa",
+            case.created_by,
+            &at,
+        ));
+
+        let doc = stored(&case);
+        let facts = facts_of(&doc).unwrap();
+
+        assert_eq!(Some(facts.clone()), facts_of_full(&doc));
+        assert_eq!(
+            facts.intake_at,
+            Some(at.as_str().parse::<jiff::Timestamp>().unwrap().as_second())
+        );
+        assert_eq!(facts.needs.len(), 2);
+        assert_eq!(facts.referrals.len(), 2);
+        assert_eq!(facts.referrals[0].status, ReferralStatus::Accepted);
+    }
+
+    #[test]
+    fn a_document_of_another_kind_contributes_nothing() {
+        let mut doc = AutoCommit::new();
+        autosurgeon::reconcile(
+            &mut doc,
+            &std::collections::BTreeMap::from([("schema", "sportello/index@1")]),
+        )
+        .unwrap();
+        assert_eq!(facts_of(doc.document()), None);
+    }
 }
