@@ -331,7 +331,7 @@ mod tests {
         let mut doc = AutoCommit::new();
         autosurgeon::reconcile(
             &mut doc,
-            &std::collections::BTreeMap::from([("schema", "sportello/index@1")]),
+            std::collections::BTreeMap::from([("schema", "sportello/index@1")]),
         )
         .unwrap();
         assert_eq!(facts_of(doc.document()), None);
