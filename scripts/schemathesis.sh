@@ -141,6 +141,11 @@ parameters = { "path.id" = "$TARGET_ID" }
 include-path = "/api/v1/queue/stats"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 
+# Issue 11: the case statistics' period has the same rules across fields as the queue's.
+[[operations]]
+include-path = "/api/v1/admin/case-stats"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
+
 [[operations]]
 include-path = "/api/v1/admin/queue/schedule"
 include-method = "PUT"

@@ -14,6 +14,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod case_stats;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -55,6 +55,10 @@ const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 /// How often the index updater looks for entries whose retention window ended (it runs at once for
 /// commits).
 const INDEX_TICK: Duration = Duration::from_secs(1);
+
+/// How long after the start the case statistics read every case once (in the background, a batch at a
+/// time), so that an admin's first request does not wait for it (`docs/performance.md`).
+const CASE_STATS_WARM_UP: Duration = Duration::from_secs(120);
 /// A document whose incremental chunks add up to this many bytes is folded into a new snapshot.
 const COMPACT_AFTER_CHUNK_BYTES: i64 = 16 * 1024;
 /// Loaded documents untouched this long are dropped from memory (they reload from disk on demand).
@@ -118,6 +122,7 @@ impl Application {
                 settings.max_event_streams,
                 settings.max_event_streams_per_caller,
             ),
+            case_stats: crate::case_stats::CaseStatsService::new(storage.clone()),
             storage,
             hasher,
             keys,
@@ -177,10 +182,18 @@ impl Application {
             self.state.clock.clone(),
             INDEX_TICK,
         ));
+        // Issue 11: read the cases for the admin's statistics once the start's reconnections have settled.
+        let case_stats = tokio::spawn(
+            self.state
+                .case_stats
+                .clone()
+                .warm_up_after(CASE_STATS_WARM_UP),
+        );
         let result = self.server.await;
         housekeeping.abort();
         queue_events.abort();
         indexes.abort();
+        case_stats.abort();
         if let Err(error) = crate::audit::denials::flush_all(&self.state.denial_log()).await {
             tracing::warn!(%error, "could not write the counts of repeated refusals");
         }

@@ -12,6 +12,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::AuthRateLimiter;
 use crate::auth::service::Auth;
 use crate::auth::tokens::TokenKeys;
+use crate::case_stats::CaseStatsService;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::context::RequestContext;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub queue: QueueService,
     /// Refusals per actor and window, for the audit log and the per-actor limit.
     pub denials: Denials,
+    /// Aggregate case figures for the admin console, and the facts they are computed from.
+    pub case_stats: CaseStatsService,
 }
 
 impl AppState {

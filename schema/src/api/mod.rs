@@ -4,6 +4,7 @@
 //! mistake leaks nothing. Times are RFC 3339 strings in UTC.
 
 pub mod catalogue;
+pub mod case_stats;
 pub mod contract;
 pub mod error_code;
 pub mod grants;

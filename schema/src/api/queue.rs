@@ -468,6 +468,32 @@ pub struct QueueStats {
     pub to: String,
     pub lines: Vec<LineStats>,
     pub hours: Vec<HourStats>,
+    /// Tickets issued per line and local day (days with tickets only), for the console's daily chart.
+    #[serde(default)]
+    pub days: Vec<DayStats>,
+    /// Waiting time (issue to first call) of the tickets issued in each local hour, over every line
+    /// (hours with tickets only).
+    #[serde(default)]
+    pub waiting_by_hour: Vec<HourWaiting>,
+}
+
+/// Tickets issued on one line on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayStats {
+    pub line: LineCode,
+    /// `YYYY-MM-DD`, the desk's time zone.
+    pub day: String,
+    pub issued: u32,
+}
+
+/// Waiting time of the tickets issued in one local hour of the day, every line together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HourWaiting {
+    /// 0–23, local time.
+    pub hour: u8,
+    pub waiting: DurationSummary,
 }
 
 /// At most this many languages after Italian (every language the display knows).

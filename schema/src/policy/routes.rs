@@ -238,6 +238,7 @@ pub const ROUTES: &[Route] = {
         route("GET", "/api/v1/admin/catalogue", Admin),
         route("PUT", "/api/v1/admin/catalogue/areas/{code}", Admin),
         route("PUT", "/api/v1/admin/catalogue/needs/{code}", Admin),
+        route("GET", "/api/v1/admin/case-stats", Admin),
     ]
 };
 

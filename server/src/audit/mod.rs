@@ -62,10 +62,11 @@ pub enum Action {
     GrantList,
     QueueDisplayUpdate,
     CatalogueUpdate,
+    CaseStatsRead,
 }
 
 impl Action {
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 44] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -109,6 +110,7 @@ impl Action {
         Action::GrantList,
         Action::QueueDisplayUpdate,
         Action::CatalogueUpdate,
+        Action::CaseStatsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -159,6 +161,8 @@ impl Action {
             Action::QueueDisplayUpdate => "admin.queue_display_update",
             // The target is `area:<code>` or `need:<code>`.
             Action::CatalogueUpdate => "admin.catalogue_update",
+            // Aggregate case figures: the target is the period, never a figure.
+            Action::CaseStatsRead => "admin.case_stats_read",
         }
     }
 }

@@ -53,6 +53,7 @@ impl QueueService {
                 status: ticket.status,
                 issued_at: ticket.issued_at,
                 issued_local_hour: calendar.local_hour(ticket.issued_at),
+                issued_day: DeskDay::of_unix(ticket.issued_at).to_string(),
                 first_called_at: ticket.first_called_at,
                 started_at: ticket.started_at,
                 finished_at: (ticket.status == TicketStatus::Done)

@@ -20,6 +20,10 @@
 //!   An empty set has count 0 and no median or p90.
 //! - **Hours.** One entry per (issue line, local hour of issue) with at least one ticket, ordered like the
 //!   line rows, then by hour.
+//! - **Days.** One entry per (issue line, local day of issue) with at least one ticket, ordered like the
+//!   line rows, then by day.
+//! - **Waiting by hour.** For each local hour of issue with at least one ticket, every line together: the
+//!   waits (as above) of the tickets issued in that hour; `count` 0 when none was called yet.
 //! - **CSV** ([`to_csv`]): RFC 4180, comma-separated, CRLF after every record, a header row; first one row
 //!   per line with `hour` empty, then one row per hour entry with only `line`, `hour` and `issued` filled.
 //!   An absent median or p90 is an empty cell. Text cells go through a quoting helper that also defuses
@@ -30,7 +34,9 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use sportello_schema::api::queue::{DurationSummary, HourStats, LineStats, QueueStats};
+use sportello_schema::api::queue::{
+    DayStats, DurationSummary, HourStats, HourWaiting, LineStats, QueueStats,
+};
 use sportello_schema::queue::{LineCode, TicketStatus};
 
 /// One ticket as the statistics need it (the storage layer builds these; times are Unix seconds).
@@ -45,6 +51,8 @@ pub struct TicketFacts {
     pub issued_at: i64,
     /// Local hour (0–23, Europe/Rome) of issued_at, computed by the caller.
     pub issued_local_hour: u8,
+    /// Local day (`YYYY-MM-DD`) of issued_at, computed by the caller.
+    pub issued_day: String,
     pub first_called_at: Option<i64>,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
@@ -59,6 +67,8 @@ pub struct TicketFacts {
 pub fn summarize(from: &str, to: &str, lines: &[LineCode], facts: &[TicketFacts]) -> QueueStats {
     let mut tallies: BTreeMap<LineCode, LineTally> = BTreeMap::new();
     let mut hours: BTreeMap<(LineCode, u8), u32> = BTreeMap::new();
+    let mut days: BTreeMap<(LineCode, String), u32> = BTreeMap::new();
+    let mut hour_waits: BTreeMap<u8, Vec<u64>> = BTreeMap::new();
 
     for fact in facts {
         let issued_on = tallies.entry(fact.issued_line).or_default();
@@ -69,9 +79,15 @@ pub fn summarize(from: &str, to: &str, lines: &[LineCode], facts: &[TicketFacts]
         if fact.transfers > 0 && fact.line != fact.issued_line {
             bump(&mut issued_on.transferred_out);
         }
+        let waits_of_hour = hour_waits.entry(fact.issued_local_hour).or_default();
         if let Some(called_at) = fact.first_called_at {
             issued_on.waits.push(duration(fact.issued_at, called_at));
+            waits_of_hour.push(duration(fact.issued_at, called_at));
         }
+        bump(
+            days.entry((fact.issued_line, fact.issued_day.clone()))
+                .or_default(),
+        );
         bump(
             hours
                 .entry((fact.issued_line, fact.issued_local_hour))
@@ -102,6 +118,25 @@ pub fn summarize(from: &str, to: &str, lines: &[LineCode], facts: &[TicketFacts]
                 .map(|(&(line, hour), &issued)| HourStats { line, hour, issued })
         })
         .collect();
+    let days = order
+        .iter()
+        .flat_map(|&line| {
+            days.iter()
+                .filter(move |((day_line, _), _)| *day_line == line)
+                .map(|((line, day), &issued)| DayStats {
+                    line: *line,
+                    day: day.clone(),
+                    issued,
+                })
+        })
+        .collect();
+    let waiting_by_hour = hour_waits
+        .into_iter()
+        .map(|(hour, waits)| HourWaiting {
+            hour,
+            waiting: summarize_durations(waits),
+        })
+        .collect();
     let lines = order
         .into_iter()
         .map(|line| tallies.remove(&line).unwrap_or_default().into_stats(line))
@@ -112,6 +147,8 @@ pub fn summarize(from: &str, to: &str, lines: &[LineCode], facts: &[TicketFacts]
         to: to.to_owned(),
         lines,
         hours,
+        days,
+        waiting_by_hour,
     }
 }
 
@@ -250,7 +287,7 @@ fn push_record<'a>(out: &mut String, cells: impl IntoIterator<Item = Cow<'a, str
 /// CR would be read as a formula (CSV injection, OWASP), so it gets a leading `'`; then a value containing a
 /// comma, a double quote, CR or LF is wrapped in double quotes with inner quotes doubled. Numbers are
 /// written as they are, not through here (a negative number would gain a `'`).
-fn csv_field(text: &str) -> Cow<'_, str> {
+pub fn csv_field(text: &str) -> Cow<'_, str> {
     let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let quote = text.contains([',', '"', '\r', '\n']);
     if !formula && !quote {
@@ -301,6 +338,7 @@ mod tests {
             status,
             issued_at: BASE + i64::from(hour) * 3600,
             issued_local_hour: hour,
+            issued_day: "2026-11-23".to_owned(),
             first_called_at: None,
             started_at: None,
             finished_at: None,
@@ -457,6 +495,53 @@ mod tests {
     }
 
     #[test]
+    fn days_count_per_issue_line_and_waits_per_hour_join_every_line() {
+        use TicketStatus::*;
+        let on = |day: &str, fact: TicketFacts| TicketFacts {
+            issued_day: day.to_owned(),
+            ..fact
+        };
+        let facts = vec![
+            on("2026-11-24", ticket("A", 9, Done).waited(60)),
+            on("2026-11-23", ticket("A", 9, Done).waited(300)),
+            on("2026-11-23", ticket("M", 9, NoShow).waited(120)),
+            // Issued on M, moved to A: its day stays M's.
+            on("2026-11-23", ticket("M", 10, Waiting).moved_to("A", 1)),
+            on("2026-11-23", ticket("A", 10, Waiting)),
+        ];
+
+        let stats = summarize("2026-11-23", "2026-11-24", &codes(&["M", "A"]), &facts);
+
+        let day = |line: &str, day: &str, issued: u32| DayStats {
+            line: code(line),
+            day: day.to_owned(),
+            issued,
+        };
+        assert_eq!(
+            stats.days,
+            vec![
+                day("M", "2026-11-23", 2),
+                day("A", "2026-11-23", 2),
+                day("A", "2026-11-24", 1),
+            ]
+        );
+        assert_eq!(
+            stats.waiting_by_hour,
+            vec![
+                // 60, 120, 300 over both lines: median 120, p90 300.
+                HourWaiting {
+                    hour: 9,
+                    waiting: summary(3, Some(120), Some(300)),
+                },
+                HourWaiting {
+                    hour: 10,
+                    waiting: NONE,
+                },
+            ]
+        );
+    }
+
+    #[test]
     fn nearest_rank_picks_observed_values() {
         // 60, 120, …, 600 (n = 10): median rank ⌈5⌉ = 5 → 300, p90 rank ⌈9⌉ = 9 → 540.
         let ten: Vec<u64> = (1..=10).map(|i| i * 60).collect();
@@ -523,6 +608,8 @@ mod tests {
                 to: "2026-11-30".to_owned(),
                 lines: vec![empty_row("M"), empty_row("A")],
                 hours: vec![],
+                days: vec![],
+                waiting_by_hour: vec![],
             }
         );
     }

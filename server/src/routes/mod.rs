@@ -10,6 +10,7 @@ pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod catalogue;
+pub mod case_stats;
 pub mod devices;
 pub mod grants;
 pub mod health;
@@ -95,7 +96,9 @@ where
                 // The catalogue of areas and needs.
                 .service(catalogue::show)
                 .service(catalogue::put_area)
-                .service(catalogue::put_need),
+                .service(catalogue::put_need)
+                // Issue 11: aggregate case figures.
+                .service(case_stats::read),
         )
 }
 

@@ -15,6 +15,7 @@
 pub mod audit;
 pub mod audited;
 pub mod backup;
+pub mod case_stats;
 pub mod devices;
 pub mod documents;
 pub mod grants;

@@ -352,6 +352,8 @@ const MATRIX: &[Row] = &[
         "/api/v1/admin/catalogue/needs/{code}",
         admin_only(Status(201)),
     ),
+    // Issue 11: aggregate case figures, admins only.
+    row("GET", "/api/v1/admin/case-stats", ADMIN_ONLY_200),
     row(
         "POST",
         "/api/v1/admin/users/{id}/reset-password",
@@ -951,7 +953,7 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
         assert_answer(response, Refused(403, "password_change_required"), &case).await;
         checked += 1;
     }
-    assert_eq!(checked, 41, "23 admin routes, 17 queue routes and /metrics");
+    assert_eq!(checked, 42, "24 admin routes, 17 queue routes and /metrics");
 
     // Nothing happened: the session is still live and the user still exists with the same one-time
     // password pending.

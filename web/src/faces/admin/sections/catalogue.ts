@@ -460,7 +460,7 @@ export class AdminCatalogue extends LitElement {
       <h3 id="title-${kind}">${cm(kind)} <span class="count">(${entries.length})</span></h3>
       ${entries.length === 0
         ? html`<p>${cm(kind === "areas" ? "empty.areas" : "empty.needs")}</p>`
-        : html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="title-${kind}">
+        : html`<div class="table-wrap" tabindex="0">
             <table id="table-${kind}">
               <thead>
                 <tr>
