@@ -3,8 +3,8 @@
 //! Secrets (passwords, tokens) travel in [`Secret`], whose `Debug` never prints them, so a request logged by
 //! mistake leaks nothing. Times are RFC 3339 strings in UTC.
 
-pub mod catalogue;
 pub mod case_stats;
+pub mod catalogue;
 pub mod contract;
 pub mod error_code;
 pub mod grants;

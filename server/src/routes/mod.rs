@@ -9,8 +9,8 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
-pub mod catalogue;
 pub mod case_stats;
+pub mod catalogue;
 pub mod devices;
 pub mod grants;
 pub mod health;
