@@ -8,6 +8,7 @@ import { LitElement, css, html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { language } from "../../../i18n";
 import { DEFAULT_CATALOGUE } from "../../../rules/catalogue";
+import type { CatalogueEntry, CatalogueView } from "./catalogue-model";
 import { shared } from "../../../styles/shared";
 import type { AdminClient } from "../admin-client";
 import { barChart, lineChart, type ChartText } from "../charts/charts";
@@ -27,6 +28,8 @@ interface Loaded {
   queue: QueueStats;
   cases: CaseStats;
   lines: LineName[];
+  /** The catalogue in force (the labels admins gave, in both languages); the defaults when unreadable. */
+  catalogue?: CatalogueView;
 }
 
 const PRESETS: PeriodPreset[] = ["this_month", "last_month", "this_year", "custom"];
@@ -207,13 +210,15 @@ export class AdminStatistics extends LitElement {
     this.error = "";
     const query = `from=${period.from}&to=${period.to}`;
     try {
-      const [queue, cases, lines] = await Promise.all([
+      const [queue, cases, lines, catalogue] = await Promise.all([
         client.get<QueueStats>(`/queue/stats?${query}`),
         client.get<CaseStats>(`/admin/case-stats?${query}`),
         client.get<LineName[]>("/queue/lines"),
+        // Only the labels: the figures do not depend on it, so a failure falls back to the defaults.
+        client.get<CatalogueView>("/admin/catalogue").catch(() => undefined),
       ]);
       if (request !== this.#request) return;
-      this.loaded = { period, queue, cases, lines };
+      this.loaded = { period, queue, cases, lines, catalogue };
     } catch (error) {
       if (request !== this.#request) return;
       const code = (error as { code?: string }).code;
@@ -251,11 +256,18 @@ export class AdminStatistics extends LitElement {
     return `${code} — ${this.language === "en" ? line.name_en || line.name_it : line.name_it}`;
   };
 
-  private needName = (code: string) =>
-    code === "total" ? this.m("total") : DEFAULT_CATALOGUE.needs.find(n => n.code === code)?.labelIt ?? code;
+  /** A need's or area's label in the console's language, from the catalogue in force (English falls back
+   *  to Italian), else the default catalogue's, else the code itself. */
+  private label(kind: "needs" | "areas", code: string): string {
+    if (code === "total") return this.m("total");
+    const entry: CatalogueEntry | undefined = this.loaded?.catalogue?.[kind].find(e => e.code === code);
+    if (entry) return (this.language === "en" && entry.label_en) || entry.label_it;
+    return DEFAULT_CATALOGUE[kind].find(e => e.code === code)?.labelIt ?? code;
+  }
 
-  private areaName = (code: string) =>
-    code === "total" ? this.m("total") : DEFAULT_CATALOGUE.areas.find(a => a.code === code)?.labelIt ?? code;
+  private needName = (code: string) => this.label("needs", code);
+
+  private areaName = (code: string) => this.label("areas", code);
 
   private statusName = (code: string) =>
     code === "total" ? this.m("total") : (["proposed", "accepted", "rejected", "closed", "cancelled"].includes(code) ? this.m(`status.${code}` as StatsKey) : code);
