@@ -16,6 +16,7 @@ pub mod grants;
 pub mod health;
 pub mod me;
 pub mod metrics;
+pub mod period;
 pub mod queue;
 pub mod sync;
 

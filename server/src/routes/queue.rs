@@ -4,16 +4,14 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use sportello_schema::TicketId;
 use sportello_schema::api::ErrorBody;
-use sportello_schema::api::contract::broken_rule;
 use sportello_schema::api::queue::{
     Board, CallNextRequest, DeskOpening, DisplaySettings, ImportRequest, ImportResult,
     IssueTicketRequest, IssuedTicket, Lease, LeaseRequest, PutServiceLine, QueueSchedule,
     QueueStats, ServiceLine, Ticket, TransferRequest,
 };
-use sportello_schema::desk_time::DeskDay;
 use sportello_schema::queue::{LineCode, TicketAction, TicketStatus};
 
 use crate::access::{
@@ -23,6 +21,7 @@ use crate::access::{
 use crate::error::{ApiError, ApiResult};
 use crate::queue::stream::{EventStream, LivenessCheck};
 use crate::queue::{self, pages};
+use crate::routes::period::{PeriodQuery, figures_response};
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 
@@ -466,58 +465,10 @@ pub async fn import(
     Ok(HttpResponse::Ok().json(result))
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum StatsFormat {
-    #[default]
-    Json,
-    Csv,
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct StatsQuery {
-    /// First day, `YYYY-MM-DD` (default: today).
-    #[param(value_type = Option<String>, format = Date)]
-    #[serde(default, deserialize_with = "from_day")]
-    from: Option<DeskDay>,
-    /// Last day, inclusive (default: today); not before `from`, and the period spans at most 366 days,
-    /// both ends included (else `400 invalid_request`).
-    #[param(value_type = Option<String>, format = Date)]
-    #[serde(default, deserialize_with = "to_day")]
-    to: Option<DeskDay>,
-    /// `json` (default) or `csv`.
-    #[serde(default)]
-    #[param(inline)]
-    format: StatsFormat,
-}
-
-/// A day parameter, parsed where it enters; a bad one is told by name (`400`, as every bad query).
-fn day_param<'de, D: Deserializer<'de>>(
-    name: &str,
-    deserializer: D,
-) -> Result<Option<DeskDay>, D::Error> {
-    Option::<String>::deserialize(deserializer)?
-        .map(|raw| {
-            DeskDay::parse(&raw)
-                .map_err(|_| broken_rule::error(format_args!("{name} must be a date YYYY-MM-DD")))
-        })
-        .transpose()
-}
-
-fn from_day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DeskDay>, D::Error> {
-    day_param("from", deserializer)
-}
-
-fn to_day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DeskDay>, D::Error> {
-    day_param("to", deserializer)
-}
-
 #[utoipa::path(
     tag = "queue",
     security(("bearer" = [])),
-    params(StatsQuery),
+    params(PeriodQuery),
     responses(
         (status = 200, description = "Figures per line and per hour (JSON, or CSV with `format=csv`)",
             content((QueueStats = "application/json"), (String = "text/csv"))),
@@ -530,24 +481,18 @@ pub async fn stats(
     request: HttpRequest,
     state: web::Data<AppState>,
     StatsReader(actor): StatsReader,
-    query: web::Query<StatsQuery>,
+    query: web::Query<PeriodQuery>,
 ) -> ApiResult<HttpResponse> {
-    let StatsQuery { from, to, format } = query.into_inner();
+    let PeriodQuery { from, to, format } = query.into_inner();
     let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
     let figures = state.queue.statistics(&ctx, from, to).await?;
-    Ok(match format {
-        StatsFormat::Json => HttpResponse::Ok().json(figures),
-        StatsFormat::Csv => HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"sportello-queue-{}-{}.csv\"",
-                    figures.from, figures.to
-                ),
-            ))
-            .body(queue::stats::to_csv(&figures)),
-    })
+    let file = format!("sportello-queue-{}-{}.csv", figures.from, figures.to);
+    Ok(figures_response(
+        format,
+        &figures,
+        &file,
+        queue::stats::to_csv,
+    ))
 }
 
 #[utoipa::path(
