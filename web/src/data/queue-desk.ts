@@ -4,6 +4,7 @@
 // and the panel disables its buttons; nothing is queued for later.
 
 import { ApiError } from "./api";
+import { Coalesced } from "./coalesce";
 import {
   applyEvent,
   applyMove,
@@ -65,8 +66,8 @@ export class QueueDesk {
   #api: QueueApi;
   #stream?: Pick<QueueStream, "start" | "stop" | "reconnectNow">;
   #stopped = false;
-  #loading?: Promise<void>;
-  #again = false;
+  /** One full read at a time; asked again meanwhile (perhaps for settings just replaced), once more after. */
+  readonly #loads = new Coalesced(() => this.#loadOnce(), () => this.#stopped);
   #retry?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly options: DeskOptions) {
@@ -181,20 +182,9 @@ export class QueueDesk {
     this.#set({ network: "offline" });
   };
 
-  /** One full read at a time: lines, the board's event id, today's tickets; then the stream from there. */
+  /** One full read (lines, the board's event id, today's tickets; then the stream from there). */
   #load(): Promise<void> {
-    if (this.#loading) {
-      // A read is under way, perhaps for settings just replaced: read once more after it.
-      this.#again = true;
-      return this.#loading;
-    }
-    this.#loading = (async () => {
-      do {
-        this.#again = false;
-        await this.#loadOnce();
-      } while (this.#again && !this.#stopped);
-    })().finally(() => (this.#loading = undefined));
-    return this.#loading;
+    return this.#loads.run();
   }
 
   async #loadOnce(): Promise<void> {

@@ -9,6 +9,7 @@
 // last event it had, so no call is missed and none is repeated.
 
 import { ApiError } from "../../data/api";
+import { Coalesced } from "../../data/coalesce";
 import { errorOf, type Fetch, type QueueAuth, type QueueEvent } from "../../data/queue";
 import { QueueStream, type StreamState } from "../../data/queue-stream";
 import { applyBoardEvent, takeBoard, type Board, type DisplayState } from "./board-state";
@@ -51,8 +52,8 @@ export class DisplayFeed {
   #listeners = new Set<(view: FeedView) => void>();
   #stream?: Pick<QueueStream, "start" | "stop" | "reconnectNow">;
   #stopped = false;
-  #reading?: Promise<void>;
-  #readAgain = false;
+  /** One board read at a time; asked again meanwhile, it reads once more after. */
+  readonly #reads = new Coalesced(() => this.#readOnce(), () => this.#stopped);
   #fresh = true;
   #refresh?: ReturnType<typeof setTimeout>;
   #retry?: ReturnType<typeof setTimeout>;
@@ -111,19 +112,8 @@ export class DisplayFeed {
     this.#stream?.reconnectNow();
   };
 
-  /** One board read at a time; asked again meanwhile, it reads once more after. */
   #read(): Promise<void> {
-    if (this.#reading) {
-      this.#readAgain = true;
-      return this.#reading;
-    }
-    this.#reading = (async () => {
-      do {
-        this.#readAgain = false;
-        await this.#readOnce();
-      } while (this.#readAgain && !this.#stopped);
-    })().finally(() => (this.#reading = undefined));
-    return this.#reading;
+    return this.#reads.run();
   }
 
   async #readOnce(): Promise<void> {
