@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { layoutBars, layoutLines, niceScale, HEIGHT, MARGIN } from "./chart-layout";
-import { csvField, toCsv } from "./csv";
+import { csvCell as csvField, toCsv } from "../ui/csv";
 import { daysBetween, daysOf, deskToday, periodOf, periodProblem } from "./period";
 import { STATS_MESSAGES } from "./messages";
 import {

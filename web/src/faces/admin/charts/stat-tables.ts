@@ -6,7 +6,7 @@
 // `count` with `suppressed` true), so a download says exactly what the server said; `rows` are the same
 // records for the screen, where the section shows a suppressed count as "< 5".
 
-import { toCsv, type CsvValue } from "./csv";
+import { toCsv, type CsvValue } from "../ui/csv";
 
 // Wire types --------------------------------------------------------------------------------------------
 

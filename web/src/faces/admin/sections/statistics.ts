@@ -13,7 +13,8 @@ import { shared } from "../../../styles/shared";
 import type { AdminClient } from "../admin-client";
 import { barChart, lineChart, type ChartText } from "../charts/charts";
 import { csvOf, countSeries, decisionTime, intakesPerMonth, isEmpty, needsByCode, outcomesPerLine, outcomesSeries, referralSeries, referralsByArea, ticketsPerDay, ticketsPerDaySeries, waitingByHour, waitingByHourSeries, type CaseStats, type ChartData, type QueueStats, type StatTable } from "../charts/stat-tables";
-import { downloadCsv, type CsvValue } from "../charts/csv";
+import type { CsvValue } from "../ui/csv";
+import { downloadText } from "../ui/download";
 import { st, type StatsKey, type StatsLanguage } from "../charts/messages";
 import { daysOf, deskToday, periodOf, periodProblem, type Period, type PeriodPreset } from "../charts/period";
 
@@ -408,7 +409,7 @@ export class AdminStatistics extends LitElement {
       <button
         class="csv"
         aria-label=${this.m("csv.label", { title: heading })}
-        @click=${() => downloadCsv(`sportello-${table.id}-${period?.from}-${period?.to}.csv`, csvOf(table))}
+        @click=${() => downloadText(`sportello-${table.id}-${period?.from}-${period?.to}.csv`, csvOf(table))}
       >
         ${this.m("csv")}
       </button>

@@ -1,14 +1,15 @@
-// CSV the console builds itself (the audit log has no CSV on the server), with the same rules as the
+// CSV the console builds itself (the audit log, which has no CSV on the server, and each statistics table), with the same rules as the
 // server's statistics CSV (server/src/queue/stats.rs `csv_field`): RFC 4180 (comma, CRLF, cells with a comma,
 // a double quote, CR or LF wrapped in double quotes, inner quotes doubled) and a guard against formula
 // injection: a text cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, so a spreadsheet
 // shows it as text instead of running it. Numbers are written as they are. Pure.
 
-export type CsvValue = string | number | null | undefined;
+export type CsvValue = string | number | boolean | null | undefined;
 
 /** One cell, escaped. */
 export function csvCell(value: CsvValue): string {
   if (value === null || value === undefined) return "";
+  if (typeof value === "boolean") return String(value);
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
   const formula = /^[=+\-@\t\r]/.test(value);
   const quote = /[,"\r\n]/.test(value);
