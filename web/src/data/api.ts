@@ -38,6 +38,20 @@ export class ApiError extends Error {
   }
 }
 
+/** The `ApiError` of a failed answer: the server's code and message from its JSON body (docs/api.md §1.4),
+ *  or `http_<status>` and the status text when the body is not that. The one reader of error bodies. */
+export async function errorOf(response: Response): Promise<ApiError> {
+  let json: { error?: unknown; message?: unknown } | undefined;
+  try {
+    json = (await response.json()) as typeof json;
+  } catch {
+    json = undefined;
+  }
+  const code = typeof json?.error === "string" ? json.error : `http_${response.status}`;
+  const message = typeof json?.message === "string" ? json.message : response.statusText;
+  return new ApiError(response.status, code, message);
+}
+
 export interface Api {
   login(username: string, password: string, deviceName?: string): Promise<SessionTokens>;
   refresh(refreshToken: string): Promise<SessionTokens>;
@@ -63,21 +77,14 @@ export function createApi(fetchFn: Fetch = (input, init) => fetch(input, init), 
     } catch {
       throw new ApiError(0, "network", "the server could not be reached");
     }
+    if (!response.ok) throw await errorOf(response);
     if (response.status === 204) return undefined as T;
     const text = await response.text();
-    let json: unknown;
     try {
-      json = text ? JSON.parse(text) : undefined;
+      return (text ? JSON.parse(text) : undefined) as T;
     } catch {
-      json = undefined;
+      throw new ApiError(0, "network", "the answer was cut off");
     }
-    if (!response.ok) {
-      const error = json as { error?: unknown; message?: unknown } | undefined;
-      const code = typeof error?.error === "string" ? error.error : `http_${response.status}`;
-      const message = typeof error?.message === "string" ? error.message : response.statusText;
-      throw new ApiError(response.status, code, message);
-    }
-    return json as T;
   }
 
   return {

@@ -10,7 +10,7 @@
 // - Events are applied in order, each one setting its ticket's latest status, so replaying events the state
 //   already reflects (a resume just after a reload) converges to the same state.
 
-import { ApiError } from "./api";
+import { ApiError, errorOf } from "./api";
 import type { MessageKey } from "../i18n";
 
 export type TicketStatus = "waiting" | "called" | "serving" | "done" | "no_show" | "cancelled" | "expired";
@@ -323,15 +323,6 @@ export function createQueueApi(auth: QueueAuth, fetchFn: Fetch = (input, init) =
   };
 }
 
-/** The server's error answer as an `ApiError` (its stable code, or `http_<status>`). */
-export async function errorOf(response: Response): Promise<ApiError> {
-  let json: { error?: unknown; message?: unknown } | undefined;
-  try {
-    json = (await response.json()) as typeof json;
-  } catch {
-    json = undefined;
-  }
-  const code = typeof json?.error === "string" ? json.error : `http_${response.status}`;
-  const message = typeof json?.message === "string" ? json.message : response.statusText;
-  return new ApiError(response.status, code, message);
-}
+/** The server's error answer as an `ApiError` (its stable code, or `http_<status>`): `api.ts`'s, here too for
+ *  the queue's callers. */
+export { errorOf };

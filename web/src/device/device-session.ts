@@ -9,7 +9,7 @@
 // comes back by itself. Neither is ever logged. The state machine is pure over its injected store, fetch
 // and clock, and unit-tested (device-session.test.ts).
 
-import { ApiError } from "../data/api";
+import { ApiError, errorOf } from "../data/api";
 import type { QueueAuth } from "../data/queue";
 import { done, openDatabase, request } from "../store/idb";
 
@@ -195,22 +195,12 @@ export class DeviceSession {
     } catch {
       throw new ApiError(0, "network", "the server could not be reached");
     }
-    const text = await response.text();
-    let json: unknown;
+    if (!response.ok) throw await errorOf(response);
     try {
-      json = text ? JSON.parse(text) : undefined;
+      return (await response.json()) as DeviceTokenAnswer;
     } catch {
-      json = undefined;
+      throw new ApiError(0, "network", "the answer was cut off");
     }
-    if (!response.ok) {
-      const error = json as { error?: unknown; message?: unknown } | undefined;
-      throw new ApiError(
-        response.status,
-        typeof error?.error === "string" ? error.error : `http_${response.status}`,
-        typeof error?.message === "string" ? error.message : response.statusText,
-      );
-    }
-    return json as DeviceTokenAnswer;
   }
 
   #set(state: DeviceState): void {

@@ -4,7 +4,7 @@
 // with the server's stable code (docs/api.md §1.4). Tokens are kept in memory only: a reload of the
 // console asks for the password again, and nothing of an admin's session stays on the machine.
 
-import { ApiError, type Api, type SessionTokens } from "../../data/api";
+import { ApiError, errorOf, type Api, type SessionTokens } from "../../data/api";
 
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -83,7 +83,7 @@ export class AdminClient {
       }
     }
     if (response.status === 401) this.#end();
-    if (!response.ok) throw await toApiError(response);
+    if (!response.ok) throw await errorOf(response);
     return response;
   }
 
@@ -126,18 +126,4 @@ async function errorCode(response: Response): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-async function toApiError(response: Response): Promise<ApiError> {
-  let body: { error?: unknown; message?: unknown } | undefined;
-  try {
-    body = (await response.json()) as typeof body;
-  } catch {
-    body = undefined;
-  }
-  return new ApiError(
-    response.status,
-    typeof body?.error === "string" ? body.error : `http_${response.status}`,
-    typeof body?.message === "string" ? body.message : response.statusText,
-  );
 }
