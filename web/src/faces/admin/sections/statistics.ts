@@ -6,11 +6,11 @@
 
 import { LitElement, css, html, nothing, type TemplateResult } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
-import { language } from "../../../i18n";
 import { DEFAULT_CATALOGUE } from "../../../rules/catalogue";
 import type { CatalogueEntry, CatalogueView } from "./catalogue-model";
 import { shared } from "../../../styles/shared";
 import type { AdminClient } from "../admin-client";
+import { adminLanguage, LanguageController } from "../messages";
 import { barChart, lineChart, type ChartText } from "../charts/charts";
 import { csvOf, countSeries, decisionTime, intakesPerMonth, isEmpty, needsByCode, outcomesPerLine, outcomesSeries, referralSeries, referralsByArea, ticketsPerDay, ticketsPerDaySeries, waitingByHour, waitingByHourSeries, type CaseStats, type ChartData, type QueueStats, type StatTable } from "../charts/stat-tables";
 import type { CsvValue } from "../ui/csv";
@@ -178,8 +178,14 @@ export class AdminStatistics extends LitElement {
     `,
   ];
 
+  constructor() {
+    super();
+    // Re-rendered in the console's language when the admin switches it.
+    new LanguageController(this);
+  }
+
   private get language(): StatsLanguage {
-    return language() === "en" ? "en" : "it";
+    return adminLanguage();
   }
 
   private m(key: StatsKey, values: Record<string, string | number> = {}) {
