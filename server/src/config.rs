@@ -9,6 +9,11 @@ use crate::audit::denials::DenialPolicy;
 use crate::auth::lockout::LockoutPolicy;
 use crate::auth::password::HashParams;
 use crate::sync::limits::SyncLimits;
+use sportello_schema::Role;
+
+/// The roles that must enrol a second factor unless `--second-factor-roles` says otherwise: those that
+/// read cases or manage who may.
+pub const DEFAULT_SECOND_FACTOR_ROLES: &[Role] = &[Role::Admin, Role::SocialWorker];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -69,6 +74,8 @@ pub struct Settings {
     pub request_body_timeout: Duration,
     /// How refusals (`access.denied`, `doc.denied`) are grouped in the audit log and limited per actor.
     pub denials: DenialPolicy,
+    /// Roles that must enrol a second factor (TOTP) before anything else (`--second-factor-roles`).
+    pub second_factor_roles: Vec<Role>,
 }
 
 impl Settings {
@@ -106,6 +113,7 @@ impl Settings {
             event_stream_keepalive: Duration::from_secs(15),
             denials: DenialPolicy::default(),
             request_body_timeout: Duration::from_secs(10),
+            second_factor_roles: DEFAULT_SECOND_FACTOR_ROLES.to_vec(),
         }
     }
 }

@@ -63,10 +63,14 @@ pub enum Action {
     QueueDisplayUpdate,
     CatalogueUpdate,
     CaseStatsRead,
+    SecondFactorSetup,
+    SecondFactorEnrol,
+    SecondFactorRecoveryUsed,
+    SecondFactorReset,
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 48] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -111,6 +115,10 @@ impl Action {
         Action::QueueDisplayUpdate,
         Action::CatalogueUpdate,
         Action::CaseStatsRead,
+        Action::SecondFactorSetup,
+        Action::SecondFactorEnrol,
+        Action::SecondFactorRecoveryUsed,
+        Action::SecondFactorReset,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -163,6 +171,11 @@ impl Action {
             Action::CatalogueUpdate => "admin.catalogue_update",
             // Aggregate case figures: the target is the period, never a figure.
             Action::CaseStatsRead => "admin.case_stats_read",
+            // The second factor (issue 12): the target is the user id, never a secret or a code.
+            Action::SecondFactorSetup => "auth.second_factor_setup",
+            Action::SecondFactorEnrol => "auth.second_factor_enrol",
+            Action::SecondFactorRecoveryUsed => "auth.second_factor_recovery_used",
+            Action::SecondFactorReset => "admin.second_factor_reset",
         }
     }
 }

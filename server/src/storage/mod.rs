@@ -23,6 +23,7 @@ pub mod index;
 mod migrations;
 pub mod queue;
 mod readers;
+pub mod second_factor;
 pub mod sessions;
 pub mod users;
 mod writer;

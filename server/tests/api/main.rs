@@ -27,6 +27,7 @@ mod lockout;
 mod operations;
 mod queue;
 mod role_matrix;
+mod second_factor;
 mod sync;
 mod sync_client;
 mod sync_hardening;
