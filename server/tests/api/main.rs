@@ -41,6 +41,7 @@ mod web_display;
 mod web_intake;
 mod web_queue;
 mod web_referrals;
+mod web_second_factor;
 mod web_statistics;
 mod web_store;
 mod web_totem;

@@ -42,7 +42,7 @@ pub fn code_by_wall_clock(secret: &[u8]) -> String {
 }
 
 /// The code an authenticator app shows at the app's current time, `steps` steps from now.
-fn code_at(app: &TestApp, secret: &[u8], steps: i64) -> String {
+pub fn code_at(app: &TestApp, secret: &[u8], steps: i64) -> String {
     let step = app.clock.now().as_second() / 30 + steps;
     format!("{:06}", totp::hotp(secret, step as u64, 6))
 }
@@ -66,7 +66,7 @@ async fn login_with(app: &TestApp, username: &str, code: Option<&str>) -> reqwes
 
 /// Enrols the holder of `token`: setup, then confirm with the current code. Returns the secret and the
 /// recovery codes.
-async fn enrol(app: &TestApp, token: &str) -> (Vec<u8>, Vec<String>) {
+pub async fn enrol(app: &TestApp, token: &str) -> (Vec<u8>, Vec<String>) {
     let setup = app
         .post_json("/api/v1/me/second-factor/setup", Some(token), &json!({}))
         .await;
