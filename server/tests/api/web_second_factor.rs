@@ -38,8 +38,10 @@ async fn a_social_worker_and_an_admin_enrol_in_the_browser_and_log_in_again_with
                 .unwrap()
         }
     };
-    let worker = account(json!({"username": "as.web", "role": "social_worker", "areas": ["elderly"],
-                                "display_name": "Chiara Ferri"}))
+    let worker = account(
+        json!({"username": "as.web", "role": "social_worker", "areas": ["elderly"],
+                                "display_name": "Chiara Ferri"}),
+    )
     .await;
     let new_admin = account(json!({"username": "terza.admin", "role": "admin"})).await;
     let server_time = app.clock.now().as_second().to_string();
@@ -63,7 +65,13 @@ async fn a_social_worker_and_an_admin_enrol_in_the_browser_and_log_in_again_with
         .json()
         .await
         .unwrap();
-    let user = |name: &str| users.iter().find(|u| u["username"] == name).unwrap().clone();
+    let user = |name: &str| {
+        users
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(user("as.web")["second_factor_enrolled"], true);
     assert_eq!(user("terza.admin")["second_factor_enrolled"], true);
     assert_eq!(user("as.web")["must_change_password"], false);
