@@ -38,6 +38,7 @@ impl ApiClient {
             username: username.to_owned(),
             password: Secret::new(password),
             device_name: self.device_name.clone(),
+            second_factor: None,
         };
         let tokens: SessionTokens = self
             .session

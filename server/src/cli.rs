@@ -250,6 +250,36 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(i64).range(30..)
     )]
     pub closed_case_retention_days: i64,
+    /// Roles that must enrol a second factor (TOTP) before anything else, comma-separated; an empty
+    /// value requires it of nobody.
+    #[arg(
+        long,
+        env = "SPORTELLO_SECOND_FACTOR_ROLES",
+        default_value = "admin,social_worker,privacy_officer",
+        value_parser = parse_role_list
+    )]
+    pub second_factor_roles: RoleList,
+}
+
+/// A comma-separated list of roles (`admin,social_worker`), possibly empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleList(pub Vec<sportello_schema::Role>);
+
+fn parse_role_list(text: &str) -> Result<RoleList, String> {
+    let mut roles = Vec::new();
+    for name in text
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        let role = name
+            .parse::<sportello_schema::Role>()
+            .map_err(|error| error.to_string())?;
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    Ok(RoleList(roles))
 }
 
 impl ServeArgs {
@@ -299,6 +329,7 @@ impl ServeArgs {
         settings.denials.max_per_window = self.denials_per_minute.max(1);
         settings.lockout.threshold = self.login_lockout_threshold;
         settings.closed_case_retention_days = self.closed_case_retention_days;
+        settings.second_factor_roles = self.second_factor_roles.0;
         settings
     }
 }
@@ -320,6 +351,21 @@ mod tests {
         assert_eq!(serve_settings(&[]).unwrap().lockout.threshold, 10);
         let raised = serve_settings(&["--login-lockout-threshold", "25"]).unwrap();
         assert_eq!(raised.lockout.threshold, 25);
+    }
+
+    #[test]
+    fn second_factor_roles_default_to_admins_and_social_workers_and_may_be_emptied() {
+        use sportello_schema::Role;
+        assert_eq!(
+            serve_settings(&[]).unwrap().second_factor_roles,
+            [Role::Admin, Role::SocialWorker]
+        );
+        let listed = serve_settings(&["--second-factor-roles", "operator, admin"]).unwrap();
+        assert_eq!(listed.second_factor_roles, [Role::Operator, Role::Admin]);
+        let none = serve_settings(&["--second-factor-roles", ""]).unwrap();
+        assert!(none.second_factor_roles.is_empty());
+        let error = serve_settings(&["--second-factor-roles", "admin,boss"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
     }
 
     #[test]

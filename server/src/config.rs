@@ -9,6 +9,12 @@ use crate::audit::denials::DenialPolicy;
 use crate::auth::lockout::LockoutPolicy;
 use crate::auth::password::HashParams;
 use crate::sync::limits::SyncLimits;
+use sportello_schema::Role;
+
+/// The roles that must enrol a second factor unless `--second-factor-roles` says otherwise: those that
+/// read cases or manage who may.
+pub const DEFAULT_SECOND_FACTOR_ROLES: &[Role] =
+    &[Role::Admin, Role::SocialWorker, Role::PrivacyOfficer];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -71,6 +77,8 @@ pub struct Settings {
     pub denials: DenialPolicy,
     /// Days a closed case is kept after its closing; then housekeeping erases it (issue 12).
     pub closed_case_retention_days: i64,
+    /// Roles that must enrol a second factor (TOTP) before anything else (`--second-factor-roles`).
+    pub second_factor_roles: Vec<Role>,
 }
 
 impl Settings {
@@ -109,6 +117,7 @@ impl Settings {
             denials: DenialPolicy::default(),
             request_body_timeout: Duration::from_secs(10),
             closed_case_retention_days: crate::privacy::retention::DEFAULT_DAYS,
+            second_factor_roles: DEFAULT_SECOND_FACTOR_ROLES.to_vec(),
         }
     }
 }

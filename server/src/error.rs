@@ -39,6 +39,12 @@ pub enum ApiError {
     TooManyDenials { retry_after: Duration },
     #[error("the password must be changed before anything else")]
     PasswordChangeRequired,
+    #[error("this account needs its second factor's code")]
+    SecondFactorRequired,
+    #[error("wrong, expired or already used second-factor code")]
+    InvalidSecondFactor,
+    #[error("a second factor must be enrolled before anything else")]
+    SecondFactorEnrolmentRequired,
     #[error("this role may not do that")]
     Forbidden,
     /// A browser page of another origin tried to open a sync connection with the user's credentials.
@@ -94,6 +100,9 @@ impl ApiError {
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::TooManyDenials { .. } => ErrorCode::TooManyDenials,
             ApiError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            ApiError::SecondFactorRequired => ErrorCode::SecondFactorRequired,
+            ApiError::InvalidSecondFactor => ErrorCode::InvalidSecondFactor,
+            ApiError::SecondFactorEnrolmentRequired => ErrorCode::SecondFactorEnrolmentRequired,
             ApiError::Forbidden => ErrorCode::Forbidden,
             ApiError::ForbiddenOrigin => ErrorCode::ForbiddenOrigin,
             ApiError::WeakPassword(_) => ErrorCode::WeakPassword,
@@ -201,13 +210,16 @@ pub fn status_of(code: &ErrorCode) -> StatusCode {
         ErrorCode::Unauthenticated
         | ErrorCode::TokenExpired
         | ErrorCode::InvalidCredentials
-        | ErrorCode::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
+        | ErrorCode::InvalidRefreshToken
+        | ErrorCode::SecondFactorRequired
+        | ErrorCode::InvalidSecondFactor => StatusCode::UNAUTHORIZED,
         ErrorCode::AccountDisabled
         | ErrorCode::WrongPassword
         | ErrorCode::PasswordChangeRequired
         | ErrorCode::Forbidden
         | ErrorCode::ForbiddenOrigin
-        | ErrorCode::SelfApproval => StatusCode::FORBIDDEN,
+        | ErrorCode::SelfApproval
+        | ErrorCode::SecondFactorEnrolmentRequired => StatusCode::FORBIDDEN,
         ErrorCode::NotFound
         | ErrorCode::UnknownLine
         | ErrorCode::QueueEmpty
@@ -230,7 +242,9 @@ pub fn status_of(code: &ErrorCode) -> StatusCode {
         | ErrorCode::ClientOpIdReused
         | ErrorCode::LeaseExpired
         | ErrorCode::NumberTaken
-        | ErrorCode::CatalogueFull => StatusCode::CONFLICT,
+        | ErrorCode::CatalogueFull
+        | ErrorCode::SecondFactorEnrolled
+        | ErrorCode::SecondFactorNotEnrolled => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::ValidationFailed | ErrorCode::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::AccountLocked

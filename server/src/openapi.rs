@@ -155,7 +155,8 @@ const SHARED_RESPONSES: [(&str, &str); 6] = [
     ),
     (
         "Refused",
-        "`password_change_required` (a generated one-time password must be changed first) or \
+        "`password_change_required` (a generated one-time password must be changed first), \
+         `second_factor_enrolment_required` (the role needs a second factor: enrol it first) or \
          `forbidden` (this role or device may not do that; audited)",
     ),
     (

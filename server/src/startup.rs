@@ -94,6 +94,10 @@ impl Application {
         )
         .with_context(|| format!("opening the database in {}", settings.data_dir.display()))?;
         let keys = TokenKeys::load_or_create(&settings.data_dir, settings.token_leeway.as_secs())?;
+        let second_factor_key = Arc::new(
+            crate::auth::second_factor::SealingKey::load_or_create(&settings.data_dir)
+                .context("loading the second factor's key")?,
+        );
         let metrics_token = match &settings.metrics_token {
             Some(token) => Arc::from(token.as_str()),
             None => Arc::from(load_or_create_metrics_token(&settings.data_dir)?),
@@ -135,6 +139,7 @@ impl Application {
             denials: crate::audit::denials::Denials::new(settings.denials),
             settings: Arc::new(settings),
             metrics_token,
+            second_factor_key,
         };
         let bootstrap_password = create_first_admin(&state).await?;
 
@@ -210,6 +215,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             state.storage.clone(),
             state.keys.clone(),
             state.clock.clone(),
+            state.settings.second_factor_roles.clone().into(),
         ),
         state.denial_log(),
         state.metrics_token.clone(),

@@ -10,6 +10,7 @@ use crate::audit::AuditActor;
 use crate::audit::denials::{DenialLog, Denials};
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::AuthRateLimiter;
+use crate::auth::second_factor::SealingKey;
 use crate::auth::service::Auth;
 use crate::auth::tokens::TokenKeys;
 use crate::case_stats::CaseStatsService;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub denials: Denials,
     /// Aggregate case figures for the admin console, and the facts they are computed from.
     pub case_stats: CaseStatsService,
+    /// Seals second-factor secrets at rest (`<data-dir>/second-factor.key`).
+    pub second_factor_key: Arc<SealingKey>,
 }
 
 impl AppState {
@@ -61,6 +64,8 @@ impl AppState {
             access_token_ttl: self.settings.access_token_ttl,
             logins: &self.metrics.logins,
             sync: &self.sync,
+            second_factor_key: &self.second_factor_key,
+            second_factor_roles: &self.settings.second_factor_roles,
         }
     }
 }

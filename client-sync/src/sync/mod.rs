@@ -1055,6 +1055,7 @@ mod tests {
             role: sportello_schema::Role::Operator,
             areas: vec![],
             must_change_password: false,
+            second_factor: Default::default(),
         });
         let mut case = CaseDoc::new(
             me,

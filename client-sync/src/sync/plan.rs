@@ -153,7 +153,8 @@ impl Backoff {
 pub enum ServerError {
     /// The access token expired: refresh it and reconnect at once.
     RefreshToken,
-    /// The session is over or the account cannot sync (revoked, disabled, password change due): the user
+    /// The session is over or the account cannot sync (revoked, disabled, password change or second-factor
+    /// enrolment due): the user
     /// must log in again; retrying cannot help.
     LogIn,
     /// Anything else (protocol trouble, server error, limits): reconnect after a back-off.
@@ -165,7 +166,9 @@ pub enum ServerError {
 pub fn classify_server_error(message: &str) -> ServerError {
     match ErrorCode::parse(message) {
         ErrorCode::TokenExpired => ServerError::RefreshToken,
-        ErrorCode::Unauthenticated | ErrorCode::PasswordChangeRequired => ServerError::LogIn,
+        ErrorCode::Unauthenticated
+        | ErrorCode::PasswordChangeRequired
+        | ErrorCode::SecondFactorEnrolmentRequired => ServerError::LogIn,
         _ if message == "session ended" => ServerError::LogIn,
         _ => ServerError::Retry,
     }
@@ -329,6 +332,7 @@ mod tests {
             ("token_expired", ServerError::RefreshToken),
             ("unauthenticated", ServerError::LogIn),
             ("password_change_required", ServerError::LogIn),
+            ("second_factor_enrolment_required", ServerError::LogIn),
             ("session ended", ServerError::LogIn),
             ("internal error", ServerError::Retry),
             ("frame too large", ServerError::Retry),

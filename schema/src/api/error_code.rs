@@ -102,6 +102,17 @@ error_codes! {
     TooManyConnections => "too_many_connections",
     /// `POST /api/v1/privacy/lookup`: the codice fiscale is not a valid one (issue 12).
     InvalidFiscalCode => "invalid_fiscal_code",
+    /// The password was right, and the user has a second factor: send its code in `second_factor`.
+    SecondFactorRequired => "second_factor_required",
+    /// The second factor's code (or recovery code) is wrong, expired or already used.
+    InvalidSecondFactor => "invalid_second_factor",
+    /// The role needs a second factor and none is enrolled: only `/me`, `/me/password`,
+    /// `/me/second-factor/*` and `/auth/*` answer until it is.
+    SecondFactorEnrolmentRequired => "second_factor_enrolment_required",
+    /// Enrolment asked of a user whose factor is already confirmed (a reset needs two admins).
+    SecondFactorEnrolled => "second_factor_enrolled",
+    /// Nothing to confirm or reset: no second factor was set up.
+    SecondFactorNotEnrolled => "second_factor_not_enrolled",
 }
 
 /// The text of a code this build does not know. Made only by [`ErrorCode::parse`], so it never spells a

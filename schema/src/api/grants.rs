@@ -26,6 +26,9 @@ pub enum GrantKind {
     AccessChange,
     /// Replace an account's password with a one-time password (`POST /api/v1/admin/users/{id}/reset-password`).
     PasswordReset,
+    /// Remove an account's second factor and recovery codes, ending its sessions
+    /// (`POST /api/v1/admin/users/{id}/reset-second-factor`); the user enrols again at the next login.
+    SecondFactorReset,
 }
 
 /// Where a grant stands. Only `pending` may be approved or rejected; the others are final.
@@ -76,6 +79,7 @@ named!(GrantKind, "grant kind",
     UserCreate => "user_create",
     AccessChange => "access_change",
     PasswordReset => "password_reset",
+    SecondFactorReset => "second_factor_reset",
 );
 named!(GrantStatus, "grant status",
     Pending => "pending",

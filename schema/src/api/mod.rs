@@ -10,6 +10,7 @@ pub mod error_code;
 pub mod grants;
 pub mod privacy;
 pub mod queue;
+pub mod second_factor;
 
 use std::fmt;
 
@@ -73,6 +74,10 @@ pub struct LoginRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(schema_with = contract::schemas::session_label))]
     pub device_name: Option<String>,
+    /// The six-digit code of the user's authenticator app, or one of their recovery codes; needed when
+    /// the user has a second factor (`401 second_factor_required` without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_factor: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,6 +107,10 @@ pub struct UserSummary {
     /// True until a generated one-time password has been replaced; until then only `/me`, `/me/password` and
     /// `/auth/*` answer.
     pub must_change_password: bool,
+    /// `required`: the role needs a second factor and none is enrolled; until it is (after any pending
+    /// password change), only `/me`, `/me/password`, `/me/second-factor/*` and `/auth/*` answer.
+    #[serde(default)]
+    pub second_factor: second_factor::SecondFactorStatus,
 }
 
 /// Answer to login, refresh and password change: a fresh token pair for one session.
@@ -145,6 +154,9 @@ pub struct UserAccount {
     pub must_change_password: bool,
     /// Set while the account is locked after repeated failed logins.
     pub locked_until: Option<String>,
+    /// Whether the account has a confirmed second factor (a reset needs two admins).
+    #[serde(default)]
+    pub second_factor_enrolled: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -376,10 +388,12 @@ mod tests {
             username: "mario.rossi".into(),
             password: Secret::new("correct horse battery staple"),
             device_name: None,
+            second_factor: Some(Secret::new("123456")),
         };
         let printed = format!("{request:?}");
         assert!(printed.contains("mario.rossi"));
         assert!(!printed.contains("horse"));
+        assert!(!printed.contains("123456"));
         assert!(printed.contains("[redacted]"));
     }
 

@@ -16,6 +16,9 @@
 //! - **A pending password change** closes every route but the public ones and [`RouteRule::SignedIn`]
 //!   (`/me`, `/me/password`, logout: how the user gets out of it), and it is told before the role: a
 //!   pending operator on an admin route hears `password_change_required`, not `forbidden`.
+//! - **A pending second-factor enrolment** (issue 12: the role requires a second factor and the user has
+//!   none) closes the same routes as a pending password change, and is told after it: the password
+//!   comes first, then the enrolment (`/me/second-factor/*` are [`RouteRule::SignedIn`] routes).
 //! - **Admins manage, they do not serve.** They read the queue's statistics and its lines, never the
 //!   board, the tickets or the calls.
 //!
@@ -83,10 +86,12 @@ impl RouteRule {
 pub enum Caller {
     /// No token (or, for the table, any caller of a public route).
     Anonymous,
-    /// A user with a live session; `password_change_pending` while a one-time password must be changed.
+    /// A user with a live session; `password_change_pending` while a one-time password must be changed,
+    /// `second_factor_pending` while the role requires a second factor and none is enrolled.
     User {
         role: Role,
         password_change_pending: bool,
+        second_factor_pending: bool,
     },
     /// An enrolled device with a live device session.
     Device(DeviceKind),
@@ -101,6 +106,8 @@ pub enum Verdict {
     Unauthenticated,
     /// `403 password_change_required`: the user must change a one-time password first.
     PasswordChangeRequired,
+    /// `403 second_factor_enrolment_required`: the user must enrol a second factor first.
+    SecondFactorEnrolmentRequired,
     /// `403 forbidden`, audited as `access.denied`.
     Forbidden,
 }
@@ -108,17 +115,21 @@ pub enum Verdict {
 /// The decision for `caller` on a route with `rule`.
 pub fn verdict(caller: Caller, rule: RouteRule) -> Verdict {
     use RouteRule::*;
-    let (role, pending) = match caller {
+    let (role, pending, enrolling) = match caller {
         _ if rule == Public => return Verdict::Admit,
         Caller::Anonymous => return Verdict::Unauthenticated,
         Caller::Device(kind) => return device_verdict(kind, rule),
         Caller::User {
             role,
             password_change_pending,
-        } => (role, password_change_pending),
+            second_factor_pending,
+        } => (role, password_change_pending, second_factor_pending),
     };
     if pending && rule != SignedIn {
         return Verdict::PasswordChangeRequired;
+    }
+    if enrolling && rule != SignedIn {
+        return Verdict::SecondFactorEnrolmentRequired;
     }
     let admitted = match rule {
         Public | SignedIn => true,
@@ -256,6 +267,14 @@ pub const ROUTES: &[Route] = {
         route("GET", "/api/v1/privacy/erasures", Privacy),
         route("POST", "/api/v1/privacy/erasures/{id}/approve", Privacy),
         route("POST", "/api/v1/privacy/erasures/{id}/reject", Privacy),
+        // The second factor (issue 12): enrolment is how a user gets out of a pending enrolment.
+        route("POST", "/api/v1/me/second-factor/setup", SignedIn),
+        route("POST", "/api/v1/me/second-factor/confirm", SignedIn),
+        route(
+            "POST",
+            "/api/v1/admin/users/{id}/reset-second-factor",
+            Admin,
+        ),
     ]
 };
 
@@ -301,6 +320,7 @@ mod tests {
         Caller::User {
             role,
             password_change_pending: false,
+            second_factor_pending: false,
         }
     }
 
@@ -308,6 +328,7 @@ mod tests {
         Caller::User {
             role,
             password_change_pending: true,
+            second_factor_pending: false,
         }
     }
 
@@ -359,6 +380,44 @@ mod tests {
             RouteRule::ALL,
             "every rule has its row"
         );
+    }
+
+    #[test]
+    fn a_pending_enrolment_closes_what_a_pending_password_change_closes_and_comes_after_it() {
+        for role in Role::ALL {
+            for rule in RouteRule::ALL {
+                let enrolling = Caller::User {
+                    role,
+                    password_change_pending: false,
+                    second_factor_pending: true,
+                };
+                let both = Caller::User {
+                    role,
+                    password_change_pending: true,
+                    second_factor_pending: true,
+                };
+                let expected = if matches!(rule, RouteRule::Public | RouteRule::SignedIn) {
+                    verdict(user(role), rule)
+                } else {
+                    Verdict::SecondFactorEnrolmentRequired
+                };
+                assert_eq!(verdict(enrolling, rule), expected, "{role:?} on {rule:?}");
+                assert_eq!(
+                    verdict(both, rule),
+                    verdict(pending(role), rule),
+                    "{role:?} on {rule:?}: the password first"
+                );
+            }
+        }
+        for path in [
+            "/api/v1/me/second-factor/setup",
+            "/api/v1/me/second-factor/confirm",
+        ] {
+            assert_eq!(
+                route_for("POST", path).map(|route| route.rule),
+                Some(RouteRule::SignedIn)
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! user enabled, the device not revoked). Role, areas and kind come from the database, never from the
 //! token, so they are always current. [`still_live`] repeats the session check for long streams.
 
-use sportello_schema::{DeviceId, DeviceSessionId, SessionId, UserId};
+use std::sync::Arc;
+
+use sportello_schema::{DeviceId, DeviceSessionId, Role, SessionId, UserId};
 
 use super::principal::{Actor, DeviceActor, Principal};
 use crate::auth::tokens::{AccessClaims, DeviceClaims, TokenError, TokenKeys, VerifiedClaims};
@@ -27,14 +29,22 @@ pub struct Authenticator {
     storage: Storage,
     keys: TokenKeys,
     clock: SharedClock,
+    /// The roles that must enrol a second factor (`--second-factor-roles`).
+    second_factor_roles: Arc<[Role]>,
 }
 
 impl Authenticator {
-    pub fn new(storage: Storage, keys: TokenKeys, clock: SharedClock) -> Self {
+    pub fn new(
+        storage: Storage,
+        keys: TokenKeys,
+        clock: SharedClock,
+        second_factor_roles: Arc<[Role]>,
+    ) -> Self {
         Self {
             storage,
             keys,
             clock,
+            second_factor_roles,
         }
     }
 
@@ -99,6 +109,11 @@ impl Authenticator {
             session_expires_at: session.expires_at,
             device_name: session.device_name,
             must_change_password: user.must_change_password,
+            second_factor: crate::auth::second_factor::status(
+                &self.second_factor_roles,
+                user.role,
+                user.second_factor_enrolled,
+            ),
         })
     }
 

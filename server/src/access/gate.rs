@@ -93,6 +93,7 @@ impl Gatekeeper {
             Verdict::Admit => Ok(admitted(principal)),
             Verdict::Unauthenticated => Err(ApiError::Unauthenticated),
             Verdict::PasswordChangeRequired => Err(ApiError::PasswordChangeRequired),
+            Verdict::SecondFactorEnrolmentRequired => Err(ApiError::SecondFactorEnrolmentRequired),
             Verdict::Forbidden => Err(self.refuse(request, principal.as_ref()).await?),
         }
     }

@@ -2,6 +2,7 @@
 //! as authenticated for this request. Plain data with no actix in it, so services, the sync peer and the
 //! queue's streams take it as it is.
 
+use sportello_schema::api::second_factor::SecondFactorStatus;
 use sportello_schema::policy::routes::Caller;
 use sportello_schema::queue::DeviceKind;
 use sportello_schema::{AreaCode, DeviceId, DeviceSessionId, Role, SessionId, UserId, Username};
@@ -28,6 +29,8 @@ pub struct Actor {
     pub session_expires_at: i64,
     pub device_name: Option<String>,
     pub must_change_password: bool,
+    /// Whether the user has a second factor, or must enrol one before anything else.
+    pub second_factor: SecondFactorStatus,
 }
 
 /// A device behind a request (totem, display), as loaded for this request.
@@ -87,6 +90,7 @@ impl Principal {
             Principal::User(actor) => Caller::User {
                 role: actor.role,
                 password_change_pending: actor.must_change_password,
+                second_factor_pending: actor.second_factor == SecondFactorStatus::Required,
             },
             Principal::Device(device) => Caller::Device(device.kind),
         }

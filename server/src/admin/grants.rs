@@ -14,6 +14,9 @@
 //! - A request is refused at once (`409 approver_needed`) when no admin could approve it: a single-admin
 //!   installation adds accounts with `sportello user add` (whoever holds the server is trusted anyway).
 //!
+//! Resetting a user's second factor is a grant too (`second_factor_reset`): whoever removes it could log in
+//! with the password alone, so one admin may not do it alone either.
+//!
 //! What needs no approval, because it takes access away or changes nothing of it: display names, disabling,
 //! re-enabling (the account's own password, which no admin knows, is all it brings back), removing areas,
 //! ending sessions.
@@ -34,6 +37,7 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::audited::Change;
 use crate::storage::grants::{self, GrantRow};
+use crate::storage::second_factor;
 use crate::storage::sessions::{self, RevokeReason};
 use crate::storage::users::{self, NewUser, UserRow};
 use crate::storage::{Storage, StorageResult};
@@ -234,6 +238,47 @@ pub async fn request_reset(
     Ok(requested(&stored, Some(part), ctx.now))
 }
 
+/// `POST /api/v1/admin/users/{id}/reset-second-factor` by the admin `requester`: asks for the account's
+/// second factor to be removed. It keeps working until approval.
+pub async fn request_second_factor_reset(
+    storage: &Storage,
+    ctx: &RequestContext,
+    requester: UserId,
+    id: UserId,
+) -> ApiResult<GrantRequested> {
+    let stored = storage
+        .audited(ctx)
+        .refusals(Action::SecondFactorReset, Some(id.to_string()))
+        .run(move |change| {
+            let conn = change.conn();
+            let Some(user) = users::find_by_id(conn, id)? else {
+                return Err(ApiError::NotFound);
+            };
+            if second_factor::find(conn, id)?.is_none() {
+                return Err(no_second_factor());
+            }
+            let ask = Ask {
+                kind: GrantKind::SecondFactorReset,
+                user_id: id,
+                username: user.username,
+                display_name: None,
+                role: None,
+                areas: None,
+                requester_part: None,
+            };
+            store_request(change, requester, ask)
+        })
+        .await?;
+    Ok(requested(&stored, None, ctx.now))
+}
+
+fn no_second_factor() -> ApiError {
+    ApiError::Conflict(
+        ErrorCode::SecondFactorNotEnrolled,
+        "this account has no second factor to reset".into(),
+    )
+}
+
 /// Inside the write of a `PATCH`: asks for a new role or new areas (the rest of the patch is applied by the
 /// caller at once).
 pub(super) fn request_access_change(
@@ -329,7 +374,7 @@ pub async fn approve(
             let whole = join_one_time_password_parts(requester_part.expose(), part.expose());
             (Some(part), Some(hasher.hash(whole).await?))
         }
-        GrantKind::AccessChange => (None, None),
+        GrantKind::AccessChange | GrantKind::SecondFactorReset => (None, None),
     };
     let hub = hub.clone();
     let (grant, user) = audited
@@ -350,6 +395,7 @@ pub async fn approve(
                     GrantKind::PasswordReset => {
                         apply_reset(conn, &grant, password_hash.as_deref(), now)?
                     }
+                    GrantKind::SecondFactorReset => apply_second_factor_reset(conn, &grant, now)?,
                 };
                 grants::decide(conn, id, GrantStatus::Approved, approver, now)?;
                 change.audit(Action::GrantApprove, grant.id)?;
@@ -453,6 +499,21 @@ fn apply_reset(
     sessions::revoke_all_for_user(conn, grant.user_id, RevokeReason::PasswordReset, now)?;
     users::find_by_id(conn, grant.user_id)?
         .map(|user| (Action::PasswordReset, user))
+        .ok_or(ApiError::NotFound)
+}
+
+/// Removes the factor and its recovery codes and ends the user's sessions: the next login asks for the
+/// password alone, and then (if the role requires one) for a new enrolment.
+fn apply_second_factor_reset(conn: &Connection, grant: &GrantRow, now: i64) -> Applied {
+    if users::find_by_id(conn, grant.user_id)?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    if !second_factor::remove(conn, grant.user_id)? {
+        return Err(no_second_factor());
+    }
+    sessions::revoke_all_for_user(conn, grant.user_id, RevokeReason::SecondFactorReset, now)?;
+    users::find_by_id(conn, grant.user_id)?
+        .map(|user| (Action::SecondFactorReset, user))
         .ok_or(ApiError::NotFound)
 }
 

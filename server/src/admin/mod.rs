@@ -42,6 +42,7 @@ pub fn account_view(user: &UserRow, now: i64) -> UserAccount {
         areas: user.areas.clone(),
         disabled: user.disabled,
         must_change_password: user.must_change_password,
+        second_factor_enrolled: user.second_factor_enrolled,
         locked_until: user
             .failures
             .locked_until

@@ -71,10 +71,15 @@ pub enum Action {
     PrivacyErasureReject,
     PrivacyRetentionErase,
     DocErased,
+    // The second factor (issue 12).
+    SecondFactorSetup,
+    SecondFactorEnrol,
+    SecondFactorRecoveryUsed,
+    SecondFactorReset,
 }
 
 impl Action {
-    pub const ALL: [Action; 51] = [
+    pub const ALL: [Action; 55] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -126,6 +131,10 @@ impl Action {
         Action::PrivacyErasureReject,
         Action::PrivacyRetentionErase,
         Action::DocErased,
+        Action::SecondFactorSetup,
+        Action::SecondFactorEnrol,
+        Action::SecondFactorRecoveryUsed,
+        Action::SecondFactorReset,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -188,6 +197,11 @@ impl Action {
             Action::PrivacyErasureReject => "privacy.erasure_reject",
             Action::PrivacyRetentionErase => "privacy.retention_erase",
             Action::DocErased => "doc.erased",
+            // The second factor (issue 12): the target is the user id, never a secret or a code.
+            Action::SecondFactorSetup => "auth.second_factor_setup",
+            Action::SecondFactorEnrol => "auth.second_factor_enrol",
+            Action::SecondFactorRecoveryUsed => "auth.second_factor_recovery_used",
+            Action::SecondFactorReset => "admin.second_factor_reset",
         }
     }
 }

@@ -6,5 +6,7 @@
 pub mod lockout;
 pub mod password;
 pub mod rate_limit;
+pub mod second_factor;
 pub mod service;
 pub mod tokens;
+pub mod totp;

@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use prometheus::IntCounterVec;
 use sportello_schema::api::{Secret, SessionTokens, UserSummary};
-use sportello_schema::{SessionId, UserId};
+use sportello_schema::{Role, SessionId, UserId};
 
 use super::lockout::LockoutPolicy;
 use super::password::{self, HashError, PasswordHasher, Verified};
+use super::second_factor::{self, LoginCheck, SealingKey};
 use super::tokens::{self, TokenKeys};
 use crate::access::Actor;
 use crate::audit::{Action, AuditActor, Outcome};
@@ -40,6 +41,9 @@ pub struct Auth<'a> {
     pub access_token_ttl: Duration,
     pub logins: &'a IntCounterVec,
     pub sync: &'a SyncService,
+    pub second_factor_key: &'a SealingKey,
+    /// The roles that must enrol a second factor.
+    pub second_factor_roles: &'a [Role],
 }
 
 impl From<HashError> for ApiError {
@@ -51,8 +55,13 @@ impl From<HashError> for ApiError {
     }
 }
 
-fn summary(user: &UserRow) -> UserSummary {
+fn summary(user: &UserRow, second_factor_roles: &[Role]) -> UserSummary {
     UserSummary {
+        second_factor: second_factor::status(
+            second_factor_roles,
+            user.role,
+            user.second_factor_enrolled,
+        ),
         id: user.id,
         username: user.username.clone(),
         display_name: user.display_name.clone(),
@@ -152,6 +161,8 @@ fn record_wrong_password(
 
 enum LoginOutcome {
     Created(Box<UserRow>, SessionRow, String),
+    /// The password was right; the second factor's code is missing.
+    NeedsSecondFactor,
     Locked(FailureState),
     Refused(ApiError),
 }
@@ -227,7 +238,7 @@ impl Auth<'_> {
             token_type: "Bearer".into(),
             expires_in: (access_expires - now).max(0) as u64,
             session_expires_at: rfc3339_from_unix(session.expires_at),
-            user: summary(user),
+            user: summary(user, self.second_factor_roles),
             index_doc: Some(index_doc),
         }
     }
@@ -274,6 +285,7 @@ impl Auth<'_> {
         username: String,
         password: Secret,
         device_name: Option<String>,
+        second_factor_code: Option<Secret>,
     ) -> ApiResult<SessionTokens> {
         let device_name = clean_device_name(device_name)?;
         let now = ctx.now;
@@ -350,6 +362,7 @@ impl Auth<'_> {
         };
         let session = self.new_session(user.id, device_name, now);
         let lockout = self.lockout;
+        let sealing_key = self.second_factor_key.clone();
         let outcome = audited
             .run(move |change| {
                 let conn = change.conn();
@@ -367,6 +380,41 @@ impl Auth<'_> {
                 // A concurrent attempt may have locked the account while this password was being checked.
                 if lockout.locked_for(&current.failures, now).is_some() {
                     return Ok(LoginOutcome::Locked(current.failures));
+                }
+                // The password is right: now the second factor, if the user has one. A missing code is
+                // no failure (the client asks for it) but clears nothing either; a wrong one counts
+                // toward the lockout exactly like a wrong password.
+                let checked = second_factor::check_at_login(
+                    conn,
+                    &sealing_key,
+                    user.id,
+                    second_factor_code.as_ref(),
+                    now,
+                )?;
+                match checked {
+                    LoginCheck::Missing => return Ok(LoginOutcome::NeedsSecondFactor),
+                    LoginCheck::Wrong => {
+                        let wrong = WrongPassword {
+                            user: user.id,
+                            action: Action::Login,
+                            actor: user_audit_actor(&current, None),
+                        };
+                        return Ok(match record_wrong_password(&lockout, change, &wrong)? {
+                            Some(secs) => LoginOutcome::Refused(ApiError::AccountLocked {
+                                retry_after: Duration::from_secs(secs.max(1) as u64),
+                            }),
+                            None => LoginOutcome::Refused(ApiError::InvalidSecondFactor),
+                        });
+                    }
+                    LoginCheck::RecoveryCode => {
+                        let used = change
+                            .context()
+                            .acting_as(user_audit_actor(&current, Some(session.row.id)))
+                            .record(Action::SecondFactorRecoveryUsed, Outcome::Success)
+                            .target(user.id);
+                        change.append(&used)?;
+                    }
+                    LoginCheck::NotEnrolled | LoginCheck::Code => {}
                 }
                 users::store_failure_state(conn, user.id, FailureState::default())?;
                 if let Some(hash) = &upgraded_hash {
@@ -397,6 +445,10 @@ impl Auth<'_> {
                 Err(self
                     .locked_error(&failures, now)
                     .unwrap_or(ApiError::InvalidCredentials))
+            }
+            LoginOutcome::NeedsSecondFactor => {
+                self.count_login("second_factor_required");
+                Err(ApiError::SecondFactorRequired)
             }
             LoginOutcome::Refused(error) => {
                 self.count_login("failure");

@@ -14,7 +14,7 @@ use crate::telemetry::RequestId;
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in: a new session", body = SessionTokens),
-        (status = 401, description = "`invalid_credentials`", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`; `second_factor_required` (right password, the user has a second factor, no code sent: no session); `invalid_second_factor` (wrong, expired or used code: counts toward the lockout)", body = ErrorBody),
         (status = 403, description = "`account_disabled`", body = ErrorBody),
         (status = 422, description = "`validation_failed`: `device_name` over 64 characters or with control characters", body = ErrorBody),
         (status = 429, description = "`account_locked` or `rate_limited`, with Retry-After", body = ErrorBody),
@@ -31,7 +31,13 @@ pub async fn login(
     let ctx = state.context(AuditActor::anonymous(), RequestId::of(&request));
     let tokens = state
         .auth()
-        .login(&ctx, body.username, body.password, body.device_name)
+        .login(
+            &ctx,
+            body.username,
+            body.password,
+            body.device_name,
+            body.second_factor,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(tokens))
 }

@@ -32,6 +32,7 @@ fn me(actor: &Actor) -> Me {
             role: actor.role,
             areas: actor.areas.clone(),
             must_change_password: actor.must_change_password,
+            second_factor: actor.second_factor,
         },
         session_id: actor.session_id,
         session_expires_at: rfc3339_from_unix(actor.session_expires_at),

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod period;
 pub mod privacy;
 pub mod queue;
+pub mod second_factor;
 pub mod sync;
 
 use utoipa_actix_web::{UtoipaApp, scope};
@@ -71,7 +72,9 @@ where
         .service(
             scope::scope("/api/v1/me")
                 .service(me::show)
-                .service(me::change_password),
+                .service(me::change_password)
+                .service(second_factor::setup)
+                .service(second_factor::confirm),
         )
         .service(
             scope::scope("/api/v1/admin")
@@ -100,7 +103,9 @@ where
                 .service(catalogue::put_area)
                 .service(catalogue::put_need)
                 // Issue 11: aggregate case figures.
-                .service(case_stats::read),
+                .service(case_stats::read)
+                // Issue 12: resetting a second factor (four eyes).
+                .service(second_factor::reset),
         )
         // Issue 12: the citizen's rights.
         .service(

@@ -18,6 +18,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
+use sportello_schema::api::second_factor::SecondFactorStatus;
 
 use crate::access::{Gatekeeper, bearer_token};
 use crate::auth::rate_limit::client_ip;
@@ -116,6 +117,9 @@ pub async fn connect(
         None => Err("unauthenticated"),
         Some(token) => match gatekeeper.authenticator().authenticate_user(&token).await {
             Ok(actor) if actor.must_change_password => Err("password_change_required"),
+            Ok(actor) if actor.second_factor == SecondFactorStatus::Required => {
+                Err("second_factor_enrolment_required")
+            }
             Ok(actor) => Ok(actor),
             Err(ApiError::TokenExpired) => Err("token_expired"),
             Err(ApiError::Unauthenticated) => Err("unauthenticated"),

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_account_grants.sql"),
     include_str!("../../migrations/0007_actor_owners.sql"),
     include_str!("../../migrations/0008_display_settings.sql"),
+    include_str!("../../migrations/0009_second_factor.sql"),
     PRIVACY,
 ];
 

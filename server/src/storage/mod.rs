@@ -25,6 +25,7 @@ pub mod privacy;
 pub mod queue;
 mod readers;
 mod role_check;
+pub mod second_factor;
 pub mod sessions;
 pub mod users;
 mod writer;

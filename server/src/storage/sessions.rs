@@ -34,6 +34,7 @@ pub enum RevokeReason {
     RoleChanged,
     AdminKilled,
     RefreshReuse,
+    SecondFactorReset,
 }
 
 impl RevokeReason {
@@ -46,6 +47,7 @@ impl RevokeReason {
             RevokeReason::RoleChanged => "role_changed",
             RevokeReason::AdminKilled => "admin_killed",
             RevokeReason::RefreshReuse => "refresh_reuse",
+            RevokeReason::SecondFactorReset => "second_factor_reset",
         }
     }
 }

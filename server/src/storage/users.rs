@@ -17,6 +17,8 @@ pub struct UserRow {
     pub must_change_password: bool,
     pub disabled: bool,
     pub failures: FailureState,
+    /// A confirmed second factor (`storage::second_factor`), read with the row.
+    pub second_factor_enrolled: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -56,6 +58,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
             locked_until: row.get(9)?,
             lockouts: row.get(10)?,
         },
+        second_factor_enrolled: false,
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
     })
@@ -63,6 +66,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
 
 fn with_areas(conn: &Connection, mut user: UserRow) -> StorageResult<UserRow> {
     user.areas = areas_of(conn, user.id)?;
+    user.second_factor_enrolled = super::second_factor::is_enrolled(conn, user.id)?;
     Ok(user)
 }
 

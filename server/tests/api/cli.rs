@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN_PASSWORD, STRONG_PASSWORD, access, spawn_app, spawn_app_in};
+use crate::second_factor::{code_by_wall_clock, decode_base32};
 
 fn sportello(data_dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sportello"));
@@ -161,6 +162,41 @@ async fn a_newcomer_starts_the_server_logs_in_changes_the_password_and_creates_s
         .await
         .unwrap();
     assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+    // Then, by default, an admin enrols a second factor before anything else (issue 12).
+    assert_eq!(changed["user"]["second_factor"], "required");
+    let gated = post(
+        "/api/v1/admin/users",
+        Some(&admin),
+        json!({"username": "op.rossi", "role": "operator"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(gated.status(), StatusCode::FORBIDDEN);
+    let gated: Value = gated.json().await.unwrap();
+    assert_eq!(gated["error"], "second_factor_enrolment_required");
+    let enrol = |token: String| {
+        let post = &post;
+        async move {
+            let setup: Value = post("/api/v1/me/second-factor/setup", Some(&token), json!({}))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let secret = decode_base32(setup["secret_base32"].as_str().unwrap());
+            let confirmed = post(
+                "/api/v1/me/second-factor/confirm",
+                Some(&token),
+                json!({"code": code_by_wall_clock(&secret)}),
+            )
+            .await
+            .unwrap();
+            assert_eq!(confirmed.status(), StatusCode::OK);
+            let confirmed: Value = confirmed.json().await.unwrap();
+            confirmed["recovery_codes"][0].as_str().unwrap().to_owned()
+        }
+    };
+    let admin_recovery_code = enrol(admin.clone()).await;
     // One admin alone cannot create staff (four eyes): the request is refused, naming the way out.
     let alone = post(
         "/api/v1/admin/users",
@@ -190,6 +226,7 @@ async fn a_newcomer_starts_the_server_logs_in_changes_the_password_and_creates_s
     .await
     .unwrap();
     let second = access(&second);
+    enrol(second.clone()).await;
     for (username, role, areas) in [
         ("op.rossi", "operator", json!([])),
         ("sw.verdi", "social_worker", json!(["migrants"])),
@@ -226,12 +263,22 @@ async fn a_newcomer_starts_the_server_logs_in_changes_the_password_and_creates_s
     // A second start on the same data prints no password and keeps the accounts.
     let (mut again, port, password) = serve(dir.path());
     assert!(password.is_empty());
-    let login = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let login = |second_factor: Option<&str>| {
+        let mut body = json!({"username": "admin", "password": ADMIN_PASSWORD});
+        if let Some(code) = second_factor {
+            body["second_factor"] = json!(code);
+        }
+        reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+            .json(&body)
+            .send()
+    };
+    let bare = login(None).await.unwrap();
+    assert_eq!(bare.status(), StatusCode::UNAUTHORIZED);
+    let bare: Value = bare.json().await.unwrap();
+    assert_eq!(bare["error"], "second_factor_required");
+    // The factor survived the restart (its key file with it): a recovery code stands in for the phone.
+    let login = login(Some(&admin_recovery_code)).await.unwrap();
     assert_eq!(login.status(), StatusCode::OK);
     again.kill().unwrap();
     again.wait().unwrap();

@@ -398,6 +398,37 @@ const MATRIX: &[Row] = &[
         "/api/v1/admin/sessions/{id}",
         admin_only(Status(204)),
     ),
+    // Issue 12: the second factor. Enrolment is any signed-in user's (a bogus code is refused by the
+    // handler); the reset is admins' (the target has no factor: nothing to reset).
+    row(
+        "POST",
+        "/api/v1/me/second-factor/setup",
+        [
+            UNAUTHENTICATED,
+            Status(200),
+            Status(200),
+            Status(200),
+            UNAUTHENTICATED,
+            UNAUTHENTICATED,
+        ],
+    ),
+    row(
+        "POST",
+        "/api/v1/me/second-factor/confirm",
+        [
+            UNAUTHENTICATED,
+            Refused(401, "invalid_second_factor"),
+            Refused(401, "invalid_second_factor"),
+            Refused(401, "invalid_second_factor"),
+            UNAUTHENTICATED,
+            UNAUTHENTICATED,
+        ],
+    ),
+    row(
+        "POST",
+        "/api/v1/admin/users/{id}/reset-second-factor",
+        admin_only(Refused(409, "second_factor_not_enrolled")),
+    ),
     // Last: it ends each user's session. A device has no user session to end.
     row(
         "POST",
@@ -492,14 +523,17 @@ const TABLE_CALLERS: [Caller; 6] = [
     Caller::User {
         role: Role::Operator,
         password_change_pending: false,
+        second_factor_pending: false,
     },
     Caller::User {
         role: Role::SocialWorker,
         password_change_pending: false,
+        second_factor_pending: false,
     },
     Caller::User {
         role: Role::Admin,
         password_change_pending: false,
+        second_factor_pending: false,
     },
     Caller::Device(DeviceKind::Totem),
     Caller::Device(DeviceKind::Display),
@@ -529,6 +563,9 @@ fn the_matrix_agrees_with_the_route_table() {
                 Verdict::Forbidden => expected == FORBIDDEN,
                 Verdict::PasswordChangeRequired => {
                     expected == Refused(403, "password_change_required")
+                }
+                Verdict::SecondFactorEnrolmentRequired => {
+                    expected == Refused(403, "second_factor_enrolment_required")
                 }
                 Verdict::Admit => {
                     expected != FORBIDDEN
@@ -630,6 +667,7 @@ fn body_for(method: &str, path: &str, caller: &str, ids: &Ids) -> Option<Value> 
         ("POST", "/api/v1/auth/device-token") => {
             Some(json!({"credential": "not-a-device-credential"}))
         }
+        ("POST", "/api/v1/me/second-factor/confirm") => Some(json!({"code": "not-a-code"})),
         ("POST", "/api/v1/me/password") => Some(json!({
             "current_password": "not-the-current-password",
             "new_password": "pioggia-lampione-ciliegia-31",
@@ -972,6 +1010,7 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
     let pending_admin = Caller::User {
         role: Role::Admin,
         password_change_pending: true,
+        second_factor_pending: false,
     };
     let guarded_rows = MATRIX.iter().filter(|row| {
         routes::verdict(pending_admin, rule_of(row)) == Verdict::PasswordChangeRequired
@@ -984,8 +1023,8 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
         checked += 1;
     }
     assert_eq!(
-        checked, 48,
-        "24 admin routes, 17 queue routes, /metrics and 6 privacy routes"
+        checked, 49,
+        "25 admin routes, 17 queue routes, /metrics and 6 privacy routes"
     );
 
     // Nothing happened: the session is still live and the user still exists with the same one-time
@@ -1454,6 +1493,7 @@ mod privacy_officer_matrix {
         let officer_caller = Caller::User {
             role: Role::PrivacyOfficer,
             password_change_pending: false,
+            second_factor_pending: false,
         };
         let ids = Ids::all("00000000-0000-4000-8000-000000000000");
         let mut failures = Vec::new();

@@ -33,13 +33,15 @@ pub const ADMIN_PASSWORD: &str = "tavolo-finestra-limone-2026";
 /// API, a new admin needs two admins already).
 pub const SECOND_ADMIN: &str = "seconda.admin";
 
-/// Settings for tests: production values, except port 0, fewer workers and a generous per-address auth
-/// limit (every test client comes from 127.0.0.1).
+/// Settings for tests: production values, except port 0, fewer workers, a generous per-address auth
+/// limit (every test client comes from 127.0.0.1), and no role required to enrol a second factor (the
+/// tests of the second factor ask for the production list themselves).
 pub fn test_settings(data_dir: &Path) -> Settings {
     let mut settings = Settings::for_data_dir(data_dir);
     settings.addr = SocketAddr::from(([127, 0, 0, 1], 0));
     settings.workers = 2;
     settings.auth_requests_per_minute = 100_000;
+    settings.second_factor_roles = Vec::new();
     settings
 }
 

@@ -10,6 +10,7 @@ import { CaseLibrary } from "../model/case-library";
 import { catalogueInForce } from "../model/catalogue-in-force";
 import "../screens/login/login-screen";
 import "../screens/password/password-change-screen";
+import "../screens/second-factor/second-factor-screen";
 import "../screens/shell/app-shell";
 
 @customElement("sportello-app")
@@ -102,6 +103,8 @@ export class SportelloApp extends LitElement {
         return html`<login-screen .session=${this.session} .locked=${state.username}></login-screen>`;
       case "password-change":
         return html`<password-change-screen .session=${this.session}></password-change-screen>`;
+      case "second-factor-enrol":
+        return html`<second-factor-screen .session=${this.session} .username=${state.tokens.user.username}></second-factor-screen>`;
       case "signed-in":
         return html`<app-shell
           .session=${this.session}

@@ -4,6 +4,8 @@
 //
 // Wire types mirror `schema::api` (see docs/api.md); they are the few fields this part of the app reads.
 
+import type { SecondFactorConfirmed, SecondFactorSetup, SecondFactorStatus } from "./second-factor";
+
 export type Role = "operator" | "social_worker" | "admin";
 
 export interface UserSummary {
@@ -13,6 +15,8 @@ export interface UserSummary {
   role: Role;
   areas: string[];
   must_change_password: boolean;
+  /** Absent from an older server's answers (read as `optional`). */
+  second_factor?: SecondFactorStatus;
 }
 
 export interface SessionTokens {
@@ -53,10 +57,14 @@ export async function errorOf(response: Response): Promise<ApiError> {
 }
 
 export interface Api {
-  login(username: string, password: string, deviceName?: string): Promise<SessionTokens>;
+  /** `secondFactor`: the authenticator app's code or a recovery code, when the server asked for one. */
+  login(username: string, password: string, deviceName?: string, secondFactor?: string): Promise<SessionTokens>;
   refresh(refreshToken: string): Promise<SessionTokens>;
   changePassword(accessToken: string, current: string, next: string): Promise<SessionTokens>;
   logout(accessToken: string): Promise<void>;
+  /** Issue 12: a new pending second-factor secret, and its confirmation (answers the recovery codes). */
+  setupSecondFactor(accessToken: string): Promise<SecondFactorSetup>;
+  confirmSecondFactor(accessToken: string, code: string): Promise<SecondFactorConfirmed>;
 }
 
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
@@ -88,11 +96,19 @@ export function createApi(fetchFn: Fetch = (input, init) => fetch(input, init), 
   }
 
   return {
-    login: (username, password, deviceName) =>
-      call<SessionTokens>("/auth/login", { username, password, ...(deviceName ? { device_name: deviceName } : {}) }),
+    login: (username, password, deviceName, secondFactor) =>
+      call<SessionTokens>("/auth/login", {
+        username,
+        password,
+        ...(deviceName ? { device_name: deviceName } : {}),
+        ...(secondFactor ? { second_factor: secondFactor } : {}),
+      }),
     refresh: refreshToken => call<SessionTokens>("/auth/refresh", { refresh_token: refreshToken }),
     changePassword: (accessToken, current, next) =>
       call<SessionTokens>("/me/password", { current_password: current, new_password: next }, accessToken),
     logout: accessToken => call<void>("/auth/logout", undefined, accessToken),
+    setupSecondFactor: accessToken => call<SecondFactorSetup>("/me/second-factor/setup", {}, accessToken),
+    confirmSecondFactor: (accessToken, code) =>
+      call<SecondFactorConfirmed>("/me/second-factor/confirm", { code }, accessToken),
   };
 }

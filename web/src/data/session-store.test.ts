@@ -97,6 +97,8 @@ function fakeApi(overrides: Partial<Api> = {}): Api & { loggedOut: string[] } {
     refresh: async () => tokens("a2"),
     changePassword: async () => tokens("a3"),
     logout: async token => void loggedOut.push(token),
+    setupSecondFactor: async () => ({ secret_base32: "JBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/x" }),
+    confirmSecondFactor: async () => ({ recovery_codes: ["aaaaa-bbbbb-ccccc-ddddd-eeeee"] }),
     ...overrides,
   };
 }

@@ -40,6 +40,8 @@ function fakeApi(overrides: Partial<Api>): Api & { loggedOut: string[] } {
     refresh: async () => tokens("a2"),
     changePassword: async () => tokens("a3"),
     logout: async token => void loggedOut.push(token),
+    setupSecondFactor: async () => ({ secret_base32: "JBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/x" }),
+    confirmSecondFactor: async () => ({ recovery_codes: ["aaaaa-bbbbb-ccccc-ddddd-eeeee"] }),
     ...overrides,
   };
 }
@@ -68,6 +70,57 @@ describe("session", () => {
     expect(session.state.kind).toBe("signed-in");
     expect(session.accessToken()).toBe("fresh");
     expect(seen).toEqual(["password-change", "signed-in"]);
+  });
+
+  it("a role that needs a second factor enrols after the password change, and then enters the app", async () => {
+    const required = (access: string, mustChange = false): SessionTokens => {
+      const base = tokens(access, mustChange);
+      return { ...base, user: { ...base.user, role: "social_worker", second_factor: "required" } };
+    };
+    const confirmed: [string, string][] = [];
+    const api = fakeApi({
+      login: async () => required("one-time", true),
+      changePassword: async () => required("fresh"),
+      confirmSecondFactor: async (token, code) => {
+        confirmed.push([token, code]);
+        return { recovery_codes: ["aaaaa-bbbbb-ccccc-ddddd-eeeee", "fffff-ggggg-hhhhh-iiiii-jjjjj"] };
+      },
+    });
+    const session = new Session(api, new ManualTimers());
+    const seen: SessionState["kind"][] = [];
+    session.subscribe(state => seen.push(state.kind));
+
+    await session.login("mario.rossi", "temp");
+    await session.changePassword("temp", "una-frase-lunga-e-nuova");
+    expect(session.state.kind).toBe("second-factor-enrol");
+    expect(session.accessToken()).toBe("fresh");
+    expect((await session.setupSecondFactor()).secret_base32).toBe("JBSWY3DPEHPK3PXP");
+    const codes = await session.confirmSecondFactor("123456");
+    expect(confirmed).toEqual([["fresh", "123456"]]);
+    expect(codes).toHaveLength(2);
+    // The recovery codes are on screen: nothing moves until the user says they are saved.
+    expect(session.state.kind).toBe("second-factor-enrol");
+    session.finishEnrolment();
+    expect(session.state.kind).toBe("signed-in");
+    expect(session.state.kind === "signed-in" && session.state.tokens.user.second_factor).toBe("enrolled");
+    expect(seen).toEqual(["password-change", "second-factor-enrol", "signed-in"]);
+  });
+
+  it("a login's second factor code goes to the server with the password", async () => {
+    const sent: (string | undefined)[] = [];
+    const api = fakeApi({
+      login: async (_username, _password, _device, secondFactor) => {
+        sent.push(secondFactor);
+        if (!secondFactor) throw new ApiError(401, "second_factor_required", "code needed");
+        return tokens("a1");
+      },
+    });
+    const session = new Session(api, new ManualTimers());
+    await expect(session.login("mario.rossi", "p")).rejects.toMatchObject({ code: "second_factor_required" });
+    expect(session.state.kind).toBe("signed-out");
+    await session.login("mario.rossi", "p", undefined, false, "654321");
+    expect(sent).toEqual([undefined, "654321"]);
+    expect(session.state.kind).toBe("signed-in");
   });
 
   it("logging out forgets the tokens at once and tells the server", async () => {

@@ -12,11 +12,18 @@
 //   so no change made before is lost: it syncs after the next login or unlock.
 // - Until a one-time password is changed the state is `password-change`: the server answers every other
 //   route with 403 `password_change_required`, so the app asks for nothing else.
+// - Then, while the role needs a second factor and none is enrolled, the state is `second-factor-enrol`
+//   (the server answers 403 `second_factor_enrolment_required` elsewhere, and refuses the sync connection):
+//   the app shows the enrolment and nothing else, and syncs nothing. The secret and the recovery codes the
+//   server shows once pass through to the screen and are never stored.
+// - A login that needs the second factor's code fails with `second_factor_required`; the login screen keeps
+//   the password in memory just long enough to send it again with the code.
 // - A password change answers with a new token pair and kills the old one at once: the new pair replaces
 //   the old before anything else can use it.
 // - The access token is refreshed before it expires; a refused refresh ends the session.
 
 import { ApiError, type Api, type SessionTokens, type UserSummary } from "./api";
+import type { SecondFactorSetup } from "./second-factor";
 import type { MessageKey } from "../i18n";
 import type { LocalStore } from "../store/local-store";
 import { WrongPasswordError } from "../store/crypto";
@@ -35,6 +42,8 @@ export type SessionState =
   /** Locked after inactivity: the same user unlocks with the password (or another user signs in). */
   | { kind: "locked"; username: string }
   | { kind: "password-change"; tokens: SessionTokens }
+  /** The role needs a second factor and none is enrolled (after any password change): enrol first. */
+  | { kind: "second-factor-enrol"; tokens: SessionTokens }
   /** Signed in; after an offline unlock `tokens.access_token` is empty until a refresh succeeds. */
   | { kind: "signed-in"; tokens: SessionTokens };
 
@@ -108,7 +117,9 @@ export class Session {
   /** The current access token, or undefined once signed out (the sync adapter stops reconnecting then). */
   accessToken(): string | undefined {
     const state = this.#state;
-    if (state.kind !== "signed-in" && state.kind !== "password-change") return undefined;
+    if (state.kind !== "signed-in" && state.kind !== "password-change" && state.kind !== "second-factor-enrol") {
+      return undefined;
+    }
     return state.tokens.access_token || undefined;
   }
 
@@ -121,8 +132,14 @@ export class Session {
    * Online login; then the user's local store is created or unlocked with the same password. A network
    * failure is thrown as `ApiError` `network`: the login screen then offers `unlockOffline`.
    */
-  async login(username: string, password: string, previousPassword?: string, discardLocal = false): Promise<void> {
-    const tokens = await this.api.login(username.trim(), password, deviceName());
+  async login(
+    username: string,
+    password: string,
+    previousPassword?: string,
+    discardLocal = false,
+    secondFactor?: string,
+  ): Promise<void> {
+    const tokens = await this.api.login(username.trim(), password, deviceName(), secondFactor);
     if (this.vault) {
       const store = await this.#openStore(tokens, password, previousPassword, discardLocal);
       await this.#release(false);
@@ -220,6 +237,28 @@ export class Session {
     this.#enter(tokens);
   }
 
+  /** A new pending second-factor secret (shown once by the enrolment screen). */
+  async setupSecondFactor(): Promise<SecondFactorSetup> {
+    const token = this.accessToken();
+    if (!token) throw new ApiError(401, "unauthenticated", "not signed in");
+    return this.api.setupSecondFactor(token);
+  }
+
+  /** Confirms the pending secret with the app's code: the factor is active; the recovery codes, shown once,
+   *  are returned to the screen. The state stays `second-factor-enrol` until `finishEnrolment`. */
+  async confirmSecondFactor(code: string): Promise<string[]> {
+    const token = this.accessToken();
+    if (!token) throw new ApiError(401, "unauthenticated", "not signed in");
+    return (await this.api.confirmSecondFactor(token, code)).recovery_codes;
+  }
+
+  /** The user has saved the recovery codes: on into the app (the session's routes are open now). */
+  finishEnrolment(): void {
+    const state = this.#state;
+    if (state.kind !== "second-factor-enrol") return;
+    this.#enter({ ...state.tokens, user: { ...state.tokens.user, second_factor: "enrolled" } });
+  }
+
   /** Ends the session on the server (best effort: offline, the token simply expires) and forgets it here. */
   async logout(): Promise<void> {
     const token = this.accessToken();
@@ -240,7 +279,9 @@ export class Session {
   /** Locks the app (inactivity): tokens and data key leave memory; the user unlocks with the password. */
   lock(): void {
     const state = this.#state;
-    if ((state.kind !== "signed-in" && state.kind !== "password-change") || !this.#store) return;
+    if ((state.kind !== "signed-in" && state.kind !== "password-change" && state.kind !== "second-factor-enrol") || !this.#store) {
+      return;
+    }
     this.#clearTimers();
     this.#set({ kind: "locked", username: state.tokens.user.username });
     void this.#release(false);
@@ -273,7 +314,11 @@ export class Session {
   #refreshing?: Promise<void>;
 
   #enter(tokens: SessionTokens): void {
-    const kind = tokens.user.must_change_password ? "password-change" : "signed-in";
+    const kind = tokens.user.must_change_password
+      ? "password-change"
+      : tokens.user.second_factor === "required"
+        ? "second-factor-enrol"
+        : "signed-in";
     this.#set({ kind, tokens });
     if (tokens.access_token) this.#scheduleRefresh(refreshDelayMs(tokens.expires_in));
     this.#persist({
@@ -339,7 +384,7 @@ export class Session {
 
   async #refreshOnce(): Promise<void> {
     const state = this.#state;
-    if (state.kind !== "signed-in" && state.kind !== "password-change") return;
+    if (state.kind !== "signed-in" && state.kind !== "password-change" && state.kind !== "second-factor-enrol") return;
     if (!state.tokens.refresh_token) {
       // Unlocked offline after a logout: nothing to resume with; a login is needed to reach the server.
       this.end("error.login_to_sync");

@@ -1,6 +1,8 @@
 // The admin console's shell (`/admin`): sign-in (admins only: anyone else is told so and logged out), the
-// forced change of a one-time password, the sections of sections/sections.ts with the current one in the
-// URL's hash (`/admin#users`), the language switch, logout and the screen shown when the session ends.
+// second factor's code when the server asks for it, the forced change of a one-time password, the
+// enrolment of the second factor (src/ui/second-factor-enrol.ts) while `second_factor` is `required`, the
+// sections of sections/sections.ts with the current one in the URL's hash (`/admin#users`), the language
+// switch, logout and the screen shown when the session ends.
 //
 // Tokens live in memory only (in the `AdminClient`): a reload asks for the password again, and nothing of
 // an admin's session stays on the machine. The console never loads the sync engine or Automerge.
@@ -12,11 +14,18 @@ import { AdminClient } from "./admin-client";
 import { adminLanguage, errorText, LanguageController, m, setAdminLanguage, type MessageKey } from "./messages";
 import { sectionOfHash, SECTIONS, type Section } from "./sections/sections";
 import { consoleStyles } from "./ui/styles";
+import { asksForSecondFactor, refusedSecondFactor, secondFactorInput } from "../../data/second-factor";
+import { secondFactorStyles, type EnrolActions, type EnrolWords } from "../../ui/second-factor-enrol";
+import "../../ui/second-factor-enrol";
 
 /** Where the console stands: what the admin sees. */
 type Phase =
   | { kind: "signIn"; notice?: MessageKey }
+  /** The password was right; the second factor's code is asked (the password waits in memory for it). */
+  | { kind: "signInCode"; username: string; password: string }
   | { kind: "changePassword"; tokens: SessionTokens; current: string }
+  /** The admin must enrol a second factor before the console opens. */
+  | { kind: "enrol"; tokens: SessionTokens }
   | { kind: "console"; client: AdminClient }
   | { kind: "ended" };
 
@@ -36,6 +45,7 @@ export class SportelloAdmin extends LitElement {
 
   static override styles = [
     ...consoleStyles,
+    secondFactorStyles,
     css`
       :host {
         min-block-size: 100vh;
@@ -49,6 +59,10 @@ export class SportelloAdmin extends LitElement {
       .center .card {
         inline-size: min(100%, 30rem);
         padding: 1.75rem;
+      }
+      /* The enrolment sizes itself (QR code and key side by side). */
+      .center .card.sf-card {
+        inline-size: 100%;
       }
       .brand {
         color: var(--accent);
@@ -197,6 +211,10 @@ export class SportelloAdmin extends LitElement {
     switch (this.phase.kind) {
       case "signIn":
         return this.renderSignIn(this.phase.notice);
+      case "signInCode":
+        return this.renderSignInCode();
+      case "enrol":
+        return this.renderEnrol(this.phase.tokens);
       case "changePassword":
         return this.renderChangePassword();
       case "ended":
@@ -245,6 +263,68 @@ export class SportelloAdmin extends LitElement {
           </div>
           <button type="submit" ?disabled=${this.busy}>${this.busy ? m("login.busy") : m("login.submit")}</button>
         </form>
+      </main>`;
+  }
+
+  private renderSignInCode() {
+    return html`<div class="lang-corner">${this.languageButton()}</div>
+      <main class="center">
+        <form class="card" @submit=${this.signInWithCode} novalidate>
+          <p class="brand">${m("app.name")}</p>
+          <h1>${m("login.code.title")}</h1>
+          <p id="code-intro">${m("login.code.intro")}</p>
+          <div role="alert">${this.error ? html`<p class="error">${this.error}</p>` : ""}</div>
+          <div class="field">
+            <label for="code">${m("login.code.label")}</label>
+            <input id="code" name="code" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="40" aria-describedby="code-intro" required />
+          </div>
+          <div class="actions">
+            <button type="submit" ?disabled=${this.busy}>${this.busy ? m("login.busy") : m("login.code.submit")}</button>
+            <button type="button" class="secondary" ?disabled=${this.busy} @click=${() => this.goTo({ kind: "signIn" })}>${m("login.code.back")}</button>
+          </div>
+        </form>
+      </main>`;
+  }
+
+  private renderEnrol(tokens: SessionTokens) {
+    const words: EnrolWords = {
+      title: m("sf.title"),
+      intro: m("sf.intro"),
+      loading: m("sf.loading"),
+      qrLabel: m("sf.qrLabel"),
+      manualKey: m("sf.manualKey"),
+      manualHint: m("sf.manualHint"),
+      code: m("sf.code"),
+      codeHint: m("sf.codeHint"),
+      codeMissing: m("sf.codeMissing"),
+      confirm: m("sf.confirm"),
+      confirming: m("sf.confirming"),
+      retry: m("common.retry"),
+      cancel: m("sf.cancel"),
+      codesTitle: m("sf.codesTitle"),
+      codesIntro: m("sf.codesIntro"),
+      codesHeading: m("sf.codesHeading", { username: tokens.user.username }),
+      copy: m("sf.copy"),
+      copied: m("common.copied"),
+      copyFailed: m("common.copyFailed"),
+      print: m("sf.print"),
+      saved: m("sf.saved"),
+      savedMissing: m("sf.savedMissing"),
+      continue: m("sf.continue"),
+    };
+    const actions: EnrolActions = {
+      setup: () => this.#api.setupSecondFactor(tokens.access_token),
+      confirm: async code => (await this.#api.confirmSecondFactor(tokens.access_token, code)).recovery_codes,
+      done: () => this.open({ ...tokens, user: { ...tokens.user, second_factor: "enrolled" } }),
+      cancel: () => {
+        void this.#api.logout(tokens.access_token).catch(() => undefined);
+        this.goTo({ kind: "signIn" });
+      },
+      errorText,
+    };
+    return html`<div class="lang-corner sf-no-print">${this.languageButton()}</div>
+      <main class="center">
+        <second-factor-enrol .words=${words} .actions=${actions}></second-factor-enrol>
       </main>`;
   }
 
@@ -340,23 +420,53 @@ export class SportelloAdmin extends LitElement {
     this.error = "";
     this.notAdmin = false;
     try {
-      const tokens = await this.#api.login(username, password, "Console");
-      if (tokens.user.role !== "admin") {
-        // Not for this console: end the session at once, whatever its state.
-        await this.#api.logout(tokens.access_token).catch(() => undefined);
-        this.busy = false;
-        this.error = m("login.notAdmin");
-        this.notAdmin = true;
-        form.reset();
-        return;
-      }
-      if (tokens.user.must_change_password) this.goTo({ kind: "changePassword", tokens, current: password });
-      else this.open(tokens);
+      await this.afterSignIn(await this.#api.login(username, password, "Console"), password, form);
+    } catch (error) {
+      this.busy = false;
+      if (asksForSecondFactor(error)) this.goTo({ kind: "signInCode", username, password });
+      else this.error = errorText(error);
+    }
+  }
+
+  private async signInWithCode(event: SubmitEvent) {
+    event.preventDefault();
+    if (this.phase.kind !== "signInCode") return;
+    const { username, password } = this.phase;
+    const form = event.target as HTMLFormElement;
+    const field = form.elements.namedItem("code") as HTMLInputElement;
+    const code = secondFactorInput(field.value);
+    if (!code) {
+      this.error = m("login.code.missing");
+      field.focus();
+      return;
+    }
+    this.busy = true;
+    this.error = "";
+    try {
+      await this.afterSignIn(await this.#api.login(username, password, "Console", code), password, form);
     } catch (error) {
       this.busy = false;
       this.error = errorText(error);
+      if (refusedSecondFactor(error)) field.value = "";
+      field.focus();
     }
   }
+
+  /** A login succeeded: only admins stay; then the password change, the enrolment or the console. */
+  private async afterSignIn(tokens: SessionTokens, password: string, form: HTMLFormElement) {
+    if (tokens.user.role !== "admin") {
+      // Not for this console: end the session at once, whatever its state.
+      await this.#api.logout(tokens.access_token).catch(() => undefined);
+      form.reset();
+      this.goTo({ kind: "signIn" });
+      this.error = m("login.notAdmin");
+      this.notAdmin = true;
+      return;
+    }
+    if (tokens.user.must_change_password) this.goTo({ kind: "changePassword", tokens, current: password });
+    else this.open(tokens);
+  }
+
 
   private async changePassword(event: SubmitEvent) {
     event.preventDefault();
@@ -385,6 +495,10 @@ export class SportelloAdmin extends LitElement {
   }
 
   private open(tokens: SessionTokens) {
+    if (tokens.user.second_factor === "required") {
+      this.goTo({ kind: "enrol", tokens });
+      return;
+    }
     const client: AdminClient = new AdminClient({
       api: this.#api,
       tokens,

@@ -12,11 +12,13 @@ export interface UserAccount {
   disabled: boolean;
   must_change_password: boolean;
   locked_until: string | null;
+  /** Issue 12: a confirmed second factor (absent from an older server: false). */
+  second_factor_enrolled?: boolean;
   created_at: string;
   updated_at: string;
 }
 
-export type GrantKind = "user_create" | "access_change" | "password_reset";
+export type GrantKind = "user_create" | "access_change" | "password_reset" | "second_factor_reset";
 
 export interface AccountGrant {
   id: string;

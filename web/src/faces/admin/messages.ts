@@ -282,6 +282,54 @@ const it = {
   "error.too_many_denials": "Troppe richieste rifiutate: attendi un minuto.",
   "error.internal": "Errore del server. Se si ripete, segnala l'ora all'assistenza.",
   "error.unknown": "Errore imprevisto ({code}).",
+
+  // Issue 12: the second factor.
+  "sf.title": "Attiva il secondo fattore",
+  "sf.intro":
+    "Gli amministratori entrano con la password e il codice di un'app di autenticazione sul telefono di servizio (per esempio FreeOTP, Aegis, Google o Microsoft Authenticator). Inquadra il codice QR con l'app, poi scrivi il codice a sei cifre che mostra.",
+  "sf.loading": "Preparazione della chiave…",
+  "sf.qrLabel": "Codice QR da inquadrare con l'app di autenticazione",
+  "sf.manualKey": "Chiave:",
+  "sf.manualHint":
+    "Non riesci a inquadrarlo? Nell'app scegli «inserisci una chiave» e scrivi questa (tipo: basata sul tempo).",
+  "sf.code": "Codice dell'app (6 cifre)",
+  "sf.codeHint": "Il codice cambia ogni 30 secondi: scrivi quello che vedi ora.",
+  "sf.codeMissing": "Scrivi le sei cifre che mostra l'app.",
+  "sf.confirm": "Conferma",
+  "sf.confirming": "Verifica in corso…",
+  "sf.cancel": "Annulla ed esci",
+  "sf.codesTitle": "I tuoi codici di recupero",
+  "sf.codesIntro":
+    "Il secondo fattore è attivo. Se perdi il telefono, ognuno di questi codici vale una sola volta al posto del codice dell'app. Stampali o copiali e conservali lontano dal telefono: non verranno mostrati di nuovo.",
+  "sf.codesHeading": "Sportello: codici di recupero di {username}",
+  "sf.copy": "Copia i codici",
+  "sf.print": "Stampa",
+  "sf.saved": "Ho salvato i codici di recupero",
+  "sf.savedMissing": "Prima conferma di aver salvato i codici: non potrai vederli di nuovo.",
+  "sf.continue": "Continua",
+  "login.code.title": "Codice di verifica",
+  "login.code.intro":
+    "Scrivi il codice a sei cifre che mostra la tua app di autenticazione, oppure uno dei tuoi codici di recupero.",
+  "login.code.label": "Codice dell'app o codice di recupero",
+  "login.code.submit": "Verifica",
+  "login.code.back": "Indietro",
+  "login.code.missing": "Scrivi il codice.",
+  "users.status.secondFactor": "Secondo fattore attivo",
+  "users.resetSecondFactor": "Reimposta secondo fattore",
+  "users.resetSecondFactorConfirm":
+    "Chiedere di cancellare il secondo fattore di {name}? Serve se ha perso il telefono e i codici di recupero. Un altro amministratore deve approvare; all'approvazione si chiudono tutte le sue sessioni e al prossimo accesso ne attiverà uno nuovo.",
+  "users.resetSecondFactorRequested":
+    "Richiesta inviata: il secondo fattore di {name} sarà cancellato quando un altro amministratore la approverà.",
+  "grants.kind.second_factor_reset": "Reimpostazione del secondo fattore",
+  "grants.approvedSecondFactor":
+    "Richiesta approvata: il secondo fattore di {name} è cancellato e le sue sessioni sono terminate.",
+  "error.second_factor_required": "Serve il codice della tua app di autenticazione.",
+  "error.invalid_second_factor":
+    "Codice non valido o già usato. Scrivi il codice che l'app mostra adesso (o un codice di recupero non ancora usato).",
+  "error.second_factor_enrolment_required": "Prima devi attivare il secondo fattore.",
+  "error.second_factor_enrolled": "Il secondo fattore è già attivo.",
+  "error.second_factor_not_enrolled":
+    "Questo account non ha un secondo fattore attivo (o la chiave non è più in attesa).",
 };
 
 export type MessageKey = keyof typeof it;
@@ -559,6 +607,51 @@ const en: Record<MessageKey, string> = {
   "error.too_many_denials": "Too many refused requests: wait a minute.",
   "error.internal": "Server error. If it happens again, report the time to support.",
   "error.unknown": "Unexpected error ({code}).",
+
+  // Issue 12: the second factor.
+  "sf.title": "Turn on the second factor",
+  "sf.intro":
+    "Administrators sign in with the password and the code of an authenticator app on a work phone (for example FreeOTP, Aegis, Google or Microsoft Authenticator). Scan the QR code with the app, then type the six-digit code it shows.",
+  "sf.loading": "Preparing the key…",
+  "sf.qrLabel": "QR code to scan with the authenticator app",
+  "sf.manualKey": "Key:",
+  "sf.manualHint": "Cannot scan it? In the app choose “enter a setup key” and type this one (type: time based).",
+  "sf.code": "Code from the app (6 digits)",
+  "sf.codeHint": "The code changes every 30 seconds: type the one you see now.",
+  "sf.codeMissing": "Type the six digits the app shows.",
+  "sf.confirm": "Confirm",
+  "sf.confirming": "Checking…",
+  "sf.cancel": "Cancel and log out",
+  "sf.codesTitle": "Your recovery codes",
+  "sf.codesIntro":
+    "The second factor is on. If you lose your phone, each of these codes works once instead of the app's code. Print or copy them and keep them away from the phone: they will not be shown again.",
+  "sf.codesHeading": "Sportello: recovery codes of {username}",
+  "sf.copy": "Copy the codes",
+  "sf.print": "Print",
+  "sf.saved": "I have saved the recovery codes",
+  "sf.savedMissing": "First confirm you have saved the codes: you will not see them again.",
+  "sf.continue": "Continue",
+  "login.code.title": "Verification code",
+  "login.code.intro": "Type the six-digit code your authenticator app shows, or one of your recovery codes.",
+  "login.code.label": "App code or recovery code",
+  "login.code.submit": "Verify",
+  "login.code.back": "Back",
+  "login.code.missing": "Type the code.",
+  "users.status.secondFactor": "Second factor on",
+  "users.resetSecondFactor": "Reset second factor",
+  "users.resetSecondFactorConfirm":
+    "Ask to remove the second factor of {name}? Needed when the phone and the recovery codes are lost. Another administrator must approve; on approval all their sessions end and they enrol a new one at the next login.",
+  "users.resetSecondFactorRequested":
+    "Request sent: the second factor of {name} is removed when another administrator approves it.",
+  "grants.kind.second_factor_reset": "Second factor reset",
+  "grants.approvedSecondFactor":
+    "Request approved: the second factor of {name} is removed and their sessions have ended.",
+  "error.second_factor_required": "Your authenticator app's code is needed.",
+  "error.invalid_second_factor":
+    "Wrong or already used code. Type the code the app shows now (or a recovery code not used yet).",
+  "error.second_factor_enrolment_required": "You must turn on the second factor first.",
+  "error.second_factor_enrolled": "The second factor is already on.",
+  "error.second_factor_not_enrolled": "This account has no second factor (or the key is no longer pending).",
 };
 
 export const CATALOGUES: Record<AdminLanguage, Record<MessageKey, string>> = { it, en };

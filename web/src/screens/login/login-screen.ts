@@ -2,14 +2,25 @@
 // When the server cannot be reached and this user has logged in on this tablet before, it offers to open
 // the local data offline with the same password. It is also the unlock screen after the inactivity lock
 // (`locked`: the username is fixed) and asks for the previous password when the local data are still
-// wrapped under it (the password was changed on another device).
+// wrapped under it (the password was changed on another device). When the server answers
+// `second_factor_required` the screen asks for the authenticator app's code (or a recovery code) and sends
+// the login again: the username and password wait in memory for that second step only.
 import { LitElement, css, html } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { ApiError } from "../../data/api";
 import { INACTIVITY_LOCK_MS, PreviousPasswordNeeded, type Session } from "../../data/session";
 import { t, type MessageKey } from "../../i18n";
+import { asksForSecondFactor, refusedSecondFactor, secondFactorInput } from "../../data/second-factor";
 import { storeErrorMessage } from "../../store/messages";
 import { shared } from "../../styles/shared";
+
+/** What the second step sends again with the code. */
+interface PendingLogin {
+  username: string;
+  password: string;
+  previous?: string;
+  discard: boolean;
+}
 
 @customElement("login-screen")
 export class LoginScreen extends LitElement {
@@ -23,6 +34,12 @@ export class LoginScreen extends LitElement {
   /** The server did not answer and this user has local data: offer the offline unlock. */
   @state() private offerOffline = false;
   @state() private needPrevious = false;
+  /** The password was right: the second factor's code is asked. */
+  @state() private codeStep = false;
+  /** The code step takes a recovery code (letters) rather than the app's six digits. */
+  @state() private useRecovery = false;
+  /** The first step's answers, kept in memory only while the code is asked; never rendered or stored. */
+  #pending?: PendingLogin;
 
   static override styles = [
     shared,
@@ -63,6 +80,7 @@ export class LoginScreen extends LitElement {
 
   override render() {
     if (this.locked !== undefined) return this.renderUnlock(this.locked);
+    if (this.codeStep) return this.renderCode();
     return html`<main>
       <form class="card" @submit=${this.submit} novalidate>
         <p class="brand">${t("app.name")}</p>
@@ -129,6 +147,98 @@ export class LoginScreen extends LitElement {
     </main>`;
   }
 
+  private renderCode() {
+    const recovery = this.useRecovery;
+    return html`<main>
+      <form class="card" @submit=${this.submitCode} novalidate>
+        <p class="brand">${t("app.name")}</p>
+        <h1>${t("login.code.title")}</h1>
+        <p id="code-intro">${recovery ? t("login.code.introRecovery") : t("login.code.intro")}</p>
+        <div role="alert">${this.error ? html`<p class="error">${this.error}</p>` : ""}</div>
+        <div class="field">
+          <label for="code">${recovery ? t("login.code.labelRecovery") : t("login.code.label")}</label>
+          <input
+            id="code"
+            name="code"
+            inputmode=${recovery ? "text" : "numeric"}
+            autocomplete=${recovery ? "off" : "one-time-code"}
+            autocapitalize="none"
+            spellcheck="false"
+            maxlength=${recovery ? 40 : 7}
+            aria-describedby="code-intro"
+            required
+          />
+        </div>
+        <div class="actions">
+          <button type="submit" ?disabled=${this.busy}>${this.busy ? t("login.busy") : t("login.code.submit")}</button>
+          <button type="button" class="secondary" ?disabled=${this.busy} @click=${this.toggleRecovery}>
+            ${recovery ? t("login.code.useApp") : t("login.code.useRecovery")}
+          </button>
+          <button type="button" class="secondary" ?disabled=${this.busy} @click=${this.backToPassword}>${t("login.code.back")}</button>
+        </div>
+      </form>
+    </main>`;
+  }
+
+  private toggleRecovery = async () => {
+    this.useRecovery = !this.useRecovery;
+    this.error = "";
+    await this.updateComplete;
+    this.codeField()?.focus();
+  };
+
+  private backToPassword = () => {
+    this.#pending = undefined;
+    this.codeStep = false;
+    this.useRecovery = false;
+    this.error = "";
+  };
+
+  private codeField(): HTMLInputElement | null {
+    return this.renderRoot.querySelector<HTMLInputElement>("#code");
+  }
+
+  /** The password was right and the server wants the code: keep the first step's answers for it. */
+  private async askForCode(pending: PendingLogin) {
+    this.#pending = pending;
+    this.codeStep = true;
+    this.useRecovery = false;
+    this.error = "";
+    await this.updateComplete;
+    this.codeField()?.focus();
+  }
+
+  private async submitCode(event: SubmitEvent) {
+    event.preventDefault();
+    const pending = this.#pending;
+    const field = this.codeField();
+    if (!pending || !field) return this.backToPassword();
+    const code = secondFactorInput(field.value);
+    if (!code) {
+      this.error = t("login.code.missing");
+      field.focus();
+      return;
+    }
+    this.busy = true;
+    this.error = "";
+    try {
+      await this.session.login(pending.username, pending.password, pending.previous, pending.discard, code);
+      this.#pending = undefined;
+    } catch (error) {
+      if (error instanceof PreviousPasswordNeeded) {
+        // The local data are still under an earlier password: ask for it, then the code again.
+        this.backToPassword();
+        this.needPrevious = true;
+        return;
+      }
+      this.error = storeErrorMessage(error);
+      if (refusedSecondFactor(error)) field.value = "";
+      field.focus();
+    } finally {
+      this.busy = false;
+    }
+  }
+
   private fields(): { form: HTMLFormElement; username: string; password: string; previous?: string } {
     const form = this.renderRoot.querySelector("form") as HTMLFormElement;
     const data = new FormData(form);
@@ -149,7 +259,11 @@ export class LoginScreen extends LitElement {
   /** Logs in and replaces this tablet's copy of the user's data (the previous password is lost). */
   private async discard() {
     const { form, username, password } = this.fields();
-    await this.attempt(form, () => this.session.login(username, password, undefined, true));
+    try {
+      await this.attempt(form, () => this.session.login(username, password, undefined, true), true);
+    } catch (error) {
+      if (asksForSecondFactor(error)) await this.askForCode({ username, password, discard: true });
+    }
   }
 
   private async submitUnlock(event: SubmitEvent) {
@@ -158,13 +272,15 @@ export class LoginScreen extends LitElement {
     await this.attempt(form, () => this.session.unlock(password));
   }
 
-  /** Runs one attempt with the busy state; a failure is shown and the password field focused. */
-  private async attempt(form: HTMLFormElement, body: () => Promise<void>) {
+  /** Runs one attempt with the busy state; a failure is shown and the password field focused.
+   *  `rethrowSecondFactor`: a `second_factor_required` answer is the caller's to handle. */
+  private async attempt(form: HTMLFormElement, body: () => Promise<void>, rethrowSecondFactor = false) {
     this.busy = true;
     this.error = "";
     try {
       await body();
     } catch (error) {
+      if (rethrowSecondFactor && asksForSecondFactor(error)) throw error;
       this.error = storeErrorMessage(error);
       (form.elements.namedItem("password") as HTMLInputElement | null)?.focus();
     } finally {
@@ -178,9 +294,15 @@ export class LoginScreen extends LitElement {
     this.busy = true;
     this.error = "";
     this.offerOffline = false;
+    const previousPassword = this.needPrevious ? previous : undefined;
     try {
-      await this.session.login(username, password, this.needPrevious ? previous : undefined);
+      await this.session.login(username, password, previousPassword);
     } catch (error) {
+      if (asksForSecondFactor(error)) {
+        this.busy = false;
+        await this.askForCode({ username, password, previous: previousPassword, discard: false });
+        return;
+      }
       if (error instanceof PreviousPasswordNeeded) {
         this.needPrevious = true;
       } else if (error instanceof ApiError && error.code === "network") {

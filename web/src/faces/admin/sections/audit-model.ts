@@ -53,6 +53,11 @@ export const AUDIT_ACTIONS = [
   "queue.lease",
   "queue.expire",
   "queue.stats_read",
+  // Issue 12: the second factor.
+  "auth.second_factor_setup",
+  "auth.second_factor_enrol",
+  "auth.second_factor_recovery_used",
+  "admin.second_factor_reset",
 ] as const;
 
 /** A datetime-local value (local time) as RFC 3339 UTC; undefined when it is not one. */

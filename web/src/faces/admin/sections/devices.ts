@@ -11,7 +11,7 @@ import { errorText, formatDateTime, LanguageController, m } from "../messages";
 import type { AdminConfirm } from "../ui/confirm-dialog";
 import "../ui/confirm-dialog";
 import "../ui/copy-once";
-import "../ui/qr-code";
+import "../../../ui/qr-code";
 import { consoleStyles } from "../ui/styles";
 
 /** The link a device opens to enrol itself; the credential rides in the fragment. */
@@ -152,7 +152,7 @@ export class AdminDevices extends LitElement {
           <admin-copy-once .label=${m("devices.credentialLabel")} .value=${credential} warn></admin-copy-once>
           <admin-copy-once .label=${m("devices.linkLabel")} .value=${link}></admin-copy-once>
         </div>
-        <admin-qr-code .text=${link} .label=${m("devices.qrLabel", { name: device.name })}></admin-qr-code>
+        <sportello-qr-code .text=${link} .label=${m("devices.qrLabel", { name: device.name })}></sportello-qr-code>
       </div>
       <button type="button" class="secondary" @click=${() => (this.enrolled = undefined)}>${m("common.close")}</button>
     </section>`;

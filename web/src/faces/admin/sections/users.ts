@@ -285,6 +285,7 @@ export class AdminUsers extends LitElement {
           : html`<span class="badge ok">${m("users.status.active")}</span>`}
         ${user.must_change_password ? html`<span class="sub">${m("users.status.mustChange")}</span>` : nothing}
         ${locked ? html`<span class="sub">${m("users.status.locked", { time: formatDateTime(user.locked_until, "time") })}</span>` : nothing}
+        ${user.second_factor_enrolled ? html`<span class="sub">${m("users.status.secondFactor")}</span>` : nothing}
       </td>
       <td class="actions-cell">
         <div class="actions">
@@ -297,6 +298,11 @@ export class AdminUsers extends LitElement {
           <button type="button" class="small secondary" aria-label="${m("users.reset")} ${user.username}" ?disabled=${this.busy} @click=${() => this.reset(user)}>
             ${m("users.reset")}
           </button>
+          ${user.second_factor_enrolled
+            ? html`<button type="button" class="small secondary" aria-label="${m("users.resetSecondFactor")} ${user.username}" ?disabled=${this.busy} @click=${() => this.resetSecondFactor(user)}>
+                ${m("users.resetSecondFactor")}
+              </button>`
+            : nothing}
           ${user.disabled
             ? html`<button type="button" class="small secondary" aria-label="${m("users.enable")} ${user.username}" ?disabled=${this.busy} @click=${() => this.setDisabled(user, false)}>
                 ${m("users.enable")}
@@ -493,7 +499,12 @@ export class AdminUsers extends LitElement {
           label: "otp.secondPart",
           value: approved.one_time_password_part,
         });
-      } else this.say(m("grants.approvedAccess", { name: grant.username }));
+      } else
+        this.say(
+          m(grant.kind === "second_factor_reset" ? "grants.approvedSecondFactor" : "grants.approvedAccess", {
+            name: grant.username,
+          }),
+        );
       await this.load();
     } catch (error) {
       this.fail(error);
@@ -547,6 +558,29 @@ export class AdminUsers extends LitElement {
           label: "otp.firstPart",
           value: requested.one_time_password_part,
         });
+      await this.load();
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Issue 12: asks for the user's second factor to be removed (a grant: another admin approves). */
+  private async resetSecondFactor(user: UserAccount) {
+    const client = this.client;
+    if (!client) return;
+    const yes = await this.confirm.ask({
+      title: m("users.resetSecondFactor"),
+      body: m("users.resetSecondFactorConfirm", { name: user.username }),
+      confirm: m("users.resetSecondFactor"),
+      danger: true,
+    });
+    if (!yes) return;
+    this.busy = true;
+    try {
+      await client.post<GrantRequested>(`/admin/users/${user.id}/reset-second-factor`);
+      this.say(m("users.resetSecondFactorRequested", { name: user.username }));
       await this.load();
     } catch (error) {
       this.fail(error);

@@ -1,11 +1,12 @@
 // Draws a QR code (qr.ts) as inline SVG: dark modules on a white square with its quiet zone, labelled for
-// screen readers. Scales with its box; print or scan it from the screen.
+// screen readers. Scales with its box; print or scan it from the screen. Shared by the console (device
+// enrolment links) and both faces' second-factor enrolment (the otpauth URI).
 import { LitElement, css, html, svg } from "lit";
 import { customElement, property } from "lit/decorators.js";
 import { qrMatrix } from "./qr";
 
-@customElement("admin-qr-code")
-export class AdminQrCode extends LitElement {
+@customElement("sportello-qr-code")
+export class SportelloQrCode extends LitElement {
   @property() text = "";
   @property() label = "";
 
@@ -42,6 +43,6 @@ export class AdminQrCode extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    "admin-qr-code": AdminQrCode;
+    "sportello-qr-code": SportelloQrCode;
   }
 }
