@@ -1034,6 +1034,38 @@ mod tests {
     }
 
     #[test]
+    fn a_documents_departure_follows_its_acknowledgement_refusal_and_last_unavailable_answer() {
+        let mut local = LocalDoc::empty();
+        local.meta.listed = true;
+        edit(&mut local, 1);
+        let first = local.departure(false);
+        assert!(first.was_listed && !first.listed_now);
+        assert!(!first.acknowledged && !first.refused_unchanged && !first.unavailable_unchanged);
+
+        local.meta.server_heads = local.doc.get_heads();
+        assert!(local.departure(false).acknowledged);
+        edit(&mut local, 2);
+        assert!(!local.departure(false).acknowledged, "a new local change");
+
+        local.unavailable_at = Some(local.doc.get_heads());
+        assert!(local.departure(false).unavailable_unchanged);
+        edit(&mut local, 3);
+        assert!(
+            !local.departure(false).unavailable_unchanged,
+            "edited after the answer"
+        );
+
+        let refusal = Refusal {
+            code: "read_only".into(),
+            reason: "read access only".into(),
+        };
+        local.meta.refusal = Some((refusal, local.doc.get_heads()));
+        assert!(local.departure(false).refused_unchanged);
+        edit(&mut local, 4);
+        assert!(!local.departure(false).refused_unchanged);
+    }
+
+    #[test]
     fn the_sync_url_follows_the_servers_scheme() {
         assert_eq!(
             sync_url("http://127.0.0.1:8080").unwrap(),

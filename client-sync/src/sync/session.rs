@@ -600,7 +600,10 @@ impl<'a> Connection<'a> {
                     .filter(|id| Some(*id) != state.index)
                     .filter(|id| {
                         state.docs.get(id).is_some_and(|local| {
-                            plan::leaves_tablet(&local.departure(listed.contains(id)))
+                            // Cheap test first: most documents are listed now, or never were.
+                            local.meta.listed
+                                && !listed.contains(id)
+                                && plan::leaves_tablet(&local.departure(false))
                         })
                     })
                     .collect();
