@@ -236,3 +236,69 @@ async fn a_social_worker_who_rejects_a_referral_loses_the_case_after_the_server_
     assert_eq!(r1.decided_by, Some(carla_id));
     assert_eq!(r1.note.as_deref(), Some("Non di competenza"));
 }
+
+#[tokio::test]
+async fn a_case_erased_while_a_tablet_is_offline_is_gone_from_it_after_its_next_sync() {
+    // Arrange: Carla's tablet holds a case referred to her area.
+    let desk = Desk::new().await;
+    let (anna, _anna_dir) = direct_tablet(&desk, &desk.anna).await;
+    let carla = indexed_tablet(&desk, &desk.carla).await;
+    let mut case = new_case(&anna, "Ada", "Conti", "Sfratto.");
+    case.referrals = vec![referral(&anna, "r-1", "housing", "Emergenza abitativa")];
+    let x = anna.create_case(&case).await.unwrap();
+    let kept = anna
+        .create_case(&{
+            let mut other = new_case(&anna, "Bruno", "Sala", "Altro caso.");
+            other.referrals = vec![referral(&anna, "r-1", "housing", "Sfratto")];
+            other
+        })
+        .await
+        .unwrap();
+    anna.wait_synced(&[x, kept], WAIT).await.unwrap();
+    eventually(&[&carla], WAIT, "both cases on Carla's tablet", || {
+        carla.heads(x) == anna.heads(x) && carla.heads(kept) == anna.heads(kept)
+    })
+    .await
+    .unwrap();
+
+    // Act: while her tablet is offline, two privacy officers erase the case (four eyes).
+    desk.proxy.cut();
+    noticed_offline(&carla).await;
+    let mut officers = Vec::new();
+    for name in ["dpo.elena", "dpo.franco"] {
+        let user = desk
+            .server
+            .create_user(&desk.admin, name, "privacy_officer", &[])
+            .await
+            .unwrap();
+        let client = sportello_client_sync::ApiClient::new(&desk.server.base_url, None);
+        client.login(&user.username, STAFF_PASSWORD).await.unwrap();
+        officers.push(client);
+    }
+    let asked: serde_json::Value = officers[0]
+        .post(
+            &format!("/api/v1/privacy/cases/{x}/erasure"),
+            &serde_json::json!({"reason": "subject_request"}),
+        )
+        .await
+        .unwrap();
+    let request = asked["request"]["id"].as_str().unwrap().to_owned();
+    let approved: serde_json::Value = officers[1]
+        .post(
+            &format!("/api/v1/privacy/erasures/{request}/approve"),
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(approved["erased_documents"][0], x.to_string().as_str());
+    assert!(
+        carla.status(x).is_some(),
+        "offline, the tablet cannot know yet"
+    );
+
+    // Assert: at its next sync the tablet deletes the erased case, and only that one.
+    desk.proxy.heal();
+    gone(&carla, x, "the erased case leaves Carla's tablet").await;
+    assert!(carla.case(kept).unwrap().is_some());
+    assert_eq!(stored_rows(&carla, kept).0, 1);
+}
