@@ -244,6 +244,7 @@ export class SyncClient {
         return (handle?.isReady() ? handle.getSyncInfo(storage!)?.lastHeads : undefined) ?? this.#acked[id];
       },
       forget: id => {
+        this.refusals.dismiss(id);
         if (!(id in this.#acked)) return;
         delete this.#acked[id];
         this.#ackedDirty = true;
