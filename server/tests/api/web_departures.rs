@@ -2,7 +2,9 @@
 //! (`web/tests/browser/departures.mjs`): two cases referred to the elderly area reach the area's social
 //! worker's inbox and encrypted store; the operator (with the stock JS client) cancels one referral, and
 //! the case leaves the inbox and every key of it the worker's IndexedDB, the other staying; after a reload
-//! it does not come back. See `web_browser.rs` for how scenarios run.
+//! it does not come back. A decision she makes offline on a case cancelled meanwhile is turned away by the
+//! server, then that case goes too (the server keeps the cancellation). See `web_browser.rs` for how
+//! scenarios run.
 
 use serde_json::json;
 

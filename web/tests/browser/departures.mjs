@@ -4,7 +4,8 @@
 // app open and both arrive in her inbox and in her encrypted store. The operator cancels one referral: the
 // case leaves the worker's inbox, and no key of that document (snapshot, incremental chunk, sync state)
 // remains in her IndexedDB, while the other case stays. After a reload (a new session on the same store)
-// the cancelled case does not come back.
+// the cancelled case does not come back. A decision the worker makes offline on a case the desk cancels
+// meanwhile is turned away by the server (she may no longer read it), and then that case goes too.
 //
 // Started by server/tests/api/web_departures.rs; by hand against a server with an operator and a social
 // worker of `elderly` whose passwords are already changed:
@@ -149,6 +150,50 @@ try {
     if ((await rows.filter({ hasText: "Conti Maria" }).count()) !== 0) throw new Error("the cancelled case is listed again");
     const left = await keysOf(page, conti);
     if (left.length !== 0) throw new Error(`keys of the cancelled case came back: ${left.join(", ")}`);
+  });
+
+  await check("a decision made offline on a case cancelled meanwhile is turned away, then the case goes", async () => {
+    const galli = referCase(desk, "Galli", "Sara", "elderly");
+    await rows.filter({ hasText: "Galli Sara" }).waitFor();
+    await storedInIndexedDb(page, galli);
+    await context.setOffline(true);
+    await page.locator('[data-connection="offline"]').waitFor();
+    await rows.filter({ hasText: "Galli Sara" }).getByRole("link").click();
+    await page.getByRole("button", { name: "Accetta l'invio" }).click();
+    await page.getByText("Invio accettato").waitFor();
+    await page.getByRole("link", { name: "Torna agli invii" }).click();
+    jsClient(desk, [
+      "edit",
+      "--doc-url",
+      galli,
+      "--set",
+      "referrals.0.status=cancelled",
+      "--set",
+      `referrals.0.decided_by=${desk.user.id}`,
+      "--set",
+      `referrals.0.decided_at=${new Date().toISOString()}`,
+    ]);
+    // Offline, the tablet cannot know: the case and its unsynced decision stay.
+    if ((await keysOf(page, galli)).length === 0) throw new Error("the case left the store while offline");
+    await context.setOffline(false);
+    await page.locator('[data-connection="online"]').waitFor();
+    await rows.filter({ hasText: "Galli Sara" }).waitFor({ state: "detached" });
+    await page.waitForFunction(
+      async docId => {
+        for (const { name } of await indexedDB.databases()) {
+          if (!name.startsWith("sportello-user-")) continue;
+          const db = await new Promise(r => (indexedDB.open(name).onsuccess = e => r(e.target.result)));
+          const keys = await new Promise(r => (db.transaction("chunks").objectStore("chunks").getAllKeys().onsuccess = e => r(e.target.result)));
+          db.close();
+          if (keys.some(k => k[0] === docId)) return false;
+        }
+        return true;
+      },
+      galli.replace("automerge:", ""),
+      { polling: 100 },
+    );
+    const server = jsClient(desk, ["open", "--doc-url", galli, "--expect", "ready"]).doc;
+    if (server.referrals[0].status !== "cancelled") throw new Error(`the server holds ${JSON.stringify(server.referrals)}`);
   });
 
   await check("no unexpected script errors", async () => {
