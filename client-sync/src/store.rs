@@ -11,6 +11,9 @@
 //!   received) followed by chunks in insertion order; loading replays them. Chunks never overlap what the
 //!   snapshot or earlier chunks hold except harmlessly (Automerge ignores changes it already has), and a new
 //!   snapshot deletes the chunks it covers in the same transaction.
+//! - A deleted document leaves nothing behind: its row and chunks go in one transaction, SQLite overwrites
+//!   the freed pages (`secure_delete`), and the WAL is checkpointed and truncated after the commit, so its
+//!   bytes are in neither file.
 //! - Nothing here interprets documents: [`crate::sync`] decides what to write.
 //!
 //! Schema changes are append-only steps keyed by `PRAGMA user_version`.
@@ -49,6 +52,8 @@ const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY NOT NULL,
         value TEXT NOT NULL
     ) STRICT;",
+    // 2: whether the user's index has listed the document (then leaving the index deletes it).
+    "ALTER TABLE documents ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +98,8 @@ pub struct DocMeta {
     pub unavailable: bool,
     /// The server's last refusal of changes to it, and the local heads when that refusal came.
     pub refusal: Option<(Refusal, Vec<ChangeHash>)>,
+    /// The user's index has listed it: once it leaves the index, it leaves the tablet.
+    pub listed: bool,
 }
 
 /// A document as loaded at start-up.
@@ -115,6 +122,7 @@ pub enum Write {
     Snapshot(DocumentId, Vec<u8>),
     /// Appends changes (an Automerge incremental save). The row must exist.
     Chunk(DocumentId, Vec<u8>),
+    /// Removes the document: its row, snapshot and chunks, leaving none of its bytes in the files.
     Delete(DocumentId),
     Setting(String, String),
 }
@@ -136,6 +144,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let mut store = Store { conn };
         store.migrate()?;
@@ -176,7 +185,7 @@ impl Store {
         let mut docs = Vec::new();
         let mut rows = self.conn.prepare(
             "SELECT id, snapshot, wanted, created_locally, server_heads, unavailable, refusal_code,
-                    refusal_reason, refused_at
+                    refusal_reason, refused_at, listed
              FROM documents ORDER BY rowid",
         )?;
         let mut chunks = self
@@ -221,6 +230,7 @@ impl Store {
                 server_heads: heads_from_bytes(&server_heads).map_err(corrupt)?,
                 unavailable: row.get(5)?,
                 refusal,
+                listed: row.get(9)?,
             };
             docs.push(StoredDoc {
                 id,
@@ -234,6 +244,10 @@ impl Store {
 
     /// Applies `batches` in one transaction, in order.
     pub fn apply(&mut self, batches: &[Vec<Write>]) -> Result<(), StoreError> {
+        let deletes = batches
+            .iter()
+            .flatten()
+            .any(|write| matches!(write, Write::Delete(_)));
         let tx = self.conn.transaction()?;
         for write in batches.iter().flatten() {
             match write {
@@ -248,13 +262,13 @@ impl Store {
                     };
                     tx.execute(
                         "INSERT INTO documents (id, wanted, created_locally, server_heads, unavailable,
-                                                refusal_code, refusal_reason, refused_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                                refusal_code, refusal_reason, refused_at, listed)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                          ON CONFLICT (id) DO UPDATE SET wanted = excluded.wanted,
                              created_locally = excluded.created_locally,
                              server_heads = excluded.server_heads, unavailable = excluded.unavailable,
                              refusal_code = excluded.refusal_code, refusal_reason = excluded.refusal_reason,
-                             refused_at = excluded.refused_at",
+                             refused_at = excluded.refused_at, listed = excluded.listed",
                         params![
                             id.as_bytes().as_slice(),
                             meta.wanted,
@@ -264,6 +278,7 @@ impl Store {
                             code,
                             reason,
                             at,
+                            meta.listed,
                         ],
                     )?;
                 }
@@ -285,6 +300,10 @@ impl Store {
                 }
                 Write::Delete(id) => {
                     tx.execute(
+                        "DELETE FROM chunks WHERE doc = ?1",
+                        [id.as_bytes().as_slice()],
+                    )?;
+                    tx.execute(
                         "DELETE FROM documents WHERE id = ?1",
                         [id.as_bytes().as_slice()],
                     )?;
@@ -299,7 +318,28 @@ impl Store {
             }
         }
         tx.commit()?;
+        if deletes {
+            // The WAL still holds the pages as they were before the delete: copy the zeroed pages into the
+            // database and empty the WAL.
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
         Ok(())
+    }
+
+    /// How many rows the store keeps for a document: its own (0 or 1) and its chunks. For checks that a
+    /// deletion left nothing.
+    pub fn rows_of(&self, id: DocumentId) -> Result<(usize, usize), StoreError> {
+        let count = |sql: &str| -> Result<usize, StoreError> {
+            Ok(self
+                .conn
+                .query_row(sql, [id.as_bytes().as_slice()], |r| r.get::<_, i64>(0))?
+                as usize)
+        };
+        Ok((
+            count("SELECT count(*) FROM documents WHERE id = ?1")?,
+            count("SELECT count(*) FROM chunks WHERE doc = ?1")?,
+        ))
     }
 }
 
@@ -453,6 +493,7 @@ mod tests {
                     },
                     first.clone(),
                 )),
+                listed: true,
                 ..DocMeta::default()
             };
             store
@@ -490,10 +531,46 @@ mod tests {
         let (refusal, at) = loaded.meta.refusal.clone().unwrap();
         assert_eq!(refusal.code, "invalid_document");
         assert_eq!(at, first);
+        assert!(loaded.meta.listed);
         let asked = docs.iter().find(|d| d.id == wanted).unwrap();
         assert!(asked.meta.wanted && asked.meta.unavailable);
         assert!(asked.doc.get_heads().is_empty());
         assert_eq!(store.setting("peer").unwrap().as_deref(), Some("tablet-1"));
+    }
+
+    #[test]
+    fn a_deleted_documents_bytes_are_in_neither_the_database_nor_the_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let (gone, kept) = (DocumentId::new_random(), DocumentId::new_random());
+        let marker = |tag: u8| -> Vec<u8> { (0..200u8).map(|i| i.wrapping_mul(7) ^ tag).collect() };
+        store
+            .apply(&[vec![
+                Write::Meta(gone, DocMeta::default()),
+                Write::Snapshot(gone, marker(0x5a)),
+                Write::Chunk(gone, marker(0xa5)),
+                Write::Meta(kept, DocMeta::default()),
+                Write::Chunk(kept, marker(0x3c)),
+            ]])
+            .unwrap();
+        let on_disk = |needle: &[u8]| -> bool {
+            ["", "-wal"].iter().any(|suffix| {
+                let path = dir.path().join(format!("{FILE_NAME}{suffix}"));
+                std::fs::read(path)
+                    .unwrap_or_default()
+                    .windows(needle.len())
+                    .any(|window| window == needle)
+            })
+        };
+        assert!(on_disk(&marker(0x5a)) && on_disk(&marker(0xa5)), "written");
+
+        store.apply(&[vec![Write::Delete(gone)]]).unwrap();
+
+        assert_eq!(store.rows_of(gone).unwrap(), (0, 0));
+        assert_eq!(store.rows_of(kept).unwrap(), (1, 1));
+        assert!(!on_disk(&marker(0x5a)), "the snapshot's bytes are gone");
+        assert!(!on_disk(&marker(0xa5)), "the chunk's bytes are gone");
+        assert!(on_disk(&marker(0x3c)), "the other document is untouched");
     }
 
     #[test]

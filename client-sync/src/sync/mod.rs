@@ -24,6 +24,10 @@
 //!   or the user discards them ([`Tablet::discard_unsynced_changes`]). Meanwhile the connection syncs the
 //!   server's version of the document (the local one without the refused changes), so other people's
 //!   changes keep arriving.
+//! - A document that was in the user's index and left it (access withdrawn, case erased) is deleted from
+//!   memory and from the store once no local change to it is in flight: the server acknowledged them,
+//!   refused them, or answered `doc-unavailable` to them ([`plan::leaves_tablet`]). A document made here
+//!   and not listed yet is never deleted this way; one that comes back into the index is fetched again.
 
 pub mod plan;
 pub mod refusal;
@@ -38,7 +42,7 @@ use automerge::{AutoCommit, Automerge, ChangeHash};
 use autosurgeon::{Hydrate, Reconcile};
 use sportello_schema::api::UserSummary;
 use sportello_schema::catalogue::Catalogue;
-use sportello_schema::documents::{self, CaseDoc, CaseNotesDoc, DirectoryDoc, DocKind};
+use sportello_schema::documents::{self, CaseDoc, CaseNotesDoc, DirectoryDoc, DocKind, IndexDoc};
 use sportello_schema::policy::ActorCtx;
 use sportello_schema::sync::{AutomergeUrl, DocumentId, PeerId, StorageId};
 use sportello_schema::validate::{self, ValidationErrors};
@@ -180,6 +184,9 @@ struct LocalDoc {
     /// While a refusal stands: the server's version (the document without the refused changes), which is
     /// what the connection syncs; what it receives is merged into `doc`. Rebuilt on demand, never stored.
     server_version: Option<Automerge>,
+    /// The local heads when the server last answered `doc-unavailable` (this run only: after a restart
+    /// the next connection asks again).
+    unavailable_at: Option<Vec<ChangeHash>>,
 }
 
 impl LocalDoc {
@@ -191,6 +198,7 @@ impl LocalDoc {
             chunks: 0,
             epoch: 0,
             server_version: None,
+            unavailable_at: None,
         }
     }
 
@@ -225,6 +233,21 @@ impl LocalDoc {
             self.server_version = self.doc.fork_at(&self.meta.server_heads).ok();
         }
         self.server_version.as_mut()
+    }
+
+    /// What decides whether the document leaves the tablet, given whether the index lists it now.
+    fn departure(&self, listed_now: bool) -> plan::Departure {
+        let heads = self.doc.get_heads();
+        plan::Departure {
+            was_listed: self.meta.listed,
+            listed_now,
+            acknowledged: plan::server_has_our_changes(&self.doc, &self.meta.server_heads),
+            refused_unchanged: plan::opening(&self.view()).holds_back_refused_changes(),
+            unavailable_unchanged: self
+                .unavailable_at
+                .as_ref()
+                .is_some_and(|at| plan::same_heads(at, &heads)),
+        }
     }
 
     /// The refusal no longer stands (the server has our changes, or they were discarded).
@@ -271,6 +294,8 @@ struct State {
     /// Documents changed locally (edited, created, wanted) that the live session has not offered yet.
     dirty: HashSet<DocumentId>,
     index: Option<DocumentId>,
+    /// The ids the latest index lists (`None` until the tablet holds a readable index).
+    index_ids: Option<HashSet<DocumentId>>,
 }
 
 struct Shared {
@@ -446,16 +471,22 @@ impl Tablet {
                     chunks: stored.chunks,
                     epoch: 0,
                     server_version: None,
+                    unavailable_at: None,
                 };
                 (stored.id, local)
             })
-            .collect();
+            .collect::<HashMap<_, _>>();
+        let index_ids = index
+            .and_then(|id| docs.get(&id))
+            .and_then(|local| autosurgeon::hydrate::<_, IndexDoc>(&local.doc).ok())
+            .map(|index| plan::index_ids(&index));
         let state = State {
             docs,
             owner,
             connection: ConnectionState::Stopped,
             dirty: HashSet::new(),
             index,
+            index_ids,
         };
         let shared = Shared {
             api: ApiClient::new(base_url, Some(device_name.to_owned())),
@@ -1000,6 +1031,38 @@ mod tests {
             ["meta", "snapshot"],
             "compacted"
         );
+    }
+
+    #[test]
+    fn a_documents_departure_follows_its_acknowledgement_refusal_and_last_unavailable_answer() {
+        let mut local = LocalDoc::empty();
+        local.meta.listed = true;
+        edit(&mut local, 1);
+        let first = local.departure(false);
+        assert!(first.was_listed && !first.listed_now);
+        assert!(!first.acknowledged && !first.refused_unchanged && !first.unavailable_unchanged);
+
+        local.meta.server_heads = local.doc.get_heads();
+        assert!(local.departure(false).acknowledged);
+        edit(&mut local, 2);
+        assert!(!local.departure(false).acknowledged, "a new local change");
+
+        local.unavailable_at = Some(local.doc.get_heads());
+        assert!(local.departure(false).unavailable_unchanged);
+        edit(&mut local, 3);
+        assert!(
+            !local.departure(false).unavailable_unchanged,
+            "edited after the answer"
+        );
+
+        let refusal = Refusal {
+            code: "read_only".into(),
+            reason: "read access only".into(),
+        };
+        local.meta.refusal = Some((refusal, local.doc.get_heads()));
+        assert!(local.departure(false).refused_unchanged);
+        edit(&mut local, 4);
+        assert!(!local.departure(false).refused_unchanged);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The decisions of the sync client, as pure functions over plain values (no I/O, no clock, no randomness
 //! of their own), so they can be table-tested: what to send for a document when a connection opens or the
-//! user edits, whether the server has our changes, which documents an index adds, how long to wait before
-//! reconnecting, and what a server `error` message means for the next attempt.
+//! user edits, whether the server has our changes, which documents an index adds, which ones leave the
+//! tablet, how long to wait before reconnecting, and what a server `error` message means for the next
+//! attempt.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -82,7 +83,7 @@ pub fn opening(doc: &DocView) -> Opening {
     }
 }
 
-fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+pub(crate) fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
     let a: HashSet<_> = a.iter().collect();
     let b: HashSet<_> = b.iter().collect();
     a == b
@@ -109,6 +110,44 @@ pub fn index_wants(index: &IndexDoc, known: impl Fn(&DocumentId) -> bool) -> Vec
         .map(|url| url.document_id())
         .filter(|id| !known(id) && seen.insert(*id))
         .collect()
+}
+
+/// The ids an index lists (whatever their kind).
+pub fn index_ids(index: &IndexDoc) -> HashSet<DocumentId> {
+    index
+        .entries
+        .iter()
+        .filter_map(|entry| AutomergeUrl::parse(&entry.url).ok())
+        .map(|url| url.document_id())
+        .collect()
+}
+
+/// What decides whether a document leaves the tablet ([`leaves_tablet`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Departure {
+    /// The user's index listed it at some point on this tablet (a document made here and not listed yet
+    /// has never been).
+    pub was_listed: bool,
+    /// The latest index the tablet holds lists it.
+    pub listed_now: bool,
+    /// The server acknowledged every local change (its heads contain ours); true when there is nothing.
+    pub acknowledged: bool,
+    /// The server refused the local changes it does not have, and none were made since.
+    pub refused_unchanged: bool,
+    /// The server answered `doc-unavailable` on this connection to the document as it is now: whatever it
+    /// lacks can no longer reach it.
+    pub unavailable_unchanged: bool,
+}
+
+/// A document that was in the user's index and left it leaves the tablet (its access was withdrawn: a
+/// referral cancelled or rejected, a case erased), but only once no local change to it is in flight: the
+/// server has acknowledged them, or refused them, or declared the document unavailable after they were
+/// offered. Until then it is kept, so that an edit made just before access ended is not lost when the
+/// server would still take it. A document never listed (made here, or asked for by a link) stays.
+pub fn leaves_tablet(doc: &Departure) -> bool {
+    doc.was_listed
+        && !doc.listed_now
+        && (doc.acknowledged || doc.refused_unchanged || doc.unavailable_unchanged)
 }
 
 /// Exponential back-off with jitter: attempt n waits a random time in [d/2, d] where d = `min` · 2ⁿ,
@@ -299,6 +338,93 @@ mod tests {
             entry("not a url".into()),
         ];
         assert_eq!(index_wants(&index, |id| *id == known), vec![new]);
+    }
+
+    #[test]
+    fn a_document_leaves_the_tablet_once_out_of_the_index_and_nothing_local_is_in_flight() {
+        let departure = |was, now, acked, refused, unavailable| Departure {
+            was_listed: was,
+            listed_now: now,
+            acknowledged: acked,
+            refused_unchanged: refused,
+            unavailable_unchanged: unavailable,
+        };
+        let table = [
+            (
+                "still listed",
+                departure(true, true, true, false, false),
+                false,
+            ),
+            (
+                "still listed, server says unavailable (the tablet's index is behind)",
+                departure(true, true, false, false, true),
+                false,
+            ),
+            (
+                "left, acknowledged",
+                departure(true, false, true, false, false),
+                true,
+            ),
+            (
+                "left, unsynced edit in flight",
+                departure(true, false, false, false, false),
+                false,
+            ),
+            (
+                "left, edit refused",
+                departure(true, false, false, true, false),
+                true,
+            ),
+            (
+                "left, edit answered doc-unavailable",
+                departure(true, false, false, false, true),
+                true,
+            ),
+            (
+                "made here, not listed yet, unsynced",
+                departure(false, false, false, false, false),
+                false,
+            ),
+            (
+                "made here, not listed yet, acknowledged",
+                departure(false, false, true, false, false),
+                false,
+            ),
+            (
+                "made here, creation refused",
+                departure(false, false, false, true, true),
+                false,
+            ),
+            (
+                "asked for by a link, unavailable",
+                departure(false, false, true, false, true),
+                false,
+            ),
+        ];
+        for (case, doc, expected) in table {
+            assert_eq!(leaves_tablet(&doc), expected, "{case}");
+        }
+    }
+
+    #[test]
+    fn the_ids_of_an_index_are_its_valid_urls() {
+        let a = DocumentId::new_random();
+        let b = DocumentId::new_random();
+        let entry = |url: String| IndexEntry {
+            url,
+            kind: DocKind::Case,
+            title: "Rossi Mario".into(),
+            status: "open".into(),
+            updated_at: "2026-11-27T10:00:00Z".into(),
+        };
+        let mut index = IndexDoc::new(UserId::new_random());
+        index.entries = vec![
+            entry(a.to_url().to_string()),
+            entry(b.to_url().to_string()),
+            entry(a.to_url().to_string()),
+            entry("automerge:nonsense".into()),
+        ];
+        assert_eq!(index_ids(&index), HashSet::from([a, b]));
     }
 
     #[test]

@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use super::plan::{self, Backoff, Opening, ServerError};
 use super::{ConnectionState, LocalDoc, Shared, random_u64, refusal};
+use crate::store::Write;
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -506,6 +507,7 @@ impl<'a> Connection<'a> {
                         }
                         local.meta.server_heads = heads;
                         local.meta.unavailable = false;
+                        local.unavailable_at = None;
                         if local.meta.refusal.is_some()
                             && plan::server_has_our_changes(&local.doc, &local.meta.server_heads)
                         {
@@ -517,6 +519,7 @@ impl<'a> Connection<'a> {
                     Message::DocUnavailable(body) => {
                         if let Some(local) = state.docs.get_mut(&body.document_id) {
                             local.meta.unavailable = true;
+                            local.unavailable_at = Some(local.doc.get_heads());
                             touched.insert(body.document_id);
                         }
                     }
@@ -548,16 +551,16 @@ impl<'a> Connection<'a> {
                 }
             }
 
+            let mut index_changed = false;
             if shared.options.follow_index
                 && let Some(index_id) = state.index
                 && touched.contains(&index_id)
-            {
-                let wants = state
+                && let Some(index) = state
                     .docs
                     .get(&index_id)
                     .and_then(|local| autosurgeon::hydrate::<_, IndexDoc>(&local.doc).ok())
-                    .map(|index| plan::index_wants(&index, |id| state.docs.contains_key(id)))
-                    .unwrap_or_default();
+            {
+                let wants = plan::index_wants(&index, |id| state.docs.contains_key(id));
                 for id in wants {
                     let mut local = LocalDoc::empty();
                     local.meta.wanted = true;
@@ -565,9 +568,53 @@ impl<'a> Connection<'a> {
                     state.dirty.insert(id);
                     touched.insert(id);
                 }
+                let listed = plan::index_ids(&index);
+                for id in &listed {
+                    if let Some(local) = state.docs.get_mut(id)
+                        && !local.meta.listed
+                    {
+                        local.meta.listed = true;
+                        touched.insert(*id);
+                    }
+                }
+                state.index_ids = Some(listed);
+                index_changed = true;
                 if !state.dirty.is_empty() {
                     shared.outbox.notify_one();
                 }
+            }
+
+            // Documents that left the index go once nothing local to them is in flight: all of them when
+            // the index changed, else those whose standing just changed.
+            let mut departed = Vec::new();
+            if shared.options.follow_index
+                && let Some(listed) = &state.index_ids
+            {
+                let candidates: Vec<DocumentId> = if index_changed {
+                    state.docs.keys().copied().collect()
+                } else {
+                    touched.iter().copied().collect()
+                };
+                departed = candidates
+                    .into_iter()
+                    .filter(|id| Some(*id) != state.index)
+                    .filter(|id| {
+                        state.docs.get(id).is_some_and(|local| {
+                            // Cheap test first: most documents are listed now, or never were.
+                            local.meta.listed
+                                && !listed.contains(id)
+                                && plan::leaves_tablet(&local.departure(false))
+                        })
+                    })
+                    .collect();
+            }
+            for id in &departed {
+                state.docs.remove(id);
+                state.dirty.remove(id);
+                self.states.remove(id);
+                touched.remove(id);
+                answer.remove(id);
+                tracing::info!(doc = %id, "sync: the document left the user's index; local copy deleted");
             }
 
             let compact_after = shared.options.compact_after_chunks;
@@ -577,6 +624,7 @@ impl<'a> Connection<'a> {
                     writes.extend(local.persist(*id, compact_after));
                 }
             }
+            writes.extend(departed.into_iter().map(Write::Delete));
             let ticket = (!writes.is_empty()).then(|| shared.writer.submit(writes));
             let mut replies = Vec::new();
             for id in answer {

@@ -38,6 +38,7 @@ mod web_admin;
 mod web_app;
 mod web_browser;
 mod web_catalogue;
+mod web_departures;
 mod web_display;
 mod web_intake;
 mod web_queue;

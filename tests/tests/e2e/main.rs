@@ -6,6 +6,7 @@
 mod access;
 mod accounts;
 mod catalogue;
+mod departure;
 mod desk;
 mod discovery;
 mod offline;

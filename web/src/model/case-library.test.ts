@@ -57,6 +57,34 @@ describe("the case library", () => {
   });
 });
 
+describe("a case that left the tablet", () => {
+  test("drops out of the rows and the search as soon as the departures say so, and the others stay", async () => {
+    const repo = new Repo({ network: [] });
+    const { sync } = offlineSync(repo);
+    const departed = new Set<(url: string) => void>();
+    const library = new CaseLibrary({
+      ...sync,
+      departures: {
+        onDeparted: listener => {
+          departed.add(listener);
+          return () => departed.delete(listener);
+        },
+      },
+    });
+    await library.start();
+    const gone = await library.create(init);
+    const kept = await library.create(init);
+    expect(library.rows().map(row => row.url).sort()).toEqual([gone.url, kept.url].sort());
+
+    for (const listener of departed) listener(gone.url);
+    expect(library.rows().map(row => row.url)).toEqual([kept.url]);
+    expect(library.openedCount).toBe(1);
+    library.stop();
+    expect(departed.size).toBe(0);
+    await repo.shutdown();
+  });
+});
+
 function library() {
   const repo = new Repo({ network: [] });
   let listener: ((view: { connection: string; index: { entries: IndexEntry[] } }) => void) | undefined;

@@ -46,6 +46,8 @@ export interface SyncSource {
   /** The heads the server last acknowledged as kept in the local store (offline, after a restart). */
   acknowledgedHeads?(documentId: string): readonly string[] | undefined;
   subscribe(listener: (view: { connection: string; index: { entries: IndexEntry[] } }) => void): () => void;
+  /** Documents that left the user's index and were deleted from the tablet (sync/departures.ts). */
+  readonly departures?: { onDeparted(listener: (url: string) => void): () => void };
 }
 
 interface Tracked {
@@ -107,10 +109,12 @@ export class CaseLibrary {
       this.#notify();
     });
     const unsubscribeRefusals = this.sync.refusals?.subscribe(() => this.#notify());
+    const unsubscribeDepartures = this.sync.departures?.onDeparted(url => this.#forget(url));
     const unsubscribeIndex = this.#unsubscribe;
     this.#unsubscribe = () => {
       unsubscribeIndex?.();
       unsubscribeRefusals?.();
+      unsubscribeDepartures?.();
     };
     // Cases recorded on this tablet in an earlier session that the server does not list yet (offline, or
     // refused): the store holds them, the index does not.
@@ -294,6 +298,13 @@ export class CaseLibrary {
         handle.emit("change", { handle, doc: handle.doc(), patches: [], patchInfo: { before: handle.doc(), after: handle.doc(), source: "change" } });
       }
     }
+  }
+
+  /** The case left the tablet (its index entry went, and the tablet deleted it): no row, no handle. */
+  #forget(url: string): void {
+    this.#tracked.delete(url);
+    this.#queue = this.#queue.filter(queued => queued !== url);
+    this.#notify();
   }
 
   #enqueue(url: string): void {

@@ -118,6 +118,14 @@ export class LocalStore {
     return [...ids];
   }
 
+  /**
+   * Removes every key of a document (`[id, …]`: snapshots, incremental chunks, sync states): what is left
+   * once the document left the tablet (sync/departures.ts).
+   */
+  async removeDocument(documentId: string): Promise<void> {
+    await this.#removeRange([documentId]);
+  }
+
   /** Wraps the same data key under `next` (a password change); the data are not re-encrypted. */
   async rewrap(current: string, next: string): Promise<void> {
     const { db } = this.#open();

@@ -13,6 +13,7 @@ import wasmUrl from "@automerge/automerge/automerge.wasm?url";
 import type { LocalStore } from "../store/local-store";
 import { caseEntries, type IndexEntry } from "./index-entries";
 import { RefusalKeeper } from "./refusals";
+import { DepartureKeeper } from "./departures";
 import { headsOf } from "./heads";
 import { connectionState, pendingCount, type Connection } from "./sync-status";
 import { TokenWebSocketAdapter, syncUrlFor } from "./token-websocket-adapter";
@@ -96,6 +97,8 @@ export class SyncClient {
   #resolveStarted!: (repo: Repo) => void;
   /** The server's refusals on this session's documents: refused changes are dropped (refusals.ts). */
   readonly refusals = new RefusalKeeper();
+  /** Documents that left the user's index leave the tablet (departures.ts). */
+  readonly departures = new DepartureKeeper();
   #stopping?: Promise<void>;
   #localDocuments: Promise<string[]>;
   #resolveLocalDocuments!: (urls: string[]) => void;
@@ -166,6 +169,7 @@ export class SyncClient {
     if (this.#stopped) return;
     this.#repo = new Repo({ network: [adapter], storage: store?.storage, sharePolicy: async () => true });
     this.refusals.attach(this.#repo, () => this.#serverStorage);
+    this.#attachDepartures(this.#repo);
     addEventListener("online", this.#onBrowserNetwork);
     addEventListener("offline", this.#onBrowserNetwork);
     document.addEventListener("visibilitychange", this.#onHidden);
@@ -198,6 +202,7 @@ export class SyncClient {
     this.#adapter?.stop();
     this.#listeners.clear();
     this.refusals.detach();
+    this.departures.detach();
     // Every ready document reaches the store before the session closes it. (The Repo's own shutdown
     // flushes every handle, and one not ready makes its Promise.all reject before the others are written.)
     await this.#flush();
@@ -227,6 +232,32 @@ export class SyncClient {
     await Promise.all(Array.from({ length: OUTBOX_AT_ONCE }, worker));
     this.#resolveLocalDocuments(ids.map(id => `automerge:${id}`));
     this.#update(true);
+  }
+
+  /** Deletion of the documents that leave the index: what the keeper needs of this session. */
+  #attachDepartures(repo: Repo): void {
+    const indexId = this.options.indexUrl.replace(/^automerge:/, "");
+    void this.departures.attach(repo, this.options.store, {
+      serverHeads: id => {
+        const storage = this.#serverStorage;
+        const handle = storage ? repo.handles[id as never] : undefined;
+        return (handle?.isReady() ? handle.getSyncInfo(storage!)?.lastHeads : undefined) ?? this.#acked[id];
+      },
+      forget: id => {
+        this.refusals.dismiss(id);
+        if (!(id in this.#acked)) return;
+        delete this.#acked[id];
+        this.#ackedDirty = true;
+        void this.#saveAcked();
+      },
+      outboxOpen: this.#localDocuments,
+      indexId,
+    });
+  }
+
+  #followIndexForDepartures(index: DocHandle<unknown>): void {
+    index.on("change", () => this.departures.indexChanged(index.doc()));
+    this.departures.indexChanged(index.doc());
   }
 
   async #saveAcked(): Promise<void> {
@@ -289,6 +320,7 @@ export class SyncClient {
       if (this.#stopped) return;
       this.#index = handle;
       handle.on("change", () => this.#setIndex("ready"));
+      this.#followIndexForDepartures(handle);
       this.#setIndex("ready");
     } catch {
       // Unavailable: offline at start, or the server has not answered yet. Retried when the server
