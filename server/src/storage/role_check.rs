@@ -9,8 +9,8 @@
 //!   after): dropping `users` would otherwise cascade to `user_areas` and fail on `sessions`.
 //! - The new definition is the stored one, edited, never a copy typed here: columns that other migrations
 //!   added are kept, with their data.
-//! - Fails, changing nothing, when the CHECK is not found exactly once (the definition is not what this
-//!   code expects).
+//! - Leaves a table whose CHECK already admits `privacy_officer` as it is; fails, changing nothing, when
+//!   the old CHECK is not found exactly once (the definition is not what this code expects).
 
 use rusqlite::Transaction;
 use rusqlite_migration::{HookError, HookResult};
@@ -34,6 +34,10 @@ fn rebuild_with_wider_check(tx: &Transaction, table: &str) -> HookResult {
         [table],
         |row| row.get(0),
     )?;
+    if sql.contains(NEW_CHECK) {
+        // Already admits privacy officers (an earlier migration rebuilt it so): nothing to do.
+        return Ok(());
+    }
     if sql.matches(OLD_CHECK).count() != 1 {
         return Err(HookError::Hook(format!(
             "{table}: the role check is not the one this migration widens"
@@ -93,6 +97,18 @@ mod tests {
             .query_row("SELECT count(*) FROM users", [], |row| row.get(0))
             .unwrap();
         assert_eq!(kept, 1);
+    }
+
+    #[test]
+    fn a_table_that_already_admits_privacy_officers_is_left_alone() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&format!(
+            "CREATE TABLE users (id TEXT PRIMARY KEY, role TEXT CHECK ({NEW_CHECK})); \
+             CREATE TABLE account_grants (id TEXT PRIMARY KEY, role TEXT CHECK ({NEW_CHECK}));"
+        ))
+        .unwrap();
+        let tx = conn.transaction().unwrap();
+        admit_privacy_officers(&tx).unwrap();
     }
 
     #[test]
