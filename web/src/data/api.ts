@@ -4,7 +4,7 @@
 //
 // Wire types mirror `schema::api` (see docs/api.md); they are the few fields this part of the app reads.
 
-export type Role = "operator" | "social_worker" | "admin";
+export type Role = "operator" | "social_worker" | "admin" | "privacy_officer";
 
 export interface UserSummary {
   id: string;

@@ -1,4 +1,5 @@
-// The admin console's shell (`/admin`): sign-in (admins only: anyone else is told so and logged out), the
+// The admin console's shell (`/admin`): sign-in (admins and privacy officers, each seeing only its own
+// sections: anyone else is told so and logged out), the
 // forced change of a one-time password, the sections of sections/sections.ts with the current one in the
 // URL's hash (`/admin#users`), the language switch, logout and the screen shown when the session ends.
 //
@@ -10,7 +11,7 @@ import { html as staticHtml, unsafeStatic } from "lit/static-html.js";
 import { ApiError, createApi, type SessionTokens } from "../../data/api";
 import { AdminClient } from "./admin-client";
 import { adminLanguage, errorText, LanguageController, m, setAdminLanguage, type MessageKey } from "./messages";
-import { sectionOfHash, SECTIONS, type Section } from "./sections/sections";
+import { CONSOLE_ROLES, sectionOfHash, sectionsFor, type Section } from "./sections/sections";
 import { consoleStyles } from "./ui/styles";
 
 /** Where the console stands: what the admin sees. */
@@ -30,7 +31,7 @@ export class SportelloAdmin extends LitElement {
   @state() private notAdmin = false;
   readonly #api = createApi();
   readonly #onHash = () => {
-    this.section = sectionOfHash(location.hash);
+    this.section = sectionOfHash(location.hash, this.phase.kind === "console" ? this.phase.client.user.role : "admin");
     this.focusHeading();
   };
 
@@ -147,6 +148,21 @@ export class SportelloAdmin extends LitElement {
         outline: none;
       }
       /* A tablet, or a narrow window: the sections become a row of tabs above the content. */
+      /* Printing (the privacy officer's access report): the page only, without the console's chrome. */
+      @media print {
+        header,
+        nav,
+        .lang-corner {
+          display: none !important;
+        }
+        .layout {
+          display: block;
+          min-block-size: 0;
+        }
+        main {
+          padding: 0;
+        }
+      }
       @media (max-width: 1000px) {
         .layout {
           grid-template-columns: 1fr;
@@ -226,6 +242,7 @@ export class SportelloAdmin extends LitElement {
           <p class="brand">${m("app.name")}</p>
           <h1>${m("login.title")}</h1>
           <p>${m("login.intro")}</p>
+          <p>${m("login.introPrivacy")}</p>
           ${notice && !this.error ? html`<p class="notice" role="status">${m(notice)}</p>` : ""}
           <div role="alert">
             ${this.error
@@ -303,7 +320,7 @@ export class SportelloAdmin extends LitElement {
         </header>
         <nav aria-label=${m("nav.label")}>
           <ul>
-            ${SECTIONS.map(
+            ${sectionsFor(user.role).map(
               s => html`<li>
                 <a href="#${s.id}" aria-current=${s.id === current.id ? "page" : "false"}>${adminLanguage() === "en" ? s.label_en : s.label_it}</a>
               </li>`,
@@ -341,7 +358,7 @@ export class SportelloAdmin extends LitElement {
     this.notAdmin = false;
     try {
       const tokens = await this.#api.login(username, password, "Console");
-      if (tokens.user.role !== "admin") {
+      if (!CONSOLE_ROLES.includes(tokens.user.role)) {
         // Not for this console: end the session at once, whatever its state.
         await this.#api.logout(tokens.access_token).catch(() => undefined);
         this.busy = false;
@@ -392,7 +409,8 @@ export class SportelloAdmin extends LitElement {
         if (this.phase.kind === "console" && this.phase.client === client) this.goTo({ kind: "ended" });
       },
     });
-    if (!location.hash) history.replaceState(null, "", `#${this.section.id}`);
+    this.section = sectionOfHash(location.hash, tokens.user.role);
+    if (location.hash !== `#${this.section.id}`) history.replaceState(null, "", `#${this.section.id}`);
     this.goTo({ kind: "console", client });
     this.focusHeading();
   }

@@ -6,7 +6,7 @@
 import { LitElement, css, html } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { ApiError } from "../../data/api";
-import { INACTIVITY_LOCK_MS, PreviousPasswordNeeded, type Session } from "../../data/session";
+import { ConsoleRoleError, INACTIVITY_LOCK_MS, PreviousPasswordNeeded, type Session } from "../../data/session";
 import { t, type MessageKey } from "../../i18n";
 import { storeErrorMessage } from "../../store/messages";
 import { shared } from "../../styles/shared";
@@ -23,6 +23,8 @@ export class LoginScreen extends LitElement {
   /** The server did not answer and this user has local data: offer the offline unlock. */
   @state() private offerOffline = false;
   @state() private needPrevious = false;
+  /** The account is an admin's or a privacy officer's: point to the console. */
+  @state() private consoleRole = false;
 
   static override styles = [
     shared,
@@ -69,7 +71,13 @@ export class LoginScreen extends LitElement {
         <h1>${t("login.title")}</h1>
         <p>${t("login.intro")}</p>
         ${this.notice && !this.error ? html`<p class="error" role="status">${t(this.notice)}</p>` : ""}
-        <div role="alert">${this.error ? html`<p class="error">${this.error}</p>` : ""}</div>
+        <div role="alert">
+          ${this.error
+            ? html`<p class="error">
+                ${this.error}${this.consoleRole ? html`<br /><a href="/admin" data-console-link>${t("login.consoleLink")}</a>` : ""}
+              </p>`
+            : ""}
+        </div>
         <div class="field">
           <label for="username">${t("login.username")}</label>
           <input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required />
@@ -178,10 +186,15 @@ export class LoginScreen extends LitElement {
     this.busy = true;
     this.error = "";
     this.offerOffline = false;
+    this.consoleRole = false;
     try {
       await this.session.login(username, password, this.needPrevious ? previous : undefined);
     } catch (error) {
-      if (error instanceof PreviousPasswordNeeded) {
+      if (error instanceof ConsoleRoleError) {
+        this.consoleRole = true;
+        this.error = t("login.useConsole");
+        form.reset();
+      } else if (error instanceof PreviousPasswordNeeded) {
         this.needPrevious = true;
       } else if (error instanceof ApiError && error.code === "network") {
         this.offerOffline = await this.session.canUnlockOffline(username).catch(() => false);
