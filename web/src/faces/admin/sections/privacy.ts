@@ -95,7 +95,11 @@ export class AdminPrivacy extends LitElement {
         display: flex;
         flex-wrap: wrap;
         gap: 0 1rem;
-        align-items: end;
+        align-items: start;
+      }
+      /* Level with the input, below the field's label. */
+      form.lookup .submit {
+        padding-block-start: 1.85rem;
       }
       form.lookup .field {
         flex: 1 1 18rem;
@@ -182,8 +186,22 @@ export class AdminPrivacy extends LitElement {
         font-size: 1.15rem;
         font-weight: 700;
       }
+      table[data-access-rows] .badge {
+        white-space: normal;
+      }
+      td.who {
+        min-inline-size: 11rem;
+      }
+      td.session {
+        white-space: nowrap;
+      }
       .badge.read {
         color: var(--ink);
+      }
+      .badge.refused {
+        color: var(--danger);
+        background: var(--danger-bg);
+        border-color: var(--danger);
       }
       .badge.privacy {
         color: var(--accent);
@@ -265,8 +283,41 @@ export class AdminPrivacy extends LitElement {
           font-weight: 600;
           white-space: normal;
         }
-        .mono {
-          font-size: 7.5pt;
+        td .sub {
+          font-size: 0.9em;
+          display: block;
+        }
+        td .badge {
+          font-size: 1em;
+        }
+        td.who {
+          min-inline-size: 0;
+        }
+        .mono,
+        td.mono,
+        dd.mono {
+          font-size: 0.9em;
+        }
+        .badge.refused {
+          color: #000;
+          text-decoration: underline;
+        }
+        .badge.privacy {
+          color: #000;
+        }
+        .summary {
+          grid-template-columns: repeat(4, 1fr);
+          gap: 0.4rem;
+        }
+        .summary dt {
+          font-size: 0.85em;
+        }
+        .doc-foot {
+          font-size: 0.85em;
+          color: #222;
+        }
+        .doc-head .legal {
+          color: #222;
         }
         h3.person {
           break-after: avoid;
@@ -313,7 +364,7 @@ export class AdminPrivacy extends LitElement {
             <span class="hint" id="fiscal-code-hint">${pm("lookup.codeHint")}</span>
             ${this.codeError ? html`<p class="field-error" id="fiscal-code-error">${this.codeError}</p>` : nothing}
           </div>
-          <div class="field">
+          <div class="field submit">
             <button type="submit" ?disabled=${this.busy}>${this.busy ? pm("lookup.busy") : pm("lookup.submit")}</button>
           </div>
         </form>
@@ -468,7 +519,7 @@ export class AdminPrivacy extends LitElement {
       <div role="status" class="no-print">${this.notice ? html`<p class="notice">${this.notice}</p>` : nothing}</div>
       <article class="report" lang="it" data-report=${report.case_id}>
         <header class="doc-head">
-          <p class="brand">${m("app.name")} · Comune</p>
+          <p class="brand">${m("app.name")} · Servizi sociali del Comune</p>
           <h2 id="report-title" tabindex="-1">Registro degli accessi al fascicolo</h2>
           <p class="legal">Chi ha avuto accesso ai dati personali dell'interessato (art. 15 del Regolamento (UE) 2016/679)</p>
           <dl class="meta">
@@ -556,14 +607,14 @@ export class AdminPrivacy extends LitElement {
             e => html`<tr data-action=${e.action} data-actor=${e.actor_username ?? ""}>
               <td class="when">${romeDateTime(e.at)}</td>
               ${withWho
-                ? html`<td>
+                ? html`<td class="who">
                     ${actorLabel(e)}
                     <span class="sub">${roleLabelIt(e.actor_role)}</span>
                   </td>`
                 : nothing}
               <td><span class="badge ${actionKind(e.action, e.outcome)}">${actionLabelIt(e.action, e.outcome)}</span></td>
               <td>${documentLabelIt(e, report.documents, areaItalian)}</td>
-              <td class="mono" title=${e.session_id ?? ""}>${e.session_id ? e.session_id.slice(0, 8) : "—"}</td>
+              <td class="mono session" title=${e.session_id ?? ""}>${e.session_id ? e.session_id.slice(0, 8) : "—"}</td>
             </tr>`,
           )}
         </tbody>
