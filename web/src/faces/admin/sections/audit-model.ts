@@ -53,6 +53,13 @@ export const AUDIT_ACTIONS = [
   "queue.lease",
   "queue.expire",
   "queue.stats_read",
+  "privacy.lookup",
+  "privacy.access_report",
+  "privacy.erasure_request",
+  "privacy.erasure_approve",
+  "privacy.erasure_reject",
+  "privacy.retention_erase",
+  "doc.erased",
 ] as const;
 
 /** A datetime-local value (local time) as RFC 3339 UTC; undefined when it is not one. */
