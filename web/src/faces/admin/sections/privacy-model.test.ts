@@ -99,6 +99,7 @@ describe("the access report", () => {
     expect(roleLabelIt("privacy_officer")).toBe("referente privacy");
     expect(roleLabelIt("social_worker")).toBe("assistente sociale");
     expect(roleLabelIt("robot")).toBe("robot");
+    expect(roleLabelIt(null)).toBe("sistema (operazione automatica)");
     expect(actorLabel(entry("x", "doc.read", "system"))).toBe("sistema (operazione automatica)");
     expect(actorLabel({ actor_id: "u-9", actor_username: null, actor_display_name: null, actor_role: "operator" })).toBe("account u-9");
     expect(actorLabel({ actor_id: "u-9", actor_username: "zeta", actor_display_name: "zeta", actor_role: "operator" })).toBe("zeta");
@@ -148,6 +149,9 @@ describe("erasure", () => {
     expect(confirmationMatches("345678", "0A1B2C3D-4E5F-4789-8ABC-DEF012345678")).toBe(true);
     expect(confirmationMatches("45678", CASE)).toBe(false);
     expect(confirmationMatches("", CASE)).toBe(false);
+    // Case ids are bs58check document ids: shown as they are, typed in any case.
+    expect(confirmationCode("2Ke6rQd7GhWp3u5YxZ")).toBe("u5YxZ".padStart(6, "3"));
+    expect(confirmationMatches("3U5YXZ", "2Ke6rQd7GhWp3u5YxZ")).toBe(true);
   });
 
   it("sends the reference only when there is one", () => {

@@ -28,7 +28,8 @@ export interface ReportEntry {
   actor_id: string | null;
   actor_username: string | null;
   actor_display_name: string | null;
-  actor_role: string;
+  /** The role the audit row recorded; null for the server itself. */
+  actor_role: string | null;
   session_id: string | null;
 }
 
@@ -80,8 +81,8 @@ const ROLE_IT: Record<string, string> = {
   anonymous: "non autenticato",
 };
 
-export function roleLabelIt(role: string): string {
-  return ROLE_IT[role] ?? role;
+export function roleLabelIt(role: string | null): string {
+  return ROLE_IT[role ?? "system"] ?? role ?? "";
 }
 
 /** What an audit action means for the person whose file it is. Failures and denials say so. */
@@ -136,7 +137,7 @@ export function actorLabel(entry: Pick<ReportEntry, "actor_id" | "actor_username
 
 /** The key that makes one person of the report: the account id, else the role (system, anonymous). */
 export function personKey(entry: Pick<ReportEntry, "actor_id" | "actor_role">): string {
-  return entry.actor_id ?? `role:${entry.actor_role}`;
+  return entry.actor_id ?? `role:${entry.actor_role ?? "system"}`;
 }
 
 const romeFormats = new Map<string, Intl.DateTimeFormat>();
@@ -194,7 +195,7 @@ export function reportSummary(report: Pick<AccessReport, "entries">): ReportSumm
 export interface PersonGroup {
   key: string;
   label: string;
-  role: string;
+  role: string | null;
   entries: ReportEntry[];
   first: string;
   last: string;
@@ -270,13 +271,15 @@ export function reportFileName(caseId: string, generatedAt: string): string {
   return `registro-accessi-${caseId.slice(0, 8)}-${day}.csv`;
 }
 
-/** The characters of the case id the officer types to confirm an erasure request: its last six. */
+/** The characters of the case id the officer types to confirm an erasure request: its last six, as shown. */
 export function confirmationCode(caseId: string): string {
-  return caseId.replace(/-/g, "").slice(-6).toLowerCase();
+  return caseId.replace(/-/g, "").slice(-6);
 }
 
+/** Whether `typed` is the confirmation code; case and surrounding spaces are forgiven (a typing slip is not
+ *  a reason to refuse: the code only proves the officer looked at the right case). */
 export function confirmationMatches(typed: string, caseId: string): boolean {
-  return typed.trim().toLowerCase() === confirmationCode(caseId);
+  return typed.trim().toLowerCase() === confirmationCode(caseId).toLowerCase();
 }
 
 /** Why the signed-in officer cannot approve `request` (the server would refuse), or undefined. */
