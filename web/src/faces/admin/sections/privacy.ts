@@ -188,6 +188,7 @@ export class AdminPrivacy extends LitElement {
       }
       table[data-access-rows] .badge {
         white-space: normal;
+        border-radius: 6px;
       }
       td.who {
         min-inline-size: 11rem;
