@@ -77,6 +77,10 @@ typed_id!(
     /// second admin must approve.
     GrantId
 );
+typed_id!(
+    /// A request by one privacy officer to erase a case, that a second privacy officer must approve.
+    ErasureId
+);
 
 #[cfg(test)]
 mod tests {

@@ -40,6 +40,8 @@ pub mod values;
 pub use catalogue::{AreaCode, Catalogue, NeedCode};
 pub use documents::DocKind;
 pub use fiscal_code::FiscalCode;
-pub use ids::{DeviceId, DeviceSessionId, GrantId, LeaseId, SessionId, TicketId, UserId};
+pub use ids::{
+    DeviceId, DeviceSessionId, ErasureId, GrantId, LeaseId, SessionId, TicketId, UserId,
+};
 pub use role::Role;
 pub use username::Username;

@@ -186,7 +186,9 @@ pub fn decide(actor: &ActorCtx, doc: &DocFacts) -> Access {
         DocFacts::Case(case) => decide_case(actor, case),
         DocFacts::CaseNotes { area } => match actor.role {
             Role::SocialWorker if actor.is_social_worker_of(area) => Access::ReadWrite,
-            Role::SocialWorker | Role::Operator | Role::Admin => Access::None,
+            Role::SocialWorker | Role::Operator | Role::Admin | Role::PrivacyOfficer => {
+                Access::None
+            }
         },
         DocFacts::Index { owner } => {
             if *owner == actor.user_id {
@@ -196,7 +198,10 @@ pub fn decide(actor: &ActorCtx, doc: &DocFacts) -> Access {
             }
         }
         DocFacts::Directory => match actor.role {
-            Role::Operator | Role::SocialWorker | Role::Admin => Access::Read,
+            // The catalogue (areas and needs) holds no personal data; every user's index lists it.
+            Role::Operator | Role::SocialWorker | Role::Admin | Role::PrivacyOfficer => {
+                Access::Read
+            }
         },
     }
 }
@@ -218,7 +223,7 @@ fn decide_case(actor: &ActorCtx, case: &CaseFacts) -> Access {
             .map(|(_, status)| area_access(*status))
             .max_by_key(|access| access.rank())
             .unwrap_or(Access::None),
-        Role::Admin => Access::None,
+        Role::Admin | Role::PrivacyOfficer => Access::None,
     }
 }
 
@@ -246,7 +251,7 @@ pub fn may_create(role: Role, kind: DocKind) -> bool {
     match (role, kind) {
         (Role::Operator, DocKind::Case) => true,
         (Role::SocialWorker, DocKind::CaseNotes) => true,
-        (Role::Operator | Role::SocialWorker | Role::Admin, _) => false,
+        (Role::Operator | Role::SocialWorker | Role::Admin | Role::PrivacyOfficer, _) => false,
     }
 }
 
@@ -355,6 +360,8 @@ mod tests {
                 (Role::Operator, operator),
                 (Role::SocialWorker, social_worker),
                 (Role::Admin, admin),
+                // Like an admin: their own index and the catalogue, never a case or case notes.
+                (Role::PrivacyOfficer, admin),
             ] {
                 assert_eq!(
                     decide(&actor(role, me), &facts),

@@ -17,16 +17,25 @@ pub enum Role {
     SocialWorker,
     /// Manages accounts, devices and settings; never reads case contents.
     Admin,
+    /// Serves the citizen's rights (access reports, erasure): never reads case contents, calls only the
+    /// `/api/v1/privacy/*` routes besides its own account's.
+    PrivacyOfficer,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Operator, Role::SocialWorker, Role::Admin];
+    pub const ALL: [Role; 4] = [
+        Role::Operator,
+        Role::SocialWorker,
+        Role::Admin,
+        Role::PrivacyOfficer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Operator => "operator",
             Role::SocialWorker => "social_worker",
             Role::Admin => "admin",
+            Role::PrivacyOfficer => "privacy_officer",
         }
     }
 
@@ -43,7 +52,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}: expected operator, social_worker or admin")]
+#[error("unknown role {0:?}: expected operator, social_worker, admin or privacy_officer")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

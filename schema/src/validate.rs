@@ -603,7 +603,7 @@ pub fn referral_transition(
                 })
             };
         }
-        Role::Admin => &[],
+        Role::Admin | Role::PrivacyOfficer => &[],
     };
     if reachable(old, new, area_has_staff, movers) {
         Ok(())

@@ -240,6 +240,16 @@ pub struct ServeArgs {
     /// Bearer token for Prometheus on GET /metrics (default: generated into <data-dir>/metrics.token).
     #[arg(long, env = "SPORTELLO_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+
+    /// Days a closed case is kept after its closing; then housekeeping erases it with its notes
+    /// (at least 30).
+    #[arg(
+        long,
+        env = "SPORTELLO_CLOSED_CASE_RETENTION_DAYS",
+        default_value_t = 3650,
+        value_parser = clap::value_parser!(i64).range(30..)
+    )]
+    pub closed_case_retention_days: i64,
 }
 
 impl ServeArgs {
@@ -288,6 +298,7 @@ impl ServeArgs {
         settings.request_body_timeout = Duration::from_secs(self.request_body_timeout_secs.max(1));
         settings.denials.max_per_window = self.denials_per_minute.max(1);
         settings.lockout.threshold = self.login_lockout_threshold;
+        settings.closed_case_retention_days = self.closed_case_retention_days;
         settings
     }
 }

@@ -69,6 +69,8 @@ pub struct Settings {
     pub request_body_timeout: Duration,
     /// How refusals (`access.denied`, `doc.denied`) are grouped in the audit log and limited per actor.
     pub denials: DenialPolicy,
+    /// Days a closed case is kept after its closing; then housekeeping erases it (issue 12).
+    pub closed_case_retention_days: i64,
 }
 
 impl Settings {
@@ -106,6 +108,7 @@ impl Settings {
             event_stream_keepalive: Duration::from_secs(15),
             denials: DenialPolicy::default(),
             request_body_timeout: Duration::from_secs(10),
+            closed_case_retention_days: crate::privacy::retention::DEFAULT_DAYS,
         }
     }
 }

@@ -197,7 +197,7 @@ impl crate::storage::audited::Refusal for ApiError {
 /// protocol; it has a status only so that the match is whole.
 pub fn status_of(code: &ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidRequest | ErrorCode::InvalidFiscalCode => StatusCode::BAD_REQUEST,
         ErrorCode::Unauthenticated
         | ErrorCode::TokenExpired
         | ErrorCode::InvalidCredentials

@@ -25,6 +25,7 @@ pub mod error;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
+pub mod privacy;
 pub mod queue;
 pub mod request_body;
 pub mod routes;

@@ -36,6 +36,7 @@ use crate::error::ApiError;
         (name = "queue", description = "Tickets, calls, the board and its event stream, leases, statistics, queue settings (see docs/queue.md)"),
         (name = "devices", description = "Totems and waiting-room displays: enrolment, revocation, device tokens"),
         (name = "public", description = "The ticket status page reached by the QR code"),
+        (name = "privacy", description = "The citizen's rights: lookup by codice fiscale, access reports, erasure under four eyes (privacy officers only)"),
     )
 )]
 pub struct ApiDoc;

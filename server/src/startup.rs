@@ -363,9 +363,18 @@ async fn build_sync(
         .map_err(|error| anyhow::anyhow!("stored storage id: {error}"))?;
     crate::sync::index::ensure_directory(storage, now).await?;
     let store = DocStore::new(storage.clone(), settings.doc_cache_capacity);
+    // Issue 12: the key of the codice fiscale's keyed hash, and the hashes of documents stored before.
+    let rules = RuleSettings {
+        fiscal_key: crate::privacy::key::FiscalCodeKey::load_or_create(&settings.data_dir)
+            .context("the codice fiscale's hash key")?,
+        ..RuleSettings::default()
+    };
+    crate::privacy::backfill::run(storage, &rules)
+        .await
+        .context("storing the keyed hashes of earlier cases")?;
     let sync = SyncService::new(
         store,
-        RuleSettings::default(),
+        rules,
         settings.sync_limits.clone(),
         storage_id,
         index_metrics,
@@ -425,6 +434,17 @@ async fn housekeeping(state: AppState) {
         let ctx = RequestContext::system(state.clock.now());
         if let Err(error) = state.queue.housekeeping(&ctx, keep_days).await {
             tracing::warn!(?error, "queue housekeeping failed");
+        }
+        // Issue 12: closed cases past their retention are erased.
+        if let Err(error) = crate::privacy::retention::run_once(
+            &state.storage,
+            &state.sync,
+            state.clock.now(),
+            state.settings.closed_case_retention_days,
+        )
+        .await
+        {
+            tracing::warn!(?error, "retention of closed cases failed");
         }
         let cutoff = state.now() - ENDED_SESSION_RETENTION_SECS;
         match state

@@ -100,6 +100,8 @@ error_codes! {
     Unavailable => "unavailable",
     /// Sync only: this user or address already holds its quota of sync connections (close 1013).
     TooManyConnections => "too_many_connections",
+    /// `POST /api/v1/privacy/lookup`: the codice fiscale is not a valid one (issue 12).
+    InvalidFiscalCode => "invalid_fiscal_code",
 }
 
 /// The text of a code this build does not know. Made only by [`ErrorCode::parse`], so it never spells a

@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod contract;
 pub mod error_code;
 pub mod grants;
+pub mod privacy;
 pub mod queue;
 
 use std::fmt;
@@ -280,7 +281,7 @@ mod user_request_schemas {
                     "A new account. `display_name` defaults to the username. A social worker needs at \
                      least one area with staff behind it; other roles take no areas.",
                 ))
-                .item(variant(&["operator", "admin"], no_areas(), false))
+                .item(variant(&["operator", "admin", "privacy_officer"], no_areas(), false))
                 .item(variant(&["social_worker"], staffed_areas(), true))
                 .into()
         }

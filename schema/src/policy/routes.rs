@@ -50,10 +50,12 @@ pub enum RouteRule {
     ReadStats,
     /// Any active user and any device: the list of lines (a totem draws its buttons from it).
     ReadLines,
+    /// Privacy officers only: the citizen's rights (lookup by codice fiscale, access reports, erasure).
+    Privacy,
 }
 
 impl RouteRule {
-    pub const ALL: [RouteRule; 10] = [
+    pub const ALL: [RouteRule; 11] = [
         RouteRule::Public,
         RouteRule::SignedIn,
         RouteRule::Admin,
@@ -64,6 +66,7 @@ impl RouteRule {
         RouteRule::TotemOnly,
         RouteRule::ReadStats,
         RouteRule::ReadLines,
+        RouteRule::Privacy,
     ];
 
     /// Whether any kind of device may be admitted: for the others a device's token is no token at all
@@ -118,12 +121,15 @@ pub fn verdict(caller: Caller, rule: RouteRule) -> Verdict {
         return Verdict::PasswordChangeRequired;
     }
     let admitted = match rule {
-        Public | SignedIn | ReadLines => true,
+        Public | SignedIn => true,
+        // Privacy officers call only their own routes (and their account's).
+        ReadLines => role != Role::PrivacyOfficer,
         Admin | Metrics => role == Role::Admin,
         IssueTickets | OperateQueue => role == Role::Operator,
         WatchBoard => matches!(role, Role::Operator | Role::SocialWorker),
         TotemOnly => false,
         ReadStats => matches!(role, Role::Admin | Role::SocialWorker),
+        Privacy => role == Role::PrivacyOfficer,
     };
     if admitted {
         Verdict::Admit
@@ -136,7 +142,7 @@ fn device_verdict(kind: DeviceKind, rule: RouteRule) -> Verdict {
     use RouteRule::*;
     let admitted = match rule {
         Public | ReadLines => true,
-        SignedIn | Admin | Metrics => return Verdict::Unauthenticated,
+        SignedIn | Admin | Metrics | Privacy => return Verdict::Unauthenticated,
         IssueTickets | TotemOnly => kind == DeviceKind::Totem,
         WatchBoard => kind == DeviceKind::Display,
         OperateQueue | ReadStats => false,
@@ -239,11 +245,25 @@ pub const ROUTES: &[Route] = {
         route("PUT", "/api/v1/admin/catalogue/areas/{code}", Admin),
         route("PUT", "/api/v1/admin/catalogue/needs/{code}", Admin),
         route("GET", "/api/v1/admin/case-stats", Admin),
+        // The citizen's rights (issue 12): privacy officers only.
+        route("POST", "/api/v1/privacy/lookup", Privacy),
+        route(
+            "GET",
+            "/api/v1/privacy/cases/{case_id}/access-report",
+            Privacy,
+        ),
+        route("POST", "/api/v1/privacy/cases/{case_id}/erasure", Privacy),
+        route("GET", "/api/v1/privacy/erasures", Privacy),
+        route("POST", "/api/v1/privacy/erasures/{id}/approve", Privacy),
+        route("POST", "/api/v1/privacy/erasures/{id}/reject", Privacy),
     ]
 };
 
 /// Path prefixes whose every other path and method (unknown ones included) has a rule too.
-pub const GUARDED_SCOPES: &[(&str, RouteRule)] = &[("/api/v1/admin", RouteRule::Admin)];
+pub const GUARDED_SCOPES: &[(&str, RouteRule)] = &[
+    ("/api/v1/admin", RouteRule::Admin),
+    ("/api/v1/privacy", RouteRule::Privacy),
+];
 
 /// The row of `method` on `path` (a route pattern, as the OpenAPI document writes it).
 pub fn route_for(method: &str, path: &str) -> Option<&'static Route> {
@@ -308,7 +328,7 @@ mod tests {
     fn every_caller_gets_what_the_rules_say_on_every_rule() {
         use RouteRule::*;
         #[rustfmt::skip]
-        let table: [(RouteRule, [Verdict; 9]); 10] = [
+        let table: [(RouteRule, [Verdict; 9]); 11] = [
             //              anon  op  sw  adm  op* sw* adm* totem display   (* = password change pending)
             (Public,       [A,    A,  A,  A,   A,  A,  A,   A,    A]),
             (SignedIn,     [U,    A,  A,  A,   A,  A,  A,   U,    U]),
@@ -320,6 +340,7 @@ mod tests {
             (TotemOnly,    [U,    F,  F,  F,   P,  P,  P,   A,    F]),
             (ReadStats,    [U,    F,  A,  A,   P,  P,  P,   F,    F]),
             (ReadLines,    [U,    A,  A,  A,   P,  P,  P,   A,    A]),
+            (Privacy,      [U,    F,  F,  F,   P,  P,  P,   U,    U]),
         ];
         let mut failures = Vec::new();
         for (rule, expected) in table {
@@ -441,5 +462,34 @@ mod tests {
             rule_for("GET", Some("/api/v1/queue/events"), "/api/v1/queue/events"),
             Some((RouteRule::WatchBoard, TokenFrom::HeaderOrQuery))
         );
+    }
+
+    #[test]
+    fn privacy_officers_are_admitted_to_their_own_routes_and_their_account_only() {
+        use RouteRule::*;
+        let officer = user(Role::PrivacyOfficer);
+        let admitted: Vec<RouteRule> = RouteRule::ALL
+            .into_iter()
+            .filter(|rule| verdict(officer, *rule) == Verdict::Admit)
+            .collect();
+        assert_eq!(admitted, [Public, SignedIn, Privacy]);
+        for rule in RouteRule::ALL {
+            let expected = match rule {
+                Public => A,
+                SignedIn => A,
+                _ => P,
+            };
+            assert_eq!(
+                verdict(pending(Role::PrivacyOfficer), rule),
+                expected,
+                "{rule:?}"
+            );
+        }
+        // Unknown paths under the scope are privacy routes too.
+        assert_eq!(
+            rule_for("GET", None, "/api/v1/privacy/nothing-here"),
+            Some((Privacy, TokenFrom::Header))
+        );
+        assert_eq!(rule_for("GET", None, "/api/v1/privacyx"), None);
     }
 }

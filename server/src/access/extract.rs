@@ -15,6 +15,7 @@
 //! | [`TotemDevice`]     | `TotemOnly`                   | the totem                               |
 //! | [`StatsReader`]     | `ReadStats`                   | an admin or a social worker             |
 //! | [`LinesReader`]     | `ReadLines`                   | any active user, any device             |
+//! | [`PrivacyOfficer`]  | `Privacy`                     | an active privacy officer               |
 
 use std::future::{Ready, ready};
 
@@ -126,4 +127,9 @@ caller_extractor!(
 caller_extractor!(
     /// Anyone signed in, user or device: the list of lines (a totem draws its buttons from it).
     LinesReader(Principal) = ReadLines, |principal| principal
+);
+
+caller_extractor!(
+    /// An active privacy officer: the citizen's rights (issue 12).
+    PrivacyOfficer(Actor) = Privacy, user
 );

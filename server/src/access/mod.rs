@@ -19,8 +19,8 @@ pub mod principal;
 
 pub use authenticate::{Authenticator, Devices, still_live};
 pub use extract::{
-    AdminUser, BoardViewer, LinesReader, MetricsReader, QueueOperator, SignedIn, StatsReader,
-    TicketIssuer, TotemDevice,
+    AdminUser, BoardViewer, LinesReader, MetricsReader, PrivacyOfficer, QueueOperator, SignedIn,
+    StatsReader, TicketIssuer, TotemDevice,
 };
 pub use gate::{Admission, Gatekeeper, bearer_token, gate};
 pub use principal::{Actor, DeviceActor, Principal};

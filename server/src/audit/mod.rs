@@ -63,10 +63,18 @@ pub enum Action {
     QueueDisplayUpdate,
     CatalogueUpdate,
     CaseStatsRead,
+    // The citizen's rights (issue 12).
+    PrivacyLookup,
+    PrivacyAccessReport,
+    PrivacyErasureRequest,
+    PrivacyErasureApprove,
+    PrivacyErasureReject,
+    PrivacyRetentionErase,
+    DocErased,
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 51] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -111,6 +119,13 @@ impl Action {
         Action::QueueDisplayUpdate,
         Action::CatalogueUpdate,
         Action::CaseStatsRead,
+        Action::PrivacyLookup,
+        Action::PrivacyAccessReport,
+        Action::PrivacyErasureRequest,
+        Action::PrivacyErasureApprove,
+        Action::PrivacyErasureReject,
+        Action::PrivacyRetentionErase,
+        Action::DocErased,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -163,6 +178,16 @@ impl Action {
             Action::CatalogueUpdate => "admin.catalogue_update",
             // Aggregate case figures: the target is the period, never a figure.
             Action::CaseStatsRead => "admin.case_stats_read",
+            // The citizen's rights: no target for a lookup (never the code); the case id for a report;
+            // the erasure request's id for the four-eyes steps; the case id for a retention erasure; each
+            // erased document's id for `doc.erased`.
+            Action::PrivacyLookup => "privacy.lookup",
+            Action::PrivacyAccessReport => "privacy.access_report",
+            Action::PrivacyErasureRequest => "privacy.erasure_request",
+            Action::PrivacyErasureApprove => "privacy.erasure_approve",
+            Action::PrivacyErasureReject => "privacy.erasure_reject",
+            Action::PrivacyRetentionErase => "privacy.retention_erase",
+            Action::DocErased => "doc.erased",
         }
     }
 }

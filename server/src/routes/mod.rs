@@ -17,6 +17,7 @@ pub mod health;
 pub mod me;
 pub mod metrics;
 pub mod period;
+pub mod privacy;
 pub mod queue;
 pub mod sync;
 
@@ -100,6 +101,16 @@ where
                 .service(catalogue::put_need)
                 // Issue 11: aggregate case figures.
                 .service(case_stats::read),
+        )
+        // Issue 12: the citizen's rights.
+        .service(
+            scope::scope("/api/v1/privacy")
+                .service(privacy::lookup)
+                .service(privacy::access_report)
+                .service(privacy::request_erasure)
+                .service(privacy::list_erasures)
+                .service(privacy::approve_erasure)
+                .service(privacy::reject_erasure),
         )
 }
 

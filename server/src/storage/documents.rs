@@ -27,6 +27,10 @@ pub struct StoredFacts {
     pub title: Option<String>,
     /// (referral id, area, status) of every referral of a case.
     pub referrals: Vec<(String, AreaCode, ReferralStatus)>,
+    /// A case: the keyed hash of its person's codice fiscale (`privacy::key`), never the code.
+    pub fiscal_code_hash: Option<[u8; 32]>,
+    /// Case notes: the case they belong to.
+    pub case_id: Option<RawDocId>,
 }
 
 impl StoredFacts {
@@ -41,6 +45,8 @@ impl StoredFacts {
             owner: None,
             title: None,
             referrals: Vec::new(),
+            fiscal_code_hash: None,
+            case_id: None,
         }
     }
 }
@@ -68,7 +74,8 @@ fn corrupt(what: &str) -> StorageError {
     StorageError::Corrupt(what.to_owned())
 }
 
-/// Stores a new document; `Ok(false)` if one with this id exists already (nothing is written then).
+/// Stores a new document; `Ok(false)` if one with this id exists already, or existed and was erased
+/// (nothing is written then).
 pub fn insert(
     conn: &Connection,
     id: &RawDocId,
@@ -79,7 +86,8 @@ pub fn insert(
     let inserted = conn
         .prepare_cached(
             "INSERT INTO documents (id, kind, created_by, created_at, updated_at, snapshot) \
-         VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+         SELECT ?1, ?2, ?3, ?4, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM erased_documents WHERE id = ?1) \
+         ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
             id.as_slice(),
@@ -137,7 +145,8 @@ fn write_facts(
     conn.prepare_cached(
         "UPDATE documents SET updated_at = ?2, case_status = ?3, at_desk = ?4, \
          left_desk_at = coalesce(?5, CASE WHEN ?4 = 0 THEN left_desk_at END), \
-         area = ?6, owner = ?7, title = ?8 WHERE id = ?1",
+         area = ?6, owner = ?7, title = ?8, fiscal_code_hash = ?9, case_id = ?10, \
+         closed_at = CASE WHEN ?3 = 'closed' THEN coalesce(closed_at, ?2) END WHERE id = ?1",
     )?
     .execute(params![
         id.as_slice(),
@@ -147,7 +156,9 @@ fn write_facts(
         left_now,
         facts.area.as_ref().map(AreaCode::as_str),
         facts.owner.map(|u| u.to_string()),
-        facts.title
+        facts.title,
+        facts.fiscal_code_hash.as_ref().map(|hash| hash.as_slice()),
+        facts.case_id.as_ref().map(|id| id.as_slice()),
     ])?;
     conn.prepare_cached("DELETE FROM document_referrals WHERE doc_id = ?1")?
         .execute([id.as_slice()])?;
@@ -171,7 +182,8 @@ pub fn find(conn: &Connection, id: &RawDocId) -> StorageResult<Option<DocRow>> {
     let row = conn
         .prepare_cached(
             "SELECT kind, created_by, created_at, updated_at, case_status, at_desk, left_desk_at, \
-             area, owner, title, length(snapshot) + chunk_bytes FROM documents WHERE id = ?1",
+             area, owner, title, length(snapshot) + chunk_bytes, fiscal_code_hash, case_id \
+             FROM documents WHERE id = ?1",
         )?
         .query_row([id.as_slice()], |row| {
             Ok((
@@ -186,6 +198,8 @@ pub fn find(conn: &Connection, id: &RawDocId) -> StorageResult<Option<DocRow>> {
                 row.get::<_, Option<String>>(8)?,
                 row.get::<_, Option<String>>(9)?,
                 row.get::<_, i64>(10)?,
+                row.get::<_, Option<Vec<u8>>>(11)?,
+                row.get::<_, Option<Vec<u8>>>(12)?,
             ))
         })
         .optional()?;
@@ -201,6 +215,8 @@ pub fn find(conn: &Connection, id: &RawDocId) -> StorageResult<Option<DocRow>> {
         owner,
         title,
         stored_bytes,
+        fiscal_code_hash,
+        case_id,
     )) = row
     else {
         return Ok(None);
@@ -223,6 +239,15 @@ pub fn find(conn: &Connection, id: &RawDocId) -> StorageResult<Option<DocRow>> {
         owner: parse_user(owner)?,
         title,
         referrals: referrals_of(conn, id)?,
+        fiscal_code_hash: fiscal_code_hash
+            .map(|hash| {
+                hash.try_into()
+                    .map_err(|_| corrupt("documents.fiscal_code_hash"))
+            })
+            .transpose()?,
+        case_id: case_id
+            .map(|id| id.try_into().map_err(|_| corrupt("documents.case_id")))
+            .transpose()?,
     };
     Ok(Some(DocRow {
         id: *id,

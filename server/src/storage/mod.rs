@@ -21,8 +21,10 @@ pub mod documents;
 pub mod grants;
 pub mod index;
 mod migrations;
+pub mod privacy;
 pub mod queue;
 mod readers;
+mod role_check;
 pub mod sessions;
 pub mod users;
 mod writer;
@@ -271,6 +273,11 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> StorageResult<Con
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    if !read_only {
+        // Deleted content is overwritten with zeros, not left in free pages: an erased case is not in the
+        // file, nor in a backup made later (`privacy`).
+        conn.pragma_update(None, "secure_delete", "ON")?;
+    }
     Ok(conn)
 }
 

@@ -10,10 +10,12 @@ use automerge::Automerge;
 use sportello_schema::catalogue::Catalogue;
 use sportello_schema::documents::{self, CaseDoc, CaseNotesDoc, DirectoryDoc, DocKind, IndexDoc};
 use sportello_schema::policy::{self, Access, ActorCtx, CaseFacts, DocFacts};
+use sportello_schema::sync::AutomergeUrl;
 use sportello_schema::validate::{self, ValidationErrors};
 use sportello_schema::values::Date;
 
 use crate::access::Actor;
+use crate::privacy::key::FiscalCodeKey;
 use crate::storage::documents::{DocRow, StoredFacts};
 
 /// A document read into its typed form.
@@ -72,6 +74,15 @@ impl Refusal {
         )
     }
 
+    /// Changes to a document that was erased, or case notes of an erased case (issue 12): the ids are
+    /// refused for ever.
+    pub fn erased() -> Self {
+        Self::new(
+            "erased",
+            "this document, or the case it belongs to, was erased: it cannot be created again",
+        )
+    }
+
     /// Changes, or a document, past the size the server accepts.
     pub fn too_large(reason: impl Into<String>) -> Self {
         Self::new("too_large", reason)
@@ -108,11 +119,16 @@ fn hydrate_kind(doc: &Automerge, kind: DocKind) -> Result<Hydrated, Refusal> {
     hydrated.map_err(|error| Refusal::new("invalid_document", error.to_string()))
 }
 
-/// The facts storage keeps for `doc`.
-pub fn facts_of(doc: &Hydrated) -> StoredFacts {
+/// The facts storage keeps for `doc`; `settings` holds the key of the codice fiscale's hash.
+pub fn facts_of(doc: &Hydrated, settings: &RuleSettings) -> StoredFacts {
     let mut facts = StoredFacts::of_kind(doc.kind());
     match doc {
         Hydrated::Case(case) => {
+            facts.fiscal_code_hash = case
+                .person
+                .fiscal_code
+                .as_deref()
+                .and_then(|code| settings.fiscal_key.hash_raw(code));
             facts.created_by = Some(case.created_by);
             facts.case_status = Some(case.status);
             facts.at_desk = Some(policy::is_at_desk(
@@ -138,6 +154,9 @@ pub fn facts_of(doc: &Hydrated) -> StoredFacts {
                 .collect();
         }
         Hydrated::CaseNotes(notes) => {
+            facts.case_id = AutomergeUrl::parse(&notes.case_url)
+                .ok()
+                .map(|url| *url.document_id().as_bytes());
             facts.created_by = Some(notes.created_by);
             facts.area = Some(notes.area.clone());
         }
@@ -180,6 +199,8 @@ pub struct RuleSettings {
     pub catalogue: CatalogueInForce,
     /// How long an operator keeps a case they created after it left the desk.
     pub operator_retention: Duration,
+    /// The key of the codice fiscale's keyed hash, kept with each case's facts.
+    pub fiscal_key: FiscalCodeKey,
 }
 
 impl Default for RuleSettings {
@@ -187,6 +208,7 @@ impl Default for RuleSettings {
         Self {
             catalogue: CatalogueInForce::default(),
             operator_retention: policy::DEFAULT_OPERATOR_RETENTION,
+            fiscal_key: FiscalCodeKey::default(),
         }
     }
 }

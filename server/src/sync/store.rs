@@ -135,6 +135,11 @@ impl DocStore {
         }
     }
 
+    /// The in-memory copy of a document, if one is loaded (nothing is read from disk).
+    pub fn cached(&self, id: &RawDocId) -> Option<SharedEntry> {
+        self.cache().get(id).map(Arc::clone)
+    }
+
     /// Forgets a document's in-memory copy (after a panic while it was being changed: the next user
     /// reloads it from disk).
     pub fn forget(&self, id: &RawDocId) {

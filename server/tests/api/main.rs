@@ -25,6 +25,7 @@ mod four_eyes;
 mod interop;
 mod lockout;
 mod operations;
+mod privacy;
 mod queue;
 mod role_matrix;
 mod sync;

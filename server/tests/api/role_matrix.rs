@@ -106,6 +106,16 @@ const fn admin_only(success: Expect) -> [Expect; 6] {
 
 const ADMIN_ONLY_200: [Expect; 6] = admin_only(Status(200));
 
+/// A privacy officer's route (issue 12): no other role, and no device, gets past the gate.
+const PRIVACY_ONLY: [Expect; 6] = [
+    UNAUTHENTICATED,
+    FORBIDDEN,
+    FORBIDDEN,
+    FORBIDDEN,
+    UNAUTHENTICATED,
+    UNAUTHENTICATED,
+];
+
 /// A queue route for operators only (calls, moves, the ticket list).
 const fn operator_only(answer: Expect) -> [Expect; 6] {
     [
@@ -354,6 +364,25 @@ const MATRIX: &[Row] = &[
     ),
     // Issue 11: aggregate case figures, admins only.
     row("GET", "/api/v1/admin/case-stats", ADMIN_ONLY_200),
+    // Issue 12: the citizen's rights, privacy officers only (their answers: `privacy_officer_matrix`).
+    row("POST", "/api/v1/privacy/lookup", PRIVACY_ONLY),
+    row(
+        "GET",
+        "/api/v1/privacy/cases/{case_id}/access-report",
+        PRIVACY_ONLY,
+    ),
+    row(
+        "POST",
+        "/api/v1/privacy/cases/{case_id}/erasure",
+        PRIVACY_ONLY,
+    ),
+    row("GET", "/api/v1/privacy/erasures", PRIVACY_ONLY),
+    row(
+        "POST",
+        "/api/v1/privacy/erasures/{id}/approve",
+        PRIVACY_ONLY,
+    ),
+    row("POST", "/api/v1/privacy/erasures/{id}/reject", PRIVACY_ONLY),
     row(
         "POST",
         "/api/v1/admin/users/{id}/reset-password",
@@ -586,6 +615,7 @@ fn concrete_path(template: &str, ids: &Ids) -> String {
     };
     template
         .replace("{id}", id)
+        .replace("{case_id}", &ids.target)
         .replace("{token}", &ids.status_token)
         .replace("{code}", NEW_LINE)
         .replace("{link}", "1767261600.bm90LWEtbWFj")
@@ -953,7 +983,10 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
         assert_answer(response, Refused(403, "password_change_required"), &case).await;
         checked += 1;
     }
-    assert_eq!(checked, 42, "24 admin routes, 17 queue routes and /metrics");
+    assert_eq!(
+        checked, 48,
+        "24 admin routes, 17 queue routes, /metrics and 6 privacy routes"
+    );
 
     // Nothing happened: the session is still live and the user still exists with the same one-time
     // password pending.
@@ -1396,4 +1429,79 @@ async fn refused_callers_are_forbidden_on_queue_routes_whatever_the_body_path_or
     let audited = accounted(&denials_of(&app, &admin, &display_id).await)
         + accounted(&denials_of(&app, &admin, &totem_id).await);
     assert_eq!(audited, cases.len(), "every refusal is audited");
+}
+
+/// Issue 12: what a privacy officer gets on every route of the matrix — its own routes and its account's,
+/// nothing else (no queue, no lines, no admin). Any answer from a handler counts as admitted (a `404` for a
+/// made-up id, a `400` for an empty body); only the gate's refusals say it was kept out.
+mod privacy_officer_matrix {
+    use super::*;
+
+    fn gate_refusal(status: u16, code: &str) -> bool {
+        matches!(
+            (status, code),
+            (401, "unauthenticated") | (403, "forbidden") | (403, "password_change_required")
+        )
+    }
+
+    #[tokio::test]
+    async fn a_privacy_officer_is_admitted_to_its_own_routes_and_its_account_only() {
+        let app = spawn_app().await;
+        let admin = app.admin_token().await;
+        let (_, officer) = app
+            .create_user(&admin, "dpo.matrix", "privacy_officer", &[])
+            .await;
+        let officer_caller = Caller::User {
+            role: Role::PrivacyOfficer,
+            password_change_pending: false,
+        };
+        let ids = Ids::all("00000000-0000-4000-8000-000000000000");
+        let mut failures = Vec::new();
+        for row in MATRIX {
+            let rule = rule_of(row);
+            // Public routes answer for themselves; logout would end the session the rows use.
+            if rule == RouteRule::Public || row.path == "/api/v1/auth/logout" {
+                continue;
+            }
+            let response = call(&app, row, &ids, "privacy_officer", Some(&officer)).await;
+            let status = response.status().as_u16();
+            let code = if status >= 400 {
+                error_code(response).await
+            } else {
+                String::new()
+            };
+            let admitted = !gate_refusal(status, &code);
+            let expected = routes::verdict(officer_caller, rule) == Verdict::Admit;
+            if admitted != expected {
+                failures.push(format!(
+                    "{} {}: {status} {code}, the table says {:?}",
+                    row.method,
+                    row.path,
+                    routes::verdict(officer_caller, rule)
+                ));
+            }
+            if expected != matches!(rule, RouteRule::SignedIn | RouteRule::Privacy) {
+                failures.push(format!(
+                    "{} {}: admitted under {rule:?}",
+                    row.method, row.path
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+        // An unknown path under the scope is a privacy route too: the officer learns it does not exist,
+        // an operator only that it is not theirs.
+        let unknown = app
+            .request(Method::GET, "/api/v1/privacy/nothing-here", Some(&officer))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        let (_, operator) = app.create_user(&admin, "op.matrix", "operator", &[]).await;
+        let refused = app
+            .request(Method::GET, "/api/v1/privacy/nothing-here", Some(&operator))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_code(refused).await, "forbidden");
+    }
 }

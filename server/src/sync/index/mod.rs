@@ -226,7 +226,7 @@ async fn listing(
             let listed = match owner.role {
                 Role::Operator => documents::listed_for_operator(conn, owner.user, retained_since)?,
                 Role::SocialWorker => documents::listed_for_areas(conn, &owner.areas)?,
-                Role::Admin => Vec::new(),
+                Role::Admin | Role::PrivacyOfficer => Vec::new(),
             };
             let mut directory = None;
             if let Some(raw) = documents::meta_get(conn, DIRECTORY_KEY)?

@@ -27,12 +27,14 @@ pub(super) struct Pending {
 
 /// What storing a new document came to.
 enum Created {
-    Stored(documents::DocRow),
+    Stored(Box<documents::DocRow>),
     /// Created meanwhile by another connection.
     Exists,
     /// A change was written under an actor id another user owns: nothing was stored (the refusal was
     /// recorded instead).
     ForeignActor,
+    /// Case notes of an erased case (issue 12): nothing was stored (the refusal was recorded instead).
+    OfErasedCase,
 }
 
 impl Connection {
@@ -140,7 +142,7 @@ impl Connection {
                 added: hashes,
             } => (new, snapshot, hashes),
         };
-        let facts = rules::facts_of(&new);
+        let facts = rules::facts_of(&new, &self.sync.rules);
         let record = self.record(doc, Action::DocCreate, Outcome::Success);
         let refused_rows = self.refused_rows(doc, &hashes);
         let at = rfc3339(self.app.clock.now());
@@ -155,14 +157,28 @@ impl Connection {
                     refused_rows.write(conn, &doc, &at, now)?;
                     return Ok(Created::ForeignActor);
                 }
+                if let Some(case) = &facts.case_id
+                    && crate::storage::privacy::is_erased(conn, case)?
+                {
+                    refused_rows.write(conn, &doc, &at, now)?;
+                    return Ok(Created::OfErasedCase);
+                }
                 if !documents::insert(conn, &doc, &facts, &snapshot, now)? {
                     return Ok(Created::Exists);
                 }
                 audit::append(conn, &record, &at)?;
-                Ok(documents::find(conn, &doc)?.map_or(Created::Exists, Created::Stored))
+                Ok(documents::find(conn, &doc)?
+                    .map_or(Created::Exists, |row| Created::Stored(Box::new(row))))
             })
             .await?;
         let row = match stored {
+            Created::OfErasedCase => {
+                if let Some(pending) = self.pending.get_mut(&doc) {
+                    pending.refused.extend(hashes.iter().copied());
+                }
+                tracing::info!(code = "erased", "sync: refused changes");
+                return self.tell_refused(doc, &Refusal::erased()).await;
+            }
             Created::ForeignActor => {
                 if let Some(pending) = self.pending.get_mut(&doc) {
                     pending.refused.extend(hashes.iter().copied());
@@ -183,7 +199,7 @@ impl Connection {
                 };
                 return Box::pin(self.on_sync(body, true)).await;
             }
-            Created::Stored(row) => row,
+            Created::Stored(row) => *row,
         };
         self.pending.remove(&doc);
         let access = self.access(&row);

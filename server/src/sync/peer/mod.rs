@@ -377,6 +377,10 @@ impl Connection {
                 ));
             }
             let stored = match self.sync.store.open(doc).await? {
+                None if self.is_erased(doc).await? => {
+                    let creates = !is_request && !message.changes.is_empty();
+                    return self.erased(doc, creates).await;
+                }
                 None => Stored::Nothing,
                 Some(entry) => {
                     let entry = entry.lock().await;
@@ -564,6 +568,37 @@ impl Connection {
             tokio::time::sleep(DENIED_PAST_LIMIT_DELAY).await;
         }
         Ok(())
+    }
+
+    async fn is_erased(&self, doc: RawDocId) -> Result<bool, End> {
+        Ok(self
+            .app
+            .storage
+            .read(move |conn| crate::storage::privacy::is_erased(conn, &doc))
+            .await?)
+    }
+
+    /// An erased id (issue 12): a `request` or an empty `sync` is unavailable like an unknown id; changes
+    /// creating it again are refused (audited `doc.refused` through the denial counter, the peer told on the
+    /// ephemeral channel), then unavailable.
+    async fn erased(&mut self, doc: RawDocId, creates: bool) -> Result<(), End> {
+        if !creates {
+            return self.unavailable(doc).await;
+        }
+        if self.denial_audited.insert(doc) {
+            let record = self.record(doc, Action::DocRefused, Outcome::Denied);
+            if let Limit::Exceeded { .. } = denials::record(&self.app, record).await? {
+                tokio::time::sleep(DENIED_PAST_LIMIT_DELAY).await;
+            }
+        }
+        tracing::info!(code = "erased", "sync: refused changes");
+        self.tell_refused(doc, &Refusal::erased()).await?;
+        let message = Message::DocUnavailable(DocUnavailable {
+            sender_id: self.sync.server_peer_id.clone(),
+            target_id: self.peer_label.clone(),
+            document_id: DocumentId::from_bytes(doc),
+        });
+        self.send(&message).await
     }
 
     /// Tells the peer, on the document's ephemeral channel, why its changes were not accepted.

@@ -18,7 +18,7 @@ use crate::sync::verdict::{self, Applied, FirstLook, Subject, Verdict};
 
 /// What the write of accepted changes came to.
 enum Written {
-    Stored(Option<documents::DocRow>),
+    Stored(Option<Box<documents::DocRow>>),
     /// A change was written under an actor id another user owns: refused (and recorded) instead.
     ForeignActor,
 }
@@ -147,7 +147,7 @@ impl Connection {
                         added: hashes,
                     } => {
                         let actors = added.map(|added| added.actors).unwrap_or_default();
-                        let facts = rules::facts_of(&new);
+                        let facts = rules::facts_of(&new, &self.sync.rules);
                         let record = self.record(doc, Action::DocWrite, Outcome::Success);
                         let refused_rows = self.refused_rows(doc, &hashes);
                         let at = rfc3339(self.app.clock.now());
@@ -162,7 +162,7 @@ impl Connection {
                                 {
                                     documents::append_chunk(conn, &doc, &chunk, &facts, now)?;
                                     audit::append(conn, &record, &at)?;
-                                    Written::Stored(documents::find(conn, &doc)?)
+                                    Written::Stored(documents::find(conn, &doc)?.map(Box::new))
                                 } else {
                                     refused_rows.write(conn, &doc, &at, now)?;
                                     Written::ForeignActor
@@ -185,7 +185,7 @@ impl Connection {
                             }
                             Written::Stored(row) => {
                                 if let Some(row) = row {
-                                    entry.row = row;
+                                    entry.row = *row;
                                 }
                                 entry.doc = candidate;
                                 open.state = state;
