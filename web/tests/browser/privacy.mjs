@@ -2,7 +2,8 @@
 // The privacy officer's screens in the console (`/admin`), against the real server: officer A signs in and
 // sees only the privacy sections; a wrong codice fiscale is caught in the browser (nothing sent); the right
 // one finds the case (sent in a POST body, never in a URL, and cleared from the form); the access report
-// lists the accesses the test made (the operator's creation, the colleague's read) with a summary, by
+// lists the accesses the test made (the operator's creation, the colleague's read, a social worker's refused
+// request) with a summary, by
 // person, printed (print CSS: no console chrome) and as a CSV equal to the rows shown; A requests the
 // erasure with a typed confirmation and cannot approve it; officer B approves it in another browser and
 // sees the erased ids; the case is then gone from the look-up. The officer on the tablet app is sent to
@@ -36,6 +37,7 @@ const fiscalCode = required("SPORTELLO_FISCAL_CODE");
 const caseId = required("SPORTELLO_CASE_ID");
 const operator = required("SPORTELLO_OPERATOR");
 const colleague = required("SPORTELLO_COLLEAGUE");
+const socialWorker = required("SPORTELLO_SOCIAL_WORKER");
 watchdog(240);
 
 const browser = await launchBrowser();
@@ -166,16 +168,20 @@ try {
       throw new Error(`who: ${created.cells[1]}`);
     const read = shownRows.find(r => r.action === "doc.read" && r.actor === colleague);
     if (!read || !read.cells[2].includes("Ha letto")) throw new Error(`no read by ${colleague}: ${JSON.stringify(shownRows)}`);
+    const denied = shownRows.find(r => r.action === "doc.denied" && r.actor === socialWorker);
+    if (!denied || !denied.cells[2].includes("Accesso negato") || !denied.cells[1].includes("assistente sociale"))
+      throw new Error(`no denial for ${socialWorker}: ${JSON.stringify(shownRows)}`);
     // Oldest first, times as Rome reads them (dd/mm/yyyy hh:mm:ss).
     for (const r of shownRows) if (!/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}$/.test(r.cells[0])) throw new Error(`time: ${r.cells[0]}`);
     if (shownRows.findIndex(r => r.action === "doc.create") > shownRows.indexOf(read)) throw new Error("not oldest first");
     // The people: at least the operator and the colleague; the entries: the rows.
     const people = Number(await pageA.locator("[data-people]").textContent());
     const entries = Number(await pageA.locator("[data-entries]").textContent());
-    if (people < 2 || entries !== shownRows.length) throw new Error(`summary: ${people} people, ${entries} entries, ${shownRows.length} rows`);
+    if (people < 3 || entries !== shownRows.length) throw new Error(`summary: ${people} people, ${entries} entries, ${shownRows.length} rows`);
     const who = await pageA.locator(".doc-head").textContent();
     if (!who.includes(caseId) || !who.includes(`(${officerA}), referente privacy`)) throw new Error(`heading: ${who}`);
     await screen(pageA, "report");
+    if (screenshotsWanted()) await pageA.screenshot({ path: `${process.env.SCREENSHOTS}/privacy-report.png`, fullPage: true });
   });
 
   await check("the report filters by person and groups by person", async () => {
@@ -237,7 +243,7 @@ try {
 
   await check("A requests the erasure: reason, reference and the typed last characters of the case id", async () => {
     await pageA.getByRole("button", { name: "Torna ai risultati" }).click();
-    await pageA.getByRole("button", { name: `Richiedi la cancellazione del fascicolo ${caseId}` }).click();
+    await pageA.getByRole("button", { name: `Richiedi cancellazione del fascicolo ${caseId}` }).click();
     const dialog = pageA.getByRole("dialog", { name: "Richiesta di cancellazione" });
     await dialog.waitFor();
     const send = dialog.getByRole("button", { name: "Invia la richiesta" });
@@ -278,7 +284,7 @@ try {
     await row.waitFor();
     await row.getByText("da un altro referente").waitFor();
     await screen(pageB, "erasures-pending");
-    await row.getByRole("button", { name: `Approva la cancellazione del fascicolo ${caseId}` }).click();
+    await row.getByRole("button", { name: `Approva e cancella il fascicolo ${caseId}` }).click();
     const dialog = pageB.getByRole("dialog");
     await dialog.waitFor();
     await dialog.getByRole("button", { name: "Cancella definitivamente" }).click();

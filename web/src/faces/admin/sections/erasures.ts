@@ -172,8 +172,7 @@ export class AdminErasures extends LitElement {
                   ${pm("erasures.reject")}
                 </button>
               </div>
-              ${block === "own" ? html`<p class="block" data-block="own">${pm("erasures.block.own")}</p>` : nothing}
-              ${block === "expired" ? html`<p class="block" data-block="expired">${pm("erasures.block.expired")}</p>` : nothing}`
+              ${block === "own" ? html`<p class="block" data-block="own">${pm("erasures.block.own")}</p>` : nothing}`
           : nothing}
       </td>
     </tr>`;

@@ -282,10 +282,11 @@ export function confirmationMatches(typed: string, caseId: string): boolean {
   return typed.trim().toLowerCase() === confirmationCode(caseId).toLowerCase();
 }
 
-/** Why the signed-in officer cannot approve `request` (the server would refuse), or undefined. */
-export function erasureBlock(request: ErasureRequest, me: string, now = new Date()): "own" | "decided" | "expired" | undefined {
+/** Why the signed-in officer cannot approve `request` (the server would refuse), or undefined. Expiry is
+ *  left to the server (its clock decides; a wrong clock here must not hide the button): it answers
+ *  `grant_expired`, which the screen explains. */
+export function erasureBlock(request: ErasureRequest, me: string): "own" | "decided" | undefined {
   if (request.status !== "pending") return "decided";
-  if (new Date(request.expires_at).getTime() <= now.getTime()) return "expired";
   if (request.requested_by === me) return "own";
   return undefined;
 }

@@ -381,7 +381,7 @@ export class AdminPrivacy extends LitElement {
       <p>${pm("lookup.searchedFor", { tail })}</p>
       ${cases.length === 0
         ? html`<p class="empty card">${pm("lookup.none")}</p>`
-        : html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="results-title">
+        : html`<div class="table-wrap" tabindex="0">
             <table data-cases>
               <thead>
                 <tr>
@@ -592,7 +592,7 @@ export class AdminPrivacy extends LitElement {
 
   private renderTable(entries: readonly ReportEntry[], report: AccessReport, withWho: boolean) {
     const rows = [...entries].sort((a, b) => a.at.localeCompare(b.at));
-    return html`<div class="table-wrap" tabindex="0" role="region" aria-label="Operazioni">
+    return html`<div class="table-wrap" tabindex="0">
       <table data-access-rows>
         <thead>
           <tr>
