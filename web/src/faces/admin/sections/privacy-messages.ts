@@ -120,6 +120,8 @@ const it = {
   "refusal.approver_needed":
     "Non c'è un altro referente privacy attivo che possa approvare: chiedi a un amministratore di crearne un secondo account.",
   "refusal.not_found": "Fascicolo non trovato: forse è già stato cancellato.",
+  "refusal.grant_pending": "Per questo fascicolo c'è già una richiesta di cancellazione in attesa: la trovi in Cancellazioni.",
+  "refusal.invalid_fiscal_code": "Il server non accetta questo codice fiscale: controllalo e riprova.",
 
   "password.title": "La mia password",
   "password.intro": "Cambia la password del tuo account. Almeno 12 caratteri, meglio una frase di parole senza legame tra loro.",
@@ -246,6 +248,8 @@ const en: Record<PrivacyKey, string> = {
   "refusal.grant_decided": "Another privacy officer has already decided this request. The list was refreshed.",
   "refusal.approver_needed": "There is no other enabled privacy officer to approve it: ask an administrator to create a second account.",
   "refusal.not_found": "Case not found: it may have been erased already.",
+  "refusal.grant_pending": "An erasure request for this case is already pending: see Erasures.",
+  "refusal.invalid_fiscal_code": "The server does not accept this fiscal code: check it and try again.",
 
   "password.title": "My password",
   "password.intro": "Change your account's password. At least 12 characters; a phrase of unrelated words is best.",

@@ -175,3 +175,19 @@ describe("erasure", () => {
     expect(erasureBlock({ ...request, status: "expired" }, "u-one")).toBe("decided");
   });
 });
+
+describe("privacy messages", () => {
+  it("explain every refusal of the erasure routes in both languages", async () => {
+    const { PRIVACY_MESSAGES } = await import("./privacy-messages");
+    for (const code of ["self_approval", "grant_expired", "grant_decided", "approver_needed", "grant_pending", "not_found", "invalid_fiscal_code"]) {
+      const key = `refusal.${code}` as keyof (typeof PRIVACY_MESSAGES)["it"];
+      expect(PRIVACY_MESSAGES.it[key], code).toBeTruthy();
+      expect(PRIVACY_MESSAGES.en[key], code).toBeTruthy();
+    }
+    expect(Object.keys(PRIVACY_MESSAGES.en).sort()).toEqual(Object.keys(PRIVACY_MESSAGES.it).sort());
+    const { privacyErrorText } = await import("./privacy-messages");
+    const { ApiError } = await import("../../../data/api");
+    expect(privacyErrorText(new ApiError(403, "self_approval", "self"))).toBe(PRIVACY_MESSAGES.it["refusal.self_approval"]);
+    expect(privacyErrorText(new ApiError(409, "approver_needed", "none"))).toContain("amministratore");
+  });
+});
