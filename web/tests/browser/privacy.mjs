@@ -302,6 +302,31 @@ try {
     await pageB.getByText("Nessun fascicolo con questo codice fiscale.").waitFor();
   });
 
+  await check("officer B changes its own password and goes on working with the new session", async () => {
+    await go(pageB, "La mia password", "La mia password");
+    await pageB.getByLabel("Password attuale").fill(password);
+    await pageB.getByLabel("Nuova password", { exact: true }).fill("ombrello-castagna-faro-47");
+    await pageB.getByLabel("Ripeti la nuova password").fill("ombrello-castagna-faro-48");
+    await pageB.getByRole("button", { name: "Cambia la password" }).click();
+    await pageB.getByText("Le due password non coincidono.").waitFor();
+    await pageB.getByLabel("Ripeti la nuova password").fill("ombrello-castagna-faro-47");
+    await pageB.getByRole("button", { name: "Cambia la password" }).click();
+    await pageB.getByText("Password cambiata.").waitFor();
+    if ((await pageB.getByLabel("Nome utente").inputValue()) !== officerB) throw new Error("the username field was emptied");
+    await screen(pageB, "password");
+    // The console's client holds the new pair: the next call works.
+    await go(pageB, "Cancellazioni", "Cancellazioni");
+    await pageB.getByLabel("Mostra").selectOption("all");
+    await pageB.locator(`tr[data-case="${caseId}"][data-status="approved"]`).waitFor();
+  });
+
+  await check("the look-up at tablet size (820×1180): axe and 44 px", async () => {
+    await pageA.setViewportSize({ width: 820, height: 1180 });
+    await go(pageA, "Diritti dell'interessato", "Diritti dell'interessato");
+    await noAxeViolations(pageA, "look-up at tablet size");
+    await touchTargetsAreLargeEnough(pageA, "look-up at tablet size");
+  });
+
   await check("the privacy officer on the tablet app is sent to the console, with nothing kept", async () => {
     const tablet = await newTablet(browser);
     tablet.on("request", request => urls.push(request.url()));

@@ -4,7 +4,7 @@
 import { LitElement, css, html, nothing } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import type { AdminClient } from "../admin-client";
-import { errorText, LanguageController } from "../messages";
+import { errorText, LanguageController, m } from "../messages";
 import { consoleStyles } from "../ui/styles";
 import { pm } from "./privacy-messages";
 
@@ -33,7 +33,10 @@ export class AdminPassword extends LitElement {
     return html`<h2>${pm("password.title")}</h2>
       <p class="intro">${pm("password.intro")}</p>
       <form class="card" @submit=${this.submit} novalidate>
-        <input type="text" name="username" autocomplete="username" hidden .value=${this.client?.user.username ?? ""} />
+        <div class="field">
+          <label for="own-username">${m("login.username")}</label>
+          <input id="own-username" name="username" autocomplete="username" readonly value=${this.client?.user.username ?? ""} />
+        </div>
         <div class="field">
           <label for="current-password">${pm("password.current")}</label>
           <input id="current-password" name="current" type="password" autocomplete="current-password" required />
