@@ -196,6 +196,16 @@ export class AdminPrivacy extends LitElement {
       td.session {
         white-space: nowrap;
       }
+      /* By person: one table per person, the same columns in each. */
+      table.per-person {
+        table-layout: fixed;
+      }
+      table.per-person .c-when {
+        inline-size: 12rem;
+      }
+      table.per-person .c-session {
+        inline-size: 7rem;
+      }
       .badge.read {
         color: var(--ink);
       }
@@ -575,7 +585,11 @@ export class AdminPrivacy extends LitElement {
           : this.grouping === "person"
             ? groupByPerson(entries).map(
                 g => html`<h3 class="person" data-person=${g.key}>
-                    ${g.label} <span class="sub">— ${roleLabelIt(g.role)}, ${g.entries.length} operazioni dal ${romeDateTime(g.first)} al ${romeDateTime(g.last)}</span>
+                    ${g.label}
+                    <span class="sub"
+                      >— ${roleLabelIt(g.role)}, ${g.entries.length === 1 ? "1 operazione" : `${g.entries.length} operazioni`} dal ${romeDateTime(g.first)} al
+                      ${romeDateTime(g.last)}</span
+                    >
                   </h3>
                   ${this.renderTable(g.entries, report, false)}`,
               )
@@ -593,14 +607,14 @@ export class AdminPrivacy extends LitElement {
   private renderTable(entries: readonly ReportEntry[], report: AccessReport, withWho: boolean) {
     const rows = [...entries].sort((a, b) => a.at.localeCompare(b.at));
     return html`<div class="table-wrap" tabindex="0">
-      <table data-access-rows>
+      <table data-access-rows class=${withWho ? "" : "per-person"}>
         <thead>
           <tr>
-            <th scope="col">Data e ora</th>
+            <th scope="col" class="c-when">Data e ora</th>
             ${withWho ? html`<th scope="col">Chi</th>` : nothing}
             <th scope="col">Operazione</th>
             <th scope="col">Documento</th>
-            <th scope="col">Sessione</th>
+            <th scope="col" class="c-session">Sessione</th>
           </tr>
         </thead>
         <tbody>
