@@ -333,4 +333,22 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn the_closed_case_retention_defaults_to_ten_years_and_refuses_less_than_thirty_days() {
+        assert_eq!(
+            serve_settings(&[]).unwrap().closed_case_retention_days,
+            3650
+        );
+        let set = serve_settings(&["--closed-case-retention-days", "30"]).unwrap();
+        assert_eq!(set.closed_case_retention_days, 30);
+        for low in ["29", "0"] {
+            let error = serve_settings(&["--closed-case-retention-days", low]).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{low}"
+            );
+        }
+    }
 }

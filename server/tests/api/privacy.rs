@@ -363,8 +363,10 @@ async fn an_erased_case_is_gone_from_the_server_its_indexes_and_later_backups_an
     const MARKER: &str = "QZX-segreto-7741";
     let mut summarised = edit_case(&referred, |c| c.summary = MARKER.into());
     let mut peer = Peer::join(&desk.app, &desk.operator.1, "operator-tablet").await;
+    // Kept: the tablet's sync state with the server, as a tablet that stays online keeps it.
+    let mut tablet_state = SyncState::new();
     let outcome = peer
-        .sync(id, &mut summarised, &mut SyncState::new(), false)
+        .sync(id, &mut summarised, &mut tablet_state, false)
         .await;
     assert!(outcome.ephemeral.is_empty(), "{outcome:?}");
     let notes = notes_on(&desk, id, "QZX-nota-riservata").await;
@@ -487,12 +489,25 @@ async fn an_erased_case_is_gone_from_the_server_its_indexes_and_later_backups_an
                 && !payload_contains(payload, "erased")),
         "{outcome:?}"
     );
-    // The tablet that held the case offers it again: refused too.
+    // The tablet that held the case offers it again: unavailable too.
     let mut peer = Peer::join(&desk.app, &desk.operator.1, "operator-tablet").await;
     let outcome = peer
-        .sync(id, &mut summarised, &mut SyncState::new(), false)
+        .sync(id, &mut summarised.clone(), &mut SyncState::new(), false)
         .await;
     assert!(outcome.unavailable, "{outcome:?}");
+    // A tablet that kept its sync state sends its offline edit with its first message: the changes are
+    // refused (told with the code `erased`, audited) and the id is unavailable.
+    let mut edited = edit_case(&summarised, |c| c.summary = "modifica offline".into());
+    let mut peer = Peer::join(&desk.app, &desk.operator.1, "operator-tablet").await;
+    let outcome = peer.sync(id, &mut edited, &mut tablet_state, false).await;
+    assert!(outcome.unavailable, "{outcome:?}");
+    assert!(
+        outcome
+            .ephemeral
+            .iter()
+            .any(|payload| payload_contains(payload, "erased")),
+        "{outcome:?}"
+    );
     let conn = db(&desk.app);
     let stored: i64 = conn
         .query_row(
@@ -504,7 +519,7 @@ async fn an_erased_case_is_gone_from_the_server_its_indexes_and_later_backups_an
     assert_eq!(stored, 0);
     let refused: i64 = conn
         .query_row(
-            "SELECT count(*) FROM audit_log WHERE action IN ('doc.denied', 'doc.refused') \
+            "SELECT count(*) FROM audit_log WHERE action = 'doc.refused' \
              AND target = ?1 AND actor_id = ?2",
             [id.to_string(), desk.operator.0.clone()],
             |row| row.get(0),
@@ -780,4 +795,84 @@ async fn close_case(desk: &Desk, id: DocumentId, case: Automerge) {
         .sync(id, &mut closed, &mut SyncState::new(), false)
         .await;
     assert!(outcome.ephemeral.is_empty(), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn the_command_line_adds_a_privacy_officer_who_reaches_only_the_privacy_routes() {
+    let app = crate::helpers::spawn_app().await;
+    let (ok, text) = crate::cli::user_add(
+        app.data_dir(),
+        &["--username", "dpo.riva", "--role", "privacy_officer"],
+        STRONG_PASSWORD,
+    );
+    assert!(ok, "{text}");
+    let session = app.login_ok("dpo.riva", STRONG_PASSWORD).await;
+    assert_eq!(session["user"]["role"], "privacy_officer");
+    let token = access(&session);
+    assert_eq!(app.get("/api/v1/me", &token).await.status(), StatusCode::OK);
+    let erasures = app.get("/api/v1/privacy/erasures", &token).await;
+    assert_eq!(erasures.status(), StatusCode::OK);
+    // No case through sync: not even the first contact of a creation.
+    let mut case = new_case(session["user"]["id"].as_str().unwrap(), "Prova");
+    let mut peer = Peer::join(&app, &token, "officer-tablet").await;
+    let outcome = peer
+        .sync(
+            DocumentId::new_random(),
+            &mut case,
+            &mut SyncState::new(),
+            false,
+        )
+        .await;
+    assert!(outcome.unavailable, "{outcome:?}");
+}
+
+/// A desk whose data directory outlives its server (`desk_with` makes a temporary one per app).
+async fn desk_in(dir: &std::path::Path, clock: sportello_server::clock::ManualClock) -> Desk {
+    let app = crate::helpers::spawn_app_in(dir, clock, |_| {}).await;
+    let admin = app.admin_token().await;
+    let operator = app.create_user(&admin, "op.anna", "operator", &[]).await;
+    let colleague = app.create_user(&admin, "op.bruno", "operator", &[]).await;
+    let elderly_worker = app
+        .create_user(&admin, "sw.carla", "social_worker", &["elderly"])
+        .await;
+    let housing_worker = app
+        .create_user(&admin, "sw.dario", "social_worker", &["housing"])
+        .await;
+    Desk {
+        app,
+        admin,
+        operator,
+        colleague,
+        elderly_worker,
+        housing_worker,
+    }
+}
+
+#[tokio::test]
+async fn cases_stored_before_the_hash_was_kept_are_found_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = crate::helpers::test_clock();
+    let desk = desk_in(dir.path(), clock.clone()).await;
+    let ((_, officer), _) = officers(&desk).await;
+    let (id, _) = case_of(&desk, "Prima", Some(CODE)).await;
+    let notes = notes_on(&desk, id, "Nota.").await;
+    // As a database from before migration 0010 would be: no hash, no case of the notes, no fingerprint.
+    let conn = db(&desk.app);
+    conn.execute_batch(
+        "UPDATE documents SET fiscal_code_hash = NULL, case_id = NULL; \
+         DELETE FROM server_meta WHERE key = 'fiscal_code_key_fingerprint';",
+    )
+    .unwrap();
+    drop(conn);
+    assert!(lookup(&desk.app, &officer, CODE).await.is_empty());
+    desk.app.stop().await;
+
+    let app = crate::helpers::spawn_app_in(dir.path(), clock, |_| {}).await;
+    let officer = access(&app.login_ok("dpo.elena", STRONG_PASSWORD).await);
+    assert_eq!(lookup(&app, &officer, CODE).await, vec![id.to_string()]);
+    let body: Value = report(&app, &officer, id).await.json().await.unwrap();
+    assert_eq!(
+        body["documents"][1]["document_id"],
+        notes.to_string().as_str()
+    );
 }
