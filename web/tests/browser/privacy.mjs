@@ -228,7 +228,9 @@ try {
     const [download] = await Promise.all([pageA.waitForEvent("download"), pageA.getByRole("button", { name: "Scarica CSV" }).click()]);
     if (!new RegExp(`^registro-accessi-${caseId.slice(0, 8)}-\\d{4}-\\d{2}-\\d{2}\\.csv$`).test(download.suggestedFilename()))
       throw new Error(download.suggestedFilename());
-    const records = parseCsv(readFileSync(await download.path(), "utf8"));
+    const text = readFileSync(await download.path(), "utf8");
+    if (!text.startsWith("\uFEFF")) throw new Error("no byte order mark: a spreadsheet may not read it as UTF-8");
+    const records = parseCsv(text.slice(1));
     if (records[0][0] !== "Data e ora (Europe/Rome)" || records[0][2] !== "Persona" || records[0][5] !== "Operazione")
       throw new Error(`header: ${records[0].join(",")}`);
     const rows = records.slice(1);

@@ -638,7 +638,8 @@ export class AdminPrivacy extends LitElement {
   }
 
   private downloadCsv(report: AccessReport) {
-    downloadText(reportFileName(report.case_id, report.generated_at), reportCsv(report, areaItalian));
+    // A byte order mark first: spreadsheets then read the file as UTF-8 (accented names stay right).
+    downloadText(reportFileName(report.case_id, report.generated_at), `\uFEFF${reportCsv(report, areaItalian)}`);
     this.notice = pm("report.csvDone");
   }
 
