@@ -41,6 +41,7 @@ mod web_catalogue;
 mod web_departures;
 mod web_display;
 mod web_intake;
+mod web_privacy;
 mod web_queue;
 mod web_referrals;
 mod web_second_factor;

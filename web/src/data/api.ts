@@ -6,7 +6,7 @@
 
 import type { SecondFactorConfirmed, SecondFactorSetup, SecondFactorStatus } from "./second-factor";
 
-export type Role = "operator" | "social_worker" | "admin";
+export type Role = "operator" | "social_worker" | "admin" | "privacy_officer";
 
 export interface UserSummary {
   id: string;

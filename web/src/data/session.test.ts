@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, type Api, type SessionTokens } from "./api";
-import { Session, refreshDelayMs, type SessionState, type Timers } from "./session";
+import { ConsoleRoleError, Session, refreshDelayMs, type SessionState, type Timers } from "./session";
 
 function tokens(access: string, mustChange = false, expiresIn = 900): SessionTokens {
   return {
@@ -49,6 +49,20 @@ function fakeApi(overrides: Partial<Api>): Api & { loggedOut: string[] } {
 const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 
 describe("session", () => {
+  it("an admin or a privacy officer is sent to the console: the session ends at once and nothing is entered", async () => {
+    for (const role of ["admin", "privacy_officer"] as const) {
+      const officer = tokens(`t-${role}`);
+      officer.user = { ...officer.user, role };
+      const api = fakeApi({ login: async () => officer });
+      const session = new Session(api, new ManualTimers());
+      await expect(session.login("anna", "p")).rejects.toBeInstanceOf(ConsoleRoleError);
+      await flush();
+      expect(session.state.kind).toBe("signed-out");
+      expect(session.accessToken()).toBeUndefined();
+      expect(api.loggedOut).toEqual([`t-${role}`]);
+    }
+  });
+
   it("a one-time password leads to the password change, and the new token pair replaces the old", async () => {
     let usedToken = "";
     const api = fakeApi({

@@ -30,6 +30,18 @@ import { WrongPasswordError } from "../store/crypto";
 import { NoLocalStoreError } from "../store/vault";
 
 /** The local store is wrapped under a previous password (changed on another device): ask for it. */
+/** The roles that work in the admin console (`/admin`), never on the tablet: they hold no case. */
+export const CONSOLE_ROLES: readonly string[] = ["admin", "privacy_officer"];
+
+/** An admin or a privacy officer logged in on the tablet: the session was ended at once, no local store was
+ *  made; the login screen sends them to the console. */
+export class ConsoleRoleError extends Error {
+  constructor() {
+    super("this account works in the admin console");
+    this.name = "ConsoleRoleError";
+  }
+}
+
 export class PreviousPasswordNeeded extends Error {
   constructor() {
     super("the local store needs the previous password");
@@ -140,6 +152,10 @@ export class Session {
     secondFactor?: string,
   ): Promise<void> {
     const tokens = await this.api.login(username.trim(), password, deviceName(), secondFactor);
+    if (CONSOLE_ROLES.includes(tokens.user.role)) {
+      void this.api.logout(tokens.access_token).catch(() => undefined);
+      throw new ConsoleRoleError();
+    }
     if (this.vault) {
       const store = await this.#openStore(tokens, password, previousPassword, discardLocal);
       await this.#release(false);

@@ -11,6 +11,9 @@ export const en: Record<MessageKey, string> = {
   "login.password": "Password",
   "login.submit": "Sign in",
   "login.busy": "Signing in…",
+  "login.useConsole":
+    "This account does not work on the tablet: administrators and privacy officers use the admin console. Nothing was stored on this device.",
+  "login.consoleLink": "Open the admin console",
 
   "password.title": "Change your password",
   "password.intro": "You were given a temporary password. Choose a new one, known only to you, to go on.",

@@ -10,6 +10,9 @@ export const it = {
   "login.password": "Password",
   "login.submit": "Entra",
   "login.busy": "Accesso in corso…",
+  "login.useConsole":
+    "Questo account non lavora sul tablet: gli amministratori e i referenti privacy usano la console di amministrazione. Nessun dato è stato salvato su questo dispositivo.",
+  "login.consoleLink": "Apri la console di amministrazione",
 
   "password.title": "Cambia la password",
   "password.intro":

@@ -8,7 +8,7 @@
 // The server sees versions, not steps, so the question is reachability by steps the actor may take.
 
 export type ReferralStatus = "proposed" | "accepted" | "rejected" | "closed" | "cancelled";
-export type Role = "operator" | "social_worker" | "admin";
+export type Role = "operator" | "social_worker" | "admin" | "privacy_officer";
 
 export interface Actor {
   userId: string;

@@ -139,7 +139,7 @@ try {
     const liveSessions = async () => (await (await fetch(`${base}/api/v1/admin/sessions?user_id=${id}`, { headers })).json()).length;
     const before = await liveSessions();
     await signIn(pageA, operator, operatorPassword);
-    await pageA.getByText("Questa console è riservata agli amministratori.", { exact: false }).waitFor();
+    await pageA.getByText("Questa console è riservata agli amministratori e ai referenti privacy.", { exact: false }).waitFor();
     await pageA.getByRole("link", { name: "Apri l'app del tablet" }).waitFor();
     await noAxeViolations(pageA, "not an admin");
     errorsA.clear();

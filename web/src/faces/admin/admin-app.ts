@@ -1,8 +1,9 @@
-// The admin console's shell (`/admin`): sign-in (admins only: anyone else is told so and logged out), the
-// second factor's code when the server asks for it, the forced change of a one-time password, the
-// enrolment of the second factor (src/ui/second-factor-enrol.ts) while `second_factor` is `required`, the
-// sections of sections/sections.ts with the current one in the URL's hash (`/admin#users`), the language
-// switch, logout and the screen shown when the session ends.
+// The admin console's shell (`/admin`): sign-in (admins and privacy officers, each seeing only its own
+// sections: anyone else is told so and logged out), the second factor's code when the server asks for it,
+// the forced change of a one-time password, the enrolment of the second factor
+// (src/ui/second-factor-enrol.ts) while `second_factor` is `required`, the sections of sections/sections.ts
+// with the current one in the URL's hash (`/admin#users`), the language switch, logout and the screen shown
+// when the session ends.
 //
 // Tokens live in memory only (in the `AdminClient`): a reload asks for the password again, and nothing of
 // an admin's session stays on the machine. The console never loads the sync engine or Automerge.
@@ -12,7 +13,7 @@ import { html as staticHtml, unsafeStatic } from "lit/static-html.js";
 import { ApiError, createApi, type SessionTokens } from "../../data/api";
 import { AdminClient } from "./admin-client";
 import { adminLanguage, errorText, LanguageController, m, setAdminLanguage, type MessageKey } from "./messages";
-import { sectionOfHash, SECTIONS, type Section } from "./sections/sections";
+import { CONSOLE_ROLES, sectionOfHash, sectionsFor, type Section } from "./sections/sections";
 import { consoleStyles } from "./ui/styles";
 import { asksForSecondFactor, refusedSecondFactor, secondFactorInput } from "../../data/second-factor";
 import { secondFactorStyles, type EnrolActions, type EnrolWords } from "../../ui/second-factor-enrol";
@@ -39,7 +40,7 @@ export class SportelloAdmin extends LitElement {
   @state() private notAdmin = false;
   readonly #api = createApi();
   readonly #onHash = () => {
-    this.section = sectionOfHash(location.hash);
+    this.section = sectionOfHash(location.hash, this.phase.kind === "console" ? this.phase.client.user.role : "admin");
     this.focusHeading();
   };
 
@@ -161,6 +162,21 @@ export class SportelloAdmin extends LitElement {
         outline: none;
       }
       /* A tablet, or a narrow window: the sections become a row of tabs above the content. */
+      /* Printing (the privacy officer's access report): the page only, without the console's chrome. */
+      @media print {
+        header,
+        nav,
+        .lang-corner {
+          display: none !important;
+        }
+        .layout {
+          display: block;
+          min-block-size: 0;
+        }
+        main {
+          padding: 0;
+        }
+      }
       @media (max-width: 1000px) {
         .layout {
           grid-template-columns: 1fr;
@@ -244,6 +260,7 @@ export class SportelloAdmin extends LitElement {
           <p class="brand">${m("app.name")}</p>
           <h1>${m("login.title")}</h1>
           <p>${m("login.intro")}</p>
+          <p>${m("login.introPrivacy")}</p>
           ${notice && !this.error ? html`<p class="notice" role="status">${m(notice)}</p>` : ""}
           <div role="alert">
             ${this.error
@@ -383,7 +400,7 @@ export class SportelloAdmin extends LitElement {
         </header>
         <nav aria-label=${m("nav.label")}>
           <ul>
-            ${SECTIONS.map(
+            ${sectionsFor(user.role).map(
               s => html`<li>
                 <a href="#${s.id}" aria-current=${s.id === current.id ? "page" : "false"}>${adminLanguage() === "en" ? s.label_en : s.label_it}</a>
               </li>`,
@@ -454,7 +471,7 @@ export class SportelloAdmin extends LitElement {
 
   /** A login succeeded: only admins stay; then the password change, the enrolment or the console. */
   private async afterSignIn(tokens: SessionTokens, password: string, form: HTMLFormElement) {
-    if (tokens.user.role !== "admin") {
+    if (!CONSOLE_ROLES.includes(tokens.user.role)) {
       // Not for this console: end the session at once, whatever its state.
       await this.#api.logout(tokens.access_token).catch(() => undefined);
       form.reset();
@@ -506,7 +523,8 @@ export class SportelloAdmin extends LitElement {
         if (this.phase.kind === "console" && this.phase.client === client) this.goTo({ kind: "ended" });
       },
     });
-    if (!location.hash) history.replaceState(null, "", `#${this.section.id}`);
+    this.section = sectionOfHash(location.hash, tokens.user.role);
+    if (location.hash !== `#${this.section.id}`) history.replaceState(null, "", `#${this.section.id}`);
     this.goTo({ kind: "console", client });
     this.focusHeading();
   }

@@ -71,6 +71,22 @@ describe("AdminClient", () => {
     expect(server.requests[0]).toMatchObject({ method: "POST", url: "/api/v1/admin/devices", authorization: "Bearer access-1" });
   });
 
+  it("keeps the new pair a change of its own password answers (the old session is over)", async () => {
+    const server = new FakeServer();
+    server.routes["POST /me/password"] = body => {
+      expect(body).toEqual({ current_password: "vecchia-password-1", new_password: "nuova-frase-lunga-2" });
+      server.access = "access-new";
+      server.refreshToken = "sprt_new";
+      return json(200, tokens("access-new", "sprt_new"));
+    };
+    server.routes["GET /privacy/erasures?status=pending"] = () => json(200, { requests: [] });
+    const { client, ended } = clientOf(server);
+    await client.changePassword("vecchia-password-1", "nuova-frase-lunga-2");
+    await expect(client.get("/privacy/erasures?status=pending")).resolves.toEqual({ requests: [] });
+    expect(server.requests.at(-1)?.authorization).toBe("Bearer access-new");
+    expect(ended()).toBe(0);
+  });
+
   it("refreshes once on token_expired and repeats the request with the new token", async () => {
     const server = new FakeServer();
     server.routes["GET /admin/users"] = () => json(200, [{ id: "u1" }]);

@@ -57,6 +57,12 @@ export class AdminClient {
     return response.text();
   }
 
+  /** Changes the signed-in user's own password (`POST /me/password`): the server ends every session of the
+   *  account and answers a new pair, which this client keeps from now on. */
+  async changePassword(current: string, next: string): Promise<void> {
+    this.#tokens = await this.options.api.changePassword(this.#tokens.access_token, current, next);
+  }
+
   /** Logs out (the session ends on the server too); never throws. */
   async logout(): Promise<void> {
     try {

@@ -8,7 +8,7 @@
 import { LitElement, css, html } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { ApiError } from "../../data/api";
-import { INACTIVITY_LOCK_MS, PreviousPasswordNeeded, type Session } from "../../data/session";
+import { ConsoleRoleError, INACTIVITY_LOCK_MS, PreviousPasswordNeeded, type Session } from "../../data/session";
 import { t, type MessageKey } from "../../i18n";
 import { asksForSecondFactor, refusedSecondFactor, secondFactorInput } from "../../data/second-factor";
 import { storeErrorMessage } from "../../store/messages";
@@ -40,6 +40,8 @@ export class LoginScreen extends LitElement {
   @state() private useRecovery = false;
   /** The first step's answers, kept in memory only while the code is asked; never rendered or stored. */
   #pending?: PendingLogin;
+  /** The account is an admin's or a privacy officer's: point to the console. */
+  @state() private consoleRole = false;
 
   static override styles = [
     shared,
@@ -87,7 +89,13 @@ export class LoginScreen extends LitElement {
         <h1>${t("login.title")}</h1>
         <p>${t("login.intro")}</p>
         ${this.notice && !this.error ? html`<p class="error" role="status">${t(this.notice)}</p>` : ""}
-        <div role="alert">${this.error ? html`<p class="error">${this.error}</p>` : ""}</div>
+        <div role="alert">
+          ${this.error
+            ? html`<p class="error">
+                ${this.error}${this.consoleRole ? html`<br /><a href="/admin" data-console-link>${t("login.consoleLink")}</a>` : ""}
+              </p>`
+            : ""}
+        </div>
         <div class="field">
           <label for="username">${t("login.username")}</label>
           <input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required />
@@ -225,6 +233,13 @@ export class LoginScreen extends LitElement {
       await this.session.login(pending.username, pending.password, pending.previous, pending.discard, code);
       this.#pending = undefined;
     } catch (error) {
+      if (error instanceof ConsoleRoleError) {
+        // An admin or a privacy officer with a second factor: the console, not the tablet.
+        this.backToPassword();
+        this.consoleRole = true;
+        this.error = t("login.useConsole");
+        return;
+      }
       if (error instanceof PreviousPasswordNeeded) {
         // The local data are still under an earlier password: ask for it, then the code again.
         this.backToPassword();
@@ -295,6 +310,7 @@ export class LoginScreen extends LitElement {
     this.error = "";
     this.offerOffline = false;
     const previousPassword = this.needPrevious ? previous : undefined;
+    this.consoleRole = false;
     try {
       await this.session.login(username, password, previousPassword);
     } catch (error) {
@@ -303,7 +319,11 @@ export class LoginScreen extends LitElement {
         await this.askForCode({ username, password, previous: previousPassword, discard: false });
         return;
       }
-      if (error instanceof PreviousPasswordNeeded) {
+      if (error instanceof ConsoleRoleError) {
+        this.consoleRole = true;
+        this.error = t("login.useConsole");
+        form.reset();
+      } else if (error instanceof PreviousPasswordNeeded) {
         this.needPrevious = true;
       } else if (error instanceof ApiError && error.code === "network") {
         this.offerOffline = await this.session.canUnlockOffline(username).catch(() => false);

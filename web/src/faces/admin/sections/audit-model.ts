@@ -58,6 +58,13 @@ export const AUDIT_ACTIONS = [
   "auth.second_factor_enrol",
   "auth.second_factor_recovery_used",
   "admin.second_factor_reset",
+  "privacy.lookup",
+  "privacy.access_report",
+  "privacy.erasure_request",
+  "privacy.erasure_approve",
+  "privacy.erasure_reject",
+  "privacy.retention_erase",
+  "doc.erased",
 ] as const;
 
 /** A datetime-local value (local time) as RFC 3339 UTC; undefined when it is not one. */

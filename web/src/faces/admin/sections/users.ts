@@ -15,7 +15,7 @@ import "../ui/copy-once";
 import { consoleStyles } from "../ui/styles";
 import { approvalBlock, filterUsers, isValidUsername, patchOf, type UserFilter } from "./users-model";
 
-const ROLES: readonly Role[] = ["operator", "social_worker", "admin"];
+const ROLES: readonly Role[] = ["operator", "social_worker", "admin", "privacy_officer"];
 
 /** A secret part shown once, with what it is for. */
 interface Secret {
