@@ -100,6 +100,8 @@ error_codes! {
     Unavailable => "unavailable",
     /// Sync only: this user or address already holds its quota of sync connections (close 1013).
     TooManyConnections => "too_many_connections",
+    /// The session was marked lost by an admin: the tablet deletes its local data (issue 12).
+    SessionWiped => "session_wiped",
 }
 
 /// The text of a code this build does not know. Made only by [`ErrorCode::parse`], so it never spells a

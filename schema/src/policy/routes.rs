@@ -10,7 +10,7 @@
 //!   handler that needs a caller then refuses to run (the server's extractors fail closed); the server's
 //!   tests check that every route of the OpenAPI document has a row.
 //! - **A device token is no user's token.** On a route for users only ([`RouteRule::SignedIn`],
-//!   [`RouteRule::Admin`], [`RouteRule::Metrics`]) a totem or a display is [`Verdict::Unauthenticated`],
+//!   [`RouteRule::Admin`], [`RouteRule::Metrics`], [`RouteRule::CaseStaff`]) a totem or a display is [`Verdict::Unauthenticated`],
 //!   as if it had sent no token. On a queue route a device is a known caller, so one the route is not for
 //!   is [`Verdict::Forbidden`] (audited).
 //! - **A pending password change** closes every route but the public ones and [`RouteRule::SignedIn`]
@@ -50,10 +50,13 @@ pub enum RouteRule {
     ReadStats,
     /// Any active user and any device: the list of lines (a totem draws its buttons from it).
     ReadLines,
+    /// The staff who open cases on a tablet — operators and social workers: uploading the openings of
+    /// cases their tablets recorded (issue 12).
+    CaseStaff,
 }
 
 impl RouteRule {
-    pub const ALL: [RouteRule; 10] = [
+    pub const ALL: [RouteRule; 11] = [
         RouteRule::Public,
         RouteRule::SignedIn,
         RouteRule::Admin,
@@ -64,6 +67,7 @@ impl RouteRule {
         RouteRule::TotemOnly,
         RouteRule::ReadStats,
         RouteRule::ReadLines,
+        RouteRule::CaseStaff,
     ];
 
     /// Whether any kind of device may be admitted: for the others a device's token is no token at all
@@ -121,7 +125,7 @@ pub fn verdict(caller: Caller, rule: RouteRule) -> Verdict {
         Public | SignedIn | ReadLines => true,
         Admin | Metrics => role == Role::Admin,
         IssueTickets | OperateQueue => role == Role::Operator,
-        WatchBoard => matches!(role, Role::Operator | Role::SocialWorker),
+        WatchBoard | CaseStaff => matches!(role, Role::Operator | Role::SocialWorker),
         TotemOnly => false,
         ReadStats => matches!(role, Role::Admin | Role::SocialWorker),
     };
@@ -136,7 +140,7 @@ fn device_verdict(kind: DeviceKind, rule: RouteRule) -> Verdict {
     use RouteRule::*;
     let admitted = match rule {
         Public | ReadLines => true,
-        SignedIn | Admin | Metrics => return Verdict::Unauthenticated,
+        SignedIn | Admin | Metrics | CaseStaff => return Verdict::Unauthenticated,
         IssueTickets | TotemOnly => kind == DeviceKind::Totem,
         WatchBoard => kind == DeviceKind::Display,
         OperateQueue | ReadStats => false,
@@ -239,6 +243,12 @@ pub const ROUTES: &[Route] = {
         route("PUT", "/api/v1/admin/catalogue/areas/{code}", Admin),
         route("PUT", "/api/v1/admin/catalogue/needs/{code}", Admin),
         route("GET", "/api/v1/admin/case-stats", Admin),
+        // Issue 12: the tablet's data lifecycle.
+        route("GET", "/api/v1/admin/settings/tablets", Admin),
+        route("PUT", "/api/v1/admin/settings/tablets", Admin),
+        route("POST", "/api/v1/admin/sessions/{id}/wipe", Admin),
+        route("POST", "/api/v1/auth/wipe-check", Public),
+        route("POST", "/api/v1/me/reads", CaseStaff),
     ]
 };
 
@@ -308,7 +318,7 @@ mod tests {
     fn every_caller_gets_what_the_rules_say_on_every_rule() {
         use RouteRule::*;
         #[rustfmt::skip]
-        let table: [(RouteRule, [Verdict; 9]); 10] = [
+        let table: [(RouteRule, [Verdict; 9]); 11] = [
             //              anon  op  sw  adm  op* sw* adm* totem display   (* = password change pending)
             (Public,       [A,    A,  A,  A,   A,  A,  A,   A,    A]),
             (SignedIn,     [U,    A,  A,  A,   A,  A,  A,   U,    U]),
@@ -320,6 +330,7 @@ mod tests {
             (TotemOnly,    [U,    F,  F,  F,   P,  P,  P,   A,    F]),
             (ReadStats,    [U,    F,  A,  A,   P,  P,  P,   F,    F]),
             (ReadLines,    [U,    A,  A,  A,   P,  P,  P,   A,    A]),
+            (CaseStaff,    [U,    A,  A,  F,   P,  P,  P,   U,    U]),
         ];
         let mut failures = Vec::new();
         for (rule, expected) in table {

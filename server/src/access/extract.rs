@@ -15,6 +15,7 @@
 //! | [`TotemDevice`]     | `TotemOnly`                   | the totem                               |
 //! | [`StatsReader`]     | `ReadStats`                   | an admin or a social worker             |
 //! | [`LinesReader`]     | `ReadLines`                   | any active user, any device             |
+//! | [`CaseStaffUser`]   | `CaseStaff`                   | an operator or a social worker          |
 
 use std::future::{Ready, ready};
 
@@ -126,4 +127,10 @@ caller_extractor!(
 caller_extractor!(
     /// Anyone signed in, user or device: the list of lines (a totem draws its buttons from it).
     LinesReader(Principal) = ReadLines, |principal| principal
+);
+
+caller_extractor!(
+    /// The staff who open cases on a tablet — operators and social workers (issue 12: their tablets'
+    /// openings of cases).
+    CaseStaffUser(Actor) = CaseStaff, user
 );

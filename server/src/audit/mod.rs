@@ -63,10 +63,16 @@ pub enum Action {
     QueueDisplayUpdate,
     CatalogueUpdate,
     CaseStatsRead,
+    // Issue 12: the tablet's data lifecycle.
+    SettingsUpdate,
+    SessionWipe,
+    WipeDelivered,
+    DocReadOffline,
+    ReadsUpload,
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 49] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -111,6 +117,11 @@ impl Action {
         Action::QueueDisplayUpdate,
         Action::CatalogueUpdate,
         Action::CaseStatsRead,
+        Action::SettingsUpdate,
+        Action::SessionWipe,
+        Action::WipeDelivered,
+        Action::DocReadOffline,
+        Action::ReadsUpload,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -163,6 +174,17 @@ impl Action {
             Action::CatalogueUpdate => "admin.catalogue_update",
             // Aggregate case figures: the target is the period, never a figure.
             Action::CaseStatsRead => "admin.case_stats_read",
+            // The target names the settings (`tablets`).
+            Action::SettingsUpdate => "admin.settings_update",
+            // Remote wipe: the target is the session id, in both rows.
+            Action::SessionWipe => "admin.session_wipe",
+            Action::WipeDelivered => "auth.wipe_delivered",
+            // An opening of a document on a tablet: the row's `at` is the time of the opening, as the
+            // tablet recorded it (see `crate::lifecycle`); the target is the document id.
+            Action::DocReadOffline => "doc.read_offline",
+            // The upload that brought them: `at` is when the server recorded them, the request id links
+            // the two.
+            Action::ReadsUpload => "doc.reads_upload",
         }
     }
 }

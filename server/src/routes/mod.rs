@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod devices;
 pub mod grants;
 pub mod health;
+pub mod lifecycle;
 pub mod me;
 pub mod metrics;
 pub mod period;
@@ -44,7 +45,8 @@ where
                 .service(auth::login)
                 .service(auth::refresh)
                 .service(auth::logout)
-                .service(devices::token),
+                .service(devices::token)
+                .service(lifecycle::wipe_check),
         )
         .service(
             scope::scope("/api/v1/queue")
@@ -70,7 +72,8 @@ where
         .service(
             scope::scope("/api/v1/me")
                 .service(me::show)
-                .service(me::change_password),
+                .service(me::change_password)
+                .service(lifecycle::record_reads),
         )
         .service(
             scope::scope("/api/v1/admin")
@@ -99,7 +102,11 @@ where
                 .service(catalogue::put_area)
                 .service(catalogue::put_need)
                 // Issue 11: aggregate case figures.
-                .service(case_stats::read),
+                .service(case_stats::read)
+                // Issue 12: the tablet's data lifecycle.
+                .service(lifecycle::settings)
+                .service(lifecycle::put_settings)
+                .service(lifecycle::wipe_session),
         )
 }
 

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_account_grants.sql"),
     include_str!("../../migrations/0007_actor_owners.sql"),
     include_str!("../../migrations/0008_display_settings.sql"),
+    include_str!("../../migrations/0011_lifecycle.sql"),
 ];
 
 pub(super) fn apply(conn: &mut Connection) -> StorageResult<()> {

@@ -31,6 +31,7 @@ mod sync;
 mod sync_client;
 mod sync_hardening;
 mod sync_refused_recovery;
+mod tablet_lifecycle;
 mod token_rejection;
 mod web_admin;
 mod web_app;

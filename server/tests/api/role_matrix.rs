@@ -369,6 +369,27 @@ const MATRIX: &[Row] = &[
         "/api/v1/admin/sessions/{id}",
         admin_only(Status(204)),
     ),
+    // Issue 12: the tablet's data lifecycle. The wipe marks the spare session the row above ended.
+    row("GET", "/api/v1/admin/settings/tablets", ADMIN_ONLY_200),
+    row("PUT", "/api/v1/admin/settings/tablets", ADMIN_ONLY_200),
+    row(
+        "POST",
+        "/api/v1/admin/sessions/{id}/wipe",
+        admin_only(Status(204)),
+    ),
+    row("POST", "/api/v1/auth/wipe-check", [Status(200); 6]),
+    row(
+        "POST",
+        "/api/v1/me/reads",
+        [
+            UNAUTHENTICATED,
+            Status(200),
+            Status(200),
+            FORBIDDEN,
+            UNAUTHENTICATED,
+            UNAUTHENTICATED,
+        ],
+    ),
     // Last: it ends each user's session. A device has no user session to end.
     row(
         "POST",
@@ -644,6 +665,9 @@ fn body_for(method: &str, path: &str, caller: &str, ids: &Ids) -> Option<Value> 
             "PUT",
             "/api/v1/admin/catalogue/areas/{code}" | "/api/v1/admin/catalogue/needs/{code}",
         ) => Some(json!({"label_it": format!("Voce di {caller}")})),
+        ("PUT", "/api/v1/admin/settings/tablets") => Some(json!({"offline_lease_hours": 48})),
+        ("POST", "/api/v1/auth/wipe-check") => Some(json!({"session_ids": []})),
+        ("POST", "/api/v1/me/reads") => Some(json!({"reads": []})),
         ("POST" | "PUT", _) => Some(json!({})),
         _ => None,
     }
@@ -953,7 +977,10 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
         assert_answer(response, Refused(403, "password_change_required"), &case).await;
         checked += 1;
     }
-    assert_eq!(checked, 42, "24 admin routes, 17 queue routes and /metrics");
+    assert_eq!(
+        checked, 46,
+        "27 admin routes, 17 queue routes, /metrics and /me/reads"
+    );
 
     // Nothing happened: the session is still live and the user still exists with the same one-time
     // password pending.
