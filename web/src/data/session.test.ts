@@ -40,6 +40,11 @@ function fakeApi(overrides: Partial<Api>): Api & { loggedOut: string[] } {
     refresh: async () => tokens("a2"),
     changePassword: async () => tokens("a3"),
     logout: async token => void loggedOut.push(token),
+    me: async () => {
+      throw new ApiError(0, "network", "not in this test");
+    },
+    wipeCheck: async () => [],
+    uploadReads: async reads => ({ recorded: reads.length, duplicates: 0, ignored: 0 }),
     ...overrides,
   };
 }

@@ -348,4 +348,10 @@ export const en: Record<MessageKey, string> = {
   "notes.problem.empty": "Write the note before adding it.",
   "notes.problem.too_long": "The note is too long (at most 20,000 characters).",
   "notes.problem.control_characters": "The note contains characters that are not allowed.",
+  "lifecycle.leaseExpired": "Connect to the network to sign in: too long has passed since the last contact with the server.",
+  "lifecycle.leaseLocked":
+    "Connect to the network to sign in: the time for working offline is over. Unsent changes stay safe on this tablet and reach the server after the next sign-in.",
+  "lifecycle.wiped.title": "Tablet data deleted",
+  "lifecycle.wiped.body": "This tablet was disconnected by the administrator: the local data have been deleted.",
+  "lifecycle.wiped.continue": "Back to sign-in",
 };

@@ -349,6 +349,14 @@ export const it = {
   "notes.problem.empty": "Scrivi la nota prima di aggiungerla.",
   "notes.problem.too_long": "La nota è troppo lunga (al massimo 20.000 caratteri).",
   "notes.problem.control_characters": "La nota contiene caratteri non ammessi.",
+  // — issue 12: the tablet's data lifecycle (offline lease, remote wipe) —
+  "lifecycle.leaseExpired": "Collegati alla rete per accedere: è passato troppo tempo dall'ultimo collegamento al server.",
+  "lifecycle.leaseLocked":
+    "Collegati alla rete per accedere: il tempo di lavoro senza rete è scaduto. Le modifiche non inviate restano al sicuro su questo tablet e arriveranno al server dopo il prossimo accesso.",
+  "lifecycle.wiped.title": "Dati del tablet cancellati",
+  "lifecycle.wiped.body":
+    "Questo tablet è stato disconnesso dall'amministratore: i dati locali sono stati cancellati.",
+  "lifecycle.wiped.continue": "Torna all'accesso",
 } as const;
 
 export type MessageKey = keyof typeof it;
