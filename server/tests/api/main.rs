@@ -39,6 +39,7 @@ mod web_browser;
 mod web_catalogue;
 mod web_display;
 mod web_intake;
+mod web_lifecycle;
 mod web_queue;
 mod web_referrals;
 mod web_statistics;

@@ -175,6 +175,32 @@ describe("the remote wipe in the session", () => {
     expect(log).toContain("forget");
   });
 
+  it("a session unlocked offline is wiped by the session id its registry entry holds", async () => {
+    const now = Date.UTC(2026, 10, 27, 8, 0, 0);
+    let online = true;
+    const api = fakeApi({
+      refresh: async () => {
+        if (!online) throw new ApiError(0, "network", "offline");
+        return tokens();
+      },
+      wipeCheck: async ids => (ids.includes(SESSION) ? [SESSION] : []),
+    });
+    const { vault, log } = fakeVault(() => now);
+    const session = new Session(api, new ManualTimers(), vault, () => now);
+    await session.login("mario.rossi", "p");
+    await flush();
+    online = false;
+    session.lock();
+    await flush();
+    await session.unlock("p");
+    await flush();
+    expect(session.state.kind).toBe("signed-in");
+    expect(session.accessToken()).toBeUndefined();
+    expect(await session.wipeCheck()).toBe("wiped");
+    expect(session.state).toEqual({ kind: "wiped" });
+    expect(log.filter(entry => entry === "forget").length).toBeGreaterThan(0);
+  });
+
   it("an unreachable server is no answer: nothing may sync until the check succeeds", async () => {
     const now = Date.UTC(2026, 10, 27, 8, 0, 0);
     const api = fakeApi({

@@ -409,19 +409,16 @@ export class Session {
       return "unreachable";
     }
     if (marked.length === 0) return "clear";
-    const mine = (state.kind === "signed-in" || state.kind === "password-change") && this.#store;
-    const userId = mine ? (state as { tokens: SessionTokens }).tokens.user.id : undefined;
-    const ownMarked = current !== undefined && marked.includes(current);
-    if (userId && ownMarked) {
+    const now = this.#state;
+    const userId = now.kind === "signed-in" || now.kind === "password-change" ? now.tokens.user.id : undefined;
+    // The signed-in user's store is closed first (nothing more written to it), then deleted.
+    const own = current ?? (userId ? (await this.vault.contact?.(userId).catch(() => undefined))?.sessionId : undefined);
+    if (userId && own !== undefined && marked.includes(own)) {
       await this.wiped();
       await this.vault.forgetWiped(marked).catch(() => []);
       return "wiped";
     }
     const wiped = await this.vault.forgetWiped(marked).catch(() => [] as string[]);
-    if (userId && wiped.includes(userId)) {
-      await this.wiped();
-      return "wiped";
-    }
     if (wiped.length > 0 && this.#state.kind === "signed-out") this.#set({ kind: "wiped" });
     return "clear";
   }

@@ -10,6 +10,8 @@ export interface Contact {
   lastContactAt?: number;
   /** The lease the server last sent, in seconds. */
   leaseSeconds?: number;
+  /** The session that last opened the store (the wipe check asks about it). */
+  sessionId?: string;
 }
 
 /** Milliseconds left on the lease at `now` (0 or less: run out). A store never contacted has none left. */

@@ -31,8 +31,13 @@ export class TokenWebSocketAdapter extends WebSocketClientAdapter {
   readonly #token: () => string | undefined;
   readonly #onServerError: (message: string) => void;
   readonly #beforeConnect?: () => Promise<boolean>;
-  #checking = false;
+  /** The generation a check is running for (one at a time per generation). */
+  #checkingFor?: number;
   #recheck?: ReturnType<typeof setTimeout>;
+  /** Bumped by `stop()`: a check still running when the adapter was stopped opens nothing. */
+  #generation = 0;
+  /** Stopped: with a check before connecting, only `resume()` (or the Repo's first connect) connects again. */
+  #halted = false;
 
   constructor(
     baseUrl: string,
@@ -62,14 +67,18 @@ export class TokenWebSocketAdapter extends WebSocketClientAdapter {
       this.#open(token, peerId, peerMetadata);
       return;
     }
+    // A retry timer of the stock adapter firing after `stop()` connects nothing.
+    if (this.#halted) return;
     // One check at a time; the stock adapter's retries while it runs are absorbed.
-    if (this.#checking) return;
-    this.#checking = true;
+    if (this.#checkingFor === this.#generation) return;
+    const generation = this.#generation;
+    this.#checkingFor = generation;
     clearTimeout(this.#recheck);
     void this.#beforeConnect()
       .catch(() => false)
       .then(allowed => {
-        this.#checking = false;
+        if (this.#checkingFor === generation) this.#checkingFor = undefined;
+        if (generation !== this.#generation) return;
         const fresh = this.#token();
         if (!fresh) return this.stop();
         if (allowed) return this.#open(fresh, peerId, peerMetadata);
@@ -88,12 +97,15 @@ export class TokenWebSocketAdapter extends WebSocketClientAdapter {
    * once the network is back). Does nothing while a socket is open or before the Repo asked to connect.
    */
   resume(): void {
-    if (this.socket || this.#checking || !this.#self || !this.#token()) return;
+    if (this.socket || this.#checkingFor === this.#generation || !this.#self || !this.#token()) return;
+    this.#halted = false;
     this.connect(this.#self.peerId, this.#self.peerMetadata);
   }
 
   /** Closes the connection and cancels the retries, if any. */
   stop(): void {
+    this.#generation += 1;
+    this.#halted = true;
     clearTimeout(this.#recheck);
     this.#recheck = undefined;
     this.disconnect();
