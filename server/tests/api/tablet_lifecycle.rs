@@ -354,3 +354,52 @@ fn many_small(count: usize) -> Vec<Value> {
         .map(|_| json!({"event_id": "", "document_id": "", "opened_at": ""}))
         .collect()
 }
+
+#[tokio::test]
+async fn a_user_past_the_daily_bound_is_refused_and_nothing_of_the_upload_is_recorded() {
+    let desk = desk_with(|_| {}).await;
+    let app = &desk.app;
+    let (operator_id, operator) = (&desk.operator.0, &desk.operator.1);
+    let mut case: Automerge = new_case(operator_id, "Bianchi");
+    let (_peer, case_id) = create(app, operator, &mut case).await;
+    // 5000 openings already recorded today, as many uploads would have left them.
+    {
+        use sportello_server::clock::Clock;
+        let now = app.clock.now().as_second();
+        let mut conn = rusqlite::Connection::open(app.data_dir().join("sportello.db")).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        // One transaction: quick, so that the client's pooled connection does not idle out meanwhile.
+        let tx = conn.transaction().unwrap();
+        for i in 0..sportello_server::lifecycle::READS_MAX_PER_USER_PER_DAY {
+            tx.execute(
+                "INSERT INTO offline_reads (user_id, event_id, recorded_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![operator_id, format!("earlier-{i}"), now - 60],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let one = json!({"reads": [read(
+        "a1b2c3d4-0000-4000-8000-000000000001",
+        &case_id.to_string(),
+        &app.clock_rfc3339(-60),
+    )]});
+    let refused = app
+        .post_json("/api/v1/me/reads", Some(operator), &one)
+        .await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert!(
+        audit_actions(app, &desk.admin, "doc.read_offline")
+            .await
+            .is_empty()
+    );
+    // A day later the same upload is recorded.
+    app.clock.advance(jiff::SignedDuration::from_hours(24));
+    let operator = access(&app.login_ok("op.anna", STRONG_PASSWORD).await);
+    let again = app
+        .post_json("/api/v1/me/reads", Some(&operator), &one)
+        .await;
+    assert_eq!(again.status(), StatusCode::OK);
+}
