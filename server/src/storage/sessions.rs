@@ -332,3 +332,77 @@ pub fn take_wipe_marks(
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrations::apply(&mut conn).unwrap();
+        conn
+    }
+
+    fn session(conn: &Connection, user: UserId, now: i64) -> SessionId {
+        let id = SessionId::new_random();
+        create(
+            conn,
+            &SessionRow {
+                id,
+                user_id: user,
+                device_name: None,
+                created_at: now,
+                expires_at: now + 3600,
+                last_refreshed_at: now,
+                revoked_at: None,
+                wiped_at: None,
+            },
+        )
+        .unwrap();
+        id
+    }
+
+    #[test]
+    fn a_wiped_session_outlives_the_pruning_until_its_tablet_was_told() {
+        let conn = open();
+        let user = UserId::new_random();
+        conn.execute(
+            "INSERT INTO users (id, username, display_name, role, password_hash, created_at, updated_at) \
+             VALUES (?1, 'op.prune', 'O', 'operator', 'x', 0, 0)",
+            [user.to_string()],
+        )
+        .unwrap();
+        let (plain, marked, told) = (
+            session(&conn, user, 0),
+            session(&conn, user, 0),
+            session(&conn, user, 0),
+        );
+        revoke(&conn, plain, RevokeReason::Logout, 10).unwrap();
+        assert!(mark_wiped(&conn, marked, 10).unwrap());
+        assert!(mark_wiped(&conn, told, 10).unwrap());
+        assert!(!mark_wiped(&conn, SessionId::new_random(), 10).unwrap());
+        let found = take_wipe_marks(&conn, &[plain, marked, told], 20).unwrap();
+        assert_eq!(found.len(), 2);
+        assert!(
+            found
+                .iter()
+                .all(|(_, owner, first)| *owner == user && *first)
+        );
+        // Told again: no longer the first time, and only `told` is asked about now.
+        assert_eq!(
+            take_wipe_marks(&conn, &[told], 30).unwrap(),
+            [(told, user, false)]
+        );
+        // `marked` was told too by the first check; mark a fresh one that no tablet heard of.
+        let untold = session(&conn, user, 0);
+        assert!(mark_wiped(&conn, untold, 10).unwrap());
+
+        // Long after: the ordinary pruning takes every ended session but the untold wipe.
+        assert_eq!(prune_ended(&conn, 1_000_000).unwrap(), 3);
+        assert!(find(&conn, untold).unwrap().is_some());
+        // Past its own retention it goes too.
+        let later = 10 + UNDELIVERED_WIPE_RETENTION_SECS + 1;
+        assert_eq!(prune_ended(&conn, later).unwrap(), 1);
+        assert!(find(&conn, untold).unwrap().is_none());
+    }
+}
