@@ -156,7 +156,7 @@ const it = {
   "sessions.endedOne": "Sessione terminata.",
   "sessions.current": "questa console",
   "sessions.wipe": "Segna come smarrito",
-  "sessions.wipeLabel": "Segna come smarrito il tablet {device}",
+  "sessions.wipeLabel": "Segna come smarrito: tablet {device}",
   "sessions.wipeBody":
     "Il tablet cancellerà i suoi dati locali, comprese le modifiche non ancora inviate al server, al prossimo collegamento. La sessione termina subito.",
   "sessions.endBody":
@@ -442,7 +442,7 @@ const en: Record<MessageKey, string> = {
   "sessions.endedOne": "Session ended.",
   "sessions.current": "this console",
   "sessions.wipe": "Mark as lost",
-  "sessions.wipeLabel": "Mark the tablet {device} as lost",
+  "sessions.wipeLabel": "Mark as lost: tablet {device}",
   "sessions.wipeBody":
     "The tablet will delete its local data, including changes not yet sent to the server, at its next contact. The session ends at once.",
   "sessions.endBody":

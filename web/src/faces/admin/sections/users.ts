@@ -386,20 +386,22 @@ export class AdminUsers extends LitElement {
                     <td>${formatDateTime(s.created_at)}</td>
                     <td>${formatDateTime(s.last_refreshed_at)}</td>
                     <td>${formatDateTime(s.expires_at)}</td>
-                    <td>
-                      <button type="button" class="small secondary danger" ?disabled=${this.busy} @click=${() => this.endSession(s)}>
-                        ${m("sessions.end")}
-                      </button>
-                      <button
-                        type="button"
-                        class="small secondary danger"
-                        data-wipe
-                        aria-label=${m("sessions.wipeLabel", { device: s.device_name ?? m("sessions.unnamed") })}
-                        ?disabled=${this.busy}
-                        @click=${() => this.wipeSession(s)}
-                      >
-                        ${m("sessions.wipe")}
-                      </button>
+                    <td class="actions-cell">
+                      <div class="actions">
+                        <button type="button" class="small secondary danger" ?disabled=${this.busy} @click=${() => this.endSession(s)}>
+                          ${m("sessions.end")}
+                        </button>
+                        <button
+                          type="button"
+                          class="small secondary danger"
+                          data-wipe
+                          aria-label=${m("sessions.wipeLabel", { device: s.device_name ?? m("sessions.unnamed") })}
+                          ?disabled=${this.busy}
+                          @click=${() => this.wipeSession(s)}
+                        >
+                          ${m("sessions.wipe")}
+                        </button>
+                      </div>
                     </td>
                   </tr>`,
                 )}
