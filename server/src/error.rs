@@ -19,6 +19,10 @@ pub enum ApiError {
     /// Missing, malformed, tampered or revoked credentials. Deliberately says no more than that.
     #[error("missing or invalid access token")]
     Unauthenticated,
+    /// The session was marked lost by an admin (remote wipe): the tablet deletes its local data. Told
+    /// only to the holder of the session's own token (or, by `wipe-check`, of its id).
+    #[error("this session was ended by an administrator: the tablet must delete its local data")]
+    SessionWiped,
     /// A well-formed token past its expiry: the client should refresh.
     #[error("the access token has expired")]
     TokenExpired,
@@ -92,6 +96,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => ErrorCode::Unauthenticated,
             ApiError::TokenExpired => ErrorCode::TokenExpired,
+            ApiError::SessionWiped => ErrorCode::SessionWiped,
             ApiError::InvalidCredentials => ErrorCode::InvalidCredentials,
             ApiError::InvalidRefreshToken => ErrorCode::InvalidRefreshToken,
             ApiError::WrongPassword => ErrorCode::WrongPassword,
@@ -171,7 +176,7 @@ impl ResponseError for ApiError {
             ApiError::RequestTimeout => {
                 response.force_close();
             }
-            ApiError::Unauthenticated | ApiError::TokenExpired => {
+            ApiError::Unauthenticated | ApiError::TokenExpired | ApiError::SessionWiped => {
                 response.insert_header((
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"sportello\""),
@@ -212,7 +217,8 @@ pub fn status_of(code: &ErrorCode) -> StatusCode {
         | ErrorCode::InvalidCredentials
         | ErrorCode::InvalidRefreshToken
         | ErrorCode::SecondFactorRequired
-        | ErrorCode::InvalidSecondFactor => StatusCode::UNAUTHORIZED,
+        | ErrorCode::InvalidSecondFactor
+        | ErrorCode::SessionWiped => StatusCode::UNAUTHORIZED,
         ErrorCode::AccountDisabled
         | ErrorCode::WrongPassword
         | ErrorCode::PasswordChangeRequired

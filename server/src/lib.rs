@@ -23,6 +23,7 @@ pub mod context;
 pub mod devices;
 pub mod error;
 pub mod input;
+pub mod lifecycle;
 pub mod metrics;
 pub mod openapi;
 pub mod privacy;

@@ -462,5 +462,8 @@ async fn housekeeping(state: AppState) {
             Ok(pruned) => tracing::info!(pruned, "pruned ended sessions"),
             Err(error) => tracing::warn!(%error, "session pruning failed"),
         }
+        if let Err(error) = crate::lifecycle::prune_reads(&state.storage, state.now()).await {
+            tracing::warn!(?error, "pruning uploaded read ids failed");
+        }
     }
 }

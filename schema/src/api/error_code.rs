@@ -113,6 +113,8 @@ error_codes! {
     SecondFactorEnrolled => "second_factor_enrolled",
     /// Nothing to confirm or reset: no second factor was set up.
     SecondFactorNotEnrolled => "second_factor_not_enrolled",
+    /// The session was marked lost by an admin: the tablet deletes its local data (issue 12).
+    SessionWiped => "session_wiped",
 }
 
 /// The text of a code this build does not know. Made only by [`ErrorCode::parse`], so it never spells a

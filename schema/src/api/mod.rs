@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod contract;
 pub mod error_code;
 pub mod grants;
+pub mod lifecycle;
 pub mod privacy;
 pub mod queue;
 pub mod second_factor;
@@ -130,6 +131,10 @@ pub struct SessionTokens {
     /// `automerge:` URL of the user's index document (the server always sets it; optional on the wire so
     /// older servers' answers still parse).
     pub index_doc: Option<String>,
+    /// How long the tablet may be unlocked offline after this answer (the admins' setting), in seconds.
+    /// Optional on the wire so that older servers' answers still parse.
+    #[serde(default)]
+    pub offline_lease_seconds: Option<u64>,
 }
 
 /// `GET /api/v1/me`.
@@ -139,6 +144,9 @@ pub struct Me {
     pub user: UserSummary,
     pub session_id: SessionId,
     pub session_expires_at: String,
+    /// How long the tablet may be unlocked offline after this answer, in seconds.
+    #[serde(default)]
+    pub offline_lease_seconds: Option<u64>,
 }
 
 /// An account as admins see it (no password hash, ever).

@@ -10,7 +10,7 @@
 //!   handler that needs a caller then refuses to run (the server's extractors fail closed); the server's
 //!   tests check that every route of the OpenAPI document has a row.
 //! - **A device token is no user's token.** On a route for users only ([`RouteRule::SignedIn`],
-//!   [`RouteRule::Admin`], [`RouteRule::Metrics`]) a totem or a display is [`Verdict::Unauthenticated`],
+//!   [`RouteRule::Admin`], [`RouteRule::Metrics`], [`RouteRule::CaseStaff`]) a totem or a display is [`Verdict::Unauthenticated`],
 //!   as if it had sent no token. On a queue route a device is a known caller, so one the route is not for
 //!   is [`Verdict::Forbidden`] (audited).
 //! - **A pending password change** closes every route but the public ones and [`RouteRule::SignedIn`]
@@ -55,10 +55,13 @@ pub enum RouteRule {
     ReadLines,
     /// Privacy officers only: the citizen's rights (lookup by codice fiscale, access reports, erasure).
     Privacy,
+    /// The staff who open cases on a tablet — operators and social workers: uploading the openings of
+    /// cases their tablets recorded (issue 12).
+    CaseStaff,
 }
 
 impl RouteRule {
-    pub const ALL: [RouteRule; 11] = [
+    pub const ALL: [RouteRule; 12] = [
         RouteRule::Public,
         RouteRule::SignedIn,
         RouteRule::Admin,
@@ -70,6 +73,7 @@ impl RouteRule {
         RouteRule::ReadStats,
         RouteRule::ReadLines,
         RouteRule::Privacy,
+        RouteRule::CaseStaff,
     ];
 
     /// Whether any kind of device may be admitted: for the others a device's token is no token at all
@@ -137,7 +141,7 @@ pub fn verdict(caller: Caller, rule: RouteRule) -> Verdict {
         ReadLines => role != Role::PrivacyOfficer,
         Admin | Metrics => role == Role::Admin,
         IssueTickets | OperateQueue => role == Role::Operator,
-        WatchBoard => matches!(role, Role::Operator | Role::SocialWorker),
+        WatchBoard | CaseStaff => matches!(role, Role::Operator | Role::SocialWorker),
         TotemOnly => false,
         ReadStats => matches!(role, Role::Admin | Role::SocialWorker),
         Privacy => role == Role::PrivacyOfficer,
@@ -153,7 +157,7 @@ fn device_verdict(kind: DeviceKind, rule: RouteRule) -> Verdict {
     use RouteRule::*;
     let admitted = match rule {
         Public | ReadLines => true,
-        SignedIn | Admin | Metrics | Privacy => return Verdict::Unauthenticated,
+        SignedIn | Admin | Metrics | Privacy | CaseStaff => return Verdict::Unauthenticated,
         IssueTickets | TotemOnly => kind == DeviceKind::Totem,
         WatchBoard => kind == DeviceKind::Display,
         OperateQueue | ReadStats => false,
@@ -275,6 +279,12 @@ pub const ROUTES: &[Route] = {
             "/api/v1/admin/users/{id}/reset-second-factor",
             Admin,
         ),
+        // Issue 12: the tablet's data lifecycle.
+        route("GET", "/api/v1/admin/settings/tablets", Admin),
+        route("PUT", "/api/v1/admin/settings/tablets", Admin),
+        route("POST", "/api/v1/admin/sessions/{id}/wipe", Admin),
+        route("POST", "/api/v1/auth/wipe-check", Public),
+        route("POST", "/api/v1/me/reads", CaseStaff),
     ]
 };
 
@@ -349,7 +359,7 @@ mod tests {
     fn every_caller_gets_what_the_rules_say_on_every_rule() {
         use RouteRule::*;
         #[rustfmt::skip]
-        let table: [(RouteRule, [Verdict; 9]); 11] = [
+        let table: [(RouteRule, [Verdict; 9]); 12] = [
             //              anon  op  sw  adm  op* sw* adm* totem display   (* = password change pending)
             (Public,       [A,    A,  A,  A,   A,  A,  A,   A,    A]),
             (SignedIn,     [U,    A,  A,  A,   A,  A,  A,   U,    U]),
@@ -362,6 +372,7 @@ mod tests {
             (ReadStats,    [U,    F,  A,  A,   P,  P,  P,   F,    F]),
             (ReadLines,    [U,    A,  A,  A,   P,  P,  P,   A,    A]),
             (Privacy,      [U,    F,  F,  F,   P,  P,  P,   U,    U]),
+            (CaseStaff,    [U,    A,  A,  F,   P,  P,  P,   U,    U]),
         ];
         let mut failures = Vec::new();
         for (rule, expected) in table {

@@ -57,7 +57,8 @@ impl Authenticator {
     }
 
     /// The principal behind `token`: `401 token_expired` for an expired token (so the client refreshes),
-    /// `401 unauthenticated` for anything else that is not a live session's token.
+    /// `401 session_wiped` for a valid token of a session an admin marked lost, `401 unauthenticated` for
+    /// anything else that is not a live session's token.
     pub async fn authenticate(&self, token: &str, devices: Devices) -> ApiResult<Principal> {
         let now = self.clock.unix_seconds();
         let claims = self
@@ -96,7 +97,14 @@ impl Authenticator {
         let Some((session, user)) = found else {
             return Err(ApiError::Unauthenticated);
         };
-        if session.user_id != user_id || !session.is_live(now) || user.disabled {
+        if session.user_id != user_id {
+            return Err(ApiError::Unauthenticated);
+        }
+        // A session marked lost says so (its tablet then deletes its local data), whatever else holds.
+        if session.wiped_at.is_some() {
+            return Err(ApiError::SessionWiped);
+        }
+        if !session.is_live(now) || user.disabled {
             return Err(ApiError::Unauthenticated);
         }
         Ok(Actor {

@@ -16,6 +16,7 @@
 //! | [`StatsReader`]     | `ReadStats`                   | an admin or a social worker             |
 //! | [`LinesReader`]     | `ReadLines`                   | any active user, any device             |
 //! | [`PrivacyOfficer`]  | `Privacy`                     | an active privacy officer               |
+//! | [`CaseStaffUser`]   | `CaseStaff`                   | an operator or a social worker          |
 
 use std::future::{Ready, ready};
 
@@ -132,4 +133,10 @@ caller_extractor!(
 caller_extractor!(
     /// An active privacy officer: the citizen's rights (issue 12).
     PrivacyOfficer(Actor) = Privacy, user
+);
+
+caller_extractor!(
+    /// The staff who open cases on a tablet — operators and social workers (issue 12: their tablets'
+    /// openings of cases).
+    CaseStaffUser(Actor) = CaseStaff, user
 );

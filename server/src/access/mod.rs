@@ -18,6 +18,7 @@ pub mod gate;
 pub mod principal;
 
 pub use authenticate::{Authenticator, Devices, still_live};
+pub use extract::CaseStaffUser;
 pub use extract::{
     AdminUser, BoardViewer, LinesReader, MetricsReader, PrivacyOfficer, QueueOperator, SignedIn,
     StatsReader, TicketIssuer, TotemDevice,

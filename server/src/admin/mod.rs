@@ -280,6 +280,9 @@ pub async fn end_user_sessions(
             if users::find_by_id(conn, id)?.is_none() {
                 return Err(ApiError::NotFound);
             }
+            // Ending a user's sessions from the console also marks them for wipe (issue 12): their
+            // tablets delete their local data at the next contact.
+            sessions::mark_live_wiped_for_user(conn, id, change.now())?;
             let ended =
                 sessions::revoke_all_for_user(conn, id, RevokeReason::AdminKilled, change.now())?;
             change.audit(Action::SessionsKill, id)?;
@@ -306,6 +309,8 @@ pub async fn end_session(
             if !sessions::revoke(change.conn(), id, RevokeReason::AdminKilled, change.now())? {
                 return Err(ApiError::NotFound);
             }
+            // Also marked for wipe (issue 12): its tablet deletes its local data at the next contact.
+            sessions::mark_wiped(change.conn(), id, change.now())?;
             change.audit(Action::SessionKill, id)?;
             change.after_commit(move || hub.close_session(id, "session ended"));
             Ok(())

@@ -76,10 +76,16 @@ pub enum Action {
     SecondFactorEnrol,
     SecondFactorRecoveryUsed,
     SecondFactorReset,
+    // Issue 12: the tablet's data lifecycle.
+    SettingsUpdate,
+    SessionWipe,
+    WipeDelivered,
+    DocReadOffline,
+    ReadsUpload,
 }
 
 impl Action {
-    pub const ALL: [Action; 55] = [
+    pub const ALL: [Action; 60] = [
         Action::Login,
         Action::Lockout,
         Action::Refresh,
@@ -135,6 +141,11 @@ impl Action {
         Action::SecondFactorEnrol,
         Action::SecondFactorRecoveryUsed,
         Action::SecondFactorReset,
+        Action::SettingsUpdate,
+        Action::SessionWipe,
+        Action::WipeDelivered,
+        Action::DocReadOffline,
+        Action::ReadsUpload,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -202,6 +213,17 @@ impl Action {
             Action::SecondFactorEnrol => "auth.second_factor_enrol",
             Action::SecondFactorRecoveryUsed => "auth.second_factor_recovery_used",
             Action::SecondFactorReset => "admin.second_factor_reset",
+            // The target names the settings (`tablets`).
+            Action::SettingsUpdate => "admin.settings_update",
+            // Remote wipe: the target is the session id, in both rows.
+            Action::SessionWipe => "admin.session_wipe",
+            Action::WipeDelivered => "auth.wipe_delivered",
+            // An opening of a document on a tablet: the row's `at` is the time of the opening, as the
+            // tablet recorded it (see `crate::lifecycle`); the target is the document id.
+            Action::DocReadOffline => "doc.read_offline",
+            // The upload that brought them: `at` is when the server recorded them, the request id links
+            // the two.
+            Action::ReadsUpload => "doc.reads_upload",
         }
     }
 }

@@ -170,6 +170,8 @@ enum LoginOutcome {
 enum RefreshOutcome {
     Rotated(Box<UserRow>, SessionRow),
     Refused,
+    /// The session was marked lost (remote wipe).
+    Wiped,
 }
 
 /// How long after a refresh the same (now spent) token may be presented again as a retry of a lost
@@ -205,6 +207,7 @@ impl Auth<'_> {
                 expires_at: now + self.session_max_age.as_secs() as i64,
                 last_refreshed_at: now,
                 revoked_at: None,
+                wiped_at: None,
             },
             refresh_token,
             refresh_hash,
@@ -240,7 +243,23 @@ impl Auth<'_> {
             session_expires_at: rfc3339_from_unix(session.expires_at),
             user: summary(user, self.second_factor_roles),
             index_doc: Some(index_doc),
+            offline_lease_seconds: None,
         }
+    }
+
+    /// The answer of a login, a refresh or a password change: the tokens, the index, the offline lease.
+    async fn answer(
+        &self,
+        user: &UserRow,
+        session: &SessionRow,
+        refresh_token: String,
+        now: i64,
+    ) -> ApiResult<SessionTokens> {
+        let index = self.index_url(user, now).await?;
+        let mut tokens = self.tokens_for(user, session, refresh_token, now, index);
+        tokens.offline_lease_seconds =
+            Some(crate::lifecycle::offline_lease_seconds(self.storage).await?);
+        Ok(tokens)
     }
 
     /// Records a wrong password (its own write) and says how to answer it: the lock when the account is
@@ -437,8 +456,7 @@ impl Auth<'_> {
         match outcome {
             LoginOutcome::Created(user, session, refresh_token) => {
                 self.count_login("success");
-                let index = self.index_url(&user, now).await?;
-                Ok(self.tokens_for(&user, &session, refresh_token, now, index))
+                self.answer(&user, &session, refresh_token, now).await
             }
             LoginOutcome::Locked(failures) => {
                 self.count_login("locked");
@@ -502,6 +520,16 @@ impl Auth<'_> {
                     )?);
                 };
                 let actor = user_audit_actor(&user, Some(session.id));
+                if session.wiped_at.is_some() {
+                    // Marked lost: say so (the tablet deletes its data), whatever the token's state.
+                    refused(
+                        actor,
+                        Action::Refresh,
+                        Outcome::Denied,
+                        Some(session.id.to_string()),
+                    )?;
+                    return Ok(RefreshOutcome::Wiped);
+                }
                 let live = session.is_live(now) && !user.disabled;
                 if let Some(spent_at) = row.spent_at
                     && live
@@ -556,10 +584,10 @@ impl Auth<'_> {
             .await?;
         match outcome {
             RefreshOutcome::Rotated(user, session) => {
-                let index = self.index_url(&user, now).await?;
-                Ok(self.tokens_for(&user, &session, next_token, now, index))
+                self.answer(&user, &session, next_token, now).await
             }
             RefreshOutcome::Refused => Err(ApiError::InvalidRefreshToken),
+            RefreshOutcome::Wiped => Err(ApiError::SessionWiped),
         }
     }
 
@@ -651,7 +679,6 @@ impl Auth<'_> {
             })
             .await?;
         let (user, session, refresh_token) = updated.ok_or(ApiError::Unauthenticated)?;
-        let index = self.index_url(&user, now).await?;
-        Ok(self.tokens_for(&user, &session, refresh_token, now, index))
+        self.answer(&user, &session, refresh_token, now).await
     }
 }

@@ -150,7 +150,7 @@ pub async fn reset_password(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     responses(
-        (status = 200, body = SessionsKilled),
+        (status = 200, description = "Every live session of the user ended and marked for wipe: its tablets delete their local data, unsent changes included, at their next contact", body = SessionsKilled),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
     )
 )]
@@ -200,7 +200,7 @@ pub async fn list_sessions(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Session id")),
     responses(
-        (status = 204, description = "The session has ended"),
+        (status = 204, description = "The session has ended, and is marked for wipe: its tablet deletes its local data, unsent changes included, at its next contact"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "No such live session", body = ErrorBody),
     )

@@ -19,11 +19,15 @@ use crate::telemetry::RequestId;
     )
 )]
 #[get("")]
-pub async fn show(SignedIn(actor): SignedIn) -> HttpResponse {
-    HttpResponse::Ok().json(me(&actor))
+pub async fn show(
+    state: web::Data<AppState>,
+    SignedIn(actor): SignedIn,
+) -> ApiResult<HttpResponse> {
+    let lease = crate::lifecycle::offline_lease_seconds(&state.storage).await?;
+    Ok(HttpResponse::Ok().json(me(&actor, lease)))
 }
 
-fn me(actor: &Actor) -> Me {
+fn me(actor: &Actor, offline_lease_seconds: u64) -> Me {
     Me {
         user: UserSummary {
             id: actor.user_id,
@@ -36,6 +40,7 @@ fn me(actor: &Actor) -> Me {
         },
         session_id: actor.session_id,
         session_expires_at: rfc3339_from_unix(actor.session_expires_at),
+        offline_lease_seconds: Some(offline_lease_seconds),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod devices;
 pub mod grants;
 pub mod health;
+pub mod lifecycle;
 pub mod me;
 pub mod metrics;
 pub mod period;
@@ -46,7 +47,8 @@ where
                 .service(auth::login)
                 .service(auth::refresh)
                 .service(auth::logout)
-                .service(devices::token),
+                .service(devices::token)
+                .service(lifecycle::wipe_check),
         )
         .service(
             scope::scope("/api/v1/queue")
@@ -74,7 +76,8 @@ where
                 .service(me::show)
                 .service(me::change_password)
                 .service(second_factor::setup)
-                .service(second_factor::confirm),
+                .service(second_factor::confirm)
+                .service(lifecycle::record_reads),
         )
         .service(
             scope::scope("/api/v1/admin")
@@ -105,7 +108,11 @@ where
                 // Issue 11: aggregate case figures.
                 .service(case_stats::read)
                 // Issue 12: resetting a second factor (four eyes).
-                .service(second_factor::reset),
+                .service(second_factor::reset)
+                // Issue 12: the tablet's data lifecycle.
+                .service(lifecycle::settings)
+                .service(lifecycle::put_settings)
+                .service(lifecycle::wipe_session),
         )
         // Issue 12: the citizen's rights.
         .service(

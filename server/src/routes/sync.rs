@@ -122,6 +122,7 @@ pub async fn connect(
             }
             Ok(actor) => Ok(actor),
             Err(ApiError::TokenExpired) => Err("token_expired"),
+            Err(ApiError::SessionWiped) => Err("session_wiped"),
             Err(ApiError::Unauthenticated) => Err("unauthenticated"),
             // Still answered inside the protocol: an HTTP 500 would crash the stock JS client too.
             Err(error) => {

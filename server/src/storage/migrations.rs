@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_display_settings.sql"),
     include_str!("../../migrations/0009_second_factor.sql"),
     PRIVACY,
+    include_str!("../../migrations/0011_lifecycle.sql"),
 ];
 
 const PRIVACY: &str = include_str!("../../migrations/0010_privacy.sql");

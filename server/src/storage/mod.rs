@@ -20,6 +20,7 @@ pub mod devices;
 pub mod documents;
 pub mod grants;
 pub mod index;
+pub mod lifecycle;
 mod migrations;
 pub mod privacy;
 pub mod queue;

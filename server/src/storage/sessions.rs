@@ -16,6 +16,8 @@ pub struct SessionRow {
     pub expires_at: i64,
     pub last_refreshed_at: i64,
     pub revoked_at: Option<i64>,
+    /// Marked lost by an admin (remote wipe): its tokens answer `session_wiped`.
+    pub wiped_at: Option<i64>,
 }
 
 impl SessionRow {
@@ -35,6 +37,8 @@ pub enum RevokeReason {
     AdminKilled,
     RefreshReuse,
     SecondFactorReset,
+    /// Marked lost by an admin (remote wipe).
+    AdminWiped,
 }
 
 impl RevokeReason {
@@ -48,6 +52,7 @@ impl RevokeReason {
             RevokeReason::AdminKilled => "admin_killed",
             RevokeReason::RefreshReuse => "refresh_reuse",
             RevokeReason::SecondFactorReset => "second_factor_reset",
+            RevokeReason::AdminWiped => "admin_wiped",
         }
     }
 }
@@ -59,7 +64,7 @@ fn parse_id<T: std::str::FromStr>(text: String, what: &str) -> rusqlite::Result<
 }
 
 const SESSION_COLUMNS: &str =
-    "id, user_id, device_name, created_at, expires_at, last_refreshed_at, revoked_at";
+    "id, user_id, device_name, created_at, expires_at, last_refreshed_at, revoked_at, wiped_at";
 
 fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
     Ok(SessionRow {
@@ -70,6 +75,7 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
         expires_at: row.get(4)?,
         last_refreshed_at: row.get(5)?,
         revoked_at: row.get(6)?,
+        wiped_at: row.get(7)?,
     })
 }
 
@@ -154,17 +160,17 @@ pub fn list_live(
 ) -> StorageResult<Vec<LiveSession>> {
     let mut statement = conn.prepare_cached(
         "SELECT s.id, s.user_id, s.device_name, s.created_at, s.expires_at, s.last_refreshed_at, \
-         s.revoked_at, u.username FROM sessions s JOIN users u ON u.id = s.user_id \
+         s.revoked_at, s.wiped_at, u.username FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.revoked_at IS NULL AND s.expires_at > ?1 AND (?2 IS NULL OR s.user_id = ?2) \
          ORDER BY s.created_at DESC",
     )?;
     let rows = statement.query_map(params![now, user.map(|id| id.to_string())], |row| {
-        let username: String = row.get(7)?;
+        let username: String = row.get(8)?;
         Ok(LiveSession {
             session: session_from_row(row)?,
             username: Username::parse(&username).map_err(|_| {
                 rusqlite::Error::InvalidColumnType(
-                    7,
+                    8,
                     "users.username".into(),
                     rusqlite::types::Type::Text,
                 )
@@ -260,12 +266,145 @@ pub fn mark_refreshed(conn: &Connection, id: SessionId, now: i64) -> StorageResu
     Ok(())
 }
 
+/// How long a session marked for wipe is kept after the mark when no tablet has been told yet: a lost
+/// tablet may come back online months later, and only the session row lets `wipe-check` name it.
+pub const UNDELIVERED_WIPE_RETENTION_SECS: i64 = 400 * 24 * 60 * 60;
+
 /// Deletes sessions (and, by cascade, their refresh tokens) that ended before `cutoff`. Their audit rows
-/// stay: the audit log keeps session ids, not sessions.
+/// stay: the audit log keeps session ids, not sessions. A session marked for wipe whose mark no tablet
+/// has received yet stays until [`UNDELIVERED_WIPE_RETENTION_SECS`] after the mark.
 pub fn prune_ended(conn: &Connection, cutoff: i64) -> StorageResult<u64> {
     let deleted = conn.execute(
-        "DELETE FROM sessions WHERE (revoked_at IS NOT NULL AND revoked_at < ?1) OR expires_at < ?1",
-        [cutoff],
+        "DELETE FROM sessions WHERE ((revoked_at IS NOT NULL AND revoked_at < ?1) OR expires_at < ?1) \
+         AND (wiped_at IS NULL OR wipe_delivered_at IS NOT NULL OR wiped_at < ?1 - ?2)",
+        params![cutoff, UNDELIVERED_WIPE_RETENTION_SECS],
     )?;
     Ok(deleted as u64)
+}
+
+/// Marks one session for wipe and ends it if it was live (remote wipe). False if no such session is
+/// stored. Marking an already marked session keeps the first mark.
+pub fn mark_wiped(conn: &Connection, id: SessionId, now: i64) -> StorageResult<bool> {
+    let changed = conn.execute(
+        "UPDATE sessions SET wiped_at = coalesce(wiped_at, ?2), \
+         revoked_reason = CASE WHEN revoked_at IS NULL AND expires_at > ?2 THEN ?3 ELSE revoked_reason END, \
+         revoked_at = CASE WHEN revoked_at IS NULL AND expires_at > ?2 THEN ?2 ELSE revoked_at END \
+         WHERE id = ?1",
+        params![id.to_string(), now, RevokeReason::AdminWiped.as_str()],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Marks for wipe every live session of a user (an admin ending them all); call before revoking them.
+pub fn mark_live_wiped_for_user(conn: &Connection, user: UserId, now: i64) -> StorageResult<u64> {
+    let changed = conn.execute(
+        "UPDATE sessions SET wiped_at = coalesce(wiped_at, ?2) \
+         WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+        params![user.to_string(), now],
+    )?;
+    Ok(changed as u64)
+}
+
+/// Of `ids`, those marked for wipe, each with whether this is the first time the mark is told (it is
+/// then recorded as delivered). Ids that are unknown or not marked are simply absent.
+pub fn take_wipe_marks(
+    conn: &Connection,
+    ids: &[SessionId],
+    now: i64,
+) -> StorageResult<Vec<(SessionId, UserId, bool)>> {
+    let mut found = Vec::new();
+    let mut select = conn.prepare_cached(
+        "SELECT user_id, wipe_delivered_at IS NULL FROM sessions WHERE id = ?1 AND wiped_at IS NOT NULL",
+    )?;
+    let mut deliver =
+        conn.prepare_cached("UPDATE sessions SET wipe_delivered_at = ?2 WHERE id = ?1")?;
+    for id in ids {
+        let row = optional(select.query_row([id.to_string()], |row| {
+            Ok((
+                parse_id::<UserId>(row.get(0)?, "sessions.user_id")?,
+                row.get::<_, bool>(1)?,
+            ))
+        }))?;
+        if let Some((user, first)) = row {
+            if first {
+                deliver.execute(params![id.to_string(), now])?;
+            }
+            found.push((*id, user, first));
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrations::apply(&mut conn).unwrap();
+        conn
+    }
+
+    fn session(conn: &Connection, user: UserId, now: i64) -> SessionId {
+        let id = SessionId::new_random();
+        create(
+            conn,
+            &SessionRow {
+                id,
+                user_id: user,
+                device_name: None,
+                created_at: now,
+                expires_at: now + 3600,
+                last_refreshed_at: now,
+                revoked_at: None,
+                wiped_at: None,
+            },
+        )
+        .unwrap();
+        id
+    }
+
+    #[test]
+    fn a_wiped_session_outlives_the_pruning_until_its_tablet_was_told() {
+        let conn = open();
+        let user = UserId::new_random();
+        conn.execute(
+            "INSERT INTO users (id, username, display_name, role, password_hash, created_at, updated_at) \
+             VALUES (?1, 'op.prune', 'O', 'operator', 'x', 0, 0)",
+            [user.to_string()],
+        )
+        .unwrap();
+        let (plain, marked, told) = (
+            session(&conn, user, 0),
+            session(&conn, user, 0),
+            session(&conn, user, 0),
+        );
+        revoke(&conn, plain, RevokeReason::Logout, 10).unwrap();
+        assert!(mark_wiped(&conn, marked, 10).unwrap());
+        assert!(mark_wiped(&conn, told, 10).unwrap());
+        assert!(!mark_wiped(&conn, SessionId::new_random(), 10).unwrap());
+        let found = take_wipe_marks(&conn, &[plain, marked, told], 20).unwrap();
+        assert_eq!(found.len(), 2);
+        assert!(
+            found
+                .iter()
+                .all(|(_, owner, first)| *owner == user && *first)
+        );
+        // Told again: no longer the first time, and only `told` is asked about now.
+        assert_eq!(
+            take_wipe_marks(&conn, &[told], 30).unwrap(),
+            [(told, user, false)]
+        );
+        // `marked` was told too by the first check; mark a fresh one that no tablet heard of.
+        let untold = session(&conn, user, 0);
+        assert!(mark_wiped(&conn, untold, 10).unwrap());
+
+        // Long after: the ordinary pruning takes every ended session but the untold wipe.
+        assert_eq!(prune_ended(&conn, 1_000_000).unwrap(), 3);
+        assert!(find(&conn, untold).unwrap().is_some());
+        // Past its own retention it goes too.
+        let later = 10 + UNDELIVERED_WIPE_RETENTION_SECS + 1;
+        assert_eq!(prune_ended(&conn, later).unwrap(), 1);
+        assert!(find(&conn, untold).unwrap().is_none());
+    }
 }

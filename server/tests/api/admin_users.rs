@@ -132,6 +132,17 @@ async fn assert_token_dead(app: &TestApp, token: &str, case: &str) {
     .await;
 }
 
+/// A session ended from the console is also marked for wipe: its token says so (issue 12).
+async fn assert_token_wiped(app: &TestApp, token: &str, case: &str) {
+    assert_error(
+        me(app, token).await,
+        StatusCode::UNAUTHORIZED,
+        "session_wiped",
+        case,
+    )
+    .await;
+}
+
 /// The audit page for `query`, as raw text and parsed.
 async fn audit(app: &TestApp, admin: &str, query: &[(&str, &str)]) -> (String, Value) {
     let response = app
@@ -1046,7 +1057,8 @@ async fn an_ended_session_is_not_found_when_ended_again() {
 
     let first = send(&app, Method::DELETE, &path, &admin, None).await;
     assert_eq!(first.status(), StatusCode::NO_CONTENT);
-    assert_token_dead(&app, &tablet, "the ended session's token").await;
+    // Ended from the console: also marked for wipe (issue 12).
+    assert_token_wiped(&app, &tablet, "the ended session's token").await;
     assert_eq!(
         me(&app, &other).await.status(),
         StatusCode::OK,
@@ -1139,7 +1151,8 @@ async fn ending_all_sessions_of_a_user_counts_only_live_sessions() {
     .await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
-    assert_token_dead(&app, &live, "the live session's token").await;
+    // Ended from the console: also marked for wipe (issue 12).
+    assert_token_wiped(&app, &live, "the live session's token").await;
     assert_eq!(body["sessions_ended"], 1, "only the live session was ended");
 }
 

@@ -429,6 +429,27 @@ const MATRIX: &[Row] = &[
         "/api/v1/admin/users/{id}/reset-second-factor",
         admin_only(Refused(409, "second_factor_not_enrolled")),
     ),
+    // Issue 12: the tablet's data lifecycle. The wipe marks the spare session the row above ended.
+    row("GET", "/api/v1/admin/settings/tablets", ADMIN_ONLY_200),
+    row("PUT", "/api/v1/admin/settings/tablets", ADMIN_ONLY_200),
+    row(
+        "POST",
+        "/api/v1/admin/sessions/{id}/wipe",
+        admin_only(Status(204)),
+    ),
+    row("POST", "/api/v1/auth/wipe-check", [Status(200); 6]),
+    row(
+        "POST",
+        "/api/v1/me/reads",
+        [
+            UNAUTHENTICATED,
+            Status(200),
+            Status(200),
+            FORBIDDEN,
+            UNAUTHENTICATED,
+            UNAUTHENTICATED,
+        ],
+    ),
     // Last: it ends each user's session. A device has no user session to end.
     row(
         "POST",
@@ -712,6 +733,9 @@ fn body_for(method: &str, path: &str, caller: &str, ids: &Ids) -> Option<Value> 
             "PUT",
             "/api/v1/admin/catalogue/areas/{code}" | "/api/v1/admin/catalogue/needs/{code}",
         ) => Some(json!({"label_it": format!("Voce di {caller}")})),
+        ("PUT", "/api/v1/admin/settings/tablets") => Some(json!({"offline_lease_hours": 48})),
+        ("POST", "/api/v1/auth/wipe-check") => Some(json!({"session_ids": []})),
+        ("POST", "/api/v1/me/reads") => Some(json!({"reads": []})),
         ("POST" | "PUT", _) => Some(json!({})),
         _ => None,
     }
@@ -1023,8 +1047,8 @@ async fn an_admin_with_a_pending_password_change_is_refused_on_admin_and_queue_r
         checked += 1;
     }
     assert_eq!(
-        checked, 49,
-        "25 admin routes, 17 queue routes, /metrics and 6 privacy routes"
+        checked, 53,
+        "28 admin routes, 17 queue routes, /metrics, 6 privacy routes and /me/reads"
     );
 
     // Nothing happened: the session is still live and the user still exists with the same one-time

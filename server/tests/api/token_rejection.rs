@@ -669,7 +669,7 @@ async fn the_old_access_token_is_unauthenticated_after_a_password_change() {
 }
 
 #[tokio::test]
-async fn access_tokens_are_unauthenticated_after_an_admin_ends_all_the_users_sessions() {
+async fn access_tokens_answer_session_wiped_after_an_admin_ends_all_the_users_sessions() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let (id, operator) = app
@@ -692,7 +692,7 @@ async fn access_tokens_are_unauthenticated_after_an_admin_ends_all_the_users_ses
     assert_token_refused(
         &app,
         &operator,
-        "unauthenticated",
+        "session_wiped",
         "all sessions ended by an admin",
     )
     .await;
@@ -700,7 +700,7 @@ async fn access_tokens_are_unauthenticated_after_an_admin_ends_all_the_users_ses
 }
 
 #[tokio::test]
-async fn an_access_token_is_unauthenticated_after_an_admin_ends_its_session() {
+async fn an_access_token_answers_session_wiped_after_an_admin_ends_its_session() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let (_, operator) = app
@@ -723,7 +723,7 @@ async fn an_access_token_is_unauthenticated_after_an_admin_ends_its_session() {
     assert_token_refused(
         &app,
         &operator,
-        "unauthenticated",
+        "session_wiped",
         "session ended by an admin",
     )
     .await;

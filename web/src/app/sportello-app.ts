@@ -2,6 +2,8 @@
 import { LitElement, html } from "lit";
 import { customElement, state } from "lit/decorators.js";
 import { createApi } from "../data/api";
+import { ReadQueue } from "../store/read-queue";
+import { ReadUploader } from "../sync/read-uploader";
 import { Session, type SessionState } from "../data/session";
 import { SyncClient, type SyncView } from "../sync/sync-client";
 import { Vault } from "../store/vault";
@@ -9,13 +11,17 @@ import { AuthorBook } from "../model/authors";
 import { CaseLibrary } from "../model/case-library";
 import { catalogueInForce } from "../model/catalogue-in-force";
 import "../screens/login/login-screen";
+import "../screens/login/wiped-screen";
 import "../screens/password/password-change-screen";
 import "../screens/second-factor/second-factor-screen";
 import "../screens/shell/app-shell";
 
 @customElement("sportello-app")
 export class SportelloApp extends LitElement {
-  readonly session = new Session(createApi(), undefined, new Vault());
+  readonly api = createApi();
+  readonly session = new Session(this.api, undefined, new Vault());
+  /** Issue 12: uploads the openings of cases recorded on this tablet. */
+  #reads?: ReadUploader;
   @state() private sessionState: SessionState = this.session.state;
   @state() private view?: SyncView;
   #sync?: SyncClient;
@@ -23,6 +29,7 @@ export class SportelloApp extends LitElement {
   #unfollowCatalogue?: () => void;
   #stopping: Promise<void> = Promise.resolve();
   @state() private cases?: CaseLibrary;
+  #recordOpening?: (documentId: string) => void;
   @state() private authors?: AuthorBook;
 
   // Light DOM: the screens are the page (one <main> each), no wrapper shadow root.
@@ -40,6 +47,8 @@ export class SportelloApp extends LitElement {
     addEventListener("pointerdown", this.onActivity, { capture: true, passive: true });
     addEventListener("keydown", this.onActivity, { capture: true, passive: true });
     addEventListener("online", this.onNetworkBack);
+    // Issue 12: before anything syncs, ask whether an admin marked a session of this tablet lost.
+    void this.session.wipeCheck();
   }
 
   override disconnectedCallback() {
@@ -69,18 +78,38 @@ export class SportelloApp extends LitElement {
       onSessionEnded: () => this.session.end("error.session_ended"),
       onTokenExpired: () => void this.session.refreshNow(),
       store: this.session.store,
+      // Issue 12: a marked session deletes the local data, pushing nothing more.
+      onSessionWiped: () => void this.session.wiped(),
+      beforeConnect: async () => (await this.session.wipeCheck()) === "clear",
     });
+    const store = this.session.store;
+    if (store) {
+      // One queue for recording and uploading: its writes are chained, so none is lost.
+      const queue = new ReadQueue(store.records);
+      const uploader = new ReadUploader(queue, this.api, () => this.session.accessToken(), () => void this.session.wiped());
+      this.#reads = uploader;
+      uploader.start();
+      this.#recordOpening = documentId => void queue.record(documentId).catch(() => undefined);
+    }
     this.#sync = sync;
-    sync.subscribe(view => (this.view = view));
+    sync.subscribe(view => {
+      // Connected: upload the openings recorded meanwhile.
+      if (view.connection === "online" && this.view?.connection !== "online") void this.#reads?.uploadNow();
+      this.view = view;
+    });
     void sync.start();
     this.#unfollowCatalogue = catalogueInForce.follow(sync, indexUrl);
     this.cases = new CaseLibrary(sync);
+    this.cases.onOpened = documentId => this.#recordOpening?.(documentId);
     this.authors = new AuthorBook({ name: state.tokens.user.display_name });
     void this.cases.start();
   }
 
   /** Stops the sync engine; the promise (the same for every caller) settles once it has flushed. */
   private stopSync(): Promise<void> {
+    this.#reads?.stop();
+    this.#reads = undefined;
+    this.#recordOpening = undefined;
     const sync = this.#sync;
     this.#sync = undefined;
     this.view = undefined;
@@ -101,6 +130,8 @@ export class SportelloApp extends LitElement {
         return html`<login-screen .session=${this.session} .notice=${state.notice}></login-screen>`;
       case "locked":
         return html`<login-screen .session=${this.session} .locked=${state.username}></login-screen>`;
+      case "wiped":
+        return html`<wiped-screen .session=${this.session}></wiped-screen>`;
       case "password-change":
         return html`<password-change-screen .session=${this.session}></password-change-screen>`;
       case "second-factor-enrol":

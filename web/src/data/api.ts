@@ -28,6 +28,23 @@ export interface SessionTokens {
   user: UserSummary;
   /** `automerge:` URL of the user's index document. */
   index_doc?: string | null;
+  /** The offline lease (issue 12), in seconds; absent from older servers. */
+  offline_lease_seconds?: number;
+}
+
+/** `GET /api/v1/me` (the fields the app reads). */
+export interface Me {
+  user: UserSummary;
+  session_id: string;
+  session_expires_at: string;
+  offline_lease_seconds?: number;
+}
+
+/** One opening of a case on the tablet, as `POST /api/v1/me/reads` takes it (src/store/read-queue.ts). */
+export interface ReadUpload {
+  event_id: string;
+  document_id: string;
+  opened_at: string;
 }
 
 export class ApiError extends Error {
@@ -65,18 +82,24 @@ export interface Api {
   /** Issue 12: a new pending second-factor secret, and its confirmation (answers the recovery codes). */
   setupSecondFactor(accessToken: string): Promise<SecondFactorSetup>;
   confirmSecondFactor(accessToken: string, code: string): Promise<SecondFactorConfirmed>;
+  /** Issue 12: the signed-in user and session (the session id is what the wipe check asks about). */
+  me(accessToken: string): Promise<Me>;
+  /** Issue 12: of these session ids, those an admin marked lost (public, before anything is synced). */
+  wipeCheck(sessionIds: string[]): Promise<string[]>;
+  /** Issue 12: uploads openings of cases recorded on the tablet. */
+  uploadReads(accessToken: string, reads: ReadUpload[]): Promise<{ recorded: number; duplicates: number; ignored: number }>;
 }
 
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 export function createApi(fetchFn: Fetch = (input, init) => fetch(input, init), base = ""): Api {
-  async function call<T>(path: string, body: unknown, token?: string): Promise<T> {
+  async function call<T>(path: string, body: unknown, token?: string, method = "POST"): Promise<T> {
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
     if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
     try {
       response = await fetchFn(`${base}/api/v1${path}`, {
-        method: "POST",
+        method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "omit",
@@ -110,5 +133,10 @@ export function createApi(fetchFn: Fetch = (input, init) => fetch(input, init), 
     setupSecondFactor: accessToken => call<SecondFactorSetup>("/me/second-factor/setup", {}, accessToken),
     confirmSecondFactor: (accessToken, code) =>
       call<SecondFactorConfirmed>("/me/second-factor/confirm", { code }, accessToken),
+    me: accessToken => call<Me>("/me", undefined, accessToken, "GET"),
+    wipeCheck: async sessionIds =>
+      (await call<{ wipe: string[] }>("/auth/wipe-check", { session_ids: sessionIds.slice(0, 16) })).wipe,
+    uploadReads: (accessToken, reads) =>
+      call<{ recorded: number; duplicates: number; ignored: number }>("/me/reads", { reads }, accessToken),
   };
 }

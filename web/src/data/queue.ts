@@ -265,6 +265,8 @@ export interface QueueAuth {
   refresh: () => Promise<void>;
   /** The server said the session is over. */
   sessionEnded: () => void;
+  /** Issue 12: the server said `session_wiped` (the tablet deletes its local data). */
+  sessionWiped?: () => void;
 }
 
 export type Move = "recall" | "start" | "finish" | "no-show";
@@ -307,7 +309,8 @@ export function createQueueApi(auth: QueueAuth, fetchFn: Fetch = (input, init) =
       failure = response.ok ? undefined : await errorOf(response);
     }
     if (failure) {
-      if (failure.code === "unauthenticated" || failure.code === "token_expired") auth.sessionEnded();
+      if (failure.code === "session_wiped") (auth.sessionWiped ?? auth.sessionEnded)();
+      else if (failure.code === "unauthenticated" || failure.code === "token_expired") auth.sessionEnded();
       throw failure;
     }
     return (await response.json()) as T;

@@ -99,6 +99,11 @@ function fakeApi(overrides: Partial<Api> = {}): Api & { loggedOut: string[] } {
     logout: async token => void loggedOut.push(token),
     setupSecondFactor: async () => ({ secret_base32: "JBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/x" }),
     confirmSecondFactor: async () => ({ recovery_codes: ["aaaaa-bbbbb-ccccc-ddddd-eeeee"] }),
+    me: async () => {
+      throw new ApiError(0, "network", "not in this test");
+    },
+    wipeCheck: async () => [],
+    uploadReads: async reads => ({ recorded: reads.length, duplicates: 0, ignored: 0 }),
     ...overrides,
   };
 }

@@ -21,6 +21,12 @@
 // - A password change answers with a new token pair and kills the old one at once: the new pair replaces
 //   the old before anything else can use it.
 // - The access token is refreshed before it expires; a refused refresh ends the session.
+// - Issue 12 (docs/security.md "Offline lease", "Remote wipe"): every authenticated answer (login, refresh,
+//   password change) is a contact noted in the vault's registry with the session id and the lease; an
+//   open session is ended (`lifecycle.leaseLocked`) when the lease after the last contact runs out, the
+//   unsynced work kept encrypted. `wipeCheck` asks the server about every session that opened a store here
+//   and deletes the marked stores; a `session_wiped` answer anywhere (`wiped()`) deletes the signed-in
+//   user's store at once, without flushing or pushing anything more, and shows the `wiped` screen.
 
 import { ApiError, type Api, type SessionTokens, type UserSummary } from "./api";
 import type { SecondFactorSetup } from "./second-factor";
@@ -28,6 +34,7 @@ import type { MessageKey } from "../i18n";
 import type { LocalStore } from "../store/local-store";
 import { WrongPasswordError } from "../store/crypto";
 import { NoLocalStoreError } from "../store/vault";
+import { leaseRemainingMs, type Contact } from "../store/lease";
 
 /** The local store is wrapped under a previous password (changed on another device): ask for it. */
 /** The roles that work in the admin console (`/admin`), never on the tablet: they hold no case. */
@@ -57,7 +64,9 @@ export type SessionState =
   /** The role needs a second factor and none is enrolled (after any password change): enrol first. */
   | { kind: "second-factor-enrol"; tokens: SessionTokens }
   /** Signed in; after an offline unlock `tokens.access_token` is empty until a refresh succeeds. */
-  | { kind: "signed-in"; tokens: SessionTokens };
+  | { kind: "signed-in"; tokens: SessionTokens }
+  /** An admin marked a session of this tablet lost: its local data were deleted (issue 12). */
+  | { kind: "wiped" };
 
 /** The inactivity lock: after this long without a touch or a key, the app locks (one place to change it). */
 export const INACTIVITY_LOCK_MS = 15 * 60_000;
@@ -68,7 +77,29 @@ export interface SessionVault {
   unlock(username: string, password: string): Promise<LocalStore>;
   knows(username: string): Promise<boolean>;
   forget(userId: string): Promise<void>;
+  /** Issue 12; optional so that a vault without the lifecycle (tests) still serves. */
+  noteContact?(userId: string, sessionId: string | undefined, leaseSeconds: number | undefined): Promise<void>;
+  contact?(userId: string): Promise<Contact | undefined>;
+  sessionIds?(): Promise<string[]>;
+  forgetWiped?(sessionIds: string[]): Promise<string[]>;
+  forgetUser?(userId: string): Promise<void>;
 }
+
+/** The session id (`sid` claim) of an access token, read without checking it (the server does that). */
+export function sessionIdOf(accessToken: string): string | undefined {
+  try {
+    const payload = accessToken.split(".")[1];
+    if (!payload) return undefined;
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const sid = (JSON.parse(json) as { sid?: unknown }).sid;
+    return typeof sid === "string" ? sid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The longest a single timer waits (browsers fire longer ones at once); the lease timer re-arms. */
+const MAX_TIMER_MS = 24 * 3600_000;
 
 /** The session as it rests in the encrypted store (record `session`): enough to resume after an unlock. */
 export interface StoredSession {
@@ -105,6 +136,7 @@ export class Session {
   #listeners = new Set<(state: SessionState) => void>();
   #refreshTimer: unknown;
   #idleTimer: unknown;
+  #leaseTimer: unknown;
   #lastTouch = 0;
   #store?: LocalStore;
   #persisting: Promise<void> = Promise.resolve();
@@ -115,6 +147,7 @@ export class Session {
     private readonly api: Api,
     private readonly timers: Timers = browserTimers,
     private readonly vault?: SessionVault,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** The signed-in user's unlocked local store (undefined without a vault, or once released). */
@@ -233,6 +266,7 @@ export class Session {
       user: stored.user,
       index_doc: stored.index_doc,
     });
+    void this.#armLease(stored.user.id);
     if (stored.refresh_token) void this.#refresh();
   }
 
@@ -336,7 +370,10 @@ export class Session {
         ? "second-factor-enrol"
         : "signed-in";
     this.#set({ kind, tokens });
-    if (tokens.access_token) this.#scheduleRefresh(refreshDelayMs(tokens.expires_in));
+    if (tokens.access_token) {
+      this.#scheduleRefresh(refreshDelayMs(tokens.expires_in));
+      void this.#noteContact(tokens);
+    }
     this.#persist({
       user: tokens.user,
       index_doc: tokens.index_doc,
@@ -380,7 +417,96 @@ export class Session {
       .catch(() => undefined);
   }
 
+  /** An authenticated answer: the registry learns the session id and the lease starts again. */
+  async #noteContact(tokens: SessionTokens): Promise<void> {
+    if (!this.vault?.noteContact || !this.#store) return;
+    await this.vault
+      .noteContact(tokens.user.id, sessionIdOf(tokens.access_token), tokens.offline_lease_seconds)
+      .catch(() => undefined);
+    await this.#armLease(tokens.user.id);
+  }
+
+  /** (Re)arms the timer that ends the session when the offline lease after the last contact runs out. */
+  async #armLease(userId: string): Promise<void> {
+    if (!this.vault?.contact) return;
+    const contact = await this.vault.contact(userId).catch(() => undefined);
+    if (!contact) return;
+    const state = this.#state;
+    if (state.kind !== "signed-in" && state.kind !== "password-change") return;
+    this.timers.clear(this.#leaseTimer);
+    const remaining = leaseRemainingMs(contact, this.now());
+    if (remaining <= 0) {
+      this.#leaseRanOut();
+      return;
+    }
+    this.#leaseTimer = this.timers.set(() => void this.#armLease(userId), Math.min(remaining, MAX_TIMER_MS));
+  }
+
+  /** The lease ran out: like the inactivity lock, but only an online login opens the store again. */
+  #leaseRanOut(): void {
+    this.#clearTimers();
+    this.#set({ kind: "signed-out", notice: "lifecycle.leaseLocked" });
+    void this.#release(false);
+  }
+
+  /**
+   * Remote wipe (issue 12): asks the server about every session that opened a store on this tablet and
+   * deletes the stores of the marked ones. Returns `unreachable` when the server did not answer (then
+   * nothing may sync yet), `wiped` when the signed-in user's store was among them, else `clear`.
+   */
+  async wipeCheck(): Promise<"clear" | "wiped" | "unreachable"> {
+    if (!this.vault?.sessionIds || !this.vault.forgetWiped) return "clear";
+    const state = this.#state;
+    const current =
+      state.kind === "signed-in" || state.kind === "password-change" ? sessionIdOf(state.tokens.access_token) : undefined;
+    const ids = await this.vault.sessionIds().catch(() => [] as string[]);
+    const asked = [...new Set([...(current ? [current] : []), ...ids])];
+    if (asked.length === 0) return "clear";
+    let marked: string[];
+    try {
+      marked = await this.api.wipeCheck(asked);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "network") return "unreachable";
+      return "unreachable";
+    }
+    if (marked.length === 0) return "clear";
+    const now = this.#state;
+    const userId = now.kind === "signed-in" || now.kind === "password-change" ? now.tokens.user.id : undefined;
+    // The signed-in user's store is closed first (nothing more written to it), then deleted.
+    const own = current ?? (userId ? (await this.vault.contact?.(userId).catch(() => undefined))?.sessionId : undefined);
+    if (userId && own !== undefined && marked.includes(own)) {
+      await this.wiped();
+      await this.vault.forgetWiped(marked).catch(() => []);
+      return "wiped";
+    }
+    const wiped = await this.vault.forgetWiped(marked).catch(() => [] as string[]);
+    if (wiped.length > 0 && this.#state.kind === "signed-out") this.#set({ kind: "wiped" });
+    return "clear";
+  }
+
+  /**
+   * The server said `session_wiped`: drop everything of this user on this tablet, pushing nothing more
+   * (no flush, no logout call), and show the `wiped` screen.
+   */
+  async wiped(): Promise<void> {
+    const state = this.#state;
+    const userId = state.kind === "signed-in" || state.kind === "password-change" ? state.tokens.user.id : undefined;
+    this.#clearTimers();
+    const store = this.#store;
+    this.#store = undefined;
+    store?.close();
+    this.#set({ kind: "wiped" });
+    if (userId) await (this.vault?.forgetUser?.(userId) ?? this.vault?.forget(userId))?.catch(() => undefined);
+  }
+
+  /** Leaves the `wiped` screen for the sign-in screen. */
+  acknowledgeWipe(): void {
+    if (this.#state.kind === "wiped") this.#set({ kind: "signed-out" });
+  }
+
   #clearTimers(): void {
+    this.timers.clear(this.#leaseTimer);
+    this.#leaseTimer = undefined;
     this.timers.clear(this.#refreshTimer);
     this.#refreshTimer = undefined;
     this.timers.clear(this.#idleTimer);
@@ -413,7 +539,9 @@ export class Session {
       this.#enter({ ...tokens, index_doc: tokens.index_doc ?? state.tokens.index_doc });
     } catch (error) {
       if (this.#state !== state) return;
-      if (error instanceof ApiError && (error.code === "network" || error.status >= 500 || error.status === 429)) {
+      if (error instanceof ApiError && error.code === "session_wiped") {
+        await this.wiped();
+      } else if (error instanceof ApiError && (error.code === "network" || error.status >= 500 || error.status === 429)) {
         this.#scheduleRefresh(REFRESH_RETRY_MS);
       } else {
         this.end("error.session_ended");

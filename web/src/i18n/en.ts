@@ -394,4 +394,10 @@ export const en: Record<MessageKey, string> = {
   "error.second_factor_enrolment_required": "You must turn on the second factor first.",
   "error.second_factor_enrolled": "The second factor is already on.",
   "error.second_factor_not_enrolled": "The key is no longer pending: start the enrolment again.",
+  "lifecycle.leaseExpired": "Connect to the network to sign in: too long has passed since the last contact with the server.",
+  "lifecycle.leaseLocked":
+    "Connect to the network to sign in: the time for working offline is over. Unsent changes stay safe on this tablet and reach the server after the next sign-in.",
+  "lifecycle.wiped.title": "Tablet data deleted",
+  "lifecycle.wiped.body": "This tablet was disconnected by the administrator: the local data have been deleted.",
+  "lifecycle.wiped.continue": "Back to sign-in",
 };

@@ -395,6 +395,14 @@ export const it = {
   "error.second_factor_enrolment_required": "Prima devi attivare il secondo fattore.",
   "error.second_factor_enrolled": "Il secondo fattore è già attivo.",
   "error.second_factor_not_enrolled": "La chiave non è più in attesa: ricomincia l'attivazione.",
+  // — issue 12: the tablet's data lifecycle (offline lease, remote wipe) —
+  "lifecycle.leaseExpired": "Collegati alla rete per accedere: è passato troppo tempo dall'ultimo collegamento al server.",
+  "lifecycle.leaseLocked":
+    "Collegati alla rete per accedere: il tempo di lavoro senza rete è scaduto. Le modifiche non inviate restano al sicuro su questo tablet e arriveranno al server dopo il prossimo accesso.",
+  "lifecycle.wiped.title": "Dati del tablet cancellati",
+  "lifecycle.wiped.body":
+    "Questo tablet è stato disconnesso dall'amministratore: i dati locali sono stati cancellati.",
+  "lifecycle.wiped.continue": "Torna all'accesso",
 } as const;
 
 export type MessageKey = keyof typeof it;

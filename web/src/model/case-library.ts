@@ -94,7 +94,15 @@ export class CaseLibrary {
   #rowCache = new Map<string, CachedRow>();
   #sorted: CaseRow[] = [];
 
+  /** Issue 12: told of each opening of a case by the user (the case desk), to record it for the audit. */
+  onOpened?: (documentId: string) => void;
+
   constructor(private readonly sync: SyncSource) {}
+
+  /** The case desk opened the case `documentId` for the user (not a background load). */
+  noteOpened(documentId: string): void {
+    this.onOpened?.(documentId);
+  }
 
   async start(): Promise<void> {
     this.#repo = await this.sync.whenStarted();

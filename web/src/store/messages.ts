@@ -4,7 +4,7 @@ import { ApiError } from "../data/api";
 import { errorMessage } from "../data/errors";
 import { t } from "../i18n";
 import { WrongPasswordError } from "./crypto";
-import { NoLocalStoreError, TooManyAttemptsError } from "./vault";
+import { LeaseExpiredError, NoLocalStoreError, TooManyAttemptsError } from "./vault";
 
 export function storeErrorMessage(error: unknown): string {
   if (error instanceof ApiError) return errorMessage(error);
@@ -13,5 +13,6 @@ export function storeErrorMessage(error: unknown): string {
     return t("store.tooManyAttempts", { seconds: Math.ceil(error.retryAfterMs / 1000) });
   }
   if (error instanceof NoLocalStoreError) return t("store.noLocalData");
+  if (error instanceof LeaseExpiredError) return t("lifecycle.leaseExpired");
   return t("store.failed", { code: error instanceof Error ? error.name : "unknown" });
 }

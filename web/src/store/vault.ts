@@ -9,11 +9,15 @@
 //   (`backoffMs`). The back-off is a speed bump for someone at the screen, not a defence against a copy of
 //   the database: there only the cost of PBKDF2 and the strength of the password count (docs/security.md).
 //
-// Plaintext on the tablet, by design: the registry (username hash → user id, failure count) and each
-// store's key record (salt, iteration count, wrapped key). Neither reveals data without the password.
+// Plaintext on the tablet, by design: the registry (username hash → user id, failure count, the id of the
+// session that last opened the store, the time of the last contact with the server and the lease it gave)
+// and each store's key record (salt, iteration count, wrapped key). Neither reveals data without the
+// password. The session id lets the app ask the server whether an admin marked it lost (remote wipe,
+// `forgetWiped`); the last contact bounds the offline unlock (the offline lease, ./lease.ts).
 
 import { PBKDF2_ITERATIONS, WrongPasswordError, createDataKey, sha256Hex, unwrapDataKey, type WrappedKey } from "./crypto";
 import { deleteDatabase, done, openDatabase, request } from "./idb";
+import { leaseExpired, type Contact } from "./lease";
 import { CHUNKS, KEY_RECORD, LocalStore, META, RECORDS } from "./local-store";
 
 const REGISTRY_DB = "sportello-tablet";
@@ -40,10 +44,20 @@ export class TooManyAttemptsError extends Error {
   }
 }
 
-interface RegistryEntry {
+/** The offline lease ran out: an online login is needed (docs/security.md "Offline lease"). */
+export class LeaseExpiredError extends Error {
+  constructor() {
+    super("the offline lease has run out: connect to the network to sign in");
+    this.name = "LeaseExpiredError";
+  }
+}
+
+interface RegistryEntry extends Contact {
   userId: string;
   failures: number;
   lastFailureAt: number;
+  /** The session that last opened this store (asked about by the wipe check). */
+  sessionId?: string;
 }
 
 /** Free attempts before the back-off starts. */
@@ -104,7 +118,10 @@ export class Vault {
         await done(tx);
         key = created.key;
       }
-      await this.#register(await usernameKey(username), { userId, failures: 0, lastFailureAt: 0 });
+      const id = await usernameKey(username);
+      const previous = await this.#entry(id);
+      // The server has just verified the password: a contact, the start of a new offline lease.
+      await this.#register(id, { ...previous, userId, failures: 0, lastFailureAt: 0, lastContactAt: this.now() });
       requestPersistence();
       return new LocalStore(userId, db, key);
     } catch (error) {
@@ -121,6 +138,8 @@ export class Vault {
     const id = await usernameKey(username);
     const entry = await this.#entry(id);
     if (!entry) throw new NoLocalStoreError();
+    // Before the key is unwrapped: past the lease, not even a right password opens the store offline.
+    if (leaseExpired(entry, this.now())) throw new LeaseExpiredError();
     const wait = entry.lastFailureAt + backoffMs(entry.failures) - this.now();
     if (wait > 0) throw new TooManyAttemptsError(wait);
     const db = await this.#openUser(entry.userId);
@@ -144,6 +163,80 @@ export class Vault {
   /** Deletes a user's store from this tablet (their unsynced changes with it). */
   async forget(userId: string): Promise<void> {
     await deleteDatabase(this.factory, databaseName(userId));
+  }
+
+  /**
+   * Records an authenticated answer from the server for `userId`'s store: the session it belongs to, the
+   * time (the start of the offline lease) and the lease the server gave.
+   */
+  async noteContact(userId: string, sessionId: string | undefined, leaseSeconds: number | undefined): Promise<void> {
+    const found = (await this.#entries()).find(([, entry]) => entry.userId === userId);
+    if (!found) return;
+    const [id, entry] = found;
+    await this.#register(id, {
+      ...entry,
+      sessionId: sessionId ?? entry.sessionId,
+      lastContactAt: this.now(),
+      leaseSeconds: leaseSeconds ?? entry.leaseSeconds,
+    });
+  }
+
+  /** The lease state of `userId`'s store (for the timer that locks an offline session when it runs out). */
+  async contact(userId: string): Promise<Contact | undefined> {
+    return (await this.#entries()).find(([, entry]) => entry.userId === userId)?.[1];
+  }
+
+  /** The session ids that opened the stores on this tablet, for the wipe check (at most 16, newest first). */
+  async sessionIds(): Promise<string[]> {
+    return (await this.#entries())
+      .filter(([, entry]) => entry.sessionId)
+      .sort(([, a], [, b]) => (b.lastContactAt ?? 0) - (a.lastContactAt ?? 0))
+      .map(([, entry]) => entry.sessionId as string)
+      .slice(0, 16);
+  }
+
+  /**
+   * Remote wipe: deletes the store (and its wrapped key) and the registry entry of every user whose store
+   * was opened by one of `sessionIds`. Returns the user ids wiped.
+   */
+  async forgetWiped(sessionIds: string[]): Promise<string[]> {
+    const marked = new Set(sessionIds);
+    const wiped: string[] = [];
+    for (const [id, entry] of await this.#entries()) {
+      if (!entry.sessionId || !marked.has(entry.sessionId)) continue;
+      await this.forget(entry.userId);
+      await this.#unregister(id);
+      wiped.push(entry.userId);
+    }
+    return wiped;
+  }
+
+  /** Remote wipe of one user's store (`session_wiped` from the server while signed in). */
+  async forgetUser(userId: string): Promise<void> {
+    await this.forget(userId);
+    for (const [id, entry] of await this.#entries()) if (entry.userId === userId) await this.#unregister(id);
+  }
+
+  async #entries(): Promise<[string, RegistryEntry][]> {
+    const db = await openDatabase(this.factory, REGISTRY_DB, 1, [REGISTRY_STORE]);
+    try {
+      const store = db.transaction(REGISTRY_STORE, "readonly").objectStore(REGISTRY_STORE);
+      const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
+      return keys.map((key, i) => [String(key), values[i] as RegistryEntry]);
+    } finally {
+      db.close();
+    }
+  }
+
+  async #unregister(id: string): Promise<void> {
+    const db = await openDatabase(this.factory, REGISTRY_DB, 1, [REGISTRY_STORE]);
+    try {
+      const tx = db.transaction(REGISTRY_STORE, "readwrite");
+      tx.objectStore(REGISTRY_STORE).delete(id);
+      await done(tx);
+    } finally {
+      db.close();
+    }
   }
 
   #openUser(userId: string): Promise<IDBDatabase> {

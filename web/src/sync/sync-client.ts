@@ -35,6 +35,10 @@ export interface SyncOptions {
   onTokenExpired: () => void;
   /** The user's unlocked local store; without one, documents live in memory for the session. */
   store?: LocalStore;
+  /** Issue 12: the server said `session_wiped` (an admin marked this session lost). */
+  onSessionWiped?: () => void;
+  /** Issue 12: runs before every (re)connection; only `true` lets it sync (the remote-wipe check). */
+  beforeConnect?: () => Promise<boolean>;
 }
 
 /** The store record holding, per document id, the heads the server last acknowledged. */
@@ -149,8 +153,12 @@ export class SyncClient {
   async start(): Promise<void> {
     await loadWasm();
     if (this.#stopped) return;
-    const adapter = new TokenWebSocketAdapter(syncUrlFor(location), this.options.accessToken, message =>
-      this.#onServerError(message),
+    const adapter = new TokenWebSocketAdapter(
+      syncUrlFor(location),
+      this.options.accessToken,
+      message => this.#onServerError(message),
+      undefined,
+      this.options.beforeConnect,
     );
     adapter.on("peer-candidate", ({ peerId, peerMetadata }) => {
       this.#serverPeer = peerId;
@@ -300,6 +308,11 @@ export class SyncClient {
   #onServerError(message: string): void {
     if (message === "token_expired") {
       this.options.onTokenExpired();
+      return;
+    }
+    if (message.startsWith("session_wiped") && this.options.onSessionWiped) {
+      this.#adapter?.stop();
+      this.options.onSessionWiped();
       return;
     }
     if (SESSION_OVER.some(reason => message.startsWith(reason))) {

@@ -57,6 +57,33 @@ describe("token WebSocket adapter", () => {
     expect(server.urls.length).toBe(attempts);
   });
 
+  it("opens no socket until the check before connecting allows it, and checks again before each reconnection", async () => {
+    const server = await refusingServer("busy");
+    cleanups.push(server.close);
+    let allowed = false;
+    let checks = 0;
+    const adapter = new TokenWebSocketAdapter(
+      server.url,
+      () => "token",
+      () => undefined,
+      50,
+      async () => {
+        checks += 1;
+        return allowed;
+      },
+    );
+    cleanups.push(() => adapter.stop());
+
+    adapter.connect("peer-1" as PeerId);
+    await until(() => checks >= 3);
+    expect(server.urls).toHaveLength(0);
+    allowed = true;
+    await until(() => server.urls.length >= 2);
+    const before = checks;
+    // The server closed the first socket: the reconnection was checked again.
+    expect(before).toBeGreaterThanOrEqual(server.urls.length + 2);
+  });
+
   it("a refreshed token is used at the next connection", async () => {
     const server = await refusingServer("token_expired");
     cleanups.push(server.close);

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// A session ended by an admin, with unsynced work on the tablet: the operator records a case offline, an
-// admin ends the operator's sessions, and at the app's next contact with the server it returns to the login
+// A session ended by the server, with unsynced work on the tablet: the operator records a case offline, an
+// admin disables the operator's account (which ends the sessions without marking them lost: ending them
+// from the console would also wipe the tablet, see lifecycle.mjs) and enables it again, and at the app's
+// next contact with the server it returns to the login
 // screen with the data key and the tokens gone from memory; the case stays encrypted on the tablet, and
 // after the next login it reaches the server with no action from the user. Started by
 // server/tests/api/web_store.rs, which passes an admin's access token.
@@ -55,12 +57,15 @@ try {
     await storedInIndexedDb(page, url);
   });
 
-  await check("an admin ends the operator's sessions; at the next contact the app returns to the login screen", async () => {
-    const response = await fetch(`${base}/api/v1/admin/users/${userId}/sessions`, {
-      method: "DELETE",
-      headers: { authorization: `Bearer ${adminToken}` },
-    });
-    if (!response.ok) throw new Error(`ending the sessions: ${response.status}`);
+  await check("an admin disables and re-enables the operator; at the next contact the app returns to the login screen", async () => {
+    for (const disabled of [true, false]) {
+      const response = await fetch(`${base}/api/v1/admin/users/${userId}`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ disabled }),
+      });
+      if (!response.ok) throw new Error(`disabled: ${disabled}: ${response.status}`);
+    }
     await context.setOffline(false);
     await page.getByText("La sessione è terminata. Accedi di nuovo.").waitFor();
     await page.getByRole("heading", { name: "Accesso" }).waitFor();

@@ -157,6 +157,15 @@ const it = {
   "sessions.ended": "{count} sessioni terminate.",
   "sessions.endedOne": "Sessione terminata.",
   "sessions.current": "questa console",
+  "sessions.wipe": "Segna come smarrito",
+  "sessions.wipeLabel": "Segna come smarrito: tablet {device}",
+  "sessions.wipeBody":
+    "Il tablet cancellerà i suoi dati locali, comprese le modifiche non ancora inviate al server, al prossimo collegamento. La sessione termina subito.",
+  "sessions.endBody":
+    "La sessione termina subito e il tablet cancellerà i suoi dati locali, comprese le modifiche non ancora inviate al server, al prossimo collegamento.",
+  "sessions.endAllBody":
+    "Tutte le sessioni di {name} terminano subito e i suoi tablet cancelleranno i dati locali, comprese le modifiche non ancora inviate al server, al prossimo collegamento.",
+  "sessions.wiped": "Tablet segnato come smarrito: cancellerà i dati locali al prossimo collegamento.",
 
   "devices.title": "Dispositivi",
   "devices.intro": "Totem per i biglietti e schermi della sala d'attesa. Un dispositivo non è un utente: entra con una credenziale di registrazione.",
@@ -484,6 +493,15 @@ const en: Record<MessageKey, string> = {
   "sessions.ended": "{count} sessions ended.",
   "sessions.endedOne": "Session ended.",
   "sessions.current": "this console",
+  "sessions.wipe": "Mark as lost",
+  "sessions.wipeLabel": "Mark as lost: tablet {device}",
+  "sessions.wipeBody":
+    "The tablet will delete its local data, including changes not yet sent to the server, at its next contact. The session ends at once.",
+  "sessions.endBody":
+    "The session ends at once and the tablet will delete its local data, including changes not yet sent to the server, at its next contact.",
+  "sessions.endAllBody":
+    "All of {name}'s sessions end at once and their tablets will delete their local data, including changes not yet sent to the server, at their next contact.",
+  "sessions.wiped": "Tablet marked as lost: it will delete its local data at its next contact.",
 
   "devices.title": "Devices",
   "devices.intro": "Ticket totems and waiting-room displays. A device is not a user: it signs in with an enrolment credential.",

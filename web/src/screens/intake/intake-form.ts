@@ -180,6 +180,8 @@ export class IntakeForm extends LitElement {
       if (this.route !== route) return;
       this.#setHandle(handle);
       this.status = "ready";
+      // Each opening of a case is recorded for the audit (issue 12, "Reads on the tablet").
+      this.library.noteOpened(route.documentId);
     } catch {
       if (this.route === route) this.status = "unavailable";
     }

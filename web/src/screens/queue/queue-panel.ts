@@ -259,6 +259,7 @@ export class QueuePanel extends LitElement {
         accessToken: () => session.accessToken(),
         refresh: () => session.refreshNow(),
         sessionEnded: () => session.end("error.session_ended"),
+        sessionWiped: () => void session.wiped(),
       },
       store: typeof localStorage === "undefined" ? undefined : localStorage,
       online: () => navigator.onLine,

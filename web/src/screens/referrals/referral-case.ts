@@ -188,6 +188,8 @@ export class ReferralCase extends LitElement {
       const refusals = this.sync?.refusals;
       if (refusals) this.#off.push(refusals.subscribe(() => (this.refusal = refusals.noticeFor(url))));
       this.status = "ready";
+      // Each opening of a case is recorded for the audit (issue 12, "Reads on the tablet").
+      this.library.noteOpened(documentId);
     } catch {
       if (this.#openedFor === documentId) this.status = "unavailable";
     }

@@ -11,6 +11,7 @@ import { ACCOUNT_AREAS, areaLabel } from "../areas";
 import { errorText, formatDateTime, LanguageController, m, type MessageKey } from "../messages";
 import type { AdminConfirm } from "../ui/confirm-dialog";
 import "../ui/confirm-dialog";
+import "./tablet-settings";
 import "../ui/copy-once";
 import { consoleStyles } from "../ui/styles";
 import { approvalBlock, filterUsers, isValidUsername, patchOf, type UserFilter } from "./users-model";
@@ -151,7 +152,8 @@ export class AdminUsers extends LitElement {
           ? html`<p class="error">${this.loadError}</p>
               <button type="button" @click=${() => this.load()}>${m("common.retry")}</button>`
           : html`${this.renderGrants(me)} ${this.editor ? this.renderEditor(this.editor) : nothing}
-            ${this.sessionsOf ? this.renderSessions(this.sessionsOf) : nothing} ${this.renderUsers(me)}`}
+            ${this.sessionsOf ? this.renderSessions(this.sessionsOf) : nothing} ${this.renderUsers(me)}
+            <admin-tablet-settings .client=${this.client}></admin-tablet-settings>`}
       <admin-confirm></admin-confirm>`;
   }
 
@@ -390,10 +392,22 @@ export class AdminUsers extends LitElement {
                     <td>${formatDateTime(s.created_at)}</td>
                     <td>${formatDateTime(s.last_refreshed_at)}</td>
                     <td>${formatDateTime(s.expires_at)}</td>
-                    <td>
-                      <button type="button" class="small secondary danger" ?disabled=${this.busy} @click=${() => this.endSession(s)}>
-                        ${m("sessions.end")}
-                      </button>
+                    <td class="actions-cell">
+                      <div class="actions">
+                        <button type="button" class="small secondary danger" ?disabled=${this.busy} @click=${() => this.endSession(s)}>
+                          ${m("sessions.end")}
+                        </button>
+                        <button
+                          type="button"
+                          class="small secondary danger"
+                          data-wipe
+                          aria-label=${m("sessions.wipeLabel", { device: s.device_name ?? m("sessions.unnamed") })}
+                          ?disabled=${this.busy}
+                          @click=${() => this.wipeSession(s)}
+                        >
+                          ${m("sessions.wipe")}
+                        </button>
+                      </div>
                     </td>
                   </tr>`,
                 )}
@@ -630,10 +644,42 @@ export class AdminUsers extends LitElement {
     }
   }
 
+  /** Issue 12: marks a tablet's session lost; the tablet deletes its local data at its next contact. */
+  private async wipeSession(session: SessionInfo) {
+    const client = this.client;
+    const user = this.sessionsOf;
+    if (!client || !user) return;
+    const yes = await this.confirm.ask({
+      title: m("sessions.wipe"),
+      body: m("sessions.wipeBody"),
+      confirm: m("sessions.wipe"),
+      danger: true,
+    });
+    if (!yes) return;
+    this.busy = true;
+    try {
+      await client.post(`/admin/sessions/${session.id}/wipe`);
+      this.say(m("sessions.wiped"));
+      this.sessions = await client.get<SessionInfo[]>(`/admin/sessions?user_id=${encodeURIComponent(user.id)}`);
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
   private async endSession(session: SessionInfo) {
     const client = this.client;
     const user = this.sessionsOf;
     if (!client || !user) return;
+    // Ending a session from the console also marks it for wipe (issue 12): say so before.
+    const yes = await this.confirm.ask({
+      title: m("sessions.end"),
+      body: m("sessions.endBody"),
+      confirm: m("sessions.end"),
+      danger: true,
+    });
+    if (!yes) return;
     this.busy = true;
     try {
       await client.delete(`/admin/sessions/${session.id}`);
@@ -651,7 +697,7 @@ export class AdminUsers extends LitElement {
     if (!client) return;
     const yes = await this.confirm.ask({
       title: m("sessions.endAll"),
-      body: m("sessions.title", { name: user.username }),
+      body: m("sessions.endAllBody", { name: user.username }),
       confirm: m("sessions.endAll"),
       danger: true,
     });
