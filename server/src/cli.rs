@@ -77,6 +77,12 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Remove an account's second factor and recovery codes and end its sessions (the way out when no
+    /// second admin can approve a reset: whoever runs this holds the server anyway).
+    ResetSecondFactor {
+        #[arg(long, value_parser = parse_username)]
+        username: Username,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
-//! The command-line tools that work on a data directory directly: `user add`, `audit verify`, `backup`.
+//! The command-line tools that work on a data directory directly: `user add`, `user reset-second-factor`,
+//! `audit verify`, `backup`.
 //! They open the same database as the server (SQLite coordinates the two processes) and audit what they
 //! change as the `system` actor.
 
@@ -18,6 +19,8 @@ use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::metrics::DbMetrics;
 use crate::storage::audit::{self, Verification};
+use crate::storage::second_factor;
+use crate::storage::sessions::{self, RevokeReason};
 use crate::storage::users::{self, NewUser};
 use crate::storage::{DATABASE_FILE, Storage, StorageOptions, backup};
 
@@ -126,6 +129,39 @@ pub async fn add_account(
         bail!("the username {} is already taken", account.username);
     }
     Ok(id)
+}
+
+/// `sportello user reset-second-factor`: removes the account's second factor and recovery codes and ends
+/// its sessions, audited `admin.second_factor_reset` by the `system` actor. On the REST API this needs two
+/// admins (`admin::grants`); here, as for `user add`, whoever runs it holds the server and its database.
+/// A running server sees the ended sessions at the account's next request.
+pub async fn user_reset_second_factor(
+    data_dir: &Path,
+    username: &Username,
+) -> anyhow::Result<UserId> {
+    let storage = open_existing(data_dir)?;
+    let ctx = RequestContext::system(SystemClock.now());
+    let name = username.clone();
+    let removed = storage
+        .audited(&ctx)
+        .run(move |change| {
+            let (conn, now) = (change.conn(), change.now());
+            let Some(user) = users::find_by_username(conn, name.as_str())? else {
+                return Ok(None);
+            };
+            if !second_factor::remove(conn, user.id)? {
+                return Ok(Some((user.id, false)));
+            }
+            sessions::revoke_all_for_user(conn, user.id, RevokeReason::SecondFactorReset, now)?;
+            change.audit(Action::SecondFactorReset, user.id)?;
+            Ok::<_, ApiError>(Some((user.id, true)))
+        })
+        .await?;
+    match removed {
+        None => bail!("no account named {username}"),
+        Some((_, false)) => bail!("{username} has no second factor"),
+        Some((id, true)) => Ok(id),
+    }
 }
 
 /// `sportello audit verify`: the verdict, as a line for people and a bool for the exit code.

@@ -99,6 +99,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("created {role} `{username}` ({id})");
             Ok(ExitCode::SUCCESS)
         }
+        Command::User(UserCommand::ResetSecondFactor { username }) => {
+            let id = commands::user_reset_second_factor(&cli.data_dir, &username).await?;
+            println!("removed the second factor of `{username}` ({id}); its sessions have ended");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Verify) => {
             let (intact, line) = commands::audit_verify(&cli.data_dir).await?;
             println!("{line}");

@@ -327,6 +327,51 @@ async fn user_add_creates_an_account_usable_at_once() {
 }
 
 #[tokio::test]
+async fn the_command_line_removes_a_lost_second_factor_without_a_second_admin() {
+    // The command reads the wall clock (it ends the sessions live at that time): so does this server.
+    let now = jiff::Timestamp::now().to_string();
+    let app = crate::helpers::spawn_app_at(&now, |settings| {
+        settings.second_factor_roles =
+            sportello_server::config::DEFAULT_SECOND_FACTOR_ROLES.to_vec()
+    })
+    .await;
+    let one_time = app.bootstrap_password.clone().unwrap();
+    let session = app.login_ok("admin", &one_time).await;
+    let changed = app
+        .change_password(&access(&session), &one_time, ADMIN_PASSWORD)
+        .await;
+    let token = access(&changed);
+    crate::second_factor::enrol(&app, &token).await;
+    let reset = |username: &str| {
+        let output = sportello(app.data_dir())
+            .args(["user", "reset-second-factor", "--username", username])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        (output.status.success(), text)
+    };
+
+    let (ok, text) = reset("admin");
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("removed the second factor of `admin`"),
+        "{text}"
+    );
+    // Its sessions ended; the password alone logs in, into a new enrolment.
+    assert_eq!(
+        app.get("/api/v1/me", &token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let again = app.login_ok("admin", ADMIN_PASSWORD).await;
+    assert_eq!(again["user"]["second_factor"], "required");
+    let (ok, text) = reset("admin");
+    assert!(!ok && text.contains("has no second factor"), "{text}");
+    let (ok, text) = reset("nobody.here");
+    assert!(!ok && text.contains("no account named"), "{text}");
+}
+
+#[tokio::test]
 async fn user_add_refuses_weak_passwords_bad_areas_and_taken_names_and_creates_nothing() {
     let app = spawn_app().await;
     let (ok, text) = user_add(
