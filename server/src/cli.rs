@@ -360,11 +360,16 @@ mod tests {
     }
 
     #[test]
-    fn second_factor_roles_default_to_admins_and_social_workers_and_may_be_emptied() {
+    fn second_factor_roles_default_to_the_roles_that_read_cases_and_may_be_emptied() {
         use sportello_schema::Role;
         assert_eq!(
             serve_settings(&[]).unwrap().second_factor_roles,
-            [Role::Admin, Role::SocialWorker]
+            [Role::Admin, Role::SocialWorker, Role::PrivacyOfficer]
+        );
+        // The command line's default and the library's agree.
+        assert_eq!(
+            serve_settings(&[]).unwrap().second_factor_roles,
+            crate::config::DEFAULT_SECOND_FACTOR_ROLES
         );
         let listed = serve_settings(&["--second-factor-roles", "operator, admin"]).unwrap();
         assert_eq!(listed.second_factor_roles, [Role::Operator, Role::Admin]);
