@@ -7,9 +7,6 @@
 //! in two parts: the requester gets the first with the request, the approver the second with the approval,
 //! and the user needs both (`<first part>-<second part>`), so neither admin alone holds a working password.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Secret, UserAccount};
@@ -41,38 +38,6 @@ pub enum GrantStatus {
     Rejected,
     /// Not decided within its lifetime (24 h): it can no longer take effect.
     Expired,
-}
-
-macro_rules! named {
-    ($ty:ident, $what:literal, $($variant:ident => $name:literal),+ $(,)?) => {
-        impl $ty {
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($ty::$variant => $name),+
-                }
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = String;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $ty::ALL
-                    .iter()
-                    .copied()
-                    .find(|value| value.as_str() == s)
-                    .ok_or_else(|| format!("unknown {} {s:?}", $what))
-            }
-        }
-    };
 }
 
 named!(GrantKind, "grant kind",

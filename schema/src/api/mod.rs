@@ -3,6 +3,40 @@
 //! Secrets (passwords, tokens) travel in [`Secret`], whose `Debug` never prints them, so a request logged by
 //! mistake leaks nothing. Times are RFC 3339 strings in UTC.
 
+/// `ALL`, `as_str`, `Display` and `FromStr` for a plain enum whose wire names are listed once (grant kinds and
+/// statuses, erasure reasons and statuses). Defined before the modules that use it, so they see it.
+macro_rules! named {
+    ($ty:ident, $what:literal, $($variant:ident => $name:literal),+ $(,)?) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $ty {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $ty::ALL
+                    .iter()
+                    .copied()
+                    .find(|value| value.as_str() == s)
+                    .ok_or_else(|| format!("unknown {} {s:?}", $what))
+            }
+        }
+    };
+}
+
 pub mod case_stats;
 pub mod catalogue;
 pub mod contract;

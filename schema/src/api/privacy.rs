@@ -5,9 +5,6 @@
 //! code), reads who accessed a case and its notes (the audit log joined with the accounts), and erases a
 //! case under four eyes: one officer asks ([`ErasureRequest`]), a second approves.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::documents::DocKind;
@@ -113,38 +110,6 @@ pub enum ErasureStatus {
     Rejected,
     /// Not decided within its lifetime (24 h).
     Expired,
-}
-
-macro_rules! named {
-    ($ty:ident, $what:literal, $($variant:ident => $name:literal),+ $(,)?) => {
-        impl $ty {
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($ty::$variant => $name),+
-                }
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = String;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $ty::ALL
-                    .iter()
-                    .copied()
-                    .find(|value| value.as_str() == s)
-                    .ok_or_else(|| format!("unknown {} {s:?}", $what))
-            }
-        }
-    };
 }
 
 named!(ErasureReason, "erasure reason",
