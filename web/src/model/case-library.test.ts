@@ -75,10 +75,17 @@ describe("a case that left the tablet", () => {
     const gone = await library.create(init);
     const kept = await library.create(init);
     expect(library.rows().map(row => row.url).sort()).toEqual([gone.url, kept.url].sort());
+    // A screen showing a case hears of its departure (and stops showing it).
+    const told: string[] = [];
+    const stopListening = library.onDeparted(url => told.push(url));
 
     for (const listener of departed) listener(gone.url);
     expect(library.rows().map(row => row.url)).toEqual([kept.url]);
+    expect(told).toEqual([gone.url]);
     expect(library.openedCount).toBe(1);
+    stopListening();
+    for (const listener of departed) listener(kept.url);
+    expect(told).toEqual([gone.url]);
     library.stop();
     expect(departed.size).toBe(0);
     await repo.shutdown();

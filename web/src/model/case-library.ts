@@ -136,6 +136,7 @@ export class CaseLibrary {
     clearInterval(this.#nudgeTimer);
     this.#unsubscribe?.();
     this.#listeners.clear();
+    this.#departureListeners.clear();
     this.#tracked.clear();
   }
 
@@ -312,7 +313,19 @@ export class CaseLibrary {
   #forget(url: string): void {
     this.#tracked.delete(url);
     this.#queue = this.#queue.filter(queued => queued !== url);
+    for (const listener of this.#departureListeners) listener(url);
     this.#notify();
+  }
+
+  readonly #departureListeners = new Set<(url: string) => void>();
+
+  /**
+   * Calls `listener` with the URL of each case that leaves this tablet (issue 12, "What leaves the
+   * tablet"): a screen showing that case must stop showing it, since the user may no longer read it.
+   */
+  onDeparted(listener: (url: string) => void): () => void {
+    this.#departureListeners.add(listener);
+    return () => this.#departureListeners.delete(listener);
   }
 
   #enqueue(url: string): void {

@@ -5,7 +5,8 @@
 // case leaves the worker's inbox, and no key of that document (snapshot, incremental chunk, sync state)
 // remains in her IndexedDB, while the other case stays. After a reload (a new session on the same store)
 // the cancelled case does not come back. A decision the worker makes offline on a case the desk cancels
-// meanwhile is turned away by the server (she may no longer read it), and then that case goes too.
+// meanwhile is turned away by the server (she may no longer read it), and then that case goes too. A case
+// she has on screen when its referral is cancelled is replaced by the unavailable notice at once.
 //
 // Started by server/tests/api/web_departures.rs; by hand against a server with an operator and a social
 // worker of `elderly` whose passwords are already changed:
@@ -194,6 +195,29 @@ try {
     );
     const server = jsClient(desk, ["open", "--doc-url", galli, "--expect", "ready"]).doc;
     if (server.referrals[0].status !== "cancelled") throw new Error(`the server holds ${JSON.stringify(server.referrals)}`);
+  });
+
+  await check("a case on screen when its referral is cancelled stops showing at once", async () => {
+    const ferri = referCase(desk, "Ferri", "Lucia", "elderly");
+    await rows.filter({ hasText: "Ferri Lucia" }).getByRole("link").click();
+    await page.getByRole("button", { name: "Accetta l'invio" }).waitFor();
+    jsClient(desk, [
+      "edit",
+      "--doc-url",
+      ferri,
+      "--set",
+      "referrals.0.status=cancelled",
+      "--set",
+      `referrals.0.decided_by=${desk.user.id}`,
+      "--set",
+      `referrals.0.decided_at=${new Date().toISOString()}`,
+    ]);
+    // The same screen, without navigating: the case's content is replaced by the unavailable notice.
+    await page.locator("referral-case").getByRole("alert").filter({ hasText: "non è disponibile" }).waitFor();
+    if ((await page.getByText("Ferri").count()) !== 0) throw new Error("the departed case's name is still on screen");
+    if ((await page.getByRole("button", { name: "Accetta l'invio" }).count()) !== 0) throw new Error("its decisions are still offered");
+    await page.getByRole("link", { name: "Torna agli invii" }).click();
+    await rows.filter({ hasText: "Bassi Giulia" }).waitFor();
   });
 
   await check("no unexpected script errors", async () => {

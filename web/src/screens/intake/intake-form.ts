@@ -195,7 +195,17 @@ export class IntakeForm extends LitElement {
     if (handle) {
       const onChange = () => (this.view = readCase(handle.doc()));
       handle.on("change", onChange);
-      this.#unlisten = () => handle.off("change", onChange);
+      // The case left this tablet while on screen (it left the operator's window, or was erased): stop
+      // showing it at once, rather than when the user navigates away.
+      const offDeparted = this.library.onDeparted(url => {
+        if (url !== handle.url || this.handle !== handle) return;
+        this.#setHandle(undefined);
+        this.status = "unavailable";
+      });
+      this.#unlisten = () => {
+        handle.off("change", onChange);
+        offDeparted();
+      };
       this.authors?.announce(handle);
     }
   }

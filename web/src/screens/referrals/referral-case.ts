@@ -187,6 +187,16 @@ export class ReferralCase extends LitElement {
       this.#off.push(() => handle.off("change", read));
       const refusals = this.sync?.refusals;
       if (refusals) this.#off.push(refusals.subscribe(() => (this.refusal = refusals.noticeFor(url))));
+      // The case left this tablet while on screen (the referral was cancelled, the case erased): stop
+      // showing it at once, rather than when the user navigates away.
+      this.#off.push(
+        this.library.onDeparted(gone => {
+          if (gone !== url || this.#openedFor !== documentId) return;
+          this.#close();
+          this.view = undefined;
+          this.status = "unavailable";
+        }),
+      );
       this.status = "ready";
       // Each opening of a case is recorded for the audit (issue 12, "Reads on the tablet").
       this.library.noteOpened(documentId);
