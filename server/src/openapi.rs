@@ -58,9 +58,17 @@ impl Modify for BearerScheme {
     }
 }
 
-/// Routes whose access rule can refuse a signed-in caller's role: each such refusal counts towards the
-/// caller's limit (`crate::audit::denials`), past which it is answered `429 too_many_denials`.
-const ROLE_CHECKED: [&str; 3] = ["/api/v1/admin/", "/api/v1/queue/", "/metrics"];
+/// Whether the route's access rule (in the route table) can refuse a signed-in caller's role: each such
+/// refusal counts towards the caller's limit (`crate::audit::denials`), past which it is answered
+/// `429 too_many_denials`. Read from the table, so a new rule or scope is covered without a list here.
+fn role_checked(method: &str, path: &str) -> bool {
+    use sportello_schema::policy::routes::{ROUTES, RouteRule};
+    ROUTES.iter().any(|route| {
+        route.method == method
+            && route.path == path
+            && !matches!(route.rule, RouteRule::Public | RouteRule::SignedIn)
+    })
+}
 
 const TOO_MANY_DENIALS: &str = "`too_many_denials`: this caller was refused too often within a minute \
      (Retry-After says when refusals are answered 403 again)";
@@ -69,19 +77,17 @@ const TOO_MANY_DENIALS: &str = "`too_many_denials`: this caller was refused too 
 /// document once the routes have added their paths, so no route can forget it.
 pub fn document_denial_limit(openapi: &mut utoipa::openapi::OpenApi) {
     for (path, item) in openapi.paths.paths.iter_mut() {
-        if !ROLE_CHECKED.iter().any(|prefix| path.starts_with(prefix)) {
-            continue;
-        }
-        for operation in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for (method, operation) in [
+            ("GET", &mut item.get),
+            ("PUT", &mut item.put),
+            ("POST", &mut item.post),
+            ("DELETE", &mut item.delete),
+            ("PATCH", &mut item.patch),
+        ] {
+            let Some(operation) = operation else { continue };
+            if !role_checked(method, path) {
+                continue;
+            }
             let responses = &mut operation.responses.responses;
             let Some(RefOr::T(forbidden)) = responses.get("403").cloned() else {
                 continue;
