@@ -22,8 +22,11 @@ pub const READS_MAX_AGE_DAYS: i64 = 90;
 /// `GET|PUT /api/v1/admin/settings/tablets`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct TabletSettings {
     /// How long a tablet may be unlocked offline after its last contact with the server (1..=720).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 720))]
+    #[serde(deserialize_with = "super::contract::whole::number")]
     pub offline_lease_hours: u32,
 }
 
@@ -33,6 +36,7 @@ pub struct TabletSettings {
 #[serde(deny_unknown_fields)]
 pub struct WipeCheckRequest {
     /// The sessions that opened the tablet's local stores (at most 16).
+    #[cfg_attr(feature = "openapi", schema(max_items = 16))]
     pub session_ids: Vec<SessionId>,
 }
 
@@ -61,6 +65,7 @@ pub struct ReadEvent {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReadsUpload {
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub reads: Vec<ReadEvent>,
 }
 

@@ -256,6 +256,44 @@ async fn whole_numbers_written_with_a_fraction_are_taken() {
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
+    let lease_hours = app
+        .put_json(
+            "/api/v1/admin/settings/tablets",
+            Some(&admin),
+            &json!({"offline_lease_hours": 48.0}),
+        )
+        .await;
+    assert_eq!(lease_hours.status(), StatusCode::OK);
+    let fraction = app
+        .put_json(
+            "/api/v1/admin/settings/tablets",
+            Some(&admin),
+            &json!({"offline_lease_hours": 48.5}),
+        )
+        .await;
+    assert_eq!(fraction.status(), StatusCode::BAD_REQUEST);
+}
+
+/// The bounds the document states for the tablet's lifecycle bodies are the ones the server checks, so a
+/// body the document allows is never refused for its size (schemathesis found a 17-id wipe check).
+#[tokio::test]
+async fn the_lifecycle_bodies_document_the_bounds_the_server_checks() {
+    use sportello_schema::api::lifecycle::{
+        OFFLINE_LEASE_HOURS_MAX, OFFLINE_LEASE_HOURS_MIN, READS_MAX_PER_REQUEST, WIPE_CHECK_MAX_IDS,
+    };
+    let app = spawn_app().await;
+    let schemas = &document(&app).await["components"]["schemas"];
+    let hours = &schemas["TabletSettings"]["properties"]["offline_lease_hours"];
+    assert_eq!(hours["minimum"], json!(OFFLINE_LEASE_HOURS_MIN));
+    assert_eq!(hours["maximum"], json!(OFFLINE_LEASE_HOURS_MAX));
+    assert_eq!(
+        schemas["WipeCheckRequest"]["properties"]["session_ids"]["maxItems"],
+        json!(WIPE_CHECK_MAX_IDS)
+    );
+    assert_eq!(
+        schemas["ReadsUpload"]["properties"]["reads"]["maxItems"],
+        json!(READS_MAX_PER_REQUEST)
+    );
 }
 
 /// Whether areas fit a role is a rule of the body when both come in it (`422`), and a conflict with the
