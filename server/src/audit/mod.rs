@@ -198,9 +198,9 @@ impl Action {
             Action::CatalogueUpdate => "admin.catalogue_update",
             // Aggregate case figures: the target is the period, never a figure.
             Action::CaseStatsRead => "admin.case_stats_read",
-            // The citizen's rights: no target for a lookup (never the code); the case id for a report;
-            // the erasure request's id for the four-eyes steps; the case id for a retention erasure; each
-            // erased document's id for `doc.erased`.
+            // The citizen's rights: no target for a lookup (never the code); the case id for a report, for
+            // each four-eyes step of an erasure (so the case's access report shows them) and for a
+            // retention erasure; each erased document's id for `doc.erased`.
             Action::PrivacyLookup => "privacy.lookup",
             Action::PrivacyAccessReport => "privacy.access_report",
             Action::PrivacyErasureRequest => "privacy.erasure_request",
