@@ -7,6 +7,7 @@ import { customElement, property, state } from "lit/decorators.js";
 import { ApiError } from "../../../data/api";
 import { ANNOUNCE_LANGUAGES, LANGUAGE_NAME, phrase, type AnnounceLanguage } from "../../display/announcements";
 import type { AdminClient } from "../admin-client";
+import { both, SETTINGS_ERRORS, type Bilingual } from "./bilingual";
 
 interface DisplaySettings {
   announce_languages: string[];
@@ -29,16 +30,10 @@ const TEXT = {
   italianOnly: ["Solo italiano.", "Italian only."],
 } as const;
 
-const ERRORS: Record<string, readonly [string, string]> = {
+const ERRORS: Record<string, Bilingual> = {
+  ...SETTINGS_ERRORS,
   validation_failed: ["Scelta non valida: lingue note, senza ripetizioni, al massimo sei.", "Invalid choice: known languages, no repeats, at most six."],
-  forbidden: ["Solo un amministratore può cambiare queste impostazioni.", "Only an admin may change these settings."],
-  network: ["Il server non risponde. Riprova.", "The server does not answer. Try again."],
-  other: ["Salvataggio non riuscito. Riprova.", "Saving failed. Try again."],
 };
-
-function both([it, en]: readonly [string, string]) {
-  return html`<span lang="it">${it}</span> <span lang="en" class="en">${en}</span>`;
-}
 
 @customElement("admin-display-settings")
 export class AdminDisplaySettings extends LitElement {

@@ -6,6 +6,7 @@ import { LitElement, css, html, nothing } from "lit";
 import { customElement, property, state } from "lit/decorators.js";
 import { ApiError } from "../../../data/api";
 import type { AdminClient } from "../admin-client";
+import { both, SETTINGS_ERRORS, type Bilingual } from "./bilingual";
 
 interface TabletSettings {
   offline_lease_hours: number;
@@ -27,17 +28,11 @@ const TEXT = {
   loading: ["Caricamento…", "Loading…"],
 } as const;
 
-const ERRORS: Record<string, readonly [string, string]> = {
+const ERRORS: Record<string, Bilingual> = {
+  ...SETTINGS_ERRORS,
   validation_failed: ["Scegli un numero di ore fra 1 e 720.", "Choose a number of hours between 1 and 720."],
   invalid_request: ["Scegli un numero intero di ore fra 1 e 720.", "Choose a whole number of hours between 1 and 720."],
-  forbidden: ["Solo un amministratore può cambiare queste impostazioni.", "Only an admin may change these settings."],
-  network: ["Il server non risponde. Riprova.", "The server does not answer. Try again."],
-  other: ["Salvataggio non riuscito. Riprova.", "Saving failed. Try again."],
 };
-
-function both([it, en]: readonly [string, string]) {
-  return html`<span lang="it">${it}</span> <span lang="en" class="en">${en}</span>`;
-}
 
 @customElement("admin-tablet-settings")
 export class AdminTabletSettings extends LitElement {
