@@ -6,8 +6,9 @@
 //! background sync, and read each document's [`DocStatus`] — whether the server has the local changes, or
 //! refused them and why, or does not let this user have the document.
 //!
-//! - [`plan`]: the pure decisions (what to send on connect, whether the server has our changes, back-off,
-//!   what a server error means), table-tested.
+//! - [`plan`]: the pure decisions (what to send on connect, whether the server has our changes, which
+//!   documents leave, which indexes are retired when the index moves, back-off, what a server error
+//!   means), table-tested.
 //! - [`session`]: the I/O: one task that connects, handshakes, syncs, and reconnects.
 //! - [`refusal`]: reading the server's refusal notices.
 //!
@@ -65,7 +66,8 @@ use crate::store::{self, DocMeta, Refusal, Store, StoreError, StoreWriter, Write
 /// Tuning of a [`Tablet`]; the defaults suit a real tablet.
 #[derive(Clone)]
 pub struct TabletOptions {
-    /// Ask for the user's index at login and for every document it lists (discovery of one's work).
+    /// Ask for the user's index at login and for every document it lists (discovery of one's work), and
+    /// follow it to its new id when the server moves it (after an erasure).
     pub follow_index: bool,
     /// First reconnect delay; it doubles per failed attempt, with jitter, up to `backoff_max`.
     pub backoff_min: Duration,
