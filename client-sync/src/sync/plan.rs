@@ -226,8 +226,8 @@ pub enum ServerError {
 
 /// The reason the server gives when it closes a connection because the user's index moved: at once on
 /// every open connection of that user, and when a connection offers an index of the user that it retired
-/// (`docs/sync-protocol.md` §5.2).
-pub const INDEX_MOVED: &str = "index_moved";
+/// (`docs/sync-protocol.md` §5.2). One text for server and clients, in `schema`.
+pub use sportello_schema::sync::INDEX_MOVED;
 
 /// The `message` is a code ([`ErrorCode`]) when the server refuses the upgrade, else a sentence
 /// (`docs/sync-protocol.md` §5.2); `session ended` is the one sentence that asks for a new login, and

@@ -58,9 +58,8 @@ pub const INTERNAL_ERROR: &str = "internal error";
 /// The reasons given when no connection slot is left: for this user or address, or on the whole server.
 pub const TOO_MANY_CONNECTIONS: &str = "too_many_connections";
 pub const BUSY: &str = "busy";
-/// The reason given when the user's index moved to a new id (after an erasure): the client refreshes its
-/// tokens, whose `index_doc` names the new one, and deletes the old one (`sync::index::move_all`).
-pub const INDEX_MOVED: &str = "index_moved";
+/// The reason given when the user's index moved to a new id (`sync::index::move_all`).
+pub use sportello_schema::sync::INDEX_MOVED;
 
 /// Why a connection ends.
 #[derive(Debug)]
