@@ -434,15 +434,20 @@ impl Connection {
         self.sync_open_doc(doc, entry, message).await
     }
 
-    /// The owner opens its index: it is brought up to date first.
+    /// The owner opens its index: it is brought up to date first. An index that moved instead (its
+    /// history had grown too long) is not opened: the peer is told `index_moved`.
     async fn prepare_index(&self) -> Result<(), End> {
         let owner = super::index::IndexOwner {
             user: self.actor.user_id,
             role: self.actor.role,
             areas: self.actor.areas.clone(),
         };
-        super::index::refresh(&self.sync, &self.app.storage, &owner, self.now()).await?;
-        Ok(())
+        match super::index::refresh(&self.sync, &self.app.storage, &owner, self.now()).await? {
+            super::index::Refreshed::Moved => {
+                Err(End::Close(CloseCode::Policy, INDEX_MOVED.into()))
+            }
+            super::index::Refreshed::Unchanged | super::index::Refreshed::Built => Ok(()),
+        }
     }
 
     fn open_doc(&mut self, doc: RawDocId, access: Access) {
