@@ -1,6 +1,11 @@
 //! Per-client-address rate limit on `/api/v1/auth/*` (login and refresh), on top of the per-account
 //! lockout: it slows password spraying across many accounts from one address.
 //!
+//! `POST /api/v1/auth/wipe-check` has a bucket of its own, [`WIPE_CHECK_FACTOR`] times larger: every
+//! tablet asks it before each sync connection, so after a network outage all the desk's tablets (often
+//! behind one address) ask at once, and their checks must neither be refused nor use up the budget their
+//! users' logins and refreshes need. It reveals nothing to a guesser (session ids are random).
+//!
 //! The key is the TCP peer address, or the last `X-Forwarded-For` entry (the one the trusted reverse proxy
 //! appended) when the server is configured to trust its proxy. State is in memory and pruned periodically, so it cannot grow without bound.
 
@@ -14,27 +19,44 @@ use governor::clock::{Clock as _, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
+type Limiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock>;
+
+/// How many times the auth routes' quota the wipe check gets, in its own bucket.
+pub const WIPE_CHECK_FACTOR: u32 = 10;
+
+/// The wipe check's path (its own bucket).
+pub const WIPE_CHECK_PATH: &str = "/api/v1/auth/wipe-check";
+
 #[derive(Debug, Clone)]
 pub struct AuthRateLimiter {
-    limiter: Arc<RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock>>,
+    limiter: Arc<Limiter>,
+    wipe_checks: Arc<Limiter>,
     trust_forwarded_for: bool,
 }
 
 impl AuthRateLimiter {
     pub fn new(per_minute: u32, trust_forwarded_for: bool) -> Self {
-        let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least one");
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
         Self {
-            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            limiter: Arc::new(RateLimiter::keyed(quota(per_minute))),
+            wipe_checks: Arc::new(RateLimiter::keyed(quota(
+                per_minute.saturating_mul(WIPE_CHECK_FACTOR),
+            ))),
             trust_forwarded_for,
         }
     }
 
-    /// `Err(wait)` when the request's client has used up its quota.
+    /// `Err(wait)` when the request's client has used up its quota (the wipe check's own, for it).
     pub fn check(&self, request: &ServiceRequest) -> Result<(), Duration> {
         let Some(ip) = self.client_ip(request) else {
             return Ok(());
         };
-        self.limiter
+        let limiter = if request.path() == WIPE_CHECK_PATH {
+            &self.wipe_checks
+        } else {
+            &self.limiter
+        };
+        limiter
             .check_key(&ip)
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
@@ -49,8 +71,10 @@ impl AuthRateLimiter {
 
     /// Forgets clients whose quota has fully recovered.
     pub fn prune(&self) {
-        self.limiter.retain_recent();
-        self.limiter.shrink_to_fit();
+        for limiter in [&self.limiter, &self.wipe_checks] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
     }
 }
 

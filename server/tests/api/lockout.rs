@@ -149,6 +149,21 @@ async fn one_address_is_limited_on_the_auth_routes_with_retry_after() {
     }
     assert_eq!(&statuses[..5], &[StatusCode::UNAUTHORIZED; 5]);
     assert_eq!(&statuses[5..], &[StatusCode::TOO_MANY_REQUESTS; 2]);
+    // The tablets' wipe check has a bucket of its own, ten times larger: not refused now, and it does not
+    // use up the logins' budget (nor they its).
+    let wipe_check = || {
+        app.post_json(
+            "/api/v1/auth/wipe-check",
+            None,
+            &json!({"session_ids": [uuid::Uuid::new_v4().to_string()]}),
+        )
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..51 {
+        statuses.push(wipe_check().await.status());
+    }
+    assert_eq!(&statuses[..50], &[StatusCode::OK; 50]);
+    assert_eq!(statuses[50], StatusCode::TOO_MANY_REQUESTS);
     // Other routes are not limited by it.
     let health = app
         .client
