@@ -30,6 +30,8 @@ pub struct IndexMetrics {
     pub update: Histogram,
     /// Index documents changed by incremental updates.
     pub updated: prometheus::IntCounter,
+    /// Index documents moved to a new id (after erasures).
+    pub moved: prometheus::IntCounter,
 }
 
 impl IndexMetrics {
@@ -136,6 +138,11 @@ impl Metrics {
                 "Index documents changed by incremental updates",
             )
             .expect("valid metric"),
+            moved: prometheus::IntCounter::new(
+                "index_moves_total",
+                "Index documents moved to a new id after an erasure",
+            )
+            .expect("valid metric"),
         };
         for collector in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
@@ -148,6 +155,7 @@ impl Metrics {
             Box::new(index.apply.clone()),
             Box::new(index.update.clone()),
             Box::new(index.updated.clone()),
+            Box::new(index.moved.clone()),
         ] {
             registry
                 .register(collector)

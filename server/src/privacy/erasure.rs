@@ -10,9 +10,10 @@
 //!   reads and refused changes, records its id in `erased_documents` for ever and writes `doc.erased` per
 //!   document, in the write of the approval (or of the retention round). The audit rows keep ids only.
 //! - After the commit ([`after_erasure`]): the in-memory copies are dropped (their locks were held across
-//!   the write, so no change lands meanwhile), every index is brought up to date (the entries leave the
-//!   indexes kept current at once, the others are rebuilt), and the WAL is checkpointed so the database
-//!   file holds the zeroed pages (`secure_delete`), not the old ones. A `request` for an erased id is then
+//!   the write, so no change lands meanwhile), every user's index moves to a new id and the old index
+//!   documents are deleted (`sync::index::move_all`: an entry removed from an index would stay in its
+//!   history, the person's name with it), and the WAL is checkpointed so the database file holds the
+//!   zeroed pages (`secure_delete`), not the old ones. A `request` for an erased id is then
 //!   `doc-unavailable` and a `sync` creating it again is refused (`sync::peer`).
 //! - The audit targets of `privacy.erasure_request`, `_approve` and `_reject` are the case id, so a case's
 //!   access report shows the requests made about it.
@@ -34,7 +35,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::storage::audited::Change;
 use crate::storage::documents::{self, RawDocId};
 use crate::storage::privacy::{self as store, ErasureRow};
-use crate::storage::{Storage, StorageResult, users};
+use crate::storage::{Storage, StorageResult};
 use crate::sync::SyncService;
 use crate::sync::store::DocEntry;
 
@@ -342,40 +343,15 @@ pub fn release(sync: &SyncService, erased: &[RawDocId], locks: Vec<OwnedMutexGua
     }
 }
 
-/// After one or more erasures: the entries leave every index, the file is checkpointed. Failures are
-/// logged: the erasure itself stands, and each step is repeated by the next erasure or the next full build
-/// of an index.
+/// After one or more erasures: every user's index moves to a new id (the old ones keep the erased titles
+/// in their history, and are deleted), then the file is checkpointed. A failure is logged: the erasure
+/// itself stands, and the move is repeated by the next erasure.
 pub async fn settle(storage: &Storage, sync: &SyncService, now: i64) {
-    // The indexes kept current lose the entries now, the others are rebuilt from the stored facts.
-    crate::sync::index::updater::round(sync, storage, now).await;
-    if let Err(error) = rebuild_indexes(storage, sync, now).await {
-        tracing::warn!(%error, "after an erasure: could not rebuild the indexes");
+    match crate::sync::index::move_all(sync, storage, now).await {
+        Ok(moved) => tracing::info!(moved, "after an erasure: the indexes moved to new ids"),
+        Err(error) => tracing::warn!(%error, "after an erasure: could not move the indexes"),
     }
     checkpoint(storage).await;
-}
-
-/// Every user's index that is not being kept current is built again (the ones kept current were updated
-/// by the round above).
-async fn rebuild_indexes(storage: &Storage, sync: &SyncService, now: i64) -> StorageResult<()> {
-    let owners = storage
-        .read(|conn| {
-            let mut owners = Vec::new();
-            for user in users::list(conn)? {
-                if documents::index_of(conn, user.id)?.is_some() {
-                    owners.push(crate::sync::index::IndexOwner {
-                        user: user.id,
-                        role: user.role,
-                        areas: user.areas,
-                    });
-                }
-            }
-            Ok(owners)
-        })
-        .await?;
-    for owner in owners {
-        crate::sync::index::refresh(sync, storage, &owner, now).await?;
-    }
-    Ok(())
 }
 
 /// Copies the WAL's pages into the database file and empties the WAL, so neither file keeps the erased

@@ -302,6 +302,20 @@ pub fn load(conn: &Connection, id: &RawDocId) -> StorageResult<Option<StoredByte
     Ok(Some(StoredBytes { snapshot, chunks }))
 }
 
+/// Deletes a document and everything stored about it by id: its snapshot and chunks (and referrals, by
+/// `ON DELETE CASCADE`), its read marks and its remembered refused changes. True when it existed. With
+/// `secure_delete` on, the freed pages are zeroed.
+pub fn delete(conn: &Connection, id: &RawDocId) -> StorageResult<bool> {
+    let deleted = conn
+        .prepare_cached("DELETE FROM documents WHERE id = ?1")?
+        .execute([id.as_slice()])?;
+    conn.prepare_cached("DELETE FROM document_reads WHERE doc_id = ?1")?
+        .execute([id.as_slice()])?;
+    conn.prepare_cached("DELETE FROM refused_changes WHERE doc_id = ?1")?
+        .execute([id.as_slice()])?;
+    Ok(deleted > 0)
+}
+
 /// Replaces the snapshot and every chunk by `snapshot`, which must hold all of them: the caller takes it
 /// while holding the document's lock, under which alone chunks are appended.
 pub fn compact(conn: &Connection, id: &RawDocId, snapshot: &[u8]) -> StorageResult<()> {

@@ -1,11 +1,16 @@
 //! Where each user's index document lives: its id, reserved at the first login so that the login answer
-//! can name it (`index_doc`), and never changed after.
+//! can name it (`index_doc`), and kept until the index *moves*.
 //!
 //! A reserved index is a document row of kind `index` owned by the user, with an empty snapshot (an empty
 //! Automerge document). Its content is the sync side's job (`sync::index`): it is built in full when its
 //! owner first opens it, then kept current incrementally.
+//!
+//! An index moves ([`move_index`]) after an erasure: Automerge keeps history, so an entry removed from an
+//! index (an erased case's title, a person's name) would stay in its past versions. The old document is
+//! deleted and its id kept in `retired_indexes` with its owner only, so that a tablet still following it
+//! can be told where it went (`index_moved`); a new empty index takes its place under a new id.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use sportello_schema::UserId;
 use sportello_schema::documents::DocKind;
 use sportello_schema::sync::DocumentId;
@@ -36,6 +41,59 @@ pub async fn reserved(storage: &Storage, owner: UserId, now: i64) -> StorageResu
     storage.write(move |conn| reserve(conn, owner, now)).await
 }
 
+/// Moves `owner`'s index to a new id: the old document (snapshot, chunks, read marks, refused changes) is
+/// deleted, its id retired, and a new empty index reserved. `None` when the user had no index. Returns
+/// `(old, new)`.
+pub fn move_index(
+    conn: &Connection,
+    owner: UserId,
+    now: i64,
+) -> StorageResult<Option<(RawDocId, RawDocId)>> {
+    let Some(old) = documents::index_of(conn, owner)? else {
+        return Ok(None);
+    };
+    documents::delete(conn, &old)?;
+    conn.prepare_cached(
+        "INSERT INTO retired_indexes (id, owner, retired_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (id) DO NOTHING",
+    )?
+    .execute(rusqlite::params![old.as_slice(), owner.to_string(), now])?;
+    let new = reserve(conn, owner, now)?;
+    Ok(Some((old, new)))
+}
+
+/// The users who have an index, in no particular order.
+pub fn owners(conn: &Connection) -> StorageResult<Vec<UserId>> {
+    let mut statement = conn
+        .prepare_cached("SELECT owner FROM documents WHERE kind = 'index' AND owner IS NOT NULL")?;
+    let owners = statement
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    owners
+        .iter()
+        .map(|text| {
+            text.parse().map_err(|_| {
+                super::StorageError::Corrupt("documents.owner is not a user id".into())
+            })
+        })
+        .collect()
+}
+
+/// Whose index `id` was, if it is a retired index.
+pub fn retired_owner(conn: &Connection, id: &RawDocId) -> StorageResult<Option<UserId>> {
+    let owner: Option<String> = conn
+        .prepare_cached("SELECT owner FROM retired_indexes WHERE id = ?1")?
+        .query_row([id.as_slice()], |row| row.get(0))
+        .optional()?;
+    owner
+        .map(|text| {
+            text.parse().map_err(|_| {
+                super::StorageError::Corrupt("retired_indexes.owner is not a user id".into())
+            })
+        })
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +114,47 @@ mod tests {
         let bytes = documents::load(&conn, &first).unwrap().unwrap();
         assert!(bytes.snapshot.is_empty() && bytes.chunks.is_empty());
         assert!(automerge::Automerge::load(&bytes.snapshot).is_ok());
+    }
+
+    #[test]
+    fn a_moved_index_leaves_no_row_behind_and_its_old_id_names_its_owner() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrations::apply(&mut conn).unwrap();
+        let owner = UserId::new_random();
+        let other = UserId::new_random();
+        let old = reserve(&conn, owner, 10).unwrap();
+        let others = reserve(&conn, other, 10).unwrap();
+        let mut facts = StoredFacts::of_kind(DocKind::Index);
+        facts.owner = Some(owner);
+        documents::append_chunk(&conn, &old, b"a change naming somebody", &facts, 11).unwrap();
+
+        let (moved_from, new) = move_index(&conn, owner, 20).unwrap().unwrap();
+
+        assert_eq!(moved_from, old);
+        assert_ne!(new, old);
+        assert_eq!(documents::index_of(&conn, owner).unwrap(), Some(new));
+        assert!(documents::find(&conn, &old).unwrap().is_none());
+        let chunks: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM document_chunks WHERE doc_id = ?1",
+                [old.as_slice()],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(chunks, 0, "the old index's chunks go with it");
+        assert_eq!(retired_owner(&conn, &old).unwrap(), Some(owner));
+        assert_eq!(retired_owner(&conn, &new).unwrap(), None);
+        assert_eq!(retired_owner(&conn, &others).unwrap(), None);
+        assert_eq!(documents::index_of(&conn, other).unwrap(), Some(others));
+        let mut all = owners(&conn).unwrap();
+        all.sort();
+        let mut expected = vec![owner, other];
+        expected.sort();
+        assert_eq!(all, expected);
+        assert!(
+            move_index(&conn, UserId::new_random(), 30)
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_second_factor.sql"),
     PRIVACY,
     include_str!("../../migrations/0011_lifecycle.sql"),
+    include_str!("../../migrations/0012_index_moves.sql"),
 ];
 
 const PRIVACY: &str = include_str!("../../migrations/0010_privacy.sql");

@@ -143,20 +143,13 @@ pub fn erase(
 ) -> StorageResult<Vec<RawDocId>> {
     let mut erased = Vec::new();
     for id in ids {
-        // Chunks and referrals go with the row (ON DELETE CASCADE).
-        let deleted = conn
-            .prepare_cached("DELETE FROM documents WHERE id = ?1")?
-            .execute([id.as_slice()])?;
-        conn.prepare_cached("DELETE FROM document_reads WHERE doc_id = ?1")?
-            .execute([id.as_slice()])?;
-        conn.prepare_cached("DELETE FROM refused_changes WHERE doc_id = ?1")?
-            .execute([id.as_slice()])?;
+        let deleted = super::documents::delete(conn, id)?;
         conn.prepare_cached(
             "INSERT INTO erased_documents (id, case_id, erased_at) VALUES (?1, ?2, ?3) \
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![id.as_slice(), case.as_slice(), now])?;
-        if deleted > 0 {
+        if deleted {
             erased.push(*id);
         }
     }

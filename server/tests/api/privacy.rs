@@ -597,6 +597,156 @@ async fn an_erased_case_is_gone_from_the_server_its_indexes_and_later_backups_an
     );
 }
 
+/// Asks and approves the erasure of `case` (four eyes).
+async fn erase(desk: &Desk, officer: &str, second: &str, case: DocumentId) {
+    let asked = post(
+        &desk.app,
+        officer,
+        &format!("/api/v1/privacy/cases/{case}/erasure"),
+        &json!({"reason": "subject_request"}),
+    )
+    .await;
+    assert_eq!(asked.status(), StatusCode::ACCEPTED);
+    let asked: Value = asked.json().await.unwrap();
+    let request = asked["request"]["id"].as_str().unwrap().to_owned();
+    let approved = post(
+        &desk.app,
+        second,
+        &format!("/api/v1/privacy/erasures/{request}/approve"),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+}
+
+/// Every version an index document ever had lists none of `ids`.
+fn no_version_lists(index: &Automerge, ids: &[DocumentId]) -> bool {
+    let urls: Vec<String> = ids.iter().map(|id| id.to_url().to_string()).collect();
+    index.get_changes(&[]).iter().all(|change| {
+        let version = index.fork_at(&[change.hash()]).unwrap();
+        index_entries(&version)
+            .iter()
+            .all(|(url, _)| !urls.contains(url))
+    })
+}
+
+#[tokio::test]
+async fn after_an_erasure_every_index_moves_and_its_old_history_is_gone_with_it() {
+    let desk = desk_with(|_| {}).await;
+    let ((_, officer), (_, second)) = officers(&desk).await;
+    let (id, case) = case_of(&desk, "Gallo", Some(CODE)).await;
+    refer(&desk, id, &case, "elderly").await;
+    let (unrelated, _) = case_of(&desk, "Altro", Some(OTHER_CODE)).await;
+    let operator_session = desk.app.login_ok("op.anna", STRONG_PASSWORD).await;
+    let worker_session = desk.app.login_ok("sw.carla", STRONG_PASSWORD).await;
+    let old_operator_index = index_url(&operator_session);
+    let old_worker_index = index_url(&worker_session);
+    // The control: the operator's index lists the case now, so its history will hold it.
+    let (index, _) = fetch(&desk.app, &access(&operator_session), old_operator_index).await;
+    assert!(!no_version_lists(&index, &[id]));
+    // The operator's tablet is online, its index open, when the erasure is approved.
+    let mut online = Peer::join(&desk.app, &access(&operator_session), "operator-tablet").await;
+    let mut online_index = Automerge::new();
+    let opened = online
+        .sync(
+            old_operator_index,
+            &mut online_index,
+            &mut SyncState::new(),
+            true,
+        )
+        .await;
+    assert!(!opened.unavailable && opened.closed.is_none(), "{opened:?}");
+
+    erase(&desk, &officer, &second, id).await;
+
+    // The connection that had it open is told, then closed.
+    let mut told = None;
+    while let Some(next) = online.recv_within(std::time::Duration::from_secs(10)).await {
+        match next {
+            Ok(sportello_schema::sync::Message::Error(error)) => told = Some(error.message),
+            Ok(_) => {}
+            Err(close) => {
+                assert_eq!(
+                    close.0,
+                    tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Policy
+                );
+                assert_eq!(close.1, "index_moved");
+                break;
+            }
+        }
+    }
+    assert_eq!(told.as_deref(), Some("index_moved"));
+    // The old documents are gone from the database; their ids are kept with their owners only.
+    let conn = db(&desk.app);
+    for old in [old_operator_index, old_worker_index] {
+        let rows: (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM documents WHERE id = ?1), \
+                        (SELECT count(*) FROM document_chunks WHERE doc_id = ?1)",
+                [old.as_bytes().as_slice()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(rows, (0, 0), "an old index is still stored");
+    }
+    let retired: i64 = conn
+        .query_row("SELECT count(*) FROM retired_indexes", [], |row| row.get(0))
+        .unwrap();
+    assert!(retired >= 2, "{retired}");
+    // The refresh names the new index: never the old one, and no version of it ever listed the case.
+    let refreshed: Value = desk
+        .app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": crate::helpers::refresh(&operator_session)}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let new_operator_index = index_url(&refreshed);
+    assert_ne!(new_operator_index, old_operator_index);
+    let (index, unavailable) = fetch(&desk.app, &access(&refreshed), new_operator_index).await;
+    assert!(!unavailable);
+    let listed: Vec<String> = index_entries(&index)
+        .into_iter()
+        .map(|(url, _)| url)
+        .collect();
+    assert!(
+        listed.contains(&unrelated.to_url().to_string()),
+        "{listed:?}"
+    );
+    assert!(no_version_lists(&index, &[id]));
+    // A login names the new one too.
+    let worker_again = desk.app.login_ok("sw.carla", STRONG_PASSWORD).await;
+    let new_worker_index = index_url(&worker_again);
+    assert_ne!(new_worker_index, old_worker_index);
+    let (index, _) = fetch(&desk.app, &access(&worker_again), new_worker_index).await;
+    assert!(no_version_lists(&index, &[id]));
+    // A tablet that was offline asks for its old index: told it moved. Another user asking for that id
+    // learns nothing (unavailable, as any id they may not know).
+    let mut late = Peer::join(&desk.app, &access(&worker_again), "worker-tablet").await;
+    let outcome = late
+        .sync(
+            old_worker_index,
+            &mut Automerge::new(),
+            &mut SyncState::new(),
+            true,
+        )
+        .await;
+    assert_eq!(outcome.error.as_deref(), Some("index_moved"), "{outcome:?}");
+    assert_eq!(
+        outcome.closed.as_ref().map(|(_, reason)| reason.as_str()),
+        Some("index_moved")
+    );
+    let (_, unavailable) = fetch(&desk.app, &access(&refreshed), old_worker_index).await;
+    assert!(
+        unavailable,
+        "another user's old index is unavailable, not moved"
+    );
+}
+
 #[tokio::test]
 async fn erasure_needs_a_second_enabled_officer_and_a_live_request() {
     let desk = desk_with(|_| {}).await;

@@ -11,6 +11,10 @@
 //!   is not — nobody opened it since the server started, or it was closed a while ago, or its owner's role
 //!   or areas changed — is built in full at its next open.
 //! - Clients never write these documents (`rules::check_write` refuses it).
+//! - After an erasure every index *moves* ([`move_all`]): a new id, built from scratch at its next open,
+//!   because the old one keeps the erased case's title in its history. Its owner's connections are closed
+//!   with `index_moved`; their tablets refresh their tokens (whose `index_doc` names the new id) and delete
+//!   the old index (`docs/sync-protocol.md` §14.3).
 
 pub mod edit;
 pub mod entries;
@@ -256,9 +260,10 @@ pub async fn refresh(
     owner: &IndexOwner,
     now: i64,
 ) -> StorageResult<bool> {
-    let id = ensure_index(sync, storage, owner.user, now).await?;
     let slot = sync.indexes.slot(owner.user);
     let mut tracked = slot.lock().await;
+    // Under the slot's lock: an index moving meanwhile ([`move_all`]) has named its new id by now.
+    let id = ensure_index(sync, storage, owner.user, now).await?;
     if let Some(current) = tracked.as_mut()
         && current.owner == *owner
         && current.doc == id
@@ -325,4 +330,44 @@ fn index_facts(owner: UserId) -> StoredFacts {
     let mut facts = StoredFacts::of_kind(DocKind::Index);
     facts.owner = Some(owner);
     facts
+}
+
+/// Moves every user's index to a new id, in one write, and tells their connections (`index_moved`). The
+/// new indexes are built in full when their owners next open them. Returns how many moved.
+///
+/// Each user's slot is held from before the write until the new id is known in memory, so no full build
+/// or incremental update writes to an index while it moves (one started before ends first; one waiting
+/// finds the new id, or the old document gone and gives up).
+pub async fn move_all(sync: &SyncService, storage: &Storage, now: i64) -> StorageResult<usize> {
+    let mut owners = storage.read(crate::storage::index::owners).await?;
+    owners.sort();
+    let mut held = Vec::with_capacity(owners.len());
+    for owner in &owners {
+        let slot = sync.indexes.slot(*owner);
+        held.push(slot.lock_owned().await);
+    }
+    let moves = storage
+        .write(move |conn| {
+            let mut moves = Vec::with_capacity(owners.len());
+            for owner in owners {
+                if let Some((old, new)) = crate::storage::index::move_index(conn, owner, now)? {
+                    moves.push((owner, old, new));
+                }
+            }
+            Ok(moves)
+        })
+        .await?;
+    for (owner, old, new) in &moves {
+        sync.indexes.remember(*owner, *new);
+        sync.store.forget(old);
+    }
+    for tracked in &mut held {
+        **tracked = None;
+    }
+    drop(held);
+    for (owner, _, _) in &moves {
+        sync.hub.close_user(*owner, super::peer::INDEX_MOVED);
+    }
+    sync.indexes.metrics().moved.inc_by(moves.len() as u64);
+    Ok(moves.len())
 }

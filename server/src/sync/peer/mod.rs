@@ -58,6 +58,9 @@ pub const INTERNAL_ERROR: &str = "internal error";
 /// The reasons given when no connection slot is left: for this user or address, or on the whole server.
 pub const TOO_MANY_CONNECTIONS: &str = "too_many_connections";
 pub const BUSY: &str = "busy";
+/// The reason given when the user's index moved to a new id (after an erasure): the client refreshes its
+/// tokens, whose `index_doc` names the new one, and deletes the old one (`sync::index::move_all`).
+pub const INDEX_MOVED: &str = "index_moved";
 
 /// Why a connection ends.
 #[derive(Debug)]
@@ -79,6 +82,16 @@ impl From<StorageError> for End {
         tracing::error!(%error, "sync: storage failed");
         End::Close(CloseCode::Error, "internal error".into())
     }
+}
+
+/// What an id that is not stored is, to this peer.
+enum Absent {
+    /// Erased (issue 12): never to be created again.
+    Erased,
+    /// An index of this user's that moved: they are told `index_moved`. Another user's old index is
+    /// [`Absent::Unknown`] to them, like any id they may not know.
+    MovedIndex,
+    Unknown,
 }
 
 /// A document this connection has open.
@@ -377,11 +390,16 @@ impl Connection {
                 ));
             }
             let stored = match self.sync.store.open(doc).await? {
-                None if self.is_erased(doc).await? => {
-                    let creates = !is_request && !message.changes.is_empty();
-                    return self.erased(doc, creates).await;
-                }
-                None => Stored::Nothing,
+                None => match self.absent(doc).await? {
+                    Absent::Erased => {
+                        let creates = !is_request && !message.changes.is_empty();
+                        return self.erased(doc, creates).await;
+                    }
+                    Absent::MovedIndex => {
+                        return Err(End::Close(CloseCode::Policy, INDEX_MOVED.into()));
+                    }
+                    Absent::Unknown => Stored::Nothing,
+                },
                 Some(entry) => {
                     let entry = entry.lock().await;
                     Stored::Document {
@@ -570,11 +588,21 @@ impl Connection {
         Ok(())
     }
 
-    async fn is_erased(&self, doc: RawDocId) -> Result<bool, End> {
+    /// What an id the server does not store is to this peer, in one read.
+    async fn absent(&self, doc: RawDocId) -> Result<Absent, End> {
+        let user = self.actor.user_id;
         Ok(self
             .app
             .storage
-            .read(move |conn| crate::storage::privacy::is_erased(conn, &doc))
+            .read(move |conn| {
+                if crate::storage::privacy::is_erased(conn, &doc)? {
+                    return Ok(Absent::Erased);
+                }
+                if crate::storage::index::retired_owner(conn, &doc)? == Some(user) {
+                    return Ok(Absent::MovedIndex);
+                }
+                Ok(Absent::Unknown)
+            })
             .await?)
     }
 
