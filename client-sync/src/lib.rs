@@ -8,7 +8,8 @@
 //!   the tablet knows of each document's state on the server.
 //! - [`sync`]: [`Tablet`], the offline-first document client speaking the automerge-repo protocol with the
 //!   server's `/sync` endpoint: create and edit documents offline, sync in the background with back-off and
-//!   reconnects, and a per-document [`DocStatus`].
+//!   reconnects, and a per-document [`DocStatus`]. It follows the user's index (the documents they may
+//!   open), also when the server moves it to a new id after an erasure (`index_moved`).
 //! - [`totem`]: [`Totem`], the ticket kiosk's client: issues queue tickets online, keeps printing from leased
 //!   blocks of numbers while the server is unreachable, and imports those tickets on reconnect.
 //!

@@ -1,6 +1,7 @@
 //! The tablet's local document store: one SQLite file in a directory the app chooses, holding every document
 //! the tablet has (as a compacted snapshot plus incremental chunks, as the server keeps them), what the tablet
-//! knows of each document's state on the server, and a few settings (the tablet's peer label, its owner).
+//! knows of each document's state on the server, and a few settings (the tablet's peer label, its owner,
+//! the index it follows).
 //!
 //! Invariants:
 //! - A write is durable when [`StoreWriter::submit`]'s ticket resolves: WAL, `synchronous=FULL`, one

@@ -6,8 +6,9 @@
 //! background sync, and read each document's [`DocStatus`] — whether the server has the local changes, or
 //! refused them and why, or does not let this user have the document.
 //!
-//! - [`plan`]: the pure decisions (what to send on connect, whether the server has our changes, back-off,
-//!   what a server error means), table-tested.
+//! - [`plan`]: the pure decisions (what to send on connect, whether the server has our changes, which
+//!   documents leave, which indexes are retired when the index moves, back-off, what a server error
+//!   means), table-tested.
 //! - [`session`]: the I/O: one task that connects, handshakes, syncs, and reconnects.
 //! - [`refusal`]: reading the server's refusal notices.
 //!
@@ -28,6 +29,16 @@
 //!   memory and from the store once no local change to it is in flight: the server acknowledged them,
 //!   refused them, or answered `doc-unavailable` to them ([`plan::leaves_tablet`]). A document made here
 //!   and not listed yet is never deleted this way; one that comes back into the index is fetched again.
+//! - The tablet follows the index the server names at login and at every refresh. After an erasure the
+//!   server gives every user a new index (a fresh id, built from scratch, so its history never held the
+//!   erased case) and closes their connections with `index_moved` (also sent to a tablet that offers a
+//!   retired index later, having been offline meanwhile). The tablet then refreshes its tokens (the answer
+//!   names the new index), deletes the old index from memory and from the store as securely as a departing
+//!   document, persists the new index's URL, asks for it and reconnects; it never offers the old one again.
+//!   If the refresh fails the old index is deleted all the same, and the failure is handled as any refused
+//!   or failed refresh (log in again, or retry after the back-off). Until the new index arrives the old
+//!   one's listing stands, so no document leaves because the new index is still on its way; then the
+//!   documents both list stay, and one the new index no longer lists (the erased case) departs as above.
 
 pub mod plan;
 pub mod refusal;
@@ -55,7 +66,8 @@ use crate::store::{self, DocMeta, Refusal, Store, StoreError, StoreWriter, Write
 /// Tuning of a [`Tablet`]; the defaults suit a real tablet.
 #[derive(Clone)]
 pub struct TabletOptions {
-    /// Ask for the user's index at login and for every document it lists (discovery of one's work).
+    /// Ask for the user's index at login and for every document it lists (discovery of one's work), and
+    /// follow it to its new id when the server moves it (after an erasure).
     pub follow_index: bool,
     /// First reconnect delay; it doubles per failed attempt, with jitter, up to `backoff_max`.
     pub backoff_min: Duration,
@@ -206,6 +218,11 @@ impl LocalDoc {
         !self.doc.get_heads().is_empty()
     }
 
+    /// An index document (the user's, current or retired: nobody else's is readable).
+    fn is_index(&self) -> bool {
+        self.has_content() && documents::kind_of(&self.doc).ok() == Some(DocKind::Index)
+    }
+
     fn view(&self) -> plan::DocView {
         let refused_at = self.meta.refusal.as_ref().map(|(_, at)| at.clone());
         // Only needed (and only computed) while a refusal stands.
@@ -334,6 +351,68 @@ impl Shared {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
+    /// Follows the user's index `current`, as the last login or refresh named it (`None`: the server said
+    /// the index moved and the tablet does not know the new one yet).
+    ///
+    /// The index followed before, and any other index document the tablet holds, is retired
+    /// ([`plan::retired_indexes`]): deleted from memory and from the store by the same secure deletion as a
+    /// departure (rows and chunks, `secure_delete`, the WAL truncated), so it is never offered again. With
+    /// [`TabletOptions::follow_index`], the current one is asked for and its URL persisted, so that the
+    /// tablet follows it after a restart too.
+    ///
+    /// The listing of the old index (`index_ids`) stands until the new index arrives: a document leaves the
+    /// tablet only when an index the tablet holds stops listing it, never because the new one is still on
+    /// its way.
+    async fn follow_index(&self, current: Option<DocumentId>) -> Result<(), StoreError> {
+        let ticket = {
+            let mut guard = self.lock();
+            let state = &mut *guard;
+            let holds = state
+                .docs
+                .iter()
+                .filter(|(_, local)| local.is_index())
+                .map(|(id, _)| *id);
+            let retired = plan::retired_indexes(state.index, current, holds);
+            let follows = current.filter(|_| self.options.follow_index);
+            let mut writes = Vec::new();
+            for id in retired {
+                state.docs.remove(&id);
+                state.dirty.remove(&id);
+                writes.push(Write::Delete(id));
+                tracing::info!(doc = %id, "sync: the user's index moved; the old index deleted");
+            }
+            if state.index != follows {
+                state.index = follows;
+                let url = follows.map(|id| id.to_url().to_string());
+                writes.push(Write::Setting(
+                    SETTING_INDEX.into(),
+                    url.unwrap_or_default(),
+                ));
+            }
+            if let Some(id) = follows {
+                let local = state.docs.entry(id).or_insert_with(LocalDoc::empty);
+                if !local.meta.wanted {
+                    local.meta.wanted = true;
+                    writes.extend(local.persist(id, self.options.compact_after_chunks));
+                    state.dirty.insert(id);
+                }
+            }
+            (!writes.is_empty()).then(|| self.writer.submit(writes))
+        };
+        if let Some(ticket) = ticket {
+            ticket.wait().await?;
+            self.outbox.notify_one();
+            self.bump();
+        }
+        Ok(())
+    }
+
+    /// The index the session's last login or refresh named, if it named one.
+    async fn named_index(&self) -> Option<DocumentId> {
+        let url = self.api.index_doc().await?;
+        AutomergeUrl::parse(&url).ok().map(|url| url.document_id())
+    }
+
     fn set_connection(&self, connection: ConnectionState) {
         let changed = {
             let mut state = self.lock();
@@ -364,6 +443,9 @@ pub struct Tablet {
 const SETTING_PEER: &str = "peer_id";
 const SETTING_STORAGE: &str = "storage_id";
 const SETTING_OWNER: &str = "owner";
+/// The URL of the index the tablet follows (empty: none, after the index moved and before the tablet learnt
+/// the new one).
+const SETTING_INDEX: &str = "index";
 
 fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
@@ -454,11 +536,16 @@ impl Tablet {
             .get(SETTING_OWNER)
             .and_then(|json| serde_json::from_str::<UserSummary>(json).ok());
 
-        let mut index = None;
+        // The index followed, as persisted; a store written before that setting existed holds one index.
+        let followed = settings
+            .get(SETTING_INDEX)
+            .map(|url| AutomergeUrl::parse(url).ok().map(|url| url.document_id()));
+        let mut index = followed.flatten();
         let docs = docs
             .into_iter()
             .map(|stored| {
-                if stored.meta.wanted
+                if followed.is_none()
+                    && stored.meta.wanted
                     && !stored.doc.get_heads().is_empty()
                     && documents::kind_of(&stored.doc).ok() == Some(DocKind::Index)
                 {
@@ -542,16 +629,20 @@ impl Tablet {
             .submit(vec![Write::Setting(SETTING_OWNER.into(), json)]);
         self.shared.lock().owner = Some(user.clone());
         ticket.wait().await?;
-        if self.shared.options.follow_index
-            && let Some(url) = self.shared.api.index_doc().await
-            && let Ok(url) = AutomergeUrl::parse(&url)
-        {
-            self.shared.lock().index = Some(url.document_id());
-            self.want(&url).await?;
+        // The index the server names now: a tablet that was away when the index moved leaves the old one
+        // here, before it could offer it.
+        if let Some(index) = self.shared.named_index().await {
+            self.shared.follow_index(Some(index)).await?;
         }
         self.shared.logins.send_modify(|n| *n = n.wrapping_add(1));
         self.shared.bump();
         Ok(user)
+    }
+
+    /// The index document the tablet follows (with [`TabletOptions::follow_index`], once a login named it).
+    /// It changes when the server moves the user's index (after an erasure).
+    pub fn index(&self) -> Option<DocumentId> {
+        self.shared.lock().index
     }
 
     /// The user this tablet's store belongs to (known offline after the first login).
@@ -1076,6 +1167,82 @@ mod tests {
             "wss://sportello.comune.it/sync"
         );
         assert!(matches!(sync_url("ftp://x"), Err(TabletError::BadUrl)));
+    }
+
+    #[tokio::test]
+    async fn following_a_moved_index_deletes_the_old_one_everywhere_and_keeps_its_listing_until_the_new_one_arrives()
+     {
+        // Arrange: a tablet following an index that lists one case.
+        let dir = tempfile::tempdir().unwrap();
+        let tablet = Tablet::open(dir.path(), "http://127.0.0.1:9", "test")
+            .await
+            .unwrap();
+        let me = sportello_schema::UserId::new_random();
+        let note = HashMap::from([("note".to_owned(), "Sfratto.".to_owned())]);
+        let case = tablet.create_document(&note).await.unwrap();
+        let mut index = IndexDoc::new(me);
+        index.entries = vec![sportello_schema::documents::IndexEntry {
+            url: case.to_url().to_string(),
+            kind: DocKind::CaseNotes,
+            title: "Rossi Mario".into(),
+            status: String::new(),
+            updated_at: "2026-11-27T10:00:00Z".into(),
+        }];
+        let old = tablet.create_document(&index).await.unwrap();
+        tablet.shared.follow_index(Some(old)).await.unwrap();
+        let listing = plan::index_ids(&index);
+        tablet.shared.lock().index_ids = Some(listing.clone());
+        assert_eq!(tablet.index(), Some(old));
+        let rows = |id| Store::open(dir.path()).unwrap().rows_of(id).unwrap();
+        assert_eq!(rows(old), (1, 0));
+
+        // Act: the server names a new index.
+        let new = DocumentId::new_random();
+        tablet.shared.follow_index(Some(new)).await.unwrap();
+
+        // Assert: the old index is gone from memory and store; the new one is asked for; the case stays,
+        // and so does the old listing until the new index arrives.
+        assert_eq!(tablet.index(), Some(new));
+        assert!(tablet.status(old).is_none());
+        assert_eq!(rows(old), (0, 0), "nothing of the old index is stored");
+        let status = tablet.status(new).unwrap();
+        assert!(status.wanted && !status.has_content);
+        assert!(
+            tablet.shared.lock().dirty.contains(&new),
+            "asked for at once"
+        );
+        assert!(tablet.document(case).is_some());
+        assert_eq!(tablet.shared.lock().index_ids, Some(listing));
+
+        // The same index named again (a later refresh) changes nothing.
+        tablet.shared.follow_index(Some(new)).await.unwrap();
+        assert_eq!(tablet.index(), Some(new));
+        assert!(tablet.status(new).is_some());
+
+        // After a restart the tablet follows the new index, though it has not arrived.
+        drop(tablet);
+        let tablet = Tablet::open(dir.path(), "http://127.0.0.1:9", "test")
+            .await
+            .unwrap();
+        assert_eq!(tablet.index(), Some(new));
+        assert_eq!(tablet.documents().len(), 2, "the case and the new index");
+        assert_eq!(
+            tablet.shared.lock().index_ids,
+            None,
+            "no listing to go by yet"
+        );
+
+        // Moved again, the next one not known yet (the refresh failed): the index asked for goes too.
+        tablet.shared.follow_index(None).await.unwrap();
+        assert_eq!(tablet.index(), None);
+        assert!(tablet.status(new).is_none());
+        assert_eq!(rows(new), (0, 0));
+        drop(tablet);
+        let tablet = Tablet::open(dir.path(), "http://127.0.0.1:9", "test")
+            .await
+            .unwrap();
+        assert_eq!(tablet.index(), None);
+        assert_eq!(tablet.documents(), vec![case]);
     }
 
     #[tokio::test]

@@ -1,8 +1,8 @@
 //! The decisions of the sync client, as pure functions over plain values (no I/O, no clock, no randomness
 //! of their own), so they can be table-tested: what to send for a document when a connection opens or the
 //! user edits, whether the server has our changes, which documents an index adds, which ones leave the
-//! tablet, how long to wait before reconnecting, and what a server `error` message means for the next
-//! attempt.
+//! tablet, which index documents to forget when the user's index moves, how long to wait before
+//! reconnecting, and what a server `error` message means for the next attempt.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -122,6 +122,27 @@ pub fn index_ids(index: &IndexDoc) -> HashSet<DocumentId> {
         .collect()
 }
 
+/// The index documents to delete from the tablet when the user's index is `current` (`None`: the server
+/// said the index moved and the tablet does not know the new one yet): the one it `followed`, if that is
+/// not the current one, and every other index document it `holds`. A user has one index at a time and can
+/// read no one else's, so any other is an index the server retired (after an erasure it gives every user a
+/// new one, built from scratch so that its history never held the erased case): its history may still hold
+/// the erased names, and offering it would only draw `index_moved` again. Sorted, no duplicates.
+pub fn retired_indexes(
+    followed: Option<DocumentId>,
+    current: Option<DocumentId>,
+    holds: impl IntoIterator<Item = DocumentId>,
+) -> Vec<DocumentId> {
+    let mut retired: Vec<DocumentId> = followed
+        .into_iter()
+        .chain(holds)
+        .filter(|id| Some(*id) != current)
+        .collect();
+    retired.sort_by_key(|id| *id.as_bytes());
+    retired.dedup();
+    retired
+}
+
 /// What decides whether a document leaves the tablet ([`leaves_tablet`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Departure {
@@ -196,12 +217,21 @@ pub enum ServerError {
     /// enrolment due): the user
     /// must log in again; retrying cannot help.
     LogIn,
+    /// The user's index document moved (after an erasure every user gets a new one): refresh the tokens,
+    /// whose answer names the new index, delete the old one, follow the new one and reconnect at once.
+    IndexMoved,
     /// Anything else (protocol trouble, server error, limits): reconnect after a back-off.
     Retry,
 }
 
+/// The reason the server gives when it closes a connection because the user's index moved: at once on
+/// every open connection of that user, and when a connection offers an index of the user that it retired
+/// (`docs/sync-protocol.md` §5.2). One text for server and clients, in `schema`.
+pub use sportello_schema::sync::INDEX_MOVED;
+
 /// The `message` is a code ([`ErrorCode`]) when the server refuses the upgrade, else a sentence
-/// (`docs/sync-protocol.md` §5.2); `session ended` is the one sentence that asks for a new login.
+/// (`docs/sync-protocol.md` §5.2); `session ended` is the one sentence that asks for a new login, and
+/// [`INDEX_MOVED`] the one that sends the tablet after the user's new index.
 pub fn classify_server_error(message: &str) -> ServerError {
     match ErrorCode::parse(message) {
         ErrorCode::TokenExpired => ServerError::RefreshToken,
@@ -209,6 +239,7 @@ pub fn classify_server_error(message: &str) -> ServerError {
         | ErrorCode::PasswordChangeRequired
         | ErrorCode::SecondFactorEnrolmentRequired => ServerError::LogIn,
         _ if message == "session ended" => ServerError::LogIn,
+        _ if message == INDEX_MOVED => ServerError::IndexMoved,
         _ => ServerError::Retry,
     }
 }
@@ -428,6 +459,70 @@ mod tests {
     }
 
     #[test]
+    fn when_the_index_moves_every_index_but_the_current_one_is_retired() {
+        let [a, b, c] = [0u8, 1, 2].map(|n| DocumentId::from_bytes([n; 16]));
+        let table = [
+            ("login, nothing followed yet", None, Some(b), vec![], vec![]),
+            (
+                "same index (a login, a refresh)",
+                Some(b),
+                Some(b),
+                vec![b],
+                vec![],
+            ),
+            (
+                "moved, followed one held",
+                Some(a),
+                Some(b),
+                vec![a],
+                vec![a],
+            ),
+            (
+                "moved, followed one asked for, not arrived",
+                Some(a),
+                Some(b),
+                vec![],
+                vec![a],
+            ),
+            (
+                "moved, new one not known yet",
+                Some(a),
+                None,
+                vec![a],
+                vec![a],
+            ),
+            (
+                "moved twice, a leftover of the first move held",
+                Some(b),
+                Some(c),
+                vec![a, b],
+                vec![a, b],
+            ),
+            (
+                "a leftover, the current one followed",
+                Some(c),
+                Some(c),
+                vec![a, c],
+                vec![a],
+            ),
+            (
+                "not following, holding a retired one",
+                None,
+                None,
+                vec![b, a],
+                vec![a, b],
+            ),
+        ];
+        for (case, followed, current, holds, expected) in table {
+            assert_eq!(
+                retired_indexes(followed, current, holds),
+                expected,
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
     fn back_off_doubles_with_jitter_up_to_the_cap_and_resets() {
         let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
         let expected_ceilings = [250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000];
@@ -460,6 +555,9 @@ mod tests {
             ("password_change_required", ServerError::LogIn),
             ("second_factor_enrolment_required", ServerError::LogIn),
             ("session ended", ServerError::LogIn),
+            ("index_moved", ServerError::IndexMoved),
+            ("index moved", ServerError::Retry),
+            ("INDEX_MOVED", ServerError::Retry),
             ("internal error", ServerError::Retry),
             ("frame too large", ServerError::Retry),
             ("", ServerError::Retry),

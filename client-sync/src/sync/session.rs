@@ -4,6 +4,12 @@
 //! Every wait has a bound: the connect and the handshake time out, writes time out, and a connection that
 //! stays silent for three ping intervals is given up. What to send is decided by [`super::plan`]; this file
 //! only moves bytes, applies what arrives to the documents, and persists before it answers.
+//!
+//! Between connections it does what the server's last word asked: refresh the access token, wait for a
+//! login, or — after `index_moved` — refresh, retire the old index and follow the new one
+//! (`Shared::follow_index`) before connecting again. The old index is let go at once, whatever the refresh
+//! answers; a refresh that fails for a network reason is tried again after the back-off, before any
+//! connection, so the tablet reconnects knowing the new index.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -41,6 +47,11 @@ enum End {
     Refresh,
     /// The server will not sync this session.
     LogIn(String),
+    /// The user's index moved: learn the new one (a refresh), retire the old one, reconnect. `stable`: the
+    /// connection had been up a while (not a tablet offering a retired index again at once).
+    IndexMoved {
+        stable: bool,
+    },
     /// Network, protocol or server trouble; `reached_peer` says whether the connection got through the
     /// handshake and stayed up for a while (then the back-off starts again from its shortest wait).
     Lost {
@@ -62,20 +73,66 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let mut backoff = Backoff::new(options.backoff_min, options.backoff_max);
     let mut logins = shared.logins.subscribe();
     let mut refreshes_in_a_row = 0u32;
+    let mut moves_in_a_row = 0u32;
+    // The server said the index moved and the refresh that names the new one has not succeeded yet: it is
+    // tried again, after the back-off, before connecting.
+    let mut move_pending = false;
     loop {
         if *stop.borrow() {
             break;
         }
         logins.borrow_and_update();
-        shared.set_connection(ConnectionState::Connecting);
-        let end = Connection::run(&shared, &mut stop).await;
-        tracing::debug!(?end, peer = %shared.peer_id, "sync: connection ended");
+        let end = if move_pending {
+            End::IndexMoved { stable: false }
+        } else {
+            shared.set_connection(ConnectionState::Connecting);
+            let end = Connection::run(&shared, &mut stop).await;
+            tracing::debug!(?end, peer = %shared.peer_id, "sync: connection ended");
+            if let End::IndexMoved { stable } = end {
+                moves_in_a_row = if stable { 1 } else { moves_in_a_row + 1 };
+            }
+            end
+        };
         let error = match end {
             End::Stopped => break,
+            End::IndexMoved { .. } if moves_in_a_row <= 2 => {
+                match follow_moved_index(&shared).await {
+                    Ok(()) => {
+                        move_pending = false;
+                        continue;
+                    }
+                    Err(error) if error.needs_login() => {
+                        move_pending = false;
+                        if wait_for_login(&shared, &mut logins, &mut stop, error.to_string()).await
+                        {
+                            break;
+                        }
+                        backoff.reset();
+                        continue;
+                    }
+                    Err(error) => {
+                        move_pending = true;
+                        error.to_string()
+                    }
+                }
+            }
+            End::IndexMoved { .. } => {
+                move_pending = false;
+                tracing::warn!(peer = %shared.peer_id, "sync: the server keeps saying the index moved");
+                "the server keeps saying the user's index moved".to_owned()
+            }
             End::Refresh if refreshes_in_a_row < 2 => {
                 refreshes_in_a_row += 1;
                 match shared.api.refresh().await {
-                    Ok(()) => continue,
+                    Ok(()) => {
+                        // A refresh names the user's index: follow it if it moved.
+                        if let Some(index) = shared.named_index().await
+                            && let Err(error) = shared.follow_index(Some(index)).await
+                        {
+                            tracing::warn!(%error, "sync: cannot follow the user's index");
+                        }
+                        continue;
+                    }
                     Err(error) if error.needs_login() => {
                         if wait_for_login(&shared, &mut logins, &mut stop, error.to_string()).await
                         {
@@ -102,6 +159,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                 if reached_peer {
                     backoff.reset();
                     refreshes_in_a_row = 0;
+                    moves_in_a_row = 0;
                 }
                 error
             }
@@ -118,6 +176,35 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         }
     }
     shared.set_connection(ConnectionState::Stopped);
+}
+
+/// Why following a moved index failed.
+#[derive(Debug, thiserror::Error)]
+enum MoveError {
+    #[error(transparent)]
+    Refresh(#[from] crate::api::ClientError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl MoveError {
+    fn needs_login(&self) -> bool {
+        matches!(self, MoveError::Refresh(error) if error.needs_login())
+    }
+}
+
+/// After `index_moved`: refresh the tokens (the answer names the new index), retire the old index and
+/// follow the new one ([`Shared::follow_index`]). The old index is retired even when the refresh fails:
+/// the server has said it is retired, and its history may hold the names of the erased case.
+async fn follow_moved_index(shared: &Shared) -> Result<(), MoveError> {
+    let refreshed = shared.api.refresh().await;
+    let current = match refreshed {
+        Ok(()) => shared.named_index().await,
+        Err(_) => None,
+    };
+    shared.follow_index(current).await?;
+    refreshed?;
+    Ok(())
 }
 
 /// Shows `NeedsLogin` and waits for a login (false) or a stop (true).
@@ -176,6 +263,9 @@ impl<'a> Connection<'a> {
         {
             // Accepted and dropped at once (a server shedding load, a flaky link): keep backing off.
             *reached_peer = false;
+        }
+        if let End::IndexMoved { stable } = &mut end {
+            *stable = online_since.elapsed() >= STABLE_AFTER;
         }
         if matches!(end, End::Stopped) {
             let _ =
@@ -658,6 +748,7 @@ fn server_error(reached_peer: bool, message: &str) -> End {
     match plan::classify_server_error(message) {
         ServerError::RefreshToken => End::Refresh,
         ServerError::LogIn => End::LogIn(message.to_owned()),
+        ServerError::IndexMoved => End::IndexMoved { stable: false },
         ServerError::Retry => lost(reached_peer, format!("the server said: {message}")),
     }
 }

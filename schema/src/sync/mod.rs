@@ -72,3 +72,8 @@ pub use message::{
 };
 pub use peer_id::{LabelError, PeerId, StorageId};
 pub use refusal::{REFUSED_TYPE, RefusalNotice};
+
+/// The `error` text (and close reason) telling a client that its user's index moved to a new id (after
+/// an erasure): it refreshes its tokens, whose `index_doc` names the new index, deletes the old one and
+/// follows the new one (`docs/sync-protocol.md` §14.3).
+pub const INDEX_MOVED: &str = "index_moved";

@@ -23,10 +23,15 @@ pub fn reserve(conn: &Connection, owner: UserId, now: i64) -> StorageResult<RawD
     if let Some(id) = documents::index_of(conn, owner)? {
         return Ok(id);
     }
+    insert(conn, owner, &[], now)
+}
+
+/// A new index document for `owner`, under a random id.
+fn insert(conn: &Connection, owner: UserId, snapshot: &[u8], now: i64) -> StorageResult<RawDocId> {
     let id = *DocumentId::new_random().as_bytes();
     let mut facts = StoredFacts::of_kind(DocKind::Index);
     facts.owner = Some(owner);
-    documents::insert(conn, &id, &facts, &[], now)?;
+    documents::insert(conn, &id, &facts, snapshot, now)?;
     Ok(id)
 }
 
@@ -42,11 +47,12 @@ pub async fn reserved(storage: &Storage, owner: UserId, now: i64) -> StorageResu
 }
 
 /// Moves `owner`'s index to a new id: the old document (snapshot, chunks, read marks, refused changes) is
-/// deleted, its id retired, and a new empty index reserved. `None` when the user had no index. Returns
-/// `(old, new)`.
+/// deleted, its id retired, and a new index stored with `snapshot` (empty: built at its next open).
+/// `None` when the user had no index. Returns `(old, new)`.
 pub fn move_index(
     conn: &Connection,
     owner: UserId,
+    snapshot: &[u8],
     now: i64,
 ) -> StorageResult<Option<(RawDocId, RawDocId)>> {
     let Some(old) = documents::index_of(conn, owner)? else {
@@ -58,7 +64,7 @@ pub fn move_index(
          ON CONFLICT (id) DO NOTHING",
     )?
     .execute(rusqlite::params![old.as_slice(), owner.to_string(), now])?;
-    let new = reserve(conn, owner, now)?;
+    let new = insert(conn, owner, snapshot, now)?;
     Ok(Some((old, new)))
 }
 
@@ -128,7 +134,7 @@ mod tests {
         facts.owner = Some(owner);
         documents::append_chunk(&conn, &old, b"a change naming somebody", &facts, 11).unwrap();
 
-        let (moved_from, new) = move_index(&conn, owner, 20).unwrap().unwrap();
+        let (moved_from, new) = move_index(&conn, owner, &[], 20).unwrap().unwrap();
 
         assert_eq!(moved_from, old);
         assert_ne!(new, old);
@@ -152,7 +158,7 @@ mod tests {
         expected.sort();
         assert_eq!(all, expected);
         assert!(
-            move_index(&conn, UserId::new_random(), 30)
+            move_index(&conn, UserId::new_random(), &[], 30)
                 .unwrap()
                 .is_none()
         );

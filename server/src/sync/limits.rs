@@ -36,7 +36,14 @@ pub struct SyncLimits {
     pub max_connections_per_user: usize,
     /// Sync connections one client address may have open at once.
     pub max_connections_per_address: usize,
+    /// An index document whose stored bytes (its whole history) pass this, and pass
+    /// [`INDEX_HISTORY_FACTOR`] times what a fresh copy of its entries takes, moves to a new id at its
+    /// next full build: Automerge keeps every past version, and an index changes at every case change.
+    pub index_history_bytes: usize,
 }
+
+/// See [`SyncLimits::index_history_bytes`].
+pub const INDEX_HISTORY_FACTOR: usize = 4;
 
 impl SyncLimits {
     pub fn change_budget(&self) -> ChangeBudget {
@@ -73,6 +80,8 @@ impl Default for SyncLimits {
             max_connections: 2_000,
             max_connections_per_user: 8,
             max_connections_per_address: 64,
+            // An 8,000-entry index saves to about 240 KB fresh; 5,000 entry updates add about 160 KB.
+            index_history_bytes: 2 * 1024 * 1024,
         }
     }
 }

@@ -1,11 +1,16 @@
 //! A document that leaves a user's index leaves the tablet: a social worker whose referral is cancelled
 //! (or who rejects it) loses the case from her tablet's memory and store at her next sync, once the server
 //! has acknowledged or refused whatever she had changed in it. Nothing the server acknowledged is lost.
+//!
+//! An erased case goes the same way, and with it the user's old index: after an erasure every index moves
+//! to a new id (the old one's history holds the erased names), so a tablet told `index_moved` — at once if
+//! connected, at its next sync if offline — deletes the old index and follows the new one, keeping every
+//! case both list.
 
 use sportello_client_sync::store::Store;
-use sportello_client_sync::{Tablet, TabletOptions};
-use sportello_schema::documents::{CaseDoc, ReferralStatus};
-use sportello_schema::sync::DocumentId;
+use sportello_client_sync::{ConnectionState, Tablet, TabletOptions};
+use sportello_schema::documents::{CaseDoc, IndexDoc, ReferralStatus};
+use sportello_schema::sync::{AutomergeUrl, DocumentId};
 use sportello_tests::{STAFF_PASSWORD, TestUser, eventually, tablet_options};
 use tempfile::TempDir;
 
@@ -237,33 +242,9 @@ async fn a_social_worker_who_rejects_a_referral_loses_the_case_after_the_server_
     assert_eq!(r1.note.as_deref(), Some("Non di competenza"));
 }
 
-#[tokio::test]
-async fn a_case_erased_while_a_tablet_is_offline_is_gone_from_it_after_its_next_sync() {
-    // Arrange: Carla's tablet holds a case referred to her area.
-    let desk = Desk::new().await;
-    let (anna, _anna_dir) = direct_tablet(&desk, &desk.anna).await;
-    let carla = indexed_tablet(&desk, &desk.carla).await;
-    let mut case = new_case(&anna, "Ada", "Conti", "Sfratto.");
-    case.referrals = vec![referral(&anna, "r-1", "housing", "Emergenza abitativa")];
-    let x = anna.create_case(&case).await.unwrap();
-    let kept = anna
-        .create_case(&{
-            let mut other = new_case(&anna, "Bruno", "Sala", "Altro caso.");
-            other.referrals = vec![referral(&anna, "r-1", "housing", "Sfratto")];
-            other
-        })
-        .await
-        .unwrap();
-    anna.wait_synced(&[x, kept], WAIT).await.unwrap();
-    eventually(&[&carla], WAIT, "both cases on Carla's tablet", || {
-        carla.heads(x) == anna.heads(x) && carla.heads(kept) == anna.heads(kept)
-    })
-    .await
-    .unwrap();
-
-    // Act: while her tablet is offline, two privacy officers erase the case (four eyes).
-    desk.proxy.cut();
-    noticed_offline(&carla).await;
+/// Two privacy officers erase case `x` (four eyes: one asks, the other approves). After the approval every
+/// user's index has moved to a new id.
+async fn erase(desk: &Desk, x: DocumentId) {
     let mut officers = Vec::new();
     for name in ["dpo.elena", "dpo.franco"] {
         let user = desk
@@ -291,14 +272,122 @@ async fn a_case_erased_while_a_tablet_is_offline_is_gone_from_it_after_its_next_
         .await
         .unwrap();
     assert_eq!(approved["erased_documents"][0], x.to_string().as_str());
+}
+
+/// The index the server names for `user` now (a fresh login's `index_doc`).
+async fn current_index(desk: &Desk, user: &TestUser) -> DocumentId {
+    let client = sportello_client_sync::ApiClient::new(&desk.server.base_url, None);
+    client.login(&user.username, STAFF_PASSWORD).await.unwrap();
+    let url = client.index_doc().await.unwrap();
+    AutomergeUrl::parse(&url).unwrap().document_id()
+}
+
+/// Carla's tablet holding two cases referred to her area, `x` and `kept`, synced, with her index.
+async fn carla_with_two_cases(desk: &Desk, anna: &Tablet) -> (Device, DocumentId, DocumentId) {
+    let carla = indexed_tablet(desk, &desk.carla).await;
+    let mut case = new_case(anna, "Ada", "Conti", "Sfratto.");
+    case.referrals = vec![referral(anna, "r-1", "housing", "Emergenza abitativa")];
+    let x = anna.create_case(&case).await.unwrap();
+    let kept = anna
+        .create_case(&{
+            let mut other = new_case(anna, "Bruno", "Sala", "Altro caso.");
+            other.referrals = vec![referral(anna, "r-1", "housing", "Sfratto")];
+            other
+        })
+        .await
+        .unwrap();
+    anna.wait_synced(&[x, kept], WAIT).await.unwrap();
+    eventually(&[&carla], WAIT, "both cases on Carla's tablet", || {
+        carla.heads(x) == anna.heads(x) && carla.heads(kept) == anna.heads(kept)
+    })
+    .await
+    .unwrap();
+    (carla, x, kept)
+}
+
+/// The tablet follows `new` (arrived), holds nothing of `old`, has let the erased `x` go and kept `kept` all
+/// along: no case left because the new index was still on its way.
+async fn follows_the_new_index(
+    carla: &Device,
+    old: DocumentId,
+    new: DocumentId,
+    x: DocumentId,
+    kept: DocumentId,
+) {
+    let mut kept_all_along = true;
+    eventually(&[carla], WAIT, "the tablet follows the new index", || {
+        kept_all_along &= carla.status(kept).is_some_and(|s| s.has_content);
+        carla.index() == Some(new) && carla.status(new).is_some_and(|s| s.has_content)
+    })
+    .await
+    .unwrap();
+    gone(carla, old, "the old index leaves Carla's tablet").await;
+    gone(carla, x, "the erased case leaves Carla's tablet").await;
+    kept_all_along &= carla.status(kept).is_some_and(|s| s.has_content);
+    assert!(kept_all_along, "the other case never left the tablet");
+    assert!(carla.case(kept).unwrap().is_some());
+    assert_eq!(stored_rows(carla, kept).0, 1);
+    let listed = carla
+        .with_document(new, |doc| {
+            autosurgeon::hydrate::<_, IndexDoc>(doc)
+                .unwrap()
+                .entries
+                .iter()
+                .map(|entry| entry.url.clone())
+                .collect::<Vec<_>>()
+        })
+        .unwrap();
+    assert!(listed.contains(&kept.to_url().to_string()));
+    assert!(!listed.contains(&x.to_url().to_string()));
+    carla
+        .wait_for(WAIT, "the tablet back online", |t| {
+            t.connection() == ConnectionState::Online
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_case_erased_while_a_tablet_is_offline_is_gone_from_it_after_its_next_sync() {
+    // Arrange: Carla's tablet holds two cases referred to her area, and follows her index.
+    let desk = Desk::new().await;
+    let (anna, _anna_dir) = direct_tablet(&desk, &desk.anna).await;
+    let (carla, x, kept) = carla_with_two_cases(&desk, &anna).await;
+    let old = carla.index().unwrap();
+    assert_eq!(old, current_index(&desk, &desk.carla).await);
+
+    // Act: while her tablet is offline, two privacy officers erase one case; every index moves.
+    desk.proxy.cut();
+    noticed_offline(&carla).await;
+    erase(&desk, x).await;
+    let new = current_index(&desk, &desk.carla).await;
+    assert_ne!(new, old, "the index moved");
     assert!(
-        carla.status(x).is_some(),
+        carla.status(x).is_some() && carla.index() == Some(old),
         "offline, the tablet cannot know yet"
     );
 
-    // Assert: at its next sync the tablet deletes the erased case, and only that one.
+    // Assert: at its next sync the tablet offers its old index, hears `index_moved`, deletes the old
+    // index, follows the new one, and deletes the erased case, and only that one.
     desk.proxy.heal();
-    gone(&carla, x, "the erased case leaves Carla's tablet").await;
-    assert!(carla.case(kept).unwrap().is_some());
-    assert_eq!(stored_rows(&carla, kept).0, 1);
+    follows_the_new_index(&carla, old, new, x, kept).await;
+}
+
+#[tokio::test]
+async fn a_tablet_online_when_a_case_is_erased_follows_the_new_index_at_once() {
+    // Arrange: Carla's tablet is connected, holding two cases referred to her area.
+    let desk = Desk::new().await;
+    let (anna, _anna_dir) = direct_tablet(&desk, &desk.anna).await;
+    let (carla, x, kept) = carla_with_two_cases(&desk, &anna).await;
+    let old = carla.index().unwrap();
+    assert_eq!(carla.connection(), ConnectionState::Online);
+
+    // Act: the erasure is approved while she is connected (the server closes her connection with
+    // `index_moved` at once).
+    erase(&desk, x).await;
+    let new = current_index(&desk, &desk.carla).await;
+    assert_ne!(new, old, "the index moved");
+
+    // Assert
+    follows_the_new_index(&carla, old, new, x, kept).await;
 }

@@ -106,6 +106,31 @@ describe("the reconnecting event stream", () => {
     expect(calls).toBe(1);
   });
 
+  test("a session marked lost stops the stream for good and hands the wipe to the session", async () => {
+    let wiped = 0;
+    let ended = 0;
+    let calls = 0;
+    const states: StreamState[] = [];
+    const stream = new QueueStream({
+      auth: {
+        accessToken: () => "tok",
+        refresh: async () => {},
+        sessionEnded: () => void (ended += 1),
+        sessionWiped: () => void (wiped += 1),
+      },
+      fetch: async () => {
+        calls += 1;
+        return new Response(JSON.stringify({ error: "session_wiped", message: "lost" }), { status: 401 });
+      },
+      onEvent: () => {},
+      onState: s => states.push(s),
+      sleep: async () => {},
+    });
+    stream.start(0);
+    await waitFor(() => states.at(-1) === "stopped");
+    expect([wiped, ended, calls]).toEqual([1, 0, 1]);
+  });
+
   test("an expired token is refreshed and the stream opened again with the new one", async () => {
     let token = "old";
     const seen: string[] = [];

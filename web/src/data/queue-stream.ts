@@ -166,6 +166,11 @@ export class QueueStream {
             auth.sessionEnded();
             break;
           }
+          if (failure.code === "session_wiped") {
+            // Issue 12: an admin marked this session lost; the session deletes the tablet's data.
+            (auth.sessionWiped ?? auth.sessionEnded)();
+            break;
+          }
           if (failure.code === "forbidden") {
             onState("stopped", failure);
             this.#running = false;

@@ -11,10 +11,14 @@
 //!   is not — nobody opened it since the server started, or it was closed a while ago, or its owner's role
 //!   or areas changed — is built in full at its next open.
 //! - Clients never write these documents (`rules::check_write` refuses it).
-//! - After an erasure every index *moves* ([`move_all`]): a new id, built from scratch at its next open,
-//!   because the old one keeps the erased case's title in its history. Its owner's connections are closed
-//!   with `index_moved`; their tablets refresh their tokens (whose `index_doc` names the new id) and delete
-//!   the old index (`docs/sync-protocol.md` §14.3).
+//! - An index *moves* to a new id, its owner's connections closed with `index_moved` (their tablets
+//!   refresh their tokens, whose `index_doc` names the new id, and delete the old index:
+//!   `docs/sync-protocol.md` §14.3):
+//!   - every index after an erasure ([`move_all`]): the old one keeps the erased case's title in its
+//!     history; the new one is built from scratch at its next open;
+//!   - one index whose history has grown too long, at its full build ([`refresh`]): Automerge keeps
+//!     every version, and an operator's index changes at every change of a case at the desk; the new
+//!     one starts from its entries alone.
 
 pub mod edit;
 pub mod entries;
@@ -34,6 +38,7 @@ use tokio::sync::{Mutex, Notify};
 use self::edit::Mirror;
 use self::entries::Listing;
 use super::SyncService;
+use super::limits::INDEX_HISTORY_FACTOR;
 use super::rules;
 use crate::metrics::IndexMetrics;
 use crate::storage::documents::{self, RawDocId, StoredFacts};
@@ -251,15 +256,27 @@ async fn listing(
     Ok(listings)
 }
 
+/// What opening an index came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refreshed {
+    /// Kept current already, or built and found equal: nothing changed.
+    Unchanged,
+    /// Built in full: the change is stored and pushed to open peers.
+    Built,
+    /// Its history had grown past `SyncLimits::index_history_bytes`: it moved to a new id, with the
+    /// entries as its first and only version. The opening peer is told `index_moved`.
+    Moved,
+}
+
 /// Brings the owner's index up to date as they open it: nothing to do when it is being kept current for
-/// the same role and areas, else a full build (which then starts incremental updates). True when the
-/// document changed (the change is stored and pushed to open peers).
+/// the same role and areas, else a full build (which then starts incremental updates), or a move when its
+/// history has grown too long.
 pub async fn refresh(
     sync: &SyncService,
     storage: &Storage,
     owner: &IndexOwner,
     now: i64,
-) -> StorageResult<bool> {
+) -> StorageResult<Refreshed> {
     let slot = sync.indexes.slot(owner.user);
     let mut tracked = slot.lock().await;
     // Under the slot's lock: an index moving meanwhile ([`move_all`]) has named its new id by now.
@@ -269,44 +286,53 @@ pub async fn refresh(
         && current.doc == id
     {
         current.seen = Instant::now();
-        return Ok(false);
+        return Ok(Refreshed::Unchanged);
     }
     *tracked = None;
     let started = Instant::now();
-    let (changed, mirror) = build(sync, storage, owner, id, now).await?;
+    let (outcome, doc, mirror) = build(sync, storage, owner, id, now).await?;
     sync.indexes
         .metrics()
         .build
         .observe(started.elapsed().as_secs_f64());
     *tracked = Some(Tracked {
         owner: owner.clone(),
-        doc: id,
+        doc,
         mirror,
         seen: Instant::now(),
     });
-    Ok(changed)
+    drop(tracked);
+    if outcome == Refreshed::Moved {
+        sync.hub.close_user(owner.user, super::peer::INDEX_MOVED);
+    }
+    Ok(outcome)
 }
 
-/// The full build: the listing reconciled into the stored document.
+/// The full build: the listing reconciled into the stored document, or into a new one under a new id
+/// when the stored history has grown too long. Returns what it did, the index's id now, and its mirror.
 async fn build(
     sync: &SyncService,
     storage: &Storage,
     owner: &IndexOwner,
     id: RawDocId,
     now: i64,
-) -> StorageResult<(bool, Mirror)> {
+) -> StorageResult<(Refreshed, RawDocId, Mirror)> {
     let listings = listing(sync, storage, owner, now).await?;
     let mirror = Mirror::of(&listings);
+    let mut index = IndexDoc::new(owner.user);
+    index.entries = listings.into_iter().map(|listing| listing.entry).collect();
+    if let Some(fresh) = history_outgrown(sync, storage, id, &index).await? {
+        let new = move_to_fresh(sync, storage, owner.user, fresh, now).await?;
+        return Ok((Refreshed::Moved, new, mirror));
+    }
     let Some(shared) = sync.store.open(id).await? else {
         return Err(corrupt("the index document is not stored"));
     };
     let mut entry = shared.lock().await;
-    let mut index = IndexDoc::new(owner.user);
-    index.entries = listings.into_iter().map(|listing| listing.entry).collect();
     if let Ok(rules::Hydrated::Index(current)) = rules::hydrate(&entry.doc)
         && current == index
     {
-        return Ok((false, mirror));
+        return Ok((Refreshed::Unchanged, id, mirror));
     }
     let before = entry.doc.get_heads();
     // Reconciled into a copy, in one transaction: the cached document changes only once the change is
@@ -323,7 +349,52 @@ async fn build(
     entry.doc = updated;
     drop(entry);
     sync.hub.changed(id, 0);
-    Ok((true, mirror))
+    Ok((Refreshed::Built, id, mirror))
+}
+
+/// A fresh copy of `index` (saved), when the stored index `id` has outgrown it: past
+/// `SyncLimits::index_history_bytes` and past [`INDEX_HISTORY_FACTOR`] times the fresh copy. The fresh
+/// copy is only made once the first bound is passed.
+async fn history_outgrown(
+    sync: &SyncService,
+    storage: &Storage,
+    id: RawDocId,
+    index: &IndexDoc,
+) -> StorageResult<Option<Vec<u8>>> {
+    let stored = storage
+        .read(move |conn| Ok(documents::find(conn, &id)?.map_or(0, |row| row.stored_bytes)))
+        .await?;
+    let stored = usize::try_from(stored).unwrap_or(0);
+    if stored <= sync.limits.index_history_bytes {
+        return Ok(None);
+    }
+    let fresh = to_automerge(index)?.save();
+    Ok((stored > INDEX_HISTORY_FACTOR.saturating_mul(fresh.len())).then_some(fresh))
+}
+
+/// Moves one user's index to a new id holding `fresh` (the caller holds the user's slot).
+async fn move_to_fresh(
+    sync: &SyncService,
+    storage: &Storage,
+    owner: UserId,
+    fresh: Vec<u8>,
+    now: i64,
+) -> StorageResult<RawDocId> {
+    let moved = storage
+        .write(move |conn| crate::storage::index::move_index(conn, owner, &fresh, now))
+        .await?;
+    let Some((old, new)) = moved else {
+        return Err(corrupt("the index to move is not stored"));
+    };
+    moved_in_memory(sync, owner, old, new);
+    Ok(new)
+}
+
+/// After a move is durable: the new id is the one handed out, the old copy leaves memory.
+fn moved_in_memory(sync: &SyncService, owner: UserId, old: RawDocId, new: RawDocId) {
+    sync.indexes.remember(owner, new);
+    sync.store.forget(&old);
+    sync.indexes.metrics().moved.inc();
 }
 
 fn index_facts(owner: UserId) -> StoredFacts {
@@ -350,7 +421,8 @@ pub async fn move_all(sync: &SyncService, storage: &Storage, now: i64) -> Storag
         .write(move |conn| {
             let mut moves = Vec::with_capacity(owners.len());
             for owner in owners {
-                if let Some((old, new)) = crate::storage::index::move_index(conn, owner, now)? {
+                if let Some((old, new)) = crate::storage::index::move_index(conn, owner, &[], now)?
+                {
                     moves.push((owner, old, new));
                 }
             }
@@ -358,8 +430,7 @@ pub async fn move_all(sync: &SyncService, storage: &Storage, now: i64) -> Storag
         })
         .await?;
     for (owner, old, new) in &moves {
-        sync.indexes.remember(*owner, *new);
-        sync.store.forget(old);
+        moved_in_memory(sync, *owner, *old, *new);
     }
     for tracked in &mut held {
         **tracked = None;
@@ -368,6 +439,5 @@ pub async fn move_all(sync: &SyncService, storage: &Storage, now: i64) -> Storag
     for (owner, _, _) in &moves {
         sync.hub.close_user(*owner, super::peer::INDEX_MOVED);
     }
-    sync.indexes.metrics().moved.inc_by(moves.len() as u64);
     Ok(moves.len())
 }

@@ -182,6 +182,10 @@ mod tests {
     }
 
     async fn desk() -> Desk {
+        desk_with(SyncLimits::default()).await
+    }
+
+    async fn desk_with(limits: SyncLimits) -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::open(
             dir.path(),
@@ -193,7 +197,7 @@ mod tests {
         let sync = SyncService::new(
             DocStore::new(storage.clone(), 100),
             RuleSettings::default(),
-            SyncLimits::default(),
+            limits,
             StorageId::parse("test-storage").unwrap(),
             IndexMetrics::detached(),
         );
@@ -320,18 +324,20 @@ mod tests {
         let absent_index = index::ensure_index(&desk.sync, &desk.storage, absent.user, NOW)
             .await
             .unwrap();
-        assert!(
+        assert_eq!(
             index::refresh(&desk.sync, &desk.storage, &me, NOW)
                 .await
-                .unwrap()
+                .unwrap(),
+            index::Refreshed::Built
         );
         desk.commit([1; 16], case(me.user, "Mia", true), NOW).await;
         assert_eq!(round(&desk.sync, &desk.storage, NOW).await, 1);
         // Kept current: opening it again builds nothing.
-        assert!(
-            !index::refresh(&desk.sync, &desk.storage, &me, NOW)
+        assert_eq!(
+            index::refresh(&desk.sync, &desk.storage, &me, NOW)
                 .await
-                .unwrap()
+                .unwrap(),
+            index::Refreshed::Unchanged
         );
         // The other user's index stays as reserved (empty) until they open it.
         let stored = desk
@@ -342,13 +348,74 @@ mod tests {
             .unwrap();
         assert!(stored.snapshot.is_empty() && stored.chunks.is_empty());
         let url = DocumentId::from_bytes([1; 16]).to_url().to_string();
-        assert!(
+        assert_eq!(
             index::refresh(&desk.sync, &desk.storage, &absent, NOW)
                 .await
-                .unwrap()
+                .unwrap(),
+            index::Refreshed::Built
         );
         let entry = desk.sync.store.open(absent_index).await.unwrap().unwrap();
         let index: IndexDoc = autosurgeon::hydrate(&entry.lock().await.doc).unwrap();
         assert_eq!(index.entries[0].url, url);
+    }
+
+    #[tokio::test]
+    async fn an_index_whose_history_outgrew_its_entries_moves_at_its_next_full_build() {
+        let desk = desk_with(SyncLimits {
+            index_history_bytes: 4 * 1024,
+            ..SyncLimits::default()
+        })
+        .await;
+        let me = operator();
+        let titles = ["Uno", "Due"];
+        for (n, title) in titles.iter().enumerate() {
+            desk.commit([n as u8 + 1; 16], case(me.user, title, true), NOW)
+                .await;
+        }
+        let refresh = || index::refresh(&desk.sync, &desk.storage, &me, NOW + 1_000);
+        assert_eq!(refresh().await.unwrap(), index::Refreshed::Built);
+        let first = desk.sync.indexes.id_of(me.user).unwrap();
+        // Each change of a case moves its entry to the front: the history grows, the list does not.
+        for step in 1..=200 {
+            let n = step % 2;
+            desk.commit(
+                [n as u8 + 1; 16],
+                case(me.user, titles[n], true),
+                NOW + step as i64,
+            )
+            .await;
+            round(&desk.sync, &desk.storage, NOW + step as i64).await;
+        }
+        // Kept current, it is not built, so it does not move.
+        assert_eq!(refresh().await.unwrap(), index::Refreshed::Unchanged);
+        assert_eq!(desk.sync.indexes.id_of(me.user), Some(first));
+
+        // Nobody keeps it current any more (as after a restart): its next open builds it in full, and it
+        // moves.
+        *desk.sync.indexes.slot(me.user).lock().await = None;
+        assert_eq!(refresh().await.unwrap(), index::Refreshed::Moved);
+        let second = desk.sync.indexes.id_of(me.user).unwrap();
+        assert_ne!(second, first);
+        let full = desk.full_build(&me, NOW + 1_000).await;
+        assert_eq!(desk.titles(me.user).await, full);
+        let entry = desk.sync.store.open(second).await.unwrap().unwrap();
+        assert_eq!(entry.lock().await.doc.get_changes(&[]).len(), 1);
+        let (old_row, retired_by) = desk
+            .storage
+            .read(move |conn| {
+                Ok((
+                    documents::find(conn, &first)?,
+                    crate::storage::index::retired_owner(conn, &first)?,
+                ))
+            })
+            .await
+            .unwrap();
+        assert!(old_row.is_none());
+        assert_eq!(retired_by, Some(me.user));
+        // Kept current from its new id: opened again, nothing to do; and a short history never moves.
+        assert_eq!(refresh().await.unwrap(), index::Refreshed::Unchanged);
+        *desk.sync.indexes.slot(me.user).lock().await = None;
+        assert_eq!(refresh().await.unwrap(), index::Refreshed::Unchanged);
+        assert_eq!(desk.sync.indexes.id_of(me.user), Some(second));
     }
 }

@@ -58,9 +58,8 @@ pub const INTERNAL_ERROR: &str = "internal error";
 /// The reasons given when no connection slot is left: for this user or address, or on the whole server.
 pub const TOO_MANY_CONNECTIONS: &str = "too_many_connections";
 pub const BUSY: &str = "busy";
-/// The reason given when the user's index moved to a new id (after an erasure): the client refreshes its
-/// tokens, whose `index_doc` names the new one, and deletes the old one (`sync::index::move_all`).
-pub const INDEX_MOVED: &str = "index_moved";
+/// The reason given when the user's index moved to a new id (`sync::index::move_all`).
+pub use sportello_schema::sync::INDEX_MOVED;
 
 /// Why a connection ends.
 #[derive(Debug)]
@@ -435,15 +434,20 @@ impl Connection {
         self.sync_open_doc(doc, entry, message).await
     }
 
-    /// The owner opens its index: it is brought up to date first.
+    /// The owner opens its index: it is brought up to date first. An index that moved instead (its
+    /// history had grown too long) is not opened: the peer is told `index_moved`.
     async fn prepare_index(&self) -> Result<(), End> {
         let owner = super::index::IndexOwner {
             user: self.actor.user_id,
             role: self.actor.role,
             areas: self.actor.areas.clone(),
         };
-        super::index::refresh(&self.sync, &self.app.storage, &owner, self.now()).await?;
-        Ok(())
+        match super::index::refresh(&self.sync, &self.app.storage, &owner, self.now()).await? {
+            super::index::Refreshed::Moved => {
+                Err(End::Close(CloseCode::Policy, INDEX_MOVED.into()))
+            }
+            super::index::Refreshed::Unchanged | super::index::Refreshed::Built => Ok(()),
+        }
     }
 
     fn open_doc(&mut self, doc: RawDocId, access: Access) {
