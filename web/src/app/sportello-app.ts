@@ -6,6 +6,7 @@ import { ReadQueue } from "../store/read-queue";
 import { ReadUploader } from "../sync/read-uploader";
 import { Session, type SessionState } from "../data/session";
 import { SyncClient, type SyncView } from "../sync/sync-client";
+import { movedIndexId } from "../sync/index-move";
 import { Vault } from "../store/vault";
 import { AuthorBook } from "../model/authors";
 import { CaseLibrary } from "../model/case-library";
@@ -28,6 +29,8 @@ export class SportelloApp extends LitElement {
   /** Stops following the session's directory (the catalogue in force). */
   #unfollowCatalogue?: () => void;
   #stopping: Promise<void> = Promise.resolve();
+  /** Issue 12: moves to a new index, one after the other. */
+  #moving: Promise<void> = Promise.resolve();
   @state() private cases?: CaseLibrary;
   #recordOpening?: (documentId: string) => void;
   @state() private authors?: AuthorBook;
@@ -65,8 +68,38 @@ export class SportelloApp extends LitElement {
     const previous = this.sessionState;
     this.sessionState = state;
     if (state.kind === "signed-in" && previous.kind !== "signed-in") this.startSync(state);
-    else if (state.kind === "signed-in") this.#sync?.resume();
+    else if (state.kind === "signed-in") this.followTokens(state);
     if (state.kind !== "signed-in") void this.stopSync();
+  }
+
+  /**
+   * New tokens while signed in (a refresh). Issue 12: when they name another index than the one the sync
+   * engine follows (the index moved after an erasure), the engine is replaced; else it resumes.
+   */
+  private followTokens(state: Extract<SessionState, { kind: "signed-in" }>) {
+    if (movedIndexId(this.#sync?.indexUrl, state.tokens.index_doc) === undefined) {
+      this.#sync?.resume();
+      return;
+    }
+    this.#moving = this.#moving.then(() => this.moveIndex());
+  }
+
+  /**
+   * The index moved: stop the engine (its documents flushed into the store, the old index's in-memory copy
+   * dropped with its Repo), then start one on the new index, which deletes the old index from the store
+   * before opening anything (sync/index-move.ts). The cases the new index lists stay; one it no longer
+   * lists departs by the departure rules.
+   */
+  private async moveIndex(): Promise<void> {
+    const before = this.session.state;
+    // Moved already (two refreshes named the new index), or stopped by another path.
+    if (before.kind !== "signed-in" || movedIndexId(this.#sync?.indexUrl, before.tokens.index_doc) === undefined) return;
+    const store = this.session.store;
+    await this.stopSync();
+    const now = this.session.state;
+    // Signed out, locked or signed in again meanwhile: that path started (or will start) its own engine.
+    if (now.kind !== "signed-in" || this.#sync || this.session.store !== store) return;
+    this.startSync(now);
   }
 
   private startSync(state: Extract<SessionState, { kind: "signed-in" }>) {
@@ -77,6 +110,8 @@ export class SportelloApp extends LitElement {
       accessToken: () => this.session.accessToken(),
       onSessionEnded: () => this.session.end("error.session_ended"),
       onTokenExpired: () => void this.session.refreshNow(),
+      // Issue 12: the answer names the new index; `followTokens` moves the engine to it.
+      onIndexMoved: () => void this.session.refreshNow(),
       store: this.session.store,
       // Issue 12: a marked session deletes the local data, pushing nothing more.
       onSessionWiped: () => void this.session.wiped(),

@@ -132,6 +132,30 @@ describe("the session with the encrypted store", () => {
     expect(store.session?.refresh_token).toBe("r-a2");
   });
 
+  it("a refresh naming a new index (issue 12: it moved) seals the new URL where the old one was", async () => {
+    const store = new FakeStore("p");
+    let index: string | null | undefined = "automerge:new-index";
+    const api = fakeApi({ refresh: async () => ({ ...tokens("a2"), index_doc: index }) });
+    const session = new Session(api, new ManualTimers(), fakeVault(store));
+    await session.login("mario.rossi", "p");
+    await session.refreshNow();
+    await flush();
+    expect(session.state.kind === "signed-in" && session.state.tokens.index_doc).toBe("automerge:new-index");
+    expect(store.session?.index_doc).toBe("automerge:new-index");
+
+    // An answer naming none keeps the one the session has.
+    index = undefined;
+    await session.refreshNow();
+    await flush();
+    expect(store.session?.index_doc).toBe("automerge:new-index");
+
+    // The next offline unlock follows the new index.
+    session.lock();
+    await flush();
+    await session.unlock("p");
+    expect(session.state.kind === "signed-in" && session.state.tokens.index_doc).toBe("automerge:new-index");
+  });
+
   it("offline, a returning user unlocks with the password and works without an access token", async () => {
     const store = new FakeStore("p");
     store.records.set("session", { user: tokens("x").user, index_doc: "automerge:abc", session_expires_at: "", refresh_token: "r-old" });

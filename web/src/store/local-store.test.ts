@@ -176,6 +176,30 @@ describe("the encrypted storage adapter", () => {
   });
 });
 
+describe("a removed document", () => {
+  it("keeps no sync state the Repo saves late for it, until the document itself is saved again", async () => {
+    const store = await vault.openAfterLogin(ANNA.id, ANNA.username, "password di anna");
+    await store.storage.save(["gone", "snapshot", "h1"], bytes("doc"));
+    await store.storage.save(["gone", "sync-state", "server"], bytes("state"));
+    await store.storage.save(["other", "sync-state", "server"], bytes("state"));
+    await store.removeDocument("gone");
+    // The Repo's throttled sync-state save (one timer per peer) fires after the removal.
+    await store.storage.save(["gone", "sync-state", "server"], bytes("late"));
+    expect(await store.storage.loadRange(["gone"])).toEqual([]);
+    await store.storage.save(["other", "sync-state", "server"], bytes("kept"));
+    expect(textOf(await store.storage.load(["other", "sync-state", "server"]))).toBe("kept");
+    // One still being sealed when the document is removed is dropped too.
+    await store.storage.save(["also-gone", "snapshot", "h1"], bytes("doc"));
+    const sealing = store.storage.save(["also-gone", "sync-state", "server"], bytes("sealing"));
+    await Promise.all([sealing, store.removeDocument("also-gone")]);
+    expect(await store.storage.loadRange(["also-gone"])).toEqual([]);
+    // Listed again and fetched again: saved whole, its sync state is kept again.
+    await store.storage.save(["gone", "snapshot", "h2"], bytes("doc again"));
+    await store.storage.save(["gone", "sync-state", "server"], bytes("state again"));
+    expect((await store.storage.loadRange(["gone"])).map(chunk => chunk.key[1]).sort()).toEqual(["snapshot", "sync-state"]);
+  });
+});
+
 describe("the vault", () => {
   it("unlocks a returning user's store offline with the same password, with the data there", async () => {
     const first = await vault.openAfterLogin(ANNA.id, ANNA.username, "password di anna");

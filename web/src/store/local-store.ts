@@ -82,13 +82,21 @@ export class LocalStore {
   /** The automerge-repo storage adapter over this store. */
   readonly storage: StorageAdapterInterface = {
     load: key => this.#load(CHUNKS, key, chunkAad(this.userId, key)),
-    save: (key, data) =>
-      // The Repo saves each peer's sync state on a timer of its own, which can fire after the session
-      // closed the store (lock, logout): that is a cache the Repo rebuilds at the next sync, so such a late
-      // save is dropped. Every other late write still fails loudly.
-      !this.isOpen && key[1] === "sync-state"
-        ? Promise.resolve()
-        : this.#save(CHUNKS, key, chunkAad(this.userId, key), data),
+    save: (key, data) => {
+      // The Repo saves each peer's sync state on a timer of its own (one throttle per peer, not per
+      // document), which can fire after the session closed the store (lock, logout) or after the document
+      // was removed (it left the index; an old index swept): that is a cache the Repo rebuilds at the next
+      // sync, so such a late save is dropped. Every other late write still fails loudly.
+      const documentId = String(key[0]);
+      if (key[1] === "sync-state") {
+        if (!this.isOpen || this.#removed.has(documentId)) return Promise.resolve();
+        // Checked again once sealed: the document may have been removed meanwhile.
+        return this.#save(CHUNKS, key, chunkAad(this.userId, key), data, () => this.#removed.has(documentId));
+      }
+      // Saved whole again: the document came back (listed again, fetched again).
+      if (key[1] === "snapshot" || key[1] === "incremental") this.#removed.delete(documentId);
+      return this.#save(CHUNKS, key, chunkAad(this.userId, key), data);
+    },
     remove: key => this.#remove(CHUNKS, key),
     loadRange: prefix => this.#loadRange(prefix),
     removeRange: prefix => this.#removeRange(prefix),
@@ -120,11 +128,16 @@ export class LocalStore {
 
   /**
    * Removes every key of a document (`[id, …]`: snapshots, incremental chunks, sync states): what is left
-   * once the document left the tablet (sync/departures.ts).
+   * once the document left the tablet (sync/departures.ts, sync/index-move.ts). A sync state the Repo
+   * saves for it afterwards is dropped, until the document itself is saved again.
    */
   async removeDocument(documentId: string): Promise<void> {
+    this.#removed.add(documentId);
     await this.#removeRange([documentId]);
   }
+
+  /** Documents removed in this session, until saved again: their late sync states are dropped. */
+  #removed = new Set<string>();
 
   /** Wraps the same data key under `next` (a password change); the data are not re-encrypted. */
   async rewrap(current: string, next: string): Promise<void> {
@@ -154,11 +167,12 @@ export class LocalStore {
   // A save begun before `close()` is written to the end (sealing is asynchronous, and a write the Repo
   // started must not be lost, nor reject after the session ended: the Repo writes its storage id on its own
   // schedule); one begun after it is refused with StoreLockedError.
-  async #save(store: string, key: IDBValidKey, aad: string, data: Uint8Array): Promise<void> {
+  async #save(store: string, key: IDBValidKey, aad: string, data: Uint8Array, dropIf?: () => boolean): Promise<void> {
     const { db, key: dataKey } = this.#open();
     this.#saving += 1;
     try {
       const sealed = await seal(dataKey, aad, data);
+      if (dropIf?.()) return;
       const tx = db.transaction(store, "readwrite");
       tx.objectStore(store).put(sealed, key);
       await done(tx);

@@ -145,6 +145,47 @@ describe("DepartureKeeper", () => {
     keeper.detach();
   });
 
+  it("after the index moved, the new index deletes nothing while loading and only the case it no longer lists", async () => {
+    // Issue 12: the old index listed two cases; the session now follows a new index (another id) whose
+    // keeper starts from the `listed` record the old one filled.
+    const { repo, store, keeper, make, acknowledge, index } = await setup();
+    const kept = await make(1);
+    const erased = await make(2);
+    acknowledge(kept);
+    acknowledge(erased);
+    keeper.indexChanged(index(kept, erased));
+    await settle(); // the `listed` record is written
+    keeper.detach();
+
+    const moved = new DepartureKeeper();
+    const gone: string[] = [];
+    moved.onDeparted(url => gone.push(url));
+    await moved.attach(repo, store, {
+      serverHeads: id => (id === kept.documentId ? [...kept.heads()] : [...erased.heads()]),
+      forget: () => undefined,
+      outboxOpen: Promise.resolve(),
+      indexId: "the-new-index",
+    });
+    // Not loaded yet, then loaded as an empty document (no `entries`): nothing is decided.
+    moved.review();
+    moved.indexChanged(undefined);
+    moved.indexChanged({});
+    await settle();
+    await settle();
+    expect(gone).toEqual([]);
+    expect(repo.handles[kept.documentId]?.isReady()).toBe(true);
+    expect(repo.handles[erased.documentId]?.isReady()).toBe(true);
+
+    // Built in full: it lists the case both indexes list, not the erased one.
+    moved.indexChanged(index(kept));
+    await settle();
+    expect(gone).toEqual([erased.url]);
+    expect(await store.storage.loadRange([erased.documentId])).toEqual([]);
+    expect((await store.storage.loadRange([kept.documentId])).length).toBeGreaterThan(0);
+    expect(await store.records.get<string[]>(LISTED_RECORD)).toEqual([kept.documentId]);
+    moved.detach();
+  });
+
   it("an index that lists the document again keeps it, and the listed ids survive a new session", async () => {
     const { repo, store, keeper, departed, make, index } = await setup();
     const doc = await make(1);

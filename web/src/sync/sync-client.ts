@@ -14,6 +14,8 @@ import type { LocalStore } from "../store/local-store";
 import { caseEntries, type IndexEntry } from "./index-entries";
 import { RefusalKeeper } from "./refusals";
 import { DepartureKeeper } from "./departures";
+import { ACKED_RECORD, documentIdOf, sweepRetiredIndexes } from "./index-move";
+import { routeServerError } from "./server-errors";
 import { headsOf } from "./heads";
 import { connectionState, pendingCount, type Connection } from "./sync-status";
 import { TokenWebSocketAdapter, syncUrlFor } from "./token-websocket-adapter";
@@ -39,10 +41,17 @@ export interface SyncOptions {
   onSessionWiped?: () => void;
   /** Issue 12: runs before every (re)connection; only `true` lets it sync (the remote-wipe check). */
   beforeConnect?: () => Promise<boolean>;
+  /**
+   * Issue 12: the server said `index_moved` (an erasure was approved and the user has a new index): the
+   * adapter is stopped; refresh the tokens, whose `index_doc` names the new index, stop this engine and
+   * start one on the new index, which deletes the old one from the store first (index-move.ts). Left
+   * running (no new index came), this engine connects again after `INDEX_MOVED_RETRY_MS`.
+   */
+  onIndexMoved?: () => void;
 }
 
-/** The store record holding, per document id, the heads the server last acknowledged. */
-const ACKED_RECORD = "acked-heads";
+/** After `index_moved`, how long this engine stays down before it tries again (when nobody replaced it). */
+export const INDEX_MOVED_RETRY_MS = 15_000;
 
 let wasmReady: Promise<void> | undefined;
 
@@ -81,7 +90,6 @@ export function prepareWasm(): void {
 }
 
 const STATUS_EVERY_MS = 1000;
-const SESSION_OVER = ["unauthenticated", "session ended", "password_change_required", "account changed"];
 
 /** Documents of the store the outbox opens at once. */
 const OUTBOX_AT_ONCE = 8;
@@ -108,6 +116,8 @@ export class SyncClient {
   #resolveLocalDocuments!: (urls: string[]) => void;
   #acked: Record<string, string[]> = {};
   #ackedDirty = false;
+  /** Set by `index_moved`: the adapter stays down (`resume` does nothing) until the retry timer. */
+  #indexMoved?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly options: SyncOptions) {
     this.#started = new Promise(resolve => (this.#resolveStarted = resolve));
@@ -173,6 +183,10 @@ export class SyncClient {
     });
     this.#adapter = adapter;
     const store = this.options.store;
+    // Issue 12: an index followed here before it moved is deleted before anything opens the store's
+    // documents, so it is never offered to the server again (index-move.ts).
+    if (store) await sweepRetiredIndexes(store, this.options.indexUrl).catch(() => undefined);
+    if (this.#stopped) return;
     this.#acked = (await store?.records.get<Record<string, string[]>>(ACKED_RECORD).catch(() => undefined)) ?? {};
     if (this.#stopped) return;
     this.#repo = new Repo({ network: [adapter], storage: store?.storage, sharePolicy: async () => true });
@@ -189,7 +203,13 @@ export class SyncClient {
 
   /** A token exists again (a refresh after an offline unlock): connect now. */
   resume(): void {
+    if (this.#indexMoved !== undefined) return;
     this.#adapter?.resume();
+  }
+
+  /** The index document this engine follows (its `automerge:` URL). */
+  get indexUrl(): string {
+    return this.options.indexUrl;
   }
 
   /**
@@ -204,6 +224,7 @@ export class SyncClient {
   async #stopOnce(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#indexMoved);
     removeEventListener("online", this.#onBrowserNetwork);
     removeEventListener("offline", this.#onBrowserNetwork);
     document.removeEventListener("visibilitychange", this.#onHidden);
@@ -244,7 +265,7 @@ export class SyncClient {
 
   /** Deletion of the documents that leave the index: what the keeper needs of this session. */
   #attachDepartures(repo: Repo): void {
-    const indexId = this.options.indexUrl.replace(/^automerge:/, "");
+    const indexId = documentIdOf(this.options.indexUrl);
     void this.departures.attach(repo, this.options.store, {
       serverHeads: id => {
         const storage = this.#serverStorage;
@@ -306,22 +327,31 @@ export class SyncClient {
   }
 
   #onServerError(message: string): void {
-    if (message === "token_expired") {
-      this.options.onTokenExpired();
-      return;
-    }
-    if (message.startsWith("session_wiped") && this.options.onSessionWiped) {
-      this.#adapter?.stop();
-      this.options.onSessionWiped();
-      return;
-    }
-    if (SESSION_OVER.some(reason => message.startsWith(reason))) {
-      this.#adapter?.stop();
-      this.options.onSessionEnded();
-      return;
-    }
-    this.#refusal = message;
-    this.#update();
+    routeServerError(message, {
+      stop: () => this.#adapter?.stop(),
+      onTokenExpired: () => this.options.onTokenExpired(),
+      onSessionEnded: () => this.options.onSessionEnded(),
+      onSessionWiped: this.options.onSessionWiped && (() => this.options.onSessionWiped?.()),
+      onIndexMoved: () => this.#onIndexMoved(),
+      refused: refusal => {
+        this.#refusal = refusal;
+        this.#update();
+      },
+    });
+  }
+
+  /**
+   * The server closed the connection with `index_moved`: stay down (a token refresh alone must not
+   * reconnect this engine to the old index) while the app refreshes and starts an engine on the new one.
+   * If the refresh named no new index, try again later rather than at once (no loop with the server).
+   */
+  #onIndexMoved(): void {
+    clearTimeout(this.#indexMoved);
+    this.#indexMoved = setTimeout(() => {
+      this.#indexMoved = undefined;
+      if (!this.#stopped) this.#adapter?.resume();
+    }, INDEX_MOVED_RETRY_MS);
+    this.options.onIndexMoved?.();
   }
 
   async #openIndex(): Promise<void> {

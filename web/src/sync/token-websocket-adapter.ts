@@ -124,7 +124,12 @@ export class TokenWebSocketAdapter extends WebSocketClientAdapter {
     } catch {
       message = undefined;
     }
-    if (isErrorMessage(message)) this.#onServerError(message.message);
+    if (isErrorMessage(message)) {
+      this.#onServerError(message.message);
+      // The app stopped the adapter on it (`index_moved`, `session_wiped`, the session over): the socket is
+      // gone, and the stock handler would assert that it is there.
+      if (!this.socket) return;
+    }
     super.receiveMessage(messageBytes);
   }
 }

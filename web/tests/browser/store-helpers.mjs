@@ -100,3 +100,40 @@ export async function storedInIndexedDb(page, url) {
     { polling: 100 },
   );
 }
+
+/** The keys that name the document of `url`, in every object store of every user's database. */
+export async function keysInIndexedDb(page, url) {
+  return page.evaluate(async docId => {
+    const found = [];
+    for (const { name } of await indexedDB.databases()) {
+      if (!name.startsWith("sportello-user-")) continue;
+      const db = await new Promise(r => (indexedDB.open(name).onsuccess = e => r(e.target.result)));
+      for (const store of Array.from(db.objectStoreNames)) {
+        const keys = await new Promise(r => (db.transaction(store).objectStore(store).getAllKeys().onsuccess = e => r(e.target.result)));
+        for (const key of keys) if (JSON.stringify(key).includes(docId)) found.push(`${name}/${store}:${JSON.stringify(key)}`);
+      }
+      db.close();
+    }
+    return found;
+  }, url.replace("automerge:", ""));
+}
+
+/**
+ * Waits until no key of the document of `url` is left in a user's store, and none comes back within
+ * `settleMs` (the departure rule sweeps the store again 300 ms after `repo.delete`, for the Repo's late
+ * saves); fails if keys stay for `timeoutMs`.
+ */
+export async function goneFromIndexedDb(page, url, { settleMs = 800, timeoutMs = 30_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let left = await keysInIndexedDb(page, url);
+  for (;;) {
+    if (left.length === 0) {
+      await page.waitForTimeout(settleMs);
+      left = await keysInIndexedDb(page, url);
+      if (left.length === 0) return;
+    }
+    if (Date.now() > deadline) throw new Error(`keys of ${url} remain: ${left.join(", ")}`);
+    await page.waitForTimeout(100);
+    left = await keysInIndexedDb(page, url);
+  }
+}
