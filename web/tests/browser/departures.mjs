@@ -27,7 +27,7 @@ import {
   watchdog,
   watchPage,
 } from "./harness.mjs";
-import { storedInIndexedDb } from "./store-helpers.mjs";
+import { keysInIndexedDb as keysOf, storedInIndexedDb } from "./store-helpers.mjs";
 
 const operator = required("OPERATOR");
 const worker = required("WORKER");
@@ -62,23 +62,6 @@ function referCase(tokens, familyName, givenName, area) {
     status: "referred",
   };
   return jsClient(tokens, ["create", "--doc", JSON.stringify(doc)]).url;
-}
-
-/** The keys the worker's stores hold for a document, in every object store of every user database. */
-async function keysOf(page, url) {
-  return page.evaluate(async docId => {
-    const found = [];
-    for (const { name } of await indexedDB.databases()) {
-      if (!name.startsWith("sportello-user-")) continue;
-      const db = await new Promise(r => (indexedDB.open(name).onsuccess = e => r(e.target.result)));
-      for (const store of Array.from(db.objectStoreNames)) {
-        const keys = await new Promise(r => (db.transaction(store).objectStore(store).getAllKeys().onsuccess = e => r(e.target.result)));
-        for (const key of keys) if (JSON.stringify(key).includes(docId)) found.push(`${store}:${JSON.stringify(key)}`);
-      }
-      db.close();
-    }
-    return found;
-  }, url.replace("automerge:", ""));
 }
 
 async function logIn(page) {
