@@ -2,6 +2,11 @@
 //! when the server answers `token_expired`, once per call, then retries the call), and classifies errors so
 //! a caller knows whether retrying can help ([`ClientError::is_retryable`]) or the user must log in again
 //! ([`ClientError::needs_login`]).
+//!
+//! A `401 session_wiped` answer to any call or to the refresh (an admin marked the session lost) forgets
+//! the tokens and raises the client's wipe mark ([`ApiClient::is_wiped`], [`ApiClient::watch_wiped`]);
+//! every call then fails with [`ClientError::Wiped`] until the next login. A [`Tablet`](crate::Tablet)
+//! watches the mark and deletes its local store.
 
 use std::time::Duration;
 
@@ -66,6 +71,24 @@ impl ApiClient {
     /// The current access token, for the sync connection.
     pub async fn access_token(&self) -> Result<Secret, ClientError> {
         self.session.access_token().await
+    }
+
+    /// Whether the server answered `session_wiped` (an admin marked this session lost) since the last
+    /// login: then every call fails with [`ClientError::Wiped`] until the next login.
+    pub fn is_wiped(&self) -> bool {
+        self.session.is_wiped()
+    }
+
+    /// A receiver of the wipe mark ([`ApiClient::is_wiped`]): it turns true at the `session_wiped` answer
+    /// and false at the next login.
+    pub fn watch_wiped(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.session.watch_wiped()
+    }
+
+    /// The server said `session_wiped` outside a REST call (refusing a sync connection): forget the tokens
+    /// and raise the wipe mark, as a REST answer would.
+    pub(crate) async fn mark_wiped(&self) -> ClientError {
+        self.session.mark_wiped().await
     }
 
     /// Exchanges the refresh token for a new pair. Concurrent callers share one refresh: the lock is held
@@ -166,5 +189,15 @@ mod tests {
             "expired tokens are refreshed"
         );
         assert!(ClientError::NotLoggedIn.needs_login());
+        assert!(api(401, "session_wiped").needs_login());
+        assert!(api(401, "session_wiped").is_wiped());
+        assert!(!api(401, "session_wiped").is_retryable());
+        assert!(ClientError::Wiped.is_wiped() && ClientError::Wiped.needs_login());
+        assert_eq!(
+            ClientError::Wiped.code(),
+            Some(&sportello_schema::api::ErrorCode::SessionWiped)
+        );
+        assert!(!api(401, "unauthenticated").is_wiped());
+        assert!(!ClientError::NotLoggedIn.is_wiped());
     }
 }
