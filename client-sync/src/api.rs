@@ -6,19 +6,41 @@
 //! A `401 session_wiped` answer to any call or to the refresh (an admin marked the session lost) forgets
 //! the tokens and raises the client's wipe mark ([`ApiClient::is_wiped`], [`ApiClient::watch_wiped`]);
 //! every call then fails with [`ClientError::Wiped`] until the next login. A [`Tablet`](crate::Tablet)
-//! watches the mark and deletes its local store.
+//! watches the mark and deletes its local store. [`ApiClient::wipe_check`] asks the public wipe check about
+//! a session the client no longer holds tokens of ([`ApiClient::session_id`] names the one it holds).
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::Method;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sportello_schema::SessionId;
+use sportello_schema::api::lifecycle::{WipeCheckAnswer, WipeCheckRequest};
 use sportello_schema::api::{
     ChangePasswordRequest, LoginRequest, Me, Secret, SessionTokens, UserSummary,
 };
 
 use crate::auth::{AuthSession, Endpoint, UserRenewal};
 pub use crate::error::ClientError;
+
+const WIPE_CHECK_PATH: &str = "/api/v1/auth/wipe-check";
+
+/// The session id (`sid` claim) in a JWT's payload, unchecked.
+fn session_id_of(token: &str) -> Option<SessionId> {
+    #[derive(Deserialize)]
+    struct Claims {
+        sid: String,
+    }
+    let payload = token.split('.').nth(1)?;
+    let json = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice::<Claims>(&json)
+        .ok()?
+        .sid
+        .parse()
+        .ok()
+}
 
 #[derive(Debug)]
 pub struct ApiClient {
@@ -83,6 +105,26 @@ impl ApiClient {
     /// and false at the next login.
     pub fn watch_wiped(&self) -> tokio::sync::watch::Receiver<bool> {
         self.session.watch_wiped()
+    }
+
+    /// The id of the session the client holds, if logged in: the access token's `sid` claim (`docs/api.md`
+    /// §2), read without checking the token (the server does that).
+    pub async fn session_id(&self) -> Option<SessionId> {
+        let tokens = self.session.grant().await?;
+        session_id_of(tokens.access_token.expose())
+    }
+
+    /// `POST /api/v1/auth/wipe-check` (public, no token): of `ids`, the sessions an admin marked lost.
+    pub async fn wipe_check(&self, ids: &[SessionId]) -> Result<Vec<SessionId>, ClientError> {
+        let body = WipeCheckRequest {
+            session_ids: ids.to_vec(),
+        };
+        let answer: WipeCheckAnswer = self
+            .session
+            .endpoint()
+            .send_json(Method::POST, WIPE_CHECK_PATH, None, Some(&body))
+            .await?;
+        Ok(answer.wipe)
     }
 
     /// The server said `session_wiped` outside a REST call (refusing a sync connection): forget the tokens
@@ -175,6 +217,23 @@ mod tests {
             code: code.into(),
             message: String::new(),
         }
+    }
+
+    #[test]
+    fn the_session_id_is_read_from_the_access_tokens_sid_claim() {
+        let session = SessionId::new_random();
+        let token = |claims: &str| {
+            format!(
+                "eyJhbGciOiJIUzI1NiJ9.{}.c2lnbmF0dXJl",
+                URL_SAFE_NO_PAD.encode(claims)
+            )
+        };
+        let claims = format!(r#"{{"sub":"u","typ":"access","sid":"{session}"}}"#);
+        assert_eq!(session_id_of(&token(&claims)), Some(session));
+        assert_eq!(session_id_of(&token(r#"{"sid":"not-a-uuid"}"#)), None);
+        assert_eq!(session_id_of(&token(r#"{"sub":"u"}"#)), None);
+        assert_eq!(session_id_of("not a token"), None);
+        assert_eq!(session_id_of("a.%%%.c"), None);
     }
 
     #[test]

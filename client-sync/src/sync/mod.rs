@@ -51,9 +51,12 @@
 //!   changes are lost on purpose. The tablet then stays wiped ([`Tablet::is_wiped`],
 //!   [`Tablet::watch_wiped`], [`ConnectionState::Wiped`]): every call that edits or asks for a document
 //!   fails with [`TabletError::Wiped`], and the sync waits, until a fresh login binds the empty store to
-//!   whoever logs in. client-sync keeps its tokens in memory only, so a tablet restarted after the mark
-//!   learns it only through a session that still holds them; it does not call `POST
-//!   /api/v1/auth/wipe-check`.
+//!   whoever logs in. client-sync keeps its tokens in memory only, so after a restart it learns of a mark
+//!   through the public wipe check instead: the store keeps the id of the session that last used it
+//!   (setting `session`), and [`Tablet::wipe_check`] — which the app calls at start, and every
+//!   [`Tablet::login`] calls before logging in — asks `POST /api/v1/auth/wipe-check` about it and wipes the
+//!   tablet if it is marked. (The sync client does not call it before each connection: the session it
+//!   connects with is the one the upgrade and the refresh answer for.)
 
 pub mod plan;
 pub mod refusal;
@@ -66,6 +69,7 @@ use std::time::Duration;
 
 use automerge::{AutoCommit, Automerge, ChangeHash};
 use autosurgeon::{Hydrate, Reconcile};
+use sportello_schema::SessionId;
 use sportello_schema::api::UserSummary;
 use sportello_schema::catalogue::Catalogue;
 use sportello_schema::documents::{self, CaseDoc, CaseNotesDoc, DirectoryDoc, DocKind, IndexDoc};
@@ -350,6 +354,8 @@ struct State {
     /// The server said `session_wiped` and the user's data were deleted; nothing is written or offered
     /// until a fresh login lowers it.
     wiped: bool,
+    /// The session that last used the store (persisted), for the wipe check after a restart.
+    session: Option<SessionId>,
 }
 
 struct Shared {
@@ -509,6 +515,26 @@ impl Shared {
     fn is_wiped(&self) -> bool {
         self.lock().wiped
     }
+
+    /// Persists the id of the session the REST client holds, if it is not the one the store knows (a
+    /// login, a password change), so that a restarted tablet can ask the wipe check about it.
+    async fn note_session(&self) -> Result<(), StoreError> {
+        let Some(current) = self.api.session_id().await else {
+            return Ok(());
+        };
+        let ticket = {
+            let mut state = self.lock();
+            if state.wiped || state.session == Some(current) {
+                return Ok(());
+            }
+            state.session = Some(current);
+            self.writer.submit(vec![Write::Setting(
+                SETTING_SESSION.into(),
+                current.to_string(),
+            )])
+        };
+        ticket.wait().await
+    }
 }
 
 #[derive(Debug)]
@@ -531,6 +557,8 @@ const SETTING_OWNER: &str = "owner";
 /// The URL of the index the tablet follows (empty: none, after the index moved and before the tablet learnt
 /// the new one).
 const SETTING_INDEX: &str = "index";
+/// The id of the session that last used the store, for the wipe check after a restart.
+const SETTING_SESSION: &str = "session";
 
 fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
@@ -685,6 +713,7 @@ impl Tablet {
             index,
             index_ids,
             wiped: false,
+            session: settings.get(SETTING_SESSION).and_then(|id| id.parse().ok()),
         };
         let shared = Shared {
             api: ApiClient::new(base_url, Some(device_name.to_owned())),
@@ -722,7 +751,12 @@ impl Tablet {
     /// ([`TabletError::OtherUser`]) and their new session is ended at once. After a remote wipe the store is
     /// empty and bound to nobody: the login binds it to whoever logs in, and the tablet works again.
     pub async fn login(&self, username: &str, password: &str) -> Result<UserSummary, TabletError> {
-        // A wipe the server asked for is done before a new session can lower the mark.
+        // A wipe the server asked for is done before a new session can lower the mark; and a session that
+        // used the store before (before a restart) is checked first. If the check cannot be made, the
+        // login goes on (it would most likely fail the same way).
+        if let Err(error) = self.wipe_check().await {
+            tracing::debug!(%error, "sync: the wipe check before the login failed");
+        }
         self.shared.wipe().await?;
         let user = self.shared.api.login(username, password).await?;
         let json = serde_json::to_string(&user).map_err(|e| StoreError::Corrupt {
@@ -753,6 +787,7 @@ impl Tablet {
         };
         self.shared.wiped.send_replace(false);
         ticket.wait().await?;
+        self.shared.note_session().await?;
         // The index the server names now: a tablet that was away when the index moved leaves the old one
         // here, before it could offer it.
         if let Some(index) = self.shared.named_index().await {
@@ -761,6 +796,28 @@ impl Tablet {
         self.shared.logins.send_modify(|n| *n = n.wrapping_add(1));
         self.shared.bump();
         Ok(user)
+    }
+
+    /// Asks the server whether the session that last used this store was marked lost (`POST
+    /// /api/v1/auth/wipe-check`, public), and if so wipes the tablet as a `session_wiped` answer would: true
+    /// then. Call it at start, before the user logs in, to learn of a mark made while the app was not
+    /// running (the tokens are kept in memory only); [`Tablet::login`] calls it too.
+    pub async fn wipe_check(&self) -> Result<bool, TabletError> {
+        let session = {
+            let state = self.shared.lock();
+            state.session.filter(|_| !state.wiped)
+        };
+        let Some(session) = session else {
+            return Ok(false);
+        };
+        let marked = self.shared.api.wipe_check(&[session]).await?;
+        if !marked.contains(&session) {
+            return Ok(false);
+        }
+        tracing::info!(peer = %self.shared.peer_id, "sync: the wipe check names this store's session");
+        self.shared.api.mark_wiped().await;
+        self.shared.wipe().await?;
+        Ok(true)
     }
 
     /// The index document the tablet follows (with [`TabletOptions::follow_index`], once a login named it).

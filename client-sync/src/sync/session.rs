@@ -305,6 +305,11 @@ impl<'a> Connection<'a> {
             Ok(connection) => connection,
             Err(end) => return end,
         };
+        // The session the server took, kept for the wipe check after a restart (it changes with a
+        // password change made through the REST client).
+        if let Err(error) = shared.note_session().await {
+            return lost(true, format!("cannot persist: {error}"));
+        }
         shared.set_connection(ConnectionState::Online);
         let online_since = Instant::now();
         let mut end = match connection.offer_everything().await {

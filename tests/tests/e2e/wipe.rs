@@ -235,3 +235,60 @@ async fn a_rest_call_whose_refresh_is_answered_session_wiped_wipes_a_tablet_that
     let server = desk.server_copy(&desk.anna, &[x]).await;
     assert!(server[0].is_none(), "the case never reached the server");
 }
+
+#[tokio::test]
+async fn a_tablet_restarted_after_its_session_was_marked_lost_is_wiped_by_the_wipe_check_at_start_or_at_login()
+ {
+    // Arrange: Anna's tablet syncs a case, then the app stops (its tokens are kept in memory only).
+    let desk = Desk::new().await;
+    let Device { tablet, dir } = desk.tablet(&desk.anna).await;
+    let x = tablet
+        .create_case(&new_case(&tablet, "Elena", "Fabbri", "Sfratto."))
+        .await
+        .unwrap();
+    tablet.wait_synced(&[x], WAIT).await.unwrap();
+    let session = session_of(&tablet).await;
+    tablet.stop().await;
+    drop(tablet);
+
+    // Act: the admin marks the session lost; the app starts again and asks the wipe check.
+    mark_lost(&desk, session).await;
+    let tablet = Tablet::open_with(dir.path(), &desk.proxy.url(), "tablet", tablet_options())
+        .await
+        .unwrap();
+    assert_eq!(tablet.documents(), vec![x], "kept until the tablet asks");
+    let anna = Device { tablet, dir };
+    let marked = anna.wipe_check().await.unwrap();
+
+    // Assert: the store is wiped before anyone logs in; a fresh login then works on the empty store.
+    assert!(marked && anna.is_wiped());
+    store_holds_nothing_of_the_user(&anna, &[x]);
+    anna.login(&desk.anna.username, STAFF_PASSWORD)
+        .await
+        .unwrap();
+    assert!(!anna.is_wiped() && anna.documents().is_empty());
+
+    // The same when the app goes straight to the login: it checks first, then logs in on an empty store.
+    let y = anna
+        .create_case(&new_case(&anna, "Carlo", "Neri", "Solo qui."))
+        .await
+        .unwrap();
+    let session = session_of(&anna).await;
+    let Device { tablet, dir } = anna;
+    drop(tablet);
+    mark_lost(&desk, session).await;
+    let tablet = Tablet::open_with(dir.path(), &desk.proxy.url(), "tablet", tablet_options())
+        .await
+        .unwrap();
+    assert_eq!(tablet.documents(), vec![y]);
+    let anna = Device { tablet, dir };
+    anna.login(&desk.anna.username, STAFF_PASSWORD)
+        .await
+        .unwrap();
+    assert!(anna.documents().is_empty() && !anna.is_wiped());
+    assert_eq!(
+        Store::open(anna.dir.path()).unwrap().rows_of(y).unwrap(),
+        (0, 0)
+    );
+    assert!(desk.server_copy(&desk.anna, &[y]).await[0].is_none());
+}
