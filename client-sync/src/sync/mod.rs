@@ -46,9 +46,9 @@
 //!   frame, and no local change is offered again. Then it deletes everything of the user
 //!   (`Shared::wipe`): in memory every document, the outbox (documents waiting to be offered), the index
 //!   followed and its listing, the owner and the tokens; in the store, in one transaction, every document
-//!   row and chunk and every setting (the owner, the index followed) but the device's own random labels
-//!   (`peer_id`, `storage_id`), with `secure_delete` and the WAL truncated after the commit. Unsent
-//!   changes are lost on purpose. The tablet then stays wiped ([`Tablet::is_wiped`],
+//!   row and chunk and every setting (the owner, the index followed, the session id) but the device's own
+//!   random labels (`peer_id`, `storage_id`), with `secure_delete` and the WAL truncated after the commit.
+//!   Unsent changes are lost on purpose. The tablet then stays wiped ([`Tablet::is_wiped`],
 //!   [`Tablet::watch_wiped`], [`ConnectionState::Wiped`]): every call that edits or asks for a document
 //!   fails with [`TabletError::Wiped`], and the sync waits, until a fresh login binds the empty store to
 //!   whoever logs in. client-sync keeps its tokens in memory only, so after a restart it learns of a mark
@@ -494,6 +494,7 @@ impl Shared {
             state.index = None;
             state.index_ids = None;
             state.owner = None;
+            state.session = None;
             tracing::warn!(
                 peer = %self.peer_id,
                 documents,

@@ -308,7 +308,7 @@ impl<'a> Connection<'a> {
         // The session the server took, kept for the wipe check after a restart (it changes with a
         // password change made through the REST client).
         if let Err(error) = shared.note_session().await {
-            return lost(true, format!("cannot persist: {error}"));
+            tracing::warn!(%error, "sync: cannot persist the session id");
         }
         shared.set_connection(ConnectionState::Online);
         let online_since = Instant::now();
