@@ -15,6 +15,12 @@
 //! token has changed, and retries with the new one.
 //!
 //! Which answers mean "renew and retry" is [`Renewal::is_stale`], one function per kind of session.
+//!
+//! **Remote wipe.** A `401 session_wiped` answer — to a call or to the refresh — means an admin marked the
+//! session lost (`docs/security.md`, "Remote wipe"). The session then forgets its grant, raises its wipe
+//! mark ([`AuthSession::watch_wiped`], which the tablet watches to delete its local data) and answers
+//! every later call with [`ClientError::Wiped`], without contacting the server, until a new grant is set
+//! (a login).
 
 use std::fmt;
 use std::future::Future;
@@ -25,7 +31,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sportello_schema::api::queue::{DeviceToken, DeviceTokenRequest};
 use sportello_schema::api::{ErrorBody, ErrorCode, RefreshRequest, Secret, SessionTokens};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, watch};
 
 use crate::error::ClientError;
 
@@ -254,6 +260,9 @@ pub(crate) struct AuthSession<R: Renewal> {
     renewal: R,
     /// Locked across a renewal, so concurrent callers share one.
     grant: Mutex<Option<R::Grant>>,
+    /// Raised when the server answers `session_wiped`, lowered by the next grant (a login). Changed only
+    /// with `grant` locked.
+    wiped: watch::Sender<bool>,
 }
 
 impl<R: Renewal> fmt::Debug for AuthSession<R> {
@@ -272,6 +281,7 @@ impl<R: Renewal> AuthSession<R> {
             endpoint,
             renewal,
             grant: Mutex::new(None),
+            wiped: watch::channel(false).0,
         }
     }
 
@@ -284,15 +294,57 @@ impl<R: Renewal> AuthSession<R> {
         self.grant.lock().await.clone()
     }
 
-    /// Replaces the grant (a login, a password change) or forgets it (`None`: a logout).
+    /// Replaces the grant (a login, a password change: this also lowers the wipe mark) or forgets it
+    /// (`None`: a logout).
     pub(crate) async fn set_grant(&self, grant: Option<R::Grant>) {
-        *self.grant.lock().await = grant;
+        let mut held = self.grant.lock().await;
+        if grant.is_some() {
+            self.wiped.send_replace(false);
+        }
+        *held = grant;
+    }
+
+    /// Whether the server said `session_wiped` since the last grant was set.
+    pub(crate) fn is_wiped(&self) -> bool {
+        *self.wiped.borrow()
+    }
+
+    /// A receiver of the wipe mark: true from a `session_wiped` answer until the next grant.
+    pub(crate) fn watch_wiped(&self) -> watch::Receiver<bool> {
+        self.wiped.subscribe()
+    }
+
+    /// The server said `session_wiped` (here or elsewhere, e.g. refusing a sync connection): forget the
+    /// grant and raise the mark. Returns [`ClientError::Wiped`].
+    pub(crate) async fn mark_wiped(&self) -> ClientError {
+        let mut grant = self.grant.lock().await;
+        self.wiped_locked(&mut grant)
+    }
+
+    fn wiped_locked(&self, grant: &mut Option<R::Grant>) -> ClientError {
+        *grant = None;
+        if !self.wiped.send_replace(true) {
+            tracing::warn!("auth: the server says this session was marked lost (session_wiped)");
+        }
+        ClientError::Wiped
+    }
+
+    /// Passes `error` on; a `session_wiped` answer marks the session wiped first.
+    async fn checked(&self, error: ClientError) -> ClientError {
+        if error.is_wiped() {
+            self.mark_wiped().await
+        } else {
+            error
+        }
     }
 
     /// The current access token; a session without a grant renews first (for a user that is
-    /// [`ClientError::NotLoggedIn`]).
+    /// [`ClientError::NotLoggedIn`]). A session marked wiped has none: [`ClientError::Wiped`].
     pub(crate) async fn access_token(&self) -> Result<Secret, ClientError> {
         let mut grant = self.grant.lock().await;
+        if self.is_wiped() {
+            return Err(ClientError::Wiped);
+        }
         if let Some(current) = grant.as_ref() {
             return Ok(R::access_token(current).clone());
         }
@@ -302,12 +354,18 @@ impl<R: Renewal> AuthSession<R> {
     /// Renews now, whatever the token (a sync connection was refused with it).
     pub(crate) async fn renew(&self) -> Result<(), ClientError> {
         let mut grant = self.grant.lock().await;
+        if self.is_wiped() {
+            return Err(ClientError::Wiped);
+        }
         self.renew_locked(&mut grant).await.map(drop)
     }
 
     /// A token in place of `stale`: the one a concurrent call has already renewed to, or a new one.
     async fn renew_after(&self, stale: &Secret) -> Result<Secret, ClientError> {
         let mut grant = self.grant.lock().await;
+        if self.is_wiped() {
+            return Err(ClientError::Wiped);
+        }
         if let Some(current) = grant.as_ref()
             && R::access_token(current) != stale
         {
@@ -323,6 +381,7 @@ impl<R: Renewal> AuthSession<R> {
                 *grant = Some(fresh);
                 Ok(token)
             }
+            Err(error) if error.is_wiped() => Err(self.wiped_locked(grant)),
             Err(error) => {
                 if R::forget_after(&error) {
                     *grant = None;
@@ -333,19 +392,24 @@ impl<R: Renewal> AuthSession<R> {
     }
 
     /// Runs `attempt` with the current access token and, when the answer says the token is stale, once
-    /// more with a renewed one.
+    /// more with a renewed one. A `session_wiped` answer marks the session wiped
+    /// ([`ClientError::Wiped`]).
     pub(crate) async fn call<T, F, Fut>(&self, mut attempt: F) -> Result<T, ClientError>
     where
         F: FnMut(Secret) -> Fut,
         Fut: Future<Output = Result<T, ClientError>>,
     {
         let token = self.access_token().await?;
-        match attempt(token.clone()).await {
+        let answer = match attempt(token.clone()).await {
             Err(error) if R::is_stale(&error) => {
                 let token = self.renew_after(&token).await?;
                 attempt(token).await
             }
             other => other,
+        };
+        match answer {
+            Err(error) => Err(self.checked(error).await),
+            ok => ok,
         }
     }
 
@@ -387,6 +451,8 @@ mod tests {
             (api(401, "token_expired"), true, true),
             (api(401, "unauthenticated"), false, true),
             (api(401, "invalid_refresh_token"), false, false),
+            (api(401, "session_wiped"), false, false),
+            (ClientError::Wiped, false, false),
             (api(403, "forbidden"), false, false),
             (api(403, "account_disabled"), false, false),
             (api(503, "busy"), false, false),
@@ -406,6 +472,7 @@ mod tests {
             "invalid_refresh_token"
         )));
         assert!(UserRenewal::forget_after(&api(403, "account_disabled")));
+        assert!(UserRenewal::forget_after(&api(401, "session_wiped")));
         assert!(!UserRenewal::forget_after(&api(503, "busy")));
         assert!(!UserRenewal::forget_after(&ClientError::Decode("x".into())));
         assert!(DeviceRenewal::forget_after(&api(503, "busy")));
@@ -513,5 +580,95 @@ mod tests {
         session.renew().await.unwrap();
         session.renew().await.unwrap();
         assert_eq!(session.access_token().await.unwrap().expose(), "token-2");
+    }
+
+    #[tokio::test]
+    async fn a_session_wiped_answer_forgets_the_grant_and_refuses_every_later_call_until_a_new_grant()
+     {
+        // Arrange: a session holding a token.
+        let session = session();
+        let mut marks = session.watch_wiped();
+        session.access_token().await.unwrap();
+        assert!(!*marks.borrow_and_update());
+
+        // Act: the server answers a call with `session_wiped`.
+        let wiped = session
+            .call(|_| async { Err::<(), _>(api(401, "session_wiped")) })
+            .await;
+
+        // Assert: the error says so, the grant is gone, the mark is raised.
+        assert!(matches!(wiped, Err(ClientError::Wiped)));
+        assert!(marks.has_changed().unwrap() && *marks.borrow_and_update());
+        assert!(session.is_wiped());
+        assert!(session.grant().await.is_none());
+        // Later calls never reach the server, nor renew.
+        let mut attempts = 0;
+        let later = session
+            .call(|_| {
+                attempts += 1;
+                async { Ok::<_, ClientError>(()) }
+            })
+            .await;
+        assert!(matches!(later, Err(ClientError::Wiped)));
+        assert_eq!(attempts, 0);
+        assert!(matches!(session.renew().await, Err(ClientError::Wiped)));
+        assert!(matches!(
+            session.access_token().await,
+            Err(ClientError::Wiped)
+        ));
+        assert_eq!(
+            session.renewal.0.load(std::sync::atomic::Ordering::SeqCst),
+            1
+        );
+        // A new grant (a login) lowers the mark.
+        session.set_grant(Some(Secret::new("login"))).await;
+        assert!(!session.is_wiped() && !*marks.borrow_and_update());
+        assert_eq!(session.access_token().await.unwrap().expose(), "login");
+    }
+
+    /// A renewal the server answers with `session_wiped` (a refresh token of a session marked lost).
+    #[derive(Debug)]
+    struct WipedRenewal;
+
+    impl Renewal for WipedRenewal {
+        type Grant = Secret;
+        fn access_token(grant: &Secret) -> &Secret {
+            grant
+        }
+        fn is_stale(error: &ClientError) -> bool {
+            error.code() == Some(&ErrorCode::TokenExpired)
+        }
+        fn forget_after(_error: &ClientError) -> bool {
+            false
+        }
+        async fn renew(&self, _: &Endpoint, _: Option<&Secret>) -> Result<Secret, ClientError> {
+            Err(api(401, "session_wiped"))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refresh_answered_session_wiped_marks_the_session_wiped() {
+        let endpoint = Endpoint::new(
+            "http://127.0.0.1:1",
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        let session = AuthSession::new(endpoint, WipedRenewal);
+        session.set_grant(Some(Secret::new("old"))).await;
+
+        // An expired token is renewed, and the renewal says the session is marked lost.
+        let answer = session.call(|token| server_taking("never", token)).await;
+
+        assert!(matches!(answer, Err(ClientError::Wiped)));
+        assert!(session.is_wiped());
+        assert!(
+            session.grant().await.is_none(),
+            "forgotten, whatever forget_after says"
+        );
+        // The same through an explicit refresh, after a new grant.
+        session.set_grant(Some(Secret::new("again"))).await;
+        assert!(matches!(session.renew().await, Err(ClientError::Wiped)));
+        assert!(session.is_wiped() && session.grant().await.is_none());
     }
 }

@@ -15,6 +15,9 @@
 //! - A deleted document leaves nothing behind: its row and chunks go in one transaction, SQLite overwrites
 //!   the freed pages (`secure_delete`), and the WAL is checkpointed and truncated after the commit, so its
 //!   bytes are in neither file.
+//! - A wipe ([`Write::WipeAll`], an admin marked the session lost) leaves nothing of the user: every
+//!   document row and chunk and every setting but the device's own labels go in one transaction, with the
+//!   same `secure_delete` and WAL truncation as a deleted document.
 //! - Nothing here interprets documents: [`crate::sync`] decides what to write.
 //!
 //! Schema changes are append-only steps keyed by `PRAGMA user_version`.
@@ -126,6 +129,11 @@ pub enum Write {
     /// Removes the document: its row, snapshot and chunks, leaving none of its bytes in the files.
     Delete(DocumentId),
     Setting(String, String),
+    /// Removes every document (rows, snapshots, chunks) and every setting except those named in
+    /// `keep_settings`, leaving none of their bytes in the files (a remote wipe).
+    WipeAll {
+        keep_settings: Vec<String>,
+    },
 }
 
 /// The store itself: blocking calls on one connection. Async code uses it through [`StoreWriter`].
@@ -248,7 +256,7 @@ impl Store {
         let deletes = batches
             .iter()
             .flatten()
-            .any(|write| matches!(write, Write::Delete(_)));
+            .any(|write| matches!(write, Write::Delete(_) | Write::WipeAll { .. }));
         let tx = self.conn.transaction()?;
         for write in batches.iter().flatten() {
             match write {
@@ -316,6 +324,17 @@ impl Store {
                         params![key, value],
                     )?;
                 }
+                Write::WipeAll { keep_settings } => {
+                    tx.execute("DELETE FROM chunks", [])?;
+                    tx.execute("DELETE FROM documents", [])?;
+                    let keys = tx
+                        .prepare("SELECT key FROM settings")?
+                        .query_map([], |r| r.get::<_, String>(0))?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    for key in keys.iter().filter(|key| !keep_settings.contains(key)) {
+                        tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+                    }
+                }
             }
         }
         tx.commit()?;
@@ -326,6 +345,19 @@ impl Store {
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         }
         Ok(())
+    }
+
+    /// How many rows the store keeps in all: documents, chunks, settings. For checks that a wipe left
+    /// nothing.
+    pub fn row_counts(&self) -> Result<(usize, usize, usize), StoreError> {
+        let count = |table: &str| -> Result<usize, StoreError> {
+            Ok(self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })? as usize)
+        };
+        Ok((count("documents")?, count("chunks")?, count("settings")?))
     }
 
     /// How many rows the store keeps for a document: its own (0 or 1) and its chunks. For checks that a
@@ -572,6 +604,72 @@ mod tests {
         assert!(!on_disk(&marker(0x5a)), "the snapshot's bytes are gone");
         assert!(!on_disk(&marker(0xa5)), "the chunk's bytes are gone");
         assert!(on_disk(&marker(0x3c)), "the other document is untouched");
+    }
+
+    #[test]
+    fn a_wipe_leaves_no_document_chunk_or_setting_but_the_kept_ones_and_none_of_their_bytes() {
+        // Arrange: two documents (a snapshot and chunks each), the user's settings and a device label.
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let (a, b) = (DocumentId::new_random(), DocumentId::new_random());
+        let marker =
+            |tag: u8| -> Vec<u8> { (0..200u8).map(|i| i.wrapping_mul(11) ^ tag).collect() };
+        let owner = "{\"username\":\"op.anna-marker-owner\"}";
+        store
+            .apply(&[vec![
+                Write::Meta(a, DocMeta::default()),
+                Write::Snapshot(a, marker(0x11)),
+                Write::Chunk(a, marker(0x22)),
+                Write::Meta(b, DocMeta::default()),
+                Write::Chunk(b, marker(0x33)),
+                Write::Setting("owner".into(), owner.into()),
+                Write::Setting("index".into(), "automerge:marker-index".into()),
+                Write::Setting("peer_id".into(), "tablet-1".into()),
+            ]])
+            .unwrap();
+        let on_disk = |needle: &[u8]| -> bool {
+            ["", "-wal"].iter().any(|suffix| {
+                let path = dir.path().join(format!("{FILE_NAME}{suffix}"));
+                std::fs::read(path)
+                    .unwrap_or_default()
+                    .windows(needle.len())
+                    .any(|window| window == needle)
+            })
+        };
+        assert!(
+            on_disk(&marker(0x11)) && on_disk(owner.as_bytes()),
+            "written"
+        );
+
+        // Act
+        store
+            .apply(&[vec![Write::WipeAll {
+                keep_settings: vec!["peer_id".into()],
+            }]])
+            .unwrap();
+
+        // Assert: no row of the user's, the device label kept, no byte of theirs in either file.
+        assert_eq!(store.row_counts().unwrap(), (0, 0, 1));
+        assert_eq!(store.rows_of(a).unwrap(), (0, 0));
+        assert_eq!(store.rows_of(b).unwrap(), (0, 0));
+        assert_eq!(
+            store.setting("peer_id").unwrap().as_deref(),
+            Some("tablet-1")
+        );
+        assert_eq!(store.setting("owner").unwrap(), None);
+        assert_eq!(store.setting("index").unwrap(), None);
+        for (what, bytes) in [
+            ("snapshot", marker(0x11)),
+            ("chunk", marker(0x22)),
+            ("other chunk", marker(0x33)),
+            ("owner", owner.as_bytes().to_vec()),
+            ("index", b"automerge:marker-index".to_vec()),
+        ] {
+            assert!(!on_disk(&bytes), "the {what}'s bytes are gone");
+        }
+        drop(store);
+        let reopened = Store::open(dir.path()).unwrap();
+        assert!(reopened.load_documents().unwrap().is_empty());
     }
 
     #[test]

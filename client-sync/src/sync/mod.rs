@@ -39,6 +39,24 @@
 //!   or failed refresh (log in again, or retry after the back-off). Until the new index arrives the old
 //!   one's listing stands, so no document leaves because the new index is still on its way; then the
 //!   documents both list stay, and one the new index no longer lists (the erased case) departs as above.
+//! - **Remote wipe** (`docs/security.md`, "Remote wipe"). When the server says `session_wiped` (an admin
+//!   marked the session lost) — refusing the `/sync` upgrade, answering the refresh (which the tablet also
+//!   tries when the server closes its connection with `session ended`), or answering any REST call made
+//!   through [`Tablet::api`] — the tablet pushes nothing more: the connection ends without sending another
+//!   frame, and no local change is offered again. Then it deletes everything of the user
+//!   (`Shared::wipe`): in memory every document, the outbox (documents waiting to be offered), the index
+//!   followed and its listing, the owner and the tokens; in the store, in one transaction, every document
+//!   row and chunk and every setting (the owner, the index followed, the session id) but the device's own
+//!   random labels (`peer_id`, `storage_id`), with `secure_delete` and the WAL truncated after the commit.
+//!   Unsent changes are lost on purpose. The tablet then stays wiped ([`Tablet::is_wiped`],
+//!   [`Tablet::watch_wiped`], [`ConnectionState::Wiped`]): every call that edits or asks for a document
+//!   fails with [`TabletError::Wiped`], and the sync waits, until a fresh login binds the empty store to
+//!   whoever logs in. client-sync keeps its tokens in memory only, so after a restart it learns of a mark
+//!   through the public wipe check instead: the store keeps the id of the session that last used it
+//!   (setting `session`), and [`Tablet::wipe_check`] — which the app calls at start, and every
+//!   [`Tablet::login`] calls before logging in — asks `POST /api/v1/auth/wipe-check` about it and wipes the
+//!   tablet if it is marked. (The sync client does not call it before each connection: the session it
+//!   connects with is the one the upgrade and the refresh answer for.)
 
 pub mod plan;
 pub mod refusal;
@@ -51,6 +69,7 @@ use std::time::Duration;
 
 use automerge::{AutoCommit, Automerge, ChangeHash};
 use autosurgeon::{Hydrate, Reconcile};
+use sportello_schema::SessionId;
 use sportello_schema::api::UserSummary;
 use sportello_schema::catalogue::Catalogue;
 use sportello_schema::documents::{self, CaseDoc, CaseNotesDoc, DirectoryDoc, DocKind, IndexDoc};
@@ -117,7 +136,7 @@ pub enum TabletError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Api(#[from] ClientError),
+    Api(ClientError),
     #[error("the document is not valid: {0}")]
     Invalid(ValidationErrors),
     #[error("no such document on this tablet: {0}")]
@@ -132,6 +151,22 @@ pub enum TabletError {
     BadUrl,
     #[error("gave up waiting after {waited:?}: {what}")]
     Timeout { waited: Duration, what: String },
+    /// An admin marked the session lost: the tablet deleted its local data. Log in again.
+    #[error(
+        "an admin marked this tablet's session lost; its local data were deleted: log in again"
+    )]
+    Wiped,
+}
+
+impl From<ClientError> for TabletError {
+    /// A `session_wiped` answer is [`TabletError::Wiped`]; any other, [`TabletError::Api`].
+    fn from(error: ClientError) -> Self {
+        if error.is_wiped() {
+            TabletError::Wiped
+        } else {
+            TabletError::Api(error)
+        }
+    }
 }
 
 impl TabletError {
@@ -179,6 +214,9 @@ pub enum ConnectionState {
     NeedsLogin {
         reason: String,
     },
+    /// An admin marked the session lost: the tablet deleted its local data and syncs nothing until a new
+    /// login.
+    Wiped,
 }
 
 /// One document in memory.
@@ -313,6 +351,11 @@ struct State {
     index: Option<DocumentId>,
     /// The ids the latest index lists (`None` until the tablet holds a readable index).
     index_ids: Option<HashSet<DocumentId>>,
+    /// The server said `session_wiped` and the user's data were deleted; nothing is written or offered
+    /// until a fresh login lowers it.
+    wiped: bool,
+    /// The session that last used the store (persisted), for the wipe check after a restart.
+    session: Option<SessionId>,
 }
 
 struct Shared {
@@ -327,6 +370,8 @@ struct Shared {
     changes: watch::Sender<u64>,
     /// Bumped on every login.
     logins: watch::Sender<u64>,
+    /// True once a remote wipe deleted the user's data (durably), false again after a fresh login.
+    wiped: watch::Sender<bool>,
     /// Local changes for the live session to offer.
     outbox: Notify,
     /// Cut a back-off short.
@@ -367,6 +412,9 @@ impl Shared {
         let ticket = {
             let mut guard = self.lock();
             let state = &mut *guard;
+            if state.wiped {
+                return Ok(());
+            }
             let holds = state
                 .docs
                 .iter()
@@ -424,6 +472,70 @@ impl Shared {
             self.bump();
         }
     }
+
+    /// The remote wipe: the server said `session_wiped` (the REST client's wipe mark is raised). Deletes
+    /// everything of the user, in memory and in the store (one transaction of [`Write::WipeAll`], keeping
+    /// only the device's labels), and marks the tablet wiped, so that nothing is written or offered until a
+    /// fresh login. Does nothing if the tablet is wiped already, or if a login has lowered the mark since
+    /// (that login's data are not the marked session's).
+    ///
+    /// Every write is submitted with the state locked, so the writes submitted before this one are applied
+    /// before it (and deleted by it), and none is submitted after it while the tablet is wiped.
+    async fn wipe(&self) -> Result<(), StoreError> {
+        let ticket = {
+            let mut state = self.lock();
+            if state.wiped || !self.api.is_wiped() {
+                return Ok(());
+            }
+            state.wiped = true;
+            let documents = state.docs.len();
+            state.docs.clear();
+            state.dirty.clear();
+            state.index = None;
+            state.index_ids = None;
+            state.owner = None;
+            state.session = None;
+            tracing::warn!(
+                peer = %self.peer_id,
+                documents,
+                "sync: the session was marked lost (session_wiped); deleting the local data"
+            );
+            self.writer.submit(vec![Write::WipeAll {
+                keep_settings: vec![SETTING_PEER.into(), SETTING_STORAGE.into()],
+            }])
+        };
+        self.bump();
+        let written = ticket.wait().await;
+        if written.is_ok() {
+            self.wiped.send_replace(true);
+            self.bump();
+        }
+        written
+    }
+
+    fn is_wiped(&self) -> bool {
+        self.lock().wiped
+    }
+
+    /// Persists the id of the session the REST client holds, if it is not the one the store knows (a
+    /// login, a password change), so that a restarted tablet can ask the wipe check about it.
+    async fn note_session(&self) -> Result<(), StoreError> {
+        let Some(current) = self.api.session_id().await else {
+            return Ok(());
+        };
+        let ticket = {
+            let mut state = self.lock();
+            if state.wiped || state.session == Some(current) {
+                return Ok(());
+            }
+            state.session = Some(current);
+            self.writer.submit(vec![Write::Setting(
+                SETTING_SESSION.into(),
+                current.to_string(),
+            )])
+        };
+        ticket.wait().await
+    }
 }
 
 #[derive(Debug)]
@@ -446,6 +558,8 @@ const SETTING_OWNER: &str = "owner";
 /// The URL of the index the tablet follows (empty: none, after the index moved and before the tablet learnt
 /// the new one).
 const SETTING_INDEX: &str = "index";
+/// The id of the session that last used the store, for the wipe check after a restart.
+const SETTING_SESSION: &str = "session";
 
 fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
@@ -470,6 +584,31 @@ fn sync_url(base_url: &str) -> Result<String, TabletError> {
         return Err(TabletError::BadUrl);
     };
     Ok(format!("{rest}/sync"))
+}
+
+/// Wipes the tablet whenever the REST client's wipe mark rises: a `session_wiped` answer to a REST call
+/// made through [`Tablet::api`], or to a refresh. (The sync task wipes at once too when the server refuses
+/// its connection so.) Ends with the tablet.
+async fn wipe_on_mark(shared: std::sync::Weak<Shared>) {
+    let Some(mut marks) = shared.upgrade().map(|shared| shared.api.watch_wiped()) else {
+        return;
+    };
+    loop {
+        if marks.wait_for(|wiped| *wiped).await.is_err() {
+            return;
+        }
+        let Some(strong) = shared.upgrade() else {
+            return;
+        };
+        if let Err(error) = strong.wipe().await {
+            tracing::error!(%error, "sync: the remote wipe could not be written");
+        }
+        drop(strong);
+        // Until a login lowers the mark.
+        if marks.wait_for(|wiped| !*wiped).await.is_err() {
+            return;
+        }
+    }
 }
 
 impl Tablet {
@@ -574,6 +713,8 @@ impl Tablet {
             dirty: HashSet::new(),
             index,
             index_ids,
+            wiped: false,
+            session: settings.get(SETTING_SESSION).and_then(|id| id.parse().ok()),
         };
         let shared = Shared {
             api: ApiClient::new(base_url, Some(device_name.to_owned())),
@@ -585,11 +726,14 @@ impl Tablet {
             state: Mutex::new(state),
             changes: watch::channel(0).0,
             logins: watch::channel(0).0,
+            wiped: watch::channel(false).0,
             outbox: Notify::new(),
             wake: Notify::new(),
         };
+        let shared = Arc::new(shared);
+        tokio::spawn(wipe_on_mark(Arc::downgrade(&shared)));
         Ok(Tablet {
-            shared: Arc::new(shared),
+            shared,
             running: Mutex::new(None),
         })
     }
@@ -605,30 +749,46 @@ impl Tablet {
     }
 
     /// Logs in over REST. The store is bound to the first user who logs in; another user is refused
-    /// ([`TabletError::OtherUser`]) and their new session is ended at once.
+    /// ([`TabletError::OtherUser`]) and their new session is ended at once. After a remote wipe the store is
+    /// empty and bound to nobody: the login binds it to whoever logs in, and the tablet works again.
     pub async fn login(&self, username: &str, password: &str) -> Result<UserSummary, TabletError> {
-        let user = self.shared.api.login(username, password).await?;
-        let other = {
-            let state = self.shared.lock();
-            state
-                .owner
-                .as_ref()
-                .is_some_and(|owner| owner.id != user.id)
-        };
-        if other {
-            let _ = self.shared.api.logout().await;
-            return Err(TabletError::OtherUser);
+        // A wipe the server asked for is done before a new session can lower the mark; and a session that
+        // used the store before (before a restart) is checked first. If the check cannot be made, the
+        // login goes on (it would most likely fail the same way).
+        if let Err(error) = self.wipe_check().await {
+            tracing::debug!(%error, "sync: the wipe check before the login failed");
         }
+        self.shared.wipe().await?;
+        let user = self.shared.api.login(username, password).await?;
         let json = serde_json::to_string(&user).map_err(|e| StoreError::Corrupt {
             id: "-".into(),
             reason: e.to_string(),
         })?;
-        let ticket = self
-            .shared
-            .writer
-            .submit(vec![Write::Setting(SETTING_OWNER.into(), json)]);
-        self.shared.lock().owner = Some(user.clone());
+        let ticket = {
+            let mut state = self.shared.lock();
+            if state
+                .owner
+                .as_ref()
+                .is_some_and(|owner| owner.id != user.id)
+            {
+                None
+            } else {
+                state.wiped = false;
+                state.owner = Some(user.clone());
+                Some(
+                    self.shared
+                        .writer
+                        .submit(vec![Write::Setting(SETTING_OWNER.into(), json)]),
+                )
+            }
+        };
+        let Some(ticket) = ticket else {
+            let _ = self.shared.api.logout().await;
+            return Err(TabletError::OtherUser);
+        };
+        self.shared.wiped.send_replace(false);
         ticket.wait().await?;
+        self.shared.note_session().await?;
         // The index the server names now: a tablet that was away when the index moved leaves the old one
         // here, before it could offer it.
         if let Some(index) = self.shared.named_index().await {
@@ -637,6 +797,28 @@ impl Tablet {
         self.shared.logins.send_modify(|n| *n = n.wrapping_add(1));
         self.shared.bump();
         Ok(user)
+    }
+
+    /// Asks the server whether the session that last used this store was marked lost (`POST
+    /// /api/v1/auth/wipe-check`, public), and if so wipes the tablet as a `session_wiped` answer would: true
+    /// then. Call it at start, before the user logs in, to learn of a mark made while the app was not
+    /// running (the tokens are kept in memory only); [`Tablet::login`] calls it too.
+    pub async fn wipe_check(&self) -> Result<bool, TabletError> {
+        let session = {
+            let state = self.shared.lock();
+            state.session.filter(|_| !state.wiped)
+        };
+        let Some(session) = session else {
+            return Ok(false);
+        };
+        let marked = self.shared.api.wipe_check(&[session]).await?;
+        if !marked.contains(&session) {
+            return Ok(false);
+        }
+        tracing::info!(peer = %self.shared.peer_id, "sync: the wipe check names this store's session");
+        self.shared.api.mark_wiped().await;
+        self.shared.wipe().await?;
+        Ok(true)
     }
 
     /// The index document the tablet follows (with [`TabletOptions::follow_index`], once a login named it).
@@ -662,6 +844,9 @@ impl Tablet {
     }
 
     fn actor(&self) -> Result<ActorCtx, TabletError> {
+        if self.shared.is_wiped() {
+            return Err(TabletError::Wiped);
+        }
         let owner = self.owner().ok_or(TabletError::NotLoggedIn)?;
         Ok(ActorCtx::new(owner.id, owner.role, owner.areas))
     }
@@ -728,6 +913,9 @@ impl Tablet {
         let id = DocumentId::new_random();
         let ticket = {
             let mut state = self.shared.lock();
+            if state.wiped {
+                return Err(TabletError::Wiped);
+            }
             let mut local = LocalDoc::empty();
             local.doc = doc;
             local.meta.created_locally = true;
@@ -807,6 +995,9 @@ impl Tablet {
     ) -> Result<(), TabletError> {
         let ticket = {
             let mut state = self.shared.lock();
+            if state.wiped {
+                return Err(TabletError::Wiped);
+            }
             let local = state
                 .docs
                 .get_mut(&id)
@@ -844,6 +1035,9 @@ impl Tablet {
         let id = url.document_id();
         let ticket = {
             let mut state = self.shared.lock();
+            if state.wiped {
+                return Err(TabletError::Wiped);
+            }
             let local = state.docs.entry(id).or_insert_with(LocalDoc::empty);
             if local.meta.wanted {
                 None
@@ -868,6 +1062,9 @@ impl Tablet {
     pub async fn discard_unsynced_changes(&self, id: DocumentId) -> Result<(), TabletError> {
         let ticket = {
             let mut state = self.shared.lock();
+            if state.wiped {
+                return Err(TabletError::Wiped);
+            }
             let local = state.docs.get_mut(&id).ok_or(TabletError::NotFound(id))?;
             if local.meta.server_heads.is_empty() {
                 state.docs.remove(&id);
@@ -937,6 +1134,18 @@ impl Tablet {
 
     pub fn connection(&self) -> ConnectionState {
         self.shared.lock().connection.clone()
+    }
+
+    /// Whether a remote wipe deleted the user's data (an admin marked the session lost), and no login has
+    /// happened since. Then calls that edit or ask for documents fail with [`TabletError::Wiped`].
+    pub fn is_wiped(&self) -> bool {
+        self.shared.is_wiped()
+    }
+
+    /// A receiver that turns true once a remote wipe has deleted the user's data (durably) and false at the
+    /// next login: what the app watches to show that the tablet was wiped.
+    pub fn watch_wiped(&self) -> watch::Receiver<bool> {
+        self.shared.wiped.subscribe()
     }
 
     // -----------------------------------------------------------------------------------------------------
@@ -1101,6 +1310,7 @@ mod tests {
                     Write::Chunk(..) => "chunk",
                     Write::Delete(..) => "delete",
                     Write::Setting(..) => "setting",
+                    Write::WipeAll { .. } => "wipe",
                 })
                 .collect()
         };
@@ -1243,6 +1453,107 @@ mod tests {
             .unwrap();
         assert_eq!(tablet.index(), None);
         assert_eq!(tablet.documents(), vec![case]);
+    }
+
+    #[tokio::test]
+    async fn a_session_wiped_mark_deletes_every_document_and_setting_of_the_user_and_refuses_further_work()
+     {
+        // Arrange: a tablet bound to a user, following an index, holding a case and a wanted document.
+        let dir = tempfile::tempdir().unwrap();
+        let tablet = Tablet::open(dir.path(), "http://127.0.0.1:9", "test")
+            .await
+            .unwrap();
+        let label = tablet.peer_id().clone();
+        let me = sportello_schema::UserId::new_random();
+        let owner = UserSummary {
+            id: me,
+            username: sportello_schema::Username::parse("op.anna").unwrap(),
+            display_name: "Anna".into(),
+            role: sportello_schema::Role::Operator,
+            areas: vec![],
+            must_change_password: false,
+            second_factor: Default::default(),
+        };
+        let json = serde_json::to_string(&owner).unwrap();
+        tablet
+            .shared
+            .writer
+            .submit(vec![Write::Setting(SETTING_OWNER.into(), json)])
+            .wait()
+            .await
+            .unwrap();
+        tablet.shared.lock().owner = Some(owner);
+        let mut case = CaseDoc::new(
+            me,
+            &tablet.now(),
+            sportello_schema::documents::Channel::Desk,
+        );
+        case.person.family_name = "Rossi".into();
+        let x = tablet.create_case(&case).await.unwrap();
+        let index = tablet.create_document(&IndexDoc::new(me)).await.unwrap();
+        tablet.shared.follow_index(Some(index)).await.unwrap();
+        let linked = DocumentId::new_random();
+        tablet.want(&linked.to_url()).await.unwrap();
+        let store = || Store::open(dir.path()).unwrap();
+        assert_eq!(store().row_counts().unwrap(), (3, 0, 4));
+        let mut wiped = tablet.watch_wiped();
+        assert!(!*wiped.borrow_and_update() && !tablet.is_wiped());
+
+        // Act: the REST client learns that the session was marked lost.
+        assert!(tablet.api().mark_wiped().await.is_wiped());
+        wiped.wait_for(|wiped| *wiped).await.unwrap();
+
+        // Assert: nothing of the user in memory or in the store; the device's labels stay.
+        assert!(tablet.is_wiped());
+        assert!(tablet.documents().is_empty());
+        assert_eq!(tablet.owner(), None);
+        assert_eq!(tablet.index(), None);
+        assert!(tablet.shared.lock().dirty.is_empty(), "the outbox is empty");
+        for id in [x, index, linked] {
+            assert_eq!(store().rows_of(id).unwrap(), (0, 0));
+        }
+        assert_eq!(store().row_counts().unwrap(), (0, 0, 2));
+        assert!(store().setting(SETTING_PEER).unwrap().is_some());
+        assert!(store().setting(SETTING_STORAGE).unwrap().is_some());
+        // Further work is refused, and nothing is written.
+        assert!(matches!(
+            tablet.create_case(&case).await,
+            Err(TabletError::Wiped)
+        ));
+        assert!(matches!(
+            tablet.create_document(&case).await,
+            Err(TabletError::Wiped)
+        ));
+        assert!(matches!(
+            tablet.want(&linked.to_url()).await,
+            Err(TabletError::Wiped)
+        ));
+        assert!(matches!(
+            tablet
+                .edit_case(x, |case| case.summary = "Dopo.".into())
+                .await,
+            Err(TabletError::Wiped)
+        ));
+        assert!(matches!(
+            tablet.discard_unsynced_changes(x).await,
+            Err(TabletError::Wiped)
+        ));
+        assert!(matches!(
+            tablet.api().me().await.map_err(TabletError::from),
+            Err(TabletError::Wiped)
+        ));
+        tablet.shared.follow_index(Some(index)).await.unwrap();
+        assert_eq!(store().row_counts().unwrap(), (0, 0, 2));
+
+        // Reopened, the tablet is empty, bound to nobody, with the same labels.
+        drop(tablet);
+        let again = Tablet::open(dir.path(), "http://127.0.0.1:9", "test")
+            .await
+            .unwrap();
+        assert!(again.documents().is_empty());
+        assert_eq!(again.owner(), None);
+        assert_eq!(again.index(), None);
+        assert_eq!(again.peer_id(), &label);
     }
 
     #[tokio::test]

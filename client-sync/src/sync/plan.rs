@@ -2,7 +2,8 @@
 //! of their own), so they can be table-tested: what to send for a document when a connection opens or the
 //! user edits, whether the server has our changes, which documents an index adds, which ones leave the
 //! tablet, which index documents to forget when the user's index moves, how long to wait before
-//! reconnecting, and what a server `error` message means for the next attempt.
+//! reconnecting, and what a server `error` message means for the next attempt (refresh, log in, wipe the
+//! tablet, follow a moved index, or retry).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -211,12 +212,16 @@ impl Backoff {
 /// What a server's `error` message (sent before it closes) asks of the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerError {
-    /// The access token expired: refresh it and reconnect at once.
+    /// The access token expired, or the session was ended through the API (`session ended`): refresh the
+    /// tokens and reconnect at once. The refresh tells an ended session (`invalid_refresh_token`: log in
+    /// again) from one an admin marked lost (`session_wiped`: wipe).
     RefreshToken,
     /// The session is over or the account cannot sync (revoked, disabled, password change or second-factor
-    /// enrolment due): the user
-    /// must log in again; retrying cannot help.
+    /// enrolment due): the user must log in again; retrying cannot help.
     LogIn,
+    /// An admin marked the session lost (`session_wiped`, `docs/security.md` "Remote wipe"): push nothing
+    /// more, delete the local data, wait for a new login.
+    Wiped,
     /// The user's index document moved (after an erasure every user gets a new one): refresh the tokens,
     /// whose answer names the new index, delete the old one, follow the new one and reconnect at once.
     IndexMoved,
@@ -230,15 +235,18 @@ pub enum ServerError {
 pub use sportello_schema::sync::INDEX_MOVED;
 
 /// The `message` is a code ([`ErrorCode`]) when the server refuses the upgrade, else a sentence
-/// (`docs/sync-protocol.md` §5.2); `session ended` is the one sentence that asks for a new login, and
-/// [`INDEX_MOVED`] the one that sends the tablet after the user's new index.
+/// (`docs/sync-protocol.md` §5.2); `session ended` (the API ended the session: a logout, a password
+/// change, an admin ending it or marking it lost) asks for a refresh first, as §15 says — only the refresh
+/// tells a merely ended session from a wiped one — and [`INDEX_MOVED`] sends the tablet after the user's new
+/// index.
 pub fn classify_server_error(message: &str) -> ServerError {
     match ErrorCode::parse(message) {
         ErrorCode::TokenExpired => ServerError::RefreshToken,
+        ErrorCode::SessionWiped => ServerError::Wiped,
         ErrorCode::Unauthenticated
         | ErrorCode::PasswordChangeRequired
         | ErrorCode::SecondFactorEnrolmentRequired => ServerError::LogIn,
-        _ if message == "session ended" => ServerError::LogIn,
+        _ if message == "session ended" => ServerError::RefreshToken,
         _ if message == INDEX_MOVED => ServerError::IndexMoved,
         _ => ServerError::Retry,
     }
@@ -548,13 +556,17 @@ mod tests {
     }
 
     #[test]
-    fn server_errors_say_whether_to_refresh_log_in_or_retry() {
+    fn server_errors_say_whether_to_refresh_log_in_wipe_or_retry() {
         let table = [
             ("token_expired", ServerError::RefreshToken),
+            ("session ended", ServerError::RefreshToken),
             ("unauthenticated", ServerError::LogIn),
             ("password_change_required", ServerError::LogIn),
             ("second_factor_enrolment_required", ServerError::LogIn),
-            ("session ended", ServerError::LogIn),
+            ("session_wiped", ServerError::Wiped),
+            ("session wiped", ServerError::Retry),
+            ("SESSION_WIPED", ServerError::Retry),
+            ("session ended or account changed", ServerError::Retry),
             ("index_moved", ServerError::IndexMoved),
             ("index moved", ServerError::Retry),
             ("INDEX_MOVED", ServerError::Retry),

@@ -10,6 +10,12 @@
 //! (`Shared::follow_index`) before connecting again. The old index is let go at once, whatever the refresh
 //! answers; a refresh that fails for a network reason is tried again after the back-off, before any
 //! connection, so the tablet reconnects knowing the new index.
+//!
+//! A `session_wiped` from the server — refusing the upgrade, or answering the refresh tried after
+//! `token_expired` or `session ended` or `index_moved`, or any REST call (the client's wipe mark) — ends
+//! the connection without sending another frame (`Connection::send_all` refuses to send once the mark is
+//! up, and the open connection watches the mark), wipes the tablet (`Shared::wipe`), shows
+//! [`ConnectionState::Wiped`] and waits for a fresh login.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -47,6 +53,8 @@ enum End {
     Refresh,
     /// The server will not sync this session.
     LogIn(String),
+    /// An admin marked the session lost (`session_wiped`): wipe the tablet, wait for a login.
+    Wiped,
     /// The user's index moved: learn the new one (a refresh), retire the old one, reconnect. `stable`: the
     /// connection had been up a while (not a tablet offering a retired index again at once).
     IndexMoved {
@@ -95,10 +103,25 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         };
         let error = match end {
             End::Stopped => break,
+            End::Wiped => {
+                if wiped(&shared, &mut logins, &mut stop).await {
+                    break;
+                }
+                backoff.reset();
+                continue;
+            }
             End::IndexMoved { .. } if moves_in_a_row <= 2 => {
                 match follow_moved_index(&shared).await {
                     Ok(()) => {
                         move_pending = false;
+                        continue;
+                    }
+                    Err(MoveError::Refresh(error)) if error.is_wiped() => {
+                        move_pending = false;
+                        if wiped(&shared, &mut logins, &mut stop).await {
+                            break;
+                        }
+                        backoff.reset();
                         continue;
                     }
                     Err(error) if error.needs_login() => {
@@ -131,6 +154,13 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                         {
                             tracing::warn!(%error, "sync: cannot follow the user's index");
                         }
+                        continue;
+                    }
+                    Err(error) if error.is_wiped() => {
+                        if wiped(&shared, &mut logins, &mut stop).await {
+                            break;
+                        }
+                        backoff.reset();
                         continue;
                     }
                     Err(error) if error.needs_login() => {
@@ -207,6 +237,29 @@ async fn follow_moved_index(shared: &Shared) -> Result<(), MoveError> {
     Ok(())
 }
 
+/// The server said `session_wiped`: raise the REST client's wipe mark (a refusal of the upgrade did not
+/// pass through it), wipe the tablet, show `Wiped` and wait for a login (false) or a stop (true). A login
+/// since this attempt began means the answer was about the session before it (which that login's
+/// `Tablet::login` wiped, if the mark had reached the REST client): go on with the new one.
+async fn wiped(
+    shared: &Shared,
+    logins: &mut watch::Receiver<u64>,
+    stop: &mut watch::Receiver<bool>,
+) -> bool {
+    if logins.has_changed().unwrap_or(false) {
+        return false;
+    }
+    shared.api.mark_wiped().await;
+    if let Err(error) = shared.wipe().await {
+        tracing::error!(%error, "sync: the remote wipe could not be written");
+    }
+    shared.set_connection(ConnectionState::Wiped);
+    tokio::select! {
+        changed = logins.changed() => changed.is_err(),
+        _ = stop.changed() => true,
+    }
+}
+
 /// Shows `NeedsLogin` and waits for a login (false) or a stop (true).
 async fn wait_for_login(
     shared: &Shared,
@@ -252,6 +305,11 @@ impl<'a> Connection<'a> {
             Ok(connection) => connection,
             Err(end) => return end,
         };
+        // The session the server took, kept for the wipe check after a restart (it changes with a
+        // password change made through the REST client).
+        if let Err(error) = shared.note_session().await {
+            tracing::warn!(%error, "sync: cannot persist the session id");
+        }
         shared.set_connection(ConnectionState::Online);
         let online_since = Instant::now();
         let mut end = match connection.offer_everything().await {
@@ -278,16 +336,21 @@ impl<'a> Connection<'a> {
     /// Connects with the current access token and completes the `join` / `peer` handshake.
     async fn open(shared: &'a Shared) -> Result<Connection<'a>, End> {
         let options = &shared.options;
+        if shared.api.is_wiped() || shared.is_wiped() {
+            return Err(End::Wiped);
+        }
         let owner = shared.lock().owner.as_ref().map(|o| o.id);
         let signed_in = shared.api.user().await.map(|u| u.id);
         if owner.is_none() || owner != signed_in {
             return Err(End::LogIn("not logged in as this tablet's user".into()));
         }
-        let token = shared
-            .api
-            .access_token()
-            .await
-            .map_err(|e| End::LogIn(e.to_string()))?;
+        let token = shared.api.access_token().await.map_err(|e| {
+            if e.is_wiped() {
+                End::Wiped
+            } else {
+                End::LogIn(e.to_string())
+            }
+        })?;
         let mut request = shared
             .ws_url
             .as_str()
@@ -435,7 +498,11 @@ impl<'a> Connection<'a> {
         self.send_all(messages, true).await
     }
 
+    /// Sends `messages`, unless the session was marked lost: then nothing more leaves the tablet.
     async fn send_all(&mut self, messages: Vec<Message>, reached_peer: bool) -> Result<(), End> {
+        if self.shared.api.is_wiped() || self.shared.is_wiped() {
+            return Err(End::Wiped);
+        }
         if messages.is_empty() {
             return Ok(());
         }
@@ -456,8 +523,11 @@ impl<'a> Connection<'a> {
         let interval = self.shared.options.ping_interval;
         let mut ping = tokio::time::interval_at(Instant::now() + interval, interval);
         let mut last_heard = Instant::now();
+        let mut wiped = self.shared.api.watch_wiped();
         loop {
             tokio::select! {
+                // A REST call was answered `session_wiped`: stop at once.
+                () = raised(&mut wiped) => return End::Wiped,
                 frame = self.ws.next() => {
                     let mut frames = Vec::new();
                     let mut ended = None;
@@ -536,6 +606,9 @@ impl<'a> Connection<'a> {
         let (ticket, replies) = {
             let shared = self.shared;
             let mut state = shared.lock();
+            if state.wiped {
+                return Err(End::Wiped);
+            }
             for message in messages {
                 match message {
                     Message::Sync(body) | Message::Request(body) => {
@@ -744,10 +817,18 @@ impl<'a> Connection<'a> {
     }
 }
 
+/// Resolves when the wipe mark is up; never, if the client is gone.
+async fn raised(mark: &mut watch::Receiver<bool>) {
+    if mark.wait_for(|wiped| *wiped).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 fn server_error(reached_peer: bool, message: &str) -> End {
     match plan::classify_server_error(message) {
         ServerError::RefreshToken => End::Refresh,
         ServerError::LogIn => End::LogIn(message.to_owned()),
+        ServerError::Wiped => End::Wiped,
         ServerError::IndexMoved => End::IndexMoved { stable: false },
         ServerError::Retry => lost(reached_peer, format!("the server said: {message}")),
     }

@@ -14,7 +14,7 @@ pub(super) fn server_unreachable(error: &ClientError) -> bool {
     match error {
         ClientError::Network(_) => true,
         ClientError::Api { status, .. } => matches!(status, 502..=504),
-        ClientError::Decode(_) | ClientError::NotLoggedIn => false,
+        ClientError::Decode(_) | ClientError::NotLoggedIn | ClientError::Wiped => false,
     }
 }
 

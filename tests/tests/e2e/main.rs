@@ -14,3 +14,4 @@ mod refusal;
 mod restart;
 mod sessions;
 mod totem;
+mod wipe;
