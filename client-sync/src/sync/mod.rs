@@ -40,9 +40,9 @@
 //!   one's listing stands, so no document leaves because the new index is still on its way; then the
 //!   documents both list stay, and one the new index no longer lists (the erased case) departs as above.
 //! - **Remote wipe** (`docs/security.md`, "Remote wipe"). When the server says `session_wiped` (an admin
-//!   marked the session lost) — refusing the `/sync` upgrade, answering the refresh (which the tablet also
-//!   tries when the server closes its connection with `session ended`), or answering any REST call made
-//!   through [`Tablet::api`] — the tablet pushes nothing more: the connection ends without sending another
+//!   marked the session lost) — closing an open connection, refusing the `/sync` upgrade, answering the
+//!   refresh (which the tablet also tries when the server closes its connection with `session ended`), or
+//!   answering any REST call made through [`Tablet::api`] — the tablet pushes nothing more: the connection ends without sending another
 //!   frame, and no local change is offered again. Then it deletes everything of the user
 //!   (`Shared::wipe`): in memory every document, the outbox (documents waiting to be offered), the index
 //!   followed and its listing, the owner and the tokens; in the store, in one transaction, every document

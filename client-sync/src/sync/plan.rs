@@ -236,9 +236,9 @@ pub use sportello_schema::sync::INDEX_MOVED;
 
 /// The `message` is a code ([`ErrorCode`]) when the server refuses the upgrade, else a sentence
 /// (`docs/sync-protocol.md` §5.2); `session ended` (the API ended the session: a logout, a password
-/// change, an admin ending it or marking it lost) asks for a refresh first, as §15 says — only the refresh
-/// tells a merely ended session from a wiped one — and [`INDEX_MOVED`] sends the tablet after the user's new
-/// index.
+/// change) asks for a refresh first, as §15 says — the refresh tells a merely ended session from a wiped
+/// one, should a mark come another way — `session_wiped` (an admin marked the session lost, or ended it
+/// from the console) wipes at once, and [`INDEX_MOVED`] sends the tablet after the user's new index.
 pub fn classify_server_error(message: &str) -> ServerError {
     match ErrorCode::parse(message) {
         ErrorCode::TokenExpired => ServerError::RefreshToken,

@@ -286,7 +286,7 @@ pub async fn end_user_sessions(
             let ended =
                 sessions::revoke_all_for_user(conn, id, RevokeReason::AdminKilled, change.now())?;
             change.audit(Action::SessionsKill, id)?;
-            change.after_commit(move || hub.close_user(id, "session ended"));
+            change.after_commit(move || hub.close_user(id, crate::lifecycle::SESSION_WIPED));
             Ok(ended)
         })
         .await?;
@@ -312,7 +312,7 @@ pub async fn end_session(
             // Also marked for wipe (issue 12): its tablet deletes its local data at the next contact.
             sessions::mark_wiped(change.conn(), id, change.now())?;
             change.audit(Action::SessionKill, id)?;
-            change.after_commit(move || hub.close_session(id, "session ended"));
+            change.after_commit(move || hub.close_session(id, crate::lifecycle::SESSION_WIPED));
             Ok(())
         })
         .await

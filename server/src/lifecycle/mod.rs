@@ -27,6 +27,10 @@ use sportello_schema::sync::{AutomergeUrl, DocumentId};
 use sportello_schema::{SessionId, UserId};
 
 use crate::access::Actor;
+
+/// The reason a marked session's sync connections are closed with: the `session_wiped` error code, so
+/// that an open tablet deletes its local data at once (`docs/sync-protocol.md` §15).
+pub const SESSION_WIPED: &str = "session_wiped";
 use crate::audit::{Action, AuditActor, Outcome};
 use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
@@ -96,7 +100,8 @@ pub async fn wipe_session(
                 return Err(ApiError::NotFound);
             }
             change.audit(Action::SessionWipe, id)?;
-            change.after_commit(move || hub.close_session(id, "session ended"));
+            // Told as `session_wiped`: an open tablet deletes its data at once, not at its next start.
+            change.after_commit(move || hub.close_session(id, SESSION_WIPED));
             Ok(())
         })
         .await
@@ -278,4 +283,17 @@ pub async fn prune_reads(storage: &Storage, now: i64) -> ApiResult<u64> {
     Ok(storage
         .write(move |conn| lifecycle::prune_reads(conn, cutoff))
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use sportello_schema::api::ErrorCode;
+
+    #[test]
+    fn the_close_reason_of_a_marked_session_is_its_error_code() {
+        assert_eq!(
+            ErrorCode::parse(super::SESSION_WIPED),
+            ErrorCode::SessionWiped
+        );
+    }
 }

@@ -1,8 +1,8 @@
 //! Remote wipe (issue 12, `docs/security.md` "Remote wipe"): an admin marks a tablet's session lost, and
 //! at its next contact with the server the tablet deletes everything of the user — every document row and
 //! chunk, the outbox, the settings (owner, index followed), the tokens — without pushing anything more.
-//! The next contact may be the `/sync` upgrade after a network cut, the refresh that follows the server
-//! closing an open connection (`session ended`), or a REST call; each ends the same way. What the server
+//! The next contact may be the `/sync` upgrade after a network cut, the server closing an open connection
+//! (`session_wiped`), or a REST call (its refresh answered `session_wiped`); each ends the same way. What the server
 //! holds is untouched, and a fresh login makes the tablet work again.
 
 use automerge::Automerge;
@@ -191,8 +191,8 @@ async fn a_tablet_online_when_its_session_is_marked_lost_deletes_its_data_at_onc
     // Act: the admin marks the session lost while the tablet is connected.
     mark_lost(&desk, session_of(&anna).await).await;
 
-    // Assert: the server closes the connection (`session ended`), the refresh that follows is answered
-    // `session_wiped`, and the tablet deletes everything of the user.
+    // Assert: the server closes the connection with `session_wiped`, and the tablet deletes everything of
+    // the user.
     wiped(&anna).await;
     store_holds_nothing_of_the_user(&anna, &held);
     assert!(anna.documents().is_empty());

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The tablet's data lifecycle (issue 12) in a real browser, against the real server:
-// 1. remote wipe: an admin marks the tablet's session lost through the REST API; at the app's next start
-//    (a reload) the wipe check deletes the user's IndexedDB database and registry entry, keys included, and
-//    the app shows the wiped screen — nothing is pushed, and the database is gone;
+// 1. remote wipe: an admin marks the tablet's session lost through the REST API. Online, the server closes
+//    the app's sync connection with `session_wiped` and the app deletes the user's IndexedDB database and
+//    registry entry, keys included, at once, and shows the wiped screen; marked while offline, the same
+//    happens at its next contact (the wipe check before it connects) — nothing is pushed either way;
 // 2. offline reads: cases opened on the tablet while offline reach the audit log as `doc.read_offline`
 //    once the network is back.
 // Started by server/tests/api/web_lifecycle.rs, which passes an admin's access token.
@@ -51,20 +52,8 @@ try {
     watchPage(page);
     let userId;
 
-    await check("an operator signs in: the tablet holds an encrypted store for them", async () => {
-      await firstLogin(page, username, oneTime, password);
-      userId = await userIdOf(page);
-      await page.getByRole("button", { name: "Nuova accoglienza" }).click();
-      await page.getByLabel("Informativa consegnata e spiegata").check();
-      await page.waitForURL(/#\/caso\/[1-9A-HJ-NP-Za-km-z]+$/);
-      if (!(await databases(page)).includes(`sportello-user-${userId}`)) throw new Error("no store for the user");
-    });
-
-    await check("an admin marks the session lost; at the next start the tablet deletes the store and says so", async () => {
-      const sessions = await admin(`/admin/sessions?user_id=${userId}`);
-      if (sessions.length !== 1) throw new Error(`expected one live session, got ${sessions.length}`);
-      await admin(`/admin/sessions/${sessions[0].id}/wipe`, { method: "POST" });
-      await page.reload();
+    // The wiped screen, the user's database gone and the registry without them (no offline unlock left).
+    const storeIsGone = async () => {
       await page.getByRole("heading", { name: "Dati del tablet cancellati" }).waitFor();
       await page.getByText("Questo tablet è stato disconnesso dall'amministratore: i dati locali sono stati cancellati").waitFor();
       const left = await waitFor("the store to go", async () => {
@@ -72,7 +61,6 @@ try {
         return names.includes(`sportello-user-${userId}`) ? undefined : names;
       });
       if (left.includes(`sportello-user-${userId}`)) throw new Error("the store is still there");
-      // The registry forgot the user: no offline unlock is offered any more.
       const known = await page.evaluate(async () => {
         const db = await new Promise((resolve, reject) => {
           const req = indexedDB.open("sportello-tablet");
@@ -86,10 +74,49 @@ try {
         });
       });
       if (known !== 0) throw new Error(`the registry still has ${known} entries`);
+    };
+    const markLost = async () => {
+      const sessions = await admin(`/admin/sessions?user_id=${userId}`);
+      if (sessions.length !== 1) throw new Error(`expected one live session, got ${sessions.length}`);
+      await admin(`/admin/sessions/${sessions[0].id}/wipe`, { method: "POST" });
+    };
+    const newCase = async () => {
+      await page.evaluate(() => (location.hash = "#/"));
+      await page.getByRole("button", { name: "Nuova accoglienza" }).click();
+      await page.getByLabel("Informativa consegnata e spiegata").check();
+      await page.waitForURL(/#\/caso\/[1-9A-HJ-NP-Za-km-z]+$/);
+      await page.locator('[data-pending="0"]').waitFor();
+      if (!(await databases(page)).includes(`sportello-user-${userId}`)) throw new Error("no store for the user");
+    };
+
+
+    await check("an operator signs in: the tablet holds an encrypted store for them", async () => {
+      await firstLogin(page, username, oneTime, password);
+      userId = await userIdOf(page);
+      await newCase();
+    });
+
+    await check("an admin marks the session lost while the tablet is online: it deletes the store at once and says so", async () => {
+      await markLost();
+      // No reload: the server closes the open sync connection with `session_wiped`.
+      await storeIsGone();
       await noAxeViolations(page, "wiped");
       await shot(page, "tablet-wiped");
       await page.getByRole("button", { name: "Torna all'accesso" }).click();
       await page.getByRole("heading", { name: "Accesso" }).waitFor();
+    });
+
+    await check("marked lost while the tablet is offline: at its next contact it deletes the store", async () => {
+      await page.getByLabel("Nome utente").fill(username);
+      await page.getByLabel("Password", { exact: true }).fill(password);
+      await page.getByRole("button", { name: "Entra" }).click();
+      await page.locator('[data-connection="online"]').waitFor();
+      await newCase();
+      await context.setOffline(true);
+      await page.locator('[data-connection="offline"]').waitFor();
+      await markLost();
+      await context.setOffline(false);
+      await storeIsGone();
     });
     await context.close();
   })();
