@@ -303,7 +303,8 @@ pub async fn refresh(
     });
     drop(tracked);
     if outcome == Refreshed::Moved {
-        sync.hub.close_user(owner.user, sportello_schema::sync::INDEX_MOVED);
+        sync.hub
+            .close_user(owner.user, sportello_schema::sync::INDEX_MOVED);
     }
     Ok(outcome)
 }
@@ -437,7 +438,8 @@ pub async fn move_all(sync: &SyncService, storage: &Storage, now: i64) -> Storag
     }
     drop(held);
     for (owner, _, _) in &moves {
-        sync.hub.close_user(*owner, sportello_schema::sync::INDEX_MOVED);
+        sync.hub
+            .close_user(*owner, sportello_schema::sync::INDEX_MOVED);
     }
     Ok(moves.len())
 }
