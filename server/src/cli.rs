@@ -265,6 +265,32 @@ pub struct ServeArgs {
         value_parser = parse_role_list
     )]
     pub second_factor_roles: RoleList,
+
+    /// The comune's name as its documents print it (e.g. "Comune di Sassuolo"), shown on the access
+    /// report given to citizens; at most 120 characters, no control characters.
+    #[arg(long, env = "SPORTELLO_COMUNE_NAME", value_parser = parse_comune_name)]
+    pub comune_name: Option<String>,
+}
+
+/// The longest `--comune-name`, in characters.
+pub const COMUNE_NAME_MAX_CHARS: usize = 120;
+
+/// The comune's name trimmed (empty when only spaces: no name); refused when too long or with a control
+/// character (a line break would split the printed heading and the CSV record).
+fn parse_comune_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.chars().any(char::is_control) {
+        return Err(
+            "the comune's name must not contain control characters (line breaks, tabs)".into(),
+        );
+    }
+    let chars = name.chars().count();
+    if chars > COMUNE_NAME_MAX_CHARS {
+        return Err(format!(
+            "the comune's name has {chars} characters, at most {COMUNE_NAME_MAX_CHARS} are allowed"
+        ));
+    }
+    Ok(name.to_owned())
 }
 
 /// A comma-separated list of roles (`admin,social_worker`), possibly empty.
@@ -336,6 +362,7 @@ impl ServeArgs {
         settings.lockout.threshold = self.login_lockout_threshold;
         settings.closed_case_retention_days = self.closed_case_retention_days;
         settings.second_factor_roles = self.second_factor_roles.0;
+        settings.comune_name = self.comune_name.filter(|name| !name.is_empty());
         settings
     }
 }
@@ -407,5 +434,39 @@ mod tests {
                 "{low}"
             );
         }
+    }
+
+    #[test]
+    fn the_comune_name_is_optional_trimmed_and_refused_with_control_characters_or_too_long() {
+        assert_eq!(serve_settings(&[]).unwrap().comune_name, None);
+        let set = serve_settings(&["--comune-name", "  Comune di Sassuolo "]).unwrap();
+        assert_eq!(set.comune_name.as_deref(), Some("Comune di Sassuolo"));
+        // Only spaces is no name (an empty variable in a service file).
+        assert_eq!(
+            serve_settings(&["--comune-name", "   "])
+                .unwrap()
+                .comune_name,
+            None
+        );
+        let longest = "à".repeat(COMUNE_NAME_MAX_CHARS);
+        let set = serve_settings(&["--comune-name", &longest]).unwrap();
+        assert_eq!(set.comune_name.as_deref(), Some(longest.as_str()));
+        let too_long = "a".repeat(COMUNE_NAME_MAX_CHARS + 1);
+        for bad in [
+            "Comune di\nSassuolo",
+            "Comune\tdi Sassuolo",
+            "Comune di \u{7}Sassuolo",
+            "Comune di Sassuolo\u{85}x",
+            too_long.as_str(),
+        ] {
+            let error = serve_settings(&["--comune-name", bad]).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{bad:?}"
+            );
+        }
+        let error = serve_settings(&["--comune-name", "Comune\ndi Sassuolo"]).unwrap_err();
+        assert!(error.to_string().contains("control characters"), "{error}");
     }
 }

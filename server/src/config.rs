@@ -79,6 +79,9 @@ pub struct Settings {
     pub closed_case_retention_days: i64,
     /// Roles that must enrol a second factor (TOTP) before anything else (`--second-factor-roles`).
     pub second_factor_roles: Vec<Role>,
+    /// The comune's name as its documents print it (`Comune di Sassuolo`), for the access report's
+    /// heading (`--comune-name`); when unset, the report names no comune.
+    pub comune_name: Option<String>,
 }
 
 impl Settings {
@@ -118,6 +121,7 @@ impl Settings {
             request_body_timeout: Duration::from_secs(10),
             closed_case_retention_days: crate::privacy::retention::DEFAULT_DAYS,
             second_factor_roles: DEFAULT_SECOND_FACTOR_ROLES.to_vec(),
+            comune_name: None,
         }
     }
 }

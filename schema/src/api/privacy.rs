@@ -83,6 +83,14 @@ pub struct ReportEntry {
 pub struct AccessReport {
     pub case_id: String,
     pub generated_at: String,
+    /// The comune's name as the installation sets it (`sportello serve --comune-name`, e.g.
+    /// `Comune di Sassuolo`), for the printed heading; absent when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Comune di Sassuolo", max_length = 120)
+    )]
+    pub comune: Option<String>,
     pub documents: Vec<ReportDocument>,
     /// Oldest first.
     pub entries: Vec<ReportEntry>,

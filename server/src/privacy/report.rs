@@ -6,7 +6,8 @@
 //! - [`access_report`]: every audit row whose target is the case or one of its case-notes documents, oldest
 //!   first, with the account each names (username and display name as they are now, the role as the row
 //!   recorded it). The report's own `privacy.access_report` row is written in the same write, before the
-//!   rows are read, so the report lists itself.
+//!   rows are read, so the report lists itself. It names the comune as the installation sets it
+//!   (`--comune-name`), for the heading of the document given to the citizen.
 
 use sportello_schema::FiscalCode;
 use sportello_schema::api::ErrorCode;
@@ -66,10 +67,12 @@ pub async fn lookup(
 }
 
 /// `GET /api/v1/privacy/cases/{case_id}/access-report`. An unknown or erased case is `404 not_found`.
+/// `comune` is the installation's name for the comune (`--comune-name`), carried into the answer as is.
 pub async fn access_report(
     storage: &Storage,
     ctx: &RequestContext,
     case: RawDocId,
+    comune: Option<&str>,
 ) -> ApiResult<AccessReport> {
     let case_text = doc_text(&case);
     let generated_at = ctx.at.clone();
@@ -124,6 +127,7 @@ pub async fn access_report(
     Ok(AccessReport {
         case_id: case_text,
         generated_at,
+        comune: comune.map(str::to_owned),
         documents,
         entries,
     })

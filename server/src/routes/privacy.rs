@@ -62,7 +62,8 @@ pub async fn access_report(
 ) -> ApiResult<HttpResponse> {
     let ctx = state.context(actor.audit_actor(), RequestId::of(&request));
     let case = privacy::parse_case_id(&case_id)?;
-    let report = report::access_report(&state.storage, &ctx, case).await?;
+    let comune = state.settings.comune_name.as_deref();
+    let report = report::access_report(&state.storage, &ctx, case, comune).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 

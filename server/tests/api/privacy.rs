@@ -200,6 +200,8 @@ async fn the_access_report_lists_exactly_the_accesses_made_to_the_case_and_its_n
     let body: Value = response.json().await.unwrap();
     let (case_id, notes_id) = (id.to_string(), notes.to_string());
     assert_eq!(body["case_id"], case_id.as_str());
+    // No `--comune-name`: the report names no comune (the field is left out, not null).
+    assert!(body.get("comune").is_none(), "{body}");
     assert_eq!(
         body["documents"],
         json!([
@@ -250,6 +252,20 @@ async fn the_access_report_lists_exactly_the_accesses_made_to_the_case_and_its_n
     assert_eq!(error_code(unknown).await, "not_found");
     let of_notes = report(&desk.app, &officer, notes).await;
     assert_eq!(error_code(of_notes).await, "not_found");
+}
+
+#[tokio::test]
+async fn the_access_report_names_the_comune_the_installation_is_set_up_for() {
+    let desk = desk_with(|settings| settings.comune_name = Some("Comune di Sassuolo".into())).await;
+    let ((_, officer), _) = officers(&desk).await;
+    let (id, _) = case_of(&desk, "Esposito", Some(CODE)).await;
+
+    let response = report(&desk.app, &officer, id).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["comune"], "Comune di Sassuolo");
+    assert_eq!(body["case_id"], id.to_string().as_str());
 }
 
 #[tokio::test]
