@@ -8,7 +8,7 @@ use automerge::sync::State as SyncState;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_PASSWORD, STRONG_PASSWORD, spawn_app};
+use crate::helpers::{ADMIN_PASSWORD, STRONG_PASSWORD, spawn_app_with};
 use crate::sync::{audit_actions, create, fetch};
 use crate::sync_client::{Peer, edit_case, new_case};
 use crate::web_browser::{browser_available, run_browser_scenario};
@@ -17,13 +17,15 @@ const FISCAL_CODE: &str = "RSSMRA85T10A562S";
 const OTHER_FISCAL_CODE: &str = "VRDGLI90A41F205X";
 /// The privacy notice is given before anything beyond the names is recorded.
 const CONSENT_AT: &str = "2026-11-27T10:00:00Z";
+/// The installation's `--comune-name`, which the printed report and its CSV name.
+const COMUNE: &str = "Comune di Sassuolo";
 
 #[tokio::test]
 async fn an_officer_reports_a_cases_accesses_and_a_second_officer_approves_its_erasure() {
     if !browser_available() {
         return;
     }
-    let app = spawn_app().await;
+    let app = spawn_app_with(|settings| settings.comune_name = Some(COMUNE.into())).await;
     let admin = app.admin_token().await;
     let (operator_id, operator) = app.create_user(&admin, "op.anna", "operator", &[]).await;
     let (colleague_id, colleague) = app.create_user(&admin, "op.bruno", "operator", &[]).await;
@@ -92,6 +94,7 @@ async fn an_officer_reports_a_cases_accesses_and_a_second_officer_approves_its_e
             ("SPORTELLO_COLLEAGUE", "op.bruno"),
             ("SPORTELLO_SOCIAL_WORKER", "sw.carla"),
             ("SPORTELLO_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("SPORTELLO_COMUNE_NAME", COMUNE),
         ],
     )
     .await;

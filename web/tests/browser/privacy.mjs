@@ -4,7 +4,8 @@
 // one finds the case (sent in a POST body, never in a URL, and cleared from the form); the access report
 // lists the accesses the test made (the operator's creation, the colleague's read, a social worker's refused
 // request) with a summary, by
-// person, printed (print CSS: no console chrome) and as a CSV equal to the rows shown; A requests the
+// person, printed (print CSS: no console chrome; its heading names the comune) and as a CSV equal to the
+// rows shown (the comune in its last column); A requests the
 // erasure with a typed confirmation and cannot approve it; officer B approves it in another browser and
 // sees the erased ids; the case is then gone from the look-up. The officer on the tablet app is sent to
 // the console. axe and 44 px on every screen. Screenshots: privacy-*.png.
@@ -12,7 +13,9 @@
 //
 //   SPORTELLO_URL=http://127.0.0.1:8080 SPORTELLO_OFFICER_A=rp.elena SPORTELLO_OFFICER_B=rp.franco \
 //   SPORTELLO_PASSWORD=… SPORTELLO_FISCAL_CODE=… SPORTELLO_CASE_ID=… SPORTELLO_OPERATOR=op.anna \
-//   SPORTELLO_COLLEAGUE=op.bruno node tests/browser/privacy.mjs
+//   SPORTELLO_COLLEAGUE=op.bruno SPORTELLO_COMUNE_NAME="Comune di Sassuolo" node tests/browser/privacy.mjs
+//
+// SPORTELLO_COMUNE_NAME is the server's --comune-name; without it the heading must use the general words.
 
 import { readFileSync } from "node:fs";
 import {
@@ -38,6 +41,7 @@ const caseId = required("SPORTELLO_CASE_ID");
 const operator = required("SPORTELLO_OPERATOR");
 const colleague = required("SPORTELLO_COLLEAGUE");
 const socialWorker = required("SPORTELLO_SOCIAL_WORKER");
+const comune = process.env.SPORTELLO_COMUNE_NAME?.trim() || undefined;
 watchdog(240);
 
 const browser = await launchBrowser();
@@ -180,6 +184,9 @@ try {
     if (people < 3 || entries !== shownRows.length) throw new Error(`summary: ${people} people, ${entries} entries, ${shownRows.length} rows`);
     const who = await pageA.locator(".doc-head").textContent();
     if (!who.includes(caseId) || !who.includes(`(${officerA}), referente privacy`)) throw new Error(`heading: ${who}`);
+    const issuer = (await pageA.locator("[data-issuer]").textContent()).replace(/\s+/g, " ").trim();
+    const expectedIssuer = comune ? `Servizi sociali · ${comune}` : "Servizi sociali del Comune";
+    if (!issuer.endsWith(expectedIssuer)) throw new Error(`issuer: ${issuer}, expected ${expectedIssuer}`);
     await screen(pageA, "report");
     if (screenshotsWanted()) await pageA.screenshot({ path: `${process.env.SCREENSHOTS}/privacy-report.png`, fullPage: true });
   });
@@ -215,9 +222,10 @@ try {
         toolbar: display(privacy.querySelector(".toolbar-report")),
         report: display(privacy.querySelector("article.report")),
         signature: display(privacy.querySelector(".print-only")),
+        issuer: display(privacy.querySelector("[data-issuer]")),
       };
     });
-    if (hidden.header !== "none" || hidden.nav !== "none" || hidden.toolbar !== "none" || hidden.report === "none" || hidden.signature === "none")
+    if (hidden.header !== "none" || hidden.nav !== "none" || hidden.toolbar !== "none" || hidden.report === "none" || hidden.signature === "none" || hidden.issuer === "none")
       throw new Error(JSON.stringify(hidden));
     if (screenshotsWanted()) await pageA.screenshot({ path: `${process.env.SCREENSHOTS}/privacy-report-print.png`, fullPage: true });
     await pageA.emulateMedia({ media: "screen" });
@@ -233,6 +241,10 @@ try {
     const records = parseCsv(text.slice(1));
     if (records[0][0] !== "Data e ora (Europe/Rome)" || records[0][2] !== "Persona" || records[0][5] !== "Operazione")
       throw new Error(`header: ${records[0].join(",")}`);
+    // The comune, when the server names one, is the last column of every record; otherwise there is none.
+    const width = comune ? 11 : 10;
+    if (records.some(r => r.length !== width) || (comune && (records[0][10] !== "Ente" || records.slice(1).some(r => r[10] !== comune))))
+      throw new Error(`comune column: ${JSON.stringify(records.map(r => r.slice(9)))}`);
     const rows = records.slice(1);
     if (rows.length !== shownRows.length) throw new Error(`${rows.length} records, ${shownRows.length} rows`);
     rows.forEach((record, i) => {

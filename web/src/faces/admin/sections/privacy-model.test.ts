@@ -12,9 +12,13 @@ import {
   groupByPerson,
   peopleOf,
   reasonLabel,
+  REPORT_CSV_COMUNE,
   REPORT_CSV_HEADER,
+  reportComune,
   reportCsv,
+  reportCsvHeader,
   reportFileName,
+  reportIssuer,
   reportSummary,
   roleLabelIt,
   romeDateTime,
@@ -130,6 +134,38 @@ describe("the access report", () => {
     expect(records[4].slice(5, 8)).toEqual(["Ha letto sul tablet (senza connessione)", "riuscita", "Fascicolo"]);
     expect(records[6].slice(2, 8)).toEqual(["Anna Verdi", "anna.verdi", "operatore dello sportello", "Accesso negato", "negata", "Note riservate dell'area Casa"]);
     expect(reportFileName(CASE, REPORT.generated_at)).toBe("registro-accessi-0a1b2c3d-2026-12-05.csv");
+  });
+
+  it("is issued by the comune the installation names, or by the comune in general words when none is set", () => {
+    expect(reportIssuer({ comune: "Comune di Sassuolo" })).toBe("Servizi sociali · Comune di Sassuolo");
+    // The name as given: a "Città di …" stays one.
+    expect(reportIssuer({ comune: "Città di Castello" })).toBe("Servizi sociali · Città di Castello");
+    for (const unset of [{}, { comune: null }, { comune: "" }, { comune: "   " }]) {
+      expect(reportIssuer(unset)).toBe("Servizi sociali del Comune");
+      expect(reportComune(unset)).toBeUndefined();
+    }
+    expect(reportComune({ comune: " Comune di Sassuolo " })).toBe("Comune di Sassuolo");
+  });
+
+  it("writes the comune as the last column of the CSV when the report names one, formulas defused", () => {
+    const area = (code: string) => (code === "housing" ? "Casa" : code);
+    const records = parseCsv(reportCsv({ ...REPORT, comune: "Comune di Sassuolo" }, area));
+    expect(records[0]).toEqual([...REPORT_CSV_HEADER, REPORT_CSV_COMUNE]);
+    expect(records[0].at(-1)).toBe("Ente");
+    expect(records).toHaveLength(7);
+    for (const record of records.slice(1)) {
+      expect(record).toHaveLength(REPORT_CSV_HEADER.length + 1);
+      expect(record.at(-1)).toBe("Comune di Sassuolo");
+    }
+    // The other columns keep their places.
+    expect(records[1].slice(0, REPORT_CSV_HEADER.length)).toEqual(parseCsv(reportCsv(REPORT, area))[1]);
+    // A name that a spreadsheet would run as a formula is written as text; a comma is quoted.
+    const hostile = reportCsv({ ...REPORT, comune: "=HYPERLINK(\"http://x\",\"Comune\")" }, area);
+    expect(hostile.split("\r\n")[1].endsWith(`"'=HYPERLINK(""http://x"",""Comune"")"`)).toBe(true);
+    expect(parseCsv(hostile)[1].at(-1)).toBe(`'=HYPERLINK("http://x","Comune")`);
+    // No comune: no column.
+    expect(reportCsvHeader({ comune: null })).toEqual([...REPORT_CSV_HEADER]);
+    expect(parseCsv(reportCsv({ ...REPORT, comune: " " }, area))[0]).toEqual([...REPORT_CSV_HEADER]);
   });
 });
 

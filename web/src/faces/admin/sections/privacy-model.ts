@@ -1,7 +1,7 @@
 // What the privacy officer's screens decide without the network (pure, tested): the wire shapes of
 // `/api/v1/privacy/*` (docs/api.md, "The citizen's rights"), the access report in Italian (what each audit
 // action means for the citizen, who, which document, when in Europe/Rome time), its summary, its grouping by
-// person and its CSV, the erasure reasons, and the typed confirmation before an erasure request.
+// person and its CSV, the comune that issues it, the erasure reasons, and the typed confirmation before an erasure request.
 //
 // The report is a document the comune gives to a citizen (GDPR art. 15): its words are Italian whatever the
 // console's language, and its times are the comune's (Europe/Rome), not the browser's.
@@ -36,6 +36,9 @@ export interface ReportEntry {
 export interface AccessReport {
   case_id: string;
   generated_at: string;
+  /** The comune's name as the installation sets it (`--comune-name`, e.g. "Comune di Sassuolo"); absent
+   *  when unset. */
+  comune?: string | null;
   documents: ReportDocument[];
   entries: ReportEntry[];
 }
@@ -224,6 +227,18 @@ export function peopleOf(entries: readonly ReportEntry[]): { key: string; label:
     .sort((a, b) => a.label.localeCompare(b.label, "it"));
 }
 
+/** The comune's name the report carries, trimmed; undefined when the installation sets none. */
+export function reportComune(report: Pick<AccessReport, "comune">): string | undefined {
+  return report.comune?.trim() || undefined;
+}
+
+/** Who issues the report, in its printed heading: the comune's name as the installation gives it
+ *  ("Servizi sociali · Comune di Sassuolo"), or, with none set, the general words used before. */
+export function reportIssuer(report: Pick<AccessReport, "comune">): string {
+  const comune = reportComune(report);
+  return comune ? `Servizi sociali · ${comune}` : "Servizi sociali del Comune";
+}
+
 export const REPORT_CSV_HEADER = [
   "Data e ora (Europe/Rome)",
   "Data e ora (UTC, ISO 8601)",
@@ -243,8 +258,19 @@ export function outcomeLabelIt(outcome: string): string {
   return OUTCOME_IT[outcome] ?? outcome;
 }
 
-/** One CSV record per entry, oldest first, Italian words beside the raw values a spreadsheet can sort. */
+/** The column added last when the report names its comune (the columns before it keep their places). */
+export const REPORT_CSV_COMUNE = "Ente";
+
+/** The CSV's header record: the columns, and the comune's column when the report names one. */
+export function reportCsvHeader(report: Pick<AccessReport, "comune">): string[] {
+  return reportComune(report) ? [...REPORT_CSV_HEADER, REPORT_CSV_COMUNE] : [...REPORT_CSV_HEADER];
+}
+
+/** One CSV record per entry, oldest first, Italian words beside the raw values a spreadsheet can sort; the
+ *  comune last on every record when the report names one (a CSV stays one table: no lines above the
+ *  header, which a spreadsheet would take for data). */
 export function reportCsvRows(report: AccessReport, areaName: (code: string) => string): string[][] {
+  const comune = reportComune(report);
   return [...report.entries]
     .sort((a, b) => a.at.localeCompare(b.at))
     .map(e => [
@@ -258,11 +284,12 @@ export function reportCsvRows(report: AccessReport, areaName: (code: string) => 
       documentLabelIt(e, report.documents, areaName),
       e.document_id,
       e.session_id ?? "",
+      ...(comune ? [comune] : []),
     ]);
 }
 
 export function reportCsv(report: AccessReport, areaName: (code: string) => string): string {
-  return toCsv(REPORT_CSV_HEADER, reportCsvRows(report, areaName));
+  return toCsv(reportCsvHeader(report), reportCsvRows(report, areaName));
 }
 
 /** `registro-accessi-<8 characters of the case id>-2026-12-05.csv`: no name, no fiscal code. */

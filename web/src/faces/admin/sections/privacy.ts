@@ -31,6 +31,7 @@ import {
   REFERENCE_MAX,
   reportCsv,
   reportFileName,
+  reportIssuer,
   reportSummary,
   roleLabelIt,
   romeDateTime,
@@ -530,7 +531,7 @@ export class AdminPrivacy extends LitElement {
       <div role="status" class="no-print">${this.notice ? html`<p class="notice">${this.notice}</p>` : nothing}</div>
       <article class="report" lang="it" data-report=${report.case_id}>
         <header class="doc-head">
-          <p class="brand">${m("app.name")} · Servizi sociali del Comune</p>
+          <p class="brand" data-issuer>${m("app.name")} · ${reportIssuer(report)}</p>
           <h2 id="report-title" tabindex="-1">Registro degli accessi al fascicolo</h2>
           <p class="legal">Chi ha avuto accesso ai dati personali dell'interessato (art. 15 del Regolamento (UE) 2016/679)</p>
           <dl class="meta">
