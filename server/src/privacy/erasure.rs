@@ -294,6 +294,9 @@ pub fn erase_in(change: &Change<'_>, case: &RawDocId) -> ApiResult<Vec<RawDocId>
             .map(|(id, _)| id),
     );
     let erased = store::erase(conn, &ids, case, change.now())?;
+    // Every index moves after this (`settle`); noted in the same write, so the move is made even if it is
+    // postponed or the server stops first.
+    crate::storage::index::note_move_pending(conn)?;
     for id in &erased {
         change.audit(Action::DocErased, doc_text(id))?;
     }
@@ -345,7 +348,8 @@ pub fn release(sync: &SyncService, erased: &[RawDocId], locks: Vec<OwnedMutexGua
 
 /// After one or more erasures: every user's index moves to a new id (the old ones keep the erased titles
 /// in their history, and are deleted), then the file is checkpointed. A failure is logged: the erasure
-/// itself stands, and the move is repeated by the next erasure.
+/// itself stands, and the move stays pending (`storage::index::move_pending`) for the next housekeeping
+/// round ([`super::retention::run_once`]).
 pub async fn settle(storage: &Storage, sync: &SyncService, now: i64) {
     match crate::sync::index::move_all(sync, storage, now).await {
         Ok(moved) => tracing::info!(moved, "after an erasure: the indexes moved to new ids"),

@@ -35,6 +35,7 @@ pub async fn run_once(
     let due = storage
         .read(move |conn| store::closed_cases_due(conn, cutoff, BATCH))
         .await?;
+    let backlog = due.len() >= BATCH as usize;
     let mut erased_cases = Vec::new();
     for case in due {
         let locks = lock_loaded(storage, sync, case).await?;
@@ -49,8 +50,40 @@ pub async fn run_once(
         erased_cases.push(case);
     }
     if !erased_cases.is_empty() {
-        settle(storage, sync, ctx.now).await;
         tracing::info!(cases = erased_cases.len(), "retention: erased closed cases");
     }
+    let pending = storage.read(crate::storage::index::move_pending).await?;
+    if moves_indexes_now(pending, backlog) {
+        settle(storage, sync, ctx.now).await;
+    }
     Ok(erased_cases)
+}
+
+/// Whether a round moves every index: when an erasure asks for it (this round's, or one whose move was
+/// postponed or lost), unless more cases are due. A backlog (the first rounds after the period was
+/// shortened, or after a migration) is erased a batch a minute; moving every index after each batch would
+/// make every tablet fetch its index again each minute, so the move waits for the last batch.
+fn moves_indexes_now(pending: bool, backlog: bool) -> bool {
+    pending && !backlog
+}
+
+#[cfg(test)]
+mod tests {
+    use super::moves_indexes_now;
+
+    #[test]
+    fn the_indexes_move_once_the_due_cases_are_all_erased() {
+        for (pending, backlog, moves) in [
+            (true, false, true),
+            (true, true, false),
+            (false, false, false),
+            (false, true, false),
+        ] {
+            assert_eq!(
+                moves_indexes_now(pending, backlog),
+                moves,
+                "{pending} {backlog}"
+            );
+        }
+    }
 }

@@ -68,6 +68,24 @@ pub fn move_index(
     Ok(Some((old, new)))
 }
 
+const MOVE_PENDING_KEY: &str = "indexes_move_pending";
+
+/// Notes, in an erasure's write, that every index must move (cleared by the write that moves them): so a
+/// move postponed (a retention backlog) or lost (a crash after the erasure's commit) is still made.
+pub fn note_move_pending(conn: &Connection) -> StorageResult<()> {
+    documents::meta_set(conn, MOVE_PENDING_KEY, b"1")
+}
+
+/// Whether an erasure since the last move of every index asks for one.
+pub fn move_pending(conn: &Connection) -> StorageResult<bool> {
+    Ok(documents::meta_get(conn, MOVE_PENDING_KEY)?.is_some_and(|value| value == b"1"))
+}
+
+/// Clears the note of [`note_move_pending`], in the write that moves every index.
+pub fn clear_move_pending(conn: &Connection) -> StorageResult<()> {
+    documents::meta_set(conn, MOVE_PENDING_KEY, b"0")
+}
+
 /// The users who have an index, in no particular order.
 pub fn owners(conn: &Connection) -> StorageResult<Vec<UserId>> {
     let mut statement = conn

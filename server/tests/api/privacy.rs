@@ -883,6 +883,7 @@ async fn retention_erases_the_closed_cases_past_their_period_and_nothing_else() 
     let (open, _) = case_of(&desk, "Aperto", None).await;
     // 31 days after the first closing, 11 after the second.
     desk.app.clock.advance(SignedDuration::from_hours(11 * 24));
+    let index_before = index_url(&desk.app.login_ok("op.anna", STRONG_PASSWORD).await);
 
     let state = &desk.app.state;
     let erased = sportello_server::privacy::retention::run_once(
@@ -935,7 +936,18 @@ async fn retention_erases_the_closed_cases_past_their_period_and_nothing_else() 
             ),
         ]
     );
-    // A second round finds nothing more.
+    // The indexes moved, as after an approved erasure, and no move is left pending.
+    let index_after = index_url(&desk.app.login_ok("op.anna", STRONG_PASSWORD).await);
+    assert_ne!(index_after, index_before);
+    let pending: Option<Vec<u8>> = db(&desk.app)
+        .query_row(
+            "SELECT value FROM server_meta WHERE key = 'indexes_move_pending'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(pending.as_deref(), Some(b"0".as_slice()));
+    // A second round finds nothing more, and moves nothing.
     let again = sportello_server::privacy::retention::run_once(
         &state.storage,
         &state.sync,
@@ -945,6 +957,10 @@ async fn retention_erases_the_closed_cases_past_their_period_and_nothing_else() 
     .await
     .unwrap();
     assert!(again.is_empty());
+    assert_eq!(
+        index_url(&desk.app.login_ok("op.anna", STRONG_PASSWORD).await),
+        index_after
+    );
 }
 
 /// Case notes of the elderly area on a case (the area need not read the case for its notes to belong).

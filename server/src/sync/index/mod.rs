@@ -427,6 +427,7 @@ pub async fn move_all(sync: &SyncService, storage: &Storage, now: i64) -> Storag
                     moves.push((owner, old, new));
                 }
             }
+            crate::storage::index::clear_move_pending(conn)?;
             Ok(moves)
         })
         .await?;
