@@ -465,5 +465,16 @@ async fn housekeeping(state: AppState) {
         if let Err(error) = crate::lifecycle::prune_reads(&state.storage, state.now()).await {
             tracing::warn!(?error, "pruning uploaded read ids failed");
         }
+        // Retired index ids are told to sessions from before the move (`index_moved`); none is live after
+        // the sessions' absolute lifetime, and a day's margin.
+        let retired_before =
+            state.now() - state.settings.session_max_age.as_secs() as i64 - 24 * 60 * 60;
+        if let Err(error) = state
+            .storage
+            .write(move |conn| crate::storage::index::prune_retired(conn, retired_before))
+            .await
+        {
+            tracing::warn!(%error, "pruning retired index ids failed");
+        }
     }
 }

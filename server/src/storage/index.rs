@@ -103,6 +103,14 @@ pub fn owners(conn: &Connection) -> StorageResult<Vec<UserId>> {
         .collect()
 }
 
+/// Forgets the indexes retired before `before`: once no session opened before their move can still be
+/// live, no tablet needs to be told where they went (a login names the new index). Returns how many.
+pub fn prune_retired(conn: &Connection, before: i64) -> StorageResult<usize> {
+    Ok(conn
+        .prepare_cached("DELETE FROM retired_indexes WHERE retired_at < ?1")?
+        .execute([before])?)
+}
+
 /// Whose index `id` was, if it is a retired index.
 pub fn retired_owner(conn: &Connection, id: &RawDocId) -> StorageResult<Option<UserId>> {
     let owner: Option<String> = conn
@@ -180,5 +188,9 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+        // Forgotten once no session from before the move can be live.
+        assert_eq!(prune_retired(&conn, 20).unwrap(), 0);
+        assert_eq!(prune_retired(&conn, 21).unwrap(), 1);
+        assert_eq!(retired_owner(&conn, &old).unwrap(), None);
     }
 }
