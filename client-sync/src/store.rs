@@ -571,6 +571,17 @@ mod tests {
         assert_eq!(store.setting("peer").unwrap().as_deref(), Some("tablet-1"));
     }
 
+    /// Whether `needle` stands in the store's database file or its WAL (deleted bytes must not).
+    fn bytes_on_disk(dir: &Path, needle: &[u8]) -> bool {
+        ["", "-wal"].iter().any(|suffix| {
+            let path = dir.join(format!("{FILE_NAME}{suffix}"));
+            std::fs::read(path)
+                .unwrap_or_default()
+                .windows(needle.len())
+                .any(|window| window == needle)
+        })
+    }
+
     #[test]
     fn a_deleted_documents_bytes_are_in_neither_the_database_nor_the_wal() {
         let dir = tempfile::tempdir().unwrap();
@@ -586,15 +597,7 @@ mod tests {
                 Write::Chunk(kept, marker(0x3c)),
             ]])
             .unwrap();
-        let on_disk = |needle: &[u8]| -> bool {
-            ["", "-wal"].iter().any(|suffix| {
-                let path = dir.path().join(format!("{FILE_NAME}{suffix}"));
-                std::fs::read(path)
-                    .unwrap_or_default()
-                    .windows(needle.len())
-                    .any(|window| window == needle)
-            })
-        };
+        let on_disk = |needle: &[u8]| bytes_on_disk(dir.path(), needle);
         assert!(on_disk(&marker(0x5a)) && on_disk(&marker(0xa5)), "written");
 
         store.apply(&[vec![Write::Delete(gone)]]).unwrap();
@@ -627,15 +630,7 @@ mod tests {
                 Write::Setting("peer_id".into(), "tablet-1".into()),
             ]])
             .unwrap();
-        let on_disk = |needle: &[u8]| -> bool {
-            ["", "-wal"].iter().any(|suffix| {
-                let path = dir.path().join(format!("{FILE_NAME}{suffix}"));
-                std::fs::read(path)
-                    .unwrap_or_default()
-                    .windows(needle.len())
-                    .any(|window| window == needle)
-            })
-        };
+        let on_disk = |needle: &[u8]| bytes_on_disk(dir.path(), needle);
         assert!(
             on_disk(&marker(0x11)) && on_disk(owner.as_bytes()),
             "written"
